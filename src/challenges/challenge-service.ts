@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { ChallengesConfig } from '../config/schema.js';
+import { KeywardError, contentError, timeError, trustError } from '../errors.js';
+import type { ChallengeRecord, ChallengeStore, ConsumeRejection } from '../store/challenge-store.js';
+import { challengeId } from './encoding.js';
+
+export interface ChallengeMetrics {
+  issued(purpose: string): void;
+  consumed(purpose: string): void;
+  rejected(purpose: string, code: string): void;
+}
+
+export interface IssueOptions {
+  /** Binds the challenge: consume must present the same subject. */
+  subject?: string;
+  /** Defaults to the purpose's configured size, then challenges.bytes. */
+  bytes?: number;
+  /** Defaults to the purpose's configured TTL, then challenges.ttlSeconds. */
+  ttlSeconds?: number;
+}
+
+export interface IssuedChallenge {
+  value: Buffer;
+  purpose: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export const MIN_CHALLENGE_BYTES = 4;
+export const MAX_CHALLENGE_BYTES = 128;
+const MAX_SUBJECT_LENGTH = 512;
+
+const REJECTIONS: Record<ConsumeRejection, () => KeywardError> = {
+  unknown: () => contentError('CHALLENGE_UNKNOWN', 'The challenge is not one this server issued for this purpose.'),
+  expired: () => timeError('CHALLENGE_EXPIRED', 'The challenge has expired; request a new one.'),
+  used: () => trustError('CHALLENGE_USED', 'The challenge has already been used.'),
+  subject: () => trustError('CHALLENGE_SUBJECT_MISMATCH', 'The challenge was issued for a different subject.'),
+};
+
+const noMetrics: ChallengeMetrics = { issued() {}, consumed() {}, rejected() {} };
+
+/**
+ * Issues random single-use challenges and consumes them. Every protocol's nonce goes through
+ * here; the store makes consumption atomic, this class decides sizes, lifetimes and errors.
+ */
+export class ChallengeService {
+  private readonly metrics: ChallengeMetrics;
+
+  constructor(
+    private readonly store: ChallengeStore,
+    private readonly clock: Clock,
+    private readonly config: ChallengesConfig,
+    metrics?: ChallengeMetrics,
+  ) {
+    this.metrics = metrics ?? noMetrics;
+  }
+
+  /** Purposes the generic API serves are the configured ones; protocol endpoints use their own names. */
+  assertPublicPurpose(purpose: string): void {
+    if (!Object.hasOwn(this.config.purposes, purpose)) {
+      throw contentError('CHALLENGE_PURPOSE_UNKNOWN', `Unknown challenge purpose "${purpose.slice(0, 64)}".`);
+    }
+  }
+
+  async issue(purpose: string, options: IssueOptions = {}): Promise<IssuedChallenge> {
+    const configured = Object.hasOwn(this.config.purposes, purpose) ? this.config.purposes[purpose] : undefined;
+    const bytes = options.bytes ?? configured?.bytes ?? this.config.bytes;
+    const ttlSeconds = options.ttlSeconds ?? configured?.ttlSeconds ?? this.config.ttlSeconds;
+    if (!Number.isInteger(bytes) || bytes < MIN_CHALLENGE_BYTES || bytes > MAX_CHALLENGE_BYTES) {
+      throw new TypeError(`challenge size must be ${MIN_CHALLENGE_BYTES}..${MAX_CHALLENGE_BYTES} bytes, got ${bytes}`);
+    }
+    if (options.subject !== undefined && (options.subject === '' || options.subject.length > MAX_SUBJECT_LENGTH)) {
+      throw new TypeError('challenge subject must be 1..512 characters');
+    }
+    const value = randomBytes(bytes);
+    const issuedAt = this.clock.now();
+    const expiresAt = issuedAt + ttlSeconds * 1000;
+    await this.store.insert(
+      challengeId(value),
+      { purpose, subject: options.subject ?? null, issuedAt, expiresAt },
+      this.config.retentionSeconds * 1000,
+    );
+    this.metrics.issued(purpose);
+    return { value, purpose, issuedAt, expiresAt };
+  }
+
+  /** Consumes once or throws: CHALLENGE_UNKNOWN, CHALLENGE_EXPIRED, CHALLENGE_USED or CHALLENGE_SUBJECT_MISMATCH. */
+  async consume(purpose: string, value: Uint8Array, subject?: string): Promise<ChallengeRecord> {
+    if (value.length < MIN_CHALLENGE_BYTES || value.length > MAX_CHALLENGE_BYTES) {
+      this.metrics.rejected(purpose, 'CHALLENGE_UNKNOWN');
+      throw REJECTIONS.unknown();
+    }
+    const result = await this.store.consume(challengeId(value), purpose, subject ?? null, this.clock.now());
+    if (!result.ok) {
+      const error = REJECTIONS[result.reason]();
+      this.metrics.rejected(purpose, error.code);
+      throw error;
+    }
+    this.metrics.consumed(purpose);
+    return result.record;
+  }
+
+  /** Deletes challenges whose retention has passed; returns how many. */
+  async purgeExpired(): Promise<number> {
+    return this.store.purge(this.clock.now() - this.config.retentionSeconds * 1000);
+  }
+
+  /** Purges every challenges.purgeIntervalSeconds until the returned function is called. */
+  startPurging(onError: (error: unknown) => void): () => void {
+    const timer = setInterval(() => {
+      this.purgeExpired().catch(onError);
+    }, this.config.purgeIntervalSeconds * 1000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { ensureSchema, openDatabase } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { resolveDatabaseUrl } from '../services.js';
+import { addConfigOptions, configFromFlags } from './options.js';
+
+export function registerDb(program: Command): void {
+  const db = program.command('db').description('database administration');
+  addConfigOptions(db.command('migrate').description('apply pending migrations to the configured database')).action(
+    async (flags: Record<string, unknown>) => {
+      const { config } = configFromFlags(flags);
+      const database = openDatabase({ url: resolveDatabaseUrl(config), schema: config.databaseSchema, poolSize: 1 });
+      try {
+        await ensureSchema(database, config.databaseSchema);
+        const { applied } = await migrateToLatest(database.db);
+        process.stdout.write(
+          `${JSON.stringify({ database: database.location, applied, status: applied.length ? 'migrated' : 'up to date' })}\n`,
+        );
+      } finally {
+        await database.close();
+      }
+    },
+  );
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { KEYWARD_VERSION } from '../version.js';
+import { registerConfig } from './config.js';
+import { registerDb } from './db.js';
+import { registerServe } from './serve.js';
+
+/** Exit codes: 0 success, 1 failure or rejection, 2 usage or configuration error. */
+export const EXIT_USAGE = 2;
+
+const program = new Command('keyward')
+  .description('Keyward device-trust server')
+  .version(KEYWARD_VERSION)
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+registerServe(program);
+registerDb(program);
+registerConfig(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`keyward: ${error.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`keyward: ${(error as Error).message ?? String(error)}\n`);
+  process.exit(1);
+}

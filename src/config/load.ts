@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type KeywardConfig } from './schema.js';
+import { OPTIONS, envName, optionPath, type OptionInfo } from './options.js';
+
+/** A configuration mistake: stops the process at start with a message naming the option. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  /** Path to a YAML or JSON file. */
+  file?: string;
+  /** Environment to read KEYWARD_* variables from (process.env in the CLI). */
+  env?: Record<string, string | undefined>;
+  /** Command-line flags by option path ("port", "challenges.bytes"), highest precedence. */
+  flags?: Record<string, unknown>;
+}
+
+export interface LoadedConfig {
+  config: KeywardConfig;
+  /** KEYWARD_* variables that name no option (likely typos), for the caller to warn about. */
+  unknownEnv: string[];
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function getPath(tree: Tree, path: readonly string[]): unknown {
+  let node: unknown = tree;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Tree)[key];
+  }
+  return node;
+}
+
+function readFile(file: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a mapping of options`);
+  }
+  return parsed as Tree;
+}
+
+function optionAt(pointer: string): OptionInfo | undefined {
+  const path = pointer.split('/').filter(Boolean).join('.');
+  return OPTIONS.filter((option) => path === optionPath(option) || path.startsWith(`${optionPath(option)}.`)).at(0);
+}
+
+/** Defaults < config file < KEYWARD_* env vars < flags; the result is validated against the schema. */
+export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
+  const tree: Tree = sources.file ? readFile(sources.file) : {};
+  const origin = new Map<string, string>();
+  for (const option of OPTIONS) {
+    if (getPath(tree, option.path) !== undefined) origin.set(optionPath(option), `config file ${sources.file}`);
+  }
+
+  const env = sources.env ?? {};
+  for (const option of OPTIONS) {
+    const raw = env[option.env];
+    if (raw === undefined) continue;
+    let value: unknown = raw;
+    if (option.json) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new ConfigError(`invalid configuration: ${optionPath(option)} (from ${option.env}) must be JSON`);
+      }
+    }
+    setPath(tree, option.path, value);
+    origin.set(optionPath(option), option.env);
+  }
+  for (const [path, value] of Object.entries(sources.flags ?? {})) {
+    if (value === undefined) continue;
+    setPath(tree, path.split('.'), value);
+    origin.set(path, 'command-line flag');
+  }
+
+  const known = new Set(OPTIONS.map((option) => option.env));
+  const unknownEnv = Object.keys(env).filter((name) => name.startsWith('KEYWARD_') && !known.has(name));
+
+  const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, tree));
+  const first = Value.Errors(ConfigSchema, candidate).First();
+  if (first) {
+    const option = optionAt(first.path);
+    const name = option ? optionPath(option) : first.path.split('/').filter(Boolean).join('.') || '(root)';
+    const from = option ? (origin.get(name) ?? 'default') : sources.file ? `config file ${sources.file}` : 'configuration';
+    const shown = option?.secret ? '' : ` = ${JSON.stringify(first.value)}`;
+    const hint = option ? ` [env ${option.env}]` : '';
+    const unknown = first.schema && first.message.includes('Unexpected property') ? ' (unknown option)' : '';
+    throw new ConfigError(`invalid configuration: ${name}${shown} (from ${from})${hint}${unknown}: ${first.message}`);
+  }
+  return { config: candidate as KeywardConfig, unknownEnv };
+}
+
+/** The configuration with secrets replaced, for printing and logging. */
+export function redactConfig(config: KeywardConfig): Tree {
+  const copy = structuredClone(config) as Tree;
+  for (const option of OPTIONS) {
+    if (!option.secret) continue;
+    let node: unknown = copy;
+    for (const key of option.path.slice(0, -1)) node = (node as Tree)[key];
+    const leaf = option.path[option.path.length - 1]!;
+    const value = (node as Tree)[leaf];
+    if (typeof value === 'string' && value !== '') (node as Tree)[leaf] = leaf.endsWith('Url') ? redactUrl(value) : '***';
+  }
+  return copy;
+}
+
+/** Connection URLs keep scheme, host and path (useful when debugging) and lose their credentials. */
+function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'sqlite:') return value;
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '***';
+  }
+}
+
+export { envName };

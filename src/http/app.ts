@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { App } from './app-type.js';
+import { challengeRoutes } from '../features/challenges/routes.js';
+import { resolvePublicBaseUrl, type Services } from '../services.js';
+import { installOpenApi } from './docs.js';
+import { installErrorHandling } from './errors.js';
+import { installHealth } from './health.js';
+import { installMetrics } from './metrics-plugin.js';
+import { KEYWARD_VERSION } from '../version.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the Fastify application over running services; listening is the caller's business. */
+export async function buildApp(services: Services): Promise<App> {
+  const { config } = services;
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const presented = request.headers['x-request-id'];
+      return typeof presented === 'string' && REQUEST_ID.test(presented) ? presented : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON only unless a route registers its own wire format.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  installErrorHandling(app);
+  installMetrics(app, services.metrics, config.metrics);
+  await installOpenApi(app, { docs: config.docs.enabled, serverUrl: resolvePublicBaseUrl(config), version: KEYWARD_VERSION });
+  installHealth(app, services);
+  await app.register(challengeRoutes, { services });
+  return app;
+}

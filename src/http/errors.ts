@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from './app-type.js';
+import { KeywardError, contentError, internalError, isKeywardError, type ErrorCategory } from '../errors.js';
+
+/** The JSON body of every error reply. */
+export interface ErrorBody {
+  error: string;
+  category: ErrorCategory;
+  message: string;
+  /** Only on INTERNAL errors: the id of the log line that holds the detail. */
+  incidentId?: string;
+}
+
+const FASTIFY_ERRORS: Record<string, (error: FastifyError) => KeywardError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => contentError('BODY_TOO_LARGE', 'The request body is too large.', { status: 413 }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    contentError('UNSUPPORTED_MEDIA_TYPE', 'The request content type is not supported by this endpoint.', { status: 415 }),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => contentError('MALFORMED_BODY', 'The request body is empty.'),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => contentError('MALFORMED_BODY', 'The request body is not valid JSON.'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => contentError('MALFORMED_BODY', 'The request body does not match its Content-Length.'),
+  FST_ERR_BAD_URL: () => contentError('MALFORMED_REQUEST', 'The request URL is malformed.'),
+};
+
+/**
+ * The one mapping from any thrown value to an HTTP reply: KeywardErrors keep their code and
+ * status; framework rejections of malformed requests become CONTENT errors; anything else is
+ * an INTERNAL error with an incident id and a generic message.
+ */
+export function toKeywardError(error: unknown): KeywardError {
+  if (isKeywardError(error)) return error;
+  const fastifyError = error as Partial<FastifyError> | null;
+  if (fastifyError?.validation) {
+    return contentError('INVALID_REQUEST', `The request is invalid: ${fastifyError.message ?? 'schema mismatch'}.`, {
+      detail: fastifyError.message,
+    });
+  }
+  const mapped = fastifyError?.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
+  if (mapped) return mapped(fastifyError as FastifyError);
+  // Body-parser errors (e.g. invalid JSON in a custom parser) arrive with a 4xx statusCode.
+  if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return contentError('MALFORMED_REQUEST', 'The request could not be processed.', {
+      status: fastifyError.statusCode === 404 ? 400 : fastifyError.statusCode,
+      detail: fastifyError.message,
+    });
+  }
+  return internalError('INTERNAL_ERROR', 'An unexpected error occurred.', { detail: (error as Error)?.message, cause: error });
+}
+
+export function errorBody(error: KeywardError, incidentId?: string): ErrorBody {
+  return { error: error.code, category: error.category, message: error.message, ...(incidentId ? { incidentId } : {}) };
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown): FastifyReply {
+  const error = toKeywardError(thrown);
+  if (error.status >= 500) {
+    const incidentId = randomUUID();
+    request.log.error({ err: error.cause ?? thrown, incidentId, code: error.code }, 'request failed: internal error');
+    return reply.code(error.status).type('application/json').send(errorBody(error, incidentId));
+  }
+  request.log.info(
+    { code: error.code, category: error.category, status: error.status, detail: error.detail },
+    'request rejected',
+  );
+  return reply.code(error.status).type('application/json').send(errorBody(error));
+}
+
+export function installErrorHandling(app: App): void {
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, contentError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`, { status: 404 })),
+  );
+}

@@ -1,0 +1,85 @@
+import type { App } from './app-type.js';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { KeywardConfig } from '../config/schema.js';
+import { redactConfig } from '../config/load.js';
+import { createServices, resolvePublicBaseUrl, type Services } from '../services.js';
+import { KEYWARD_VERSION } from '../version.js';
+import { buildApp } from './app.js';
+import type { Metrics } from '../metrics.js';
+
+export interface RunningServer {
+  readonly app: App;
+  readonly services: Services;
+  /** http://host:port actually bound (port 0 resolves to the chosen port). */
+  readonly url: string;
+  /** Stops accepting connections, lets in-flight requests finish (up to shutdownGraceMs), closes the store. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  metrics?: Metrics;
+}
+
+export async function startServer(config: KeywardConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
+  const services = await createServices(config, logger, options);
+  for (const key of services.keys.development) {
+    logger.warn(
+      { key: key.name, path: key.path, created: key.created },
+      `DEVELOPMENT KEY ${key.created ? 'GENERATED' : 'IN USE'} at ${key.path}: for development only. In production configure ${key.name} and set keys.generateDevelopmentKeys=false.`,
+    );
+  }
+  let app: App;
+  try {
+    app = await buildApp(services);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    { url, publicBaseUrl: resolvePublicBaseUrl(config), store: services.store.location, challenges: services.redis ? 'redis' : 'database', version: KEYWARD_VERSION, config: redactConfig(config) },
+    'keyward listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const forced = setTimeout(() => {
+        logger.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace period over: closing remaining connections');
+        app.server.closeAllConnections();
+      }, config.shutdownGraceMs);
+      forced.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(forced);
+        await services.close();
+      }
+    })());
+  return { app, services, url, stop };
+}
+
+/** SIGTERM/SIGINT stop the server gracefully, then the process exits. */
+export function stopOnSignals(server: RunningServer, logger: Logger): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

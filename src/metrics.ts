@@ -1,0 +1,53 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ChallengeMetrics } from './challenges/challenge-service.js';
+
+/** One Prometheus registry per running server (not the global one), so tests can run several. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'keyward_http_requests_total',
+    help: 'HTTP requests by route, method and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'keyward_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly challengesIssued = new Counter({
+    name: 'keyward_challenges_issued_total',
+    help: 'Challenges issued by purpose.',
+    labelNames: ['purpose'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly challengesConsumed = new Counter({
+    name: 'keyward_challenges_consumed_total',
+    help: 'Challenges consumed successfully by purpose.',
+    labelNames: ['purpose'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly challengesRejected = new Counter({
+    name: 'keyward_challenges_rejected_total',
+    help: 'Challenge consumptions rejected, by purpose and error code.',
+    labelNames: ['purpose', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly challenges: ChallengeMetrics = {
+    issued: (purpose) => this.challengesIssued.inc({ purpose }),
+    consumed: (purpose) => this.challengesConsumed.inc({ purpose }),
+    rejected: (purpose, code) => this.challengesRejected.inc({ purpose, code }),
+  };
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'keyward_' });
+  }
+}

@@ -1,0 +1,25 @@
+/** What is remembered of an issued challenge. The challenge bytes themselves are not: rows are keyed by their hash. */
+export interface ChallengeRecord {
+  purpose: string;
+  /** What the challenge is bound to (an account, a device), or null when unbound. */
+  subject: string | null;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export type ConsumeRejection = 'unknown' | 'expired' | 'used' | 'subject';
+
+export type ConsumeResult = { ok: true; record: ChallengeRecord } | { ok: false; reason: ConsumeRejection };
+
+/**
+ * Single-use challenge storage. `consume` is one atomic compare-and-set: of any number of
+ * concurrent consumes of one challenge exactly one succeeds. A rejected consume changes nothing.
+ */
+export interface ChallengeStore {
+  /** @param retainMs how long past expiry the record is kept to tell replays from unknown challenges */
+  insert(id: string, record: ChallengeRecord, retainMs: number): Promise<void>;
+  /** Purpose must match (otherwise 'unknown'); a bound challenge needs the same subject. */
+  consume(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult>;
+  /** Deletes challenges that expired before `before`; returns how many. */
+  purge(before: number): Promise<number>;
+}

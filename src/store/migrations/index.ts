@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as challenges from './001-challenges.js';
+
+/** One migration set for SQLite and PostgreSQL, applied in key order. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '001-challenges': challenges,
+};

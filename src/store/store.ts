@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { ChallengeStore } from './challenge-store.js';
+import { ensureSchema, openDatabase, pingDatabase, type Database, type SqlDialect } from './database.js';
+import { migrateToLatest } from './migrate.js';
+import { SqlChallengeStore } from './sql/challenge-store.js';
+import type { Tables } from './tables.js';
+
+/** Everything Keyward keeps in its SQL database, whichever dialect holds it. */
+export interface Store {
+  readonly dialect: SqlDialect;
+  readonly location: string;
+  readonly db: Kysely<Tables>;
+  readonly challenges: ChallengeStore;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  url: string;
+  schema?: string;
+  poolSize?: number;
+  migrate?: boolean;
+  onPoolError?: (error: Error) => void;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const database: Database = openDatabase(options);
+  try {
+    await ensureSchema(database, options.schema);
+    if (options.migrate ?? true) await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return {
+    dialect: database.dialect,
+    location: database.location,
+    db: database.db,
+    challenges: new SqlChallengeStore(database.db),
+    ping: () => pingDatabase(database),
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { openStore, type Store } from '../../src/store/store.js';
+
+/** PostgreSQL and Redis tests run when these are set (.ci/run sets both) and are reported as skipped otherwise. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? '';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? '';
+
+export const skipWithoutPostgres = !TEST_DATABASE_URL;
+export const skipWithoutRedis = !TEST_REDIS_URL;
+if (skipWithoutPostgres) console.warn('[keyward tests] TEST_DATABASE_URL is not set: PostgreSQL tests are SKIPPED');
+if (skipWithoutRedis) console.warn('[keyward tests] TEST_REDIS_URL is not set: Redis tests are SKIPPED');
+
+export const uniqueName = (prefix: string) => `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+
+export interface TestBackend {
+  store: Store;
+  /** Configuration fragment pointing a server at this backend. */
+  config: { databaseUrl: string; databaseSchema: string; dataDir: string };
+  cleanup(): Promise<void>;
+}
+
+/** A fresh SQLite file in its own temporary directory. */
+export async function sqliteBackend(): Promise<TestBackend> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
+  const databaseUrl = `sqlite:${join(dataDir, 'keyward.db')}`;
+  const store = await openStore({ url: databaseUrl });
+  return {
+    store,
+    config: { databaseUrl, databaseSchema: '', dataDir },
+    async cleanup() {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh schema in the test PostgreSQL database, dropped afterwards. */
+export async function postgresBackend(options: { poolSize?: number } = {}): Promise<TestBackend> {
+  const schema = uniqueName('kw_test');
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
+  const store = await openStore({ url: TEST_DATABASE_URL, schema, poolSize: options.poolSize ?? 10 });
+  return {
+    store,
+    config: { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir },
+    async cleanup() {
+      await store.close();
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis connection and a key prefix no other test run uses; the prefix's keys are deleted afterwards. */
+export async function redisBackend(): Promise<{ redis: Redis; prefix: string; cleanup(): Promise<void> }> {
+  const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+  const prefix = `${uniqueName('kwtest')}:`;
+  return {
+    redis,
+    prefix,
+    async cleanup() {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    },
+  };
+}
