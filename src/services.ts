@@ -51,6 +51,7 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
     poolSize: config.databasePoolSize,
     migrate: config.migrateOnStart,
     onPoolError: (error) => logger.error({ err: error }, 'database connection error'),
+    onCheckpointError: (message) => logger.warn({ error: message }, 'background WAL checkpoint failed'),
   });
   let redis: Redis | undefined;
   let challengeStore: ChallengeStore = store.challenges;

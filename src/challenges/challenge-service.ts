@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from './random-pool.js';
 import type { Clock } from '../clock.js';
 import type { ChallengesConfig } from '../config/schema.js';
 import { KeywardError, contentError, timeError, trustError } from '../errors.js';
@@ -29,7 +29,7 @@ export interface IssuedChallenge {
 
 export const MIN_CHALLENGE_BYTES = 4;
 export const MAX_CHALLENGE_BYTES = 128;
-const MAX_SUBJECT_LENGTH = 512;
+const VALID_SUBJECT = /^[^\u0000-\u001f\u007f]{1,512}$/;
 
 const REJECTIONS: Record<ConsumeRejection, () => KeywardError> = {
   unknown: () => contentError('CHALLENGE_UNKNOWN', 'The challenge is not one this server issued for this purpose.'),
@@ -70,10 +70,10 @@ export class ChallengeService {
     if (!Number.isInteger(bytes) || bytes < MIN_CHALLENGE_BYTES || bytes > MAX_CHALLENGE_BYTES) {
       throw new TypeError(`challenge size must be ${MIN_CHALLENGE_BYTES}..${MAX_CHALLENGE_BYTES} bytes, got ${bytes}`);
     }
-    if (options.subject !== undefined && (options.subject === '' || options.subject.length > MAX_SUBJECT_LENGTH)) {
-      throw new TypeError('challenge subject must be 1..512 characters');
+    if (options.subject !== undefined && !VALID_SUBJECT.test(options.subject)) {
+      throw new TypeError('challenge subject must be 1..512 characters without control characters');
     }
-    const value = randomBytes(bytes);
+    const value = secureRandomBytes(bytes);
     const issuedAt = this.clock.now();
     const expiresAt = issuedAt + ttlSeconds * 1000;
     await this.store.insert(

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { contentError } from '../errors.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -12,4 +12,4 @@ export function decodeBase64Url(text: string, what: string, code = 'MALFORMED_BA
 }
 
 /** Challenge rows are keyed by the hash of the challenge, so a database reader cannot replay one. */
-export const challengeId = (value: Uint8Array): string => createHash('sha256').update(value).digest('base64url');
+export const challengeId = (value: Uint8Array): string => hash('sha256', value, 'base64url');

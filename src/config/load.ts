@@ -103,7 +103,17 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const known = new Set(OPTIONS.map((option) => option.env));
   const unknownEnv = Object.keys(env).filter((name) => name.startsWith('KEYWARD_') && !known.has(name));
 
-  const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, tree));
+  // Defaults are filled per option (not with Value.Default, which would merge a record's default entries into the configured ones).
+  for (const option of OPTIONS) {
+    const parentIsObject = option.path.slice(0, -1).every((_, depth, parents) => {
+      const parent = getPath(tree, parents.slice(0, depth + 1));
+      return parent === undefined || (typeof parent === 'object' && parent !== null && !Array.isArray(parent));
+    });
+    if (parentIsObject && getPath(tree, option.path) === undefined && option.schema.default !== undefined) {
+      setPath(tree, option.path, structuredClone(option.schema.default));
+    }
+  }
+  const candidate = Value.Convert(ConfigSchema, tree);
   const first = Value.Errors(ConfigSchema, candidate).First();
   if (first) {
     const option = optionAt(first.path);

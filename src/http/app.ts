@@ -7,7 +7,9 @@ import { resolvePublicBaseUrl, type Services } from '../services.js';
 import { installOpenApi } from './docs.js';
 import { installErrorHandling } from './errors.js';
 import { installHealth } from './health.js';
+import { lazyChildLogger } from './lazy-logger.js';
 import { installMetrics } from './metrics-plugin.js';
+import { installValidation } from './validation.js';
 import { KEYWARD_VERSION } from '../version.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -17,6 +19,7 @@ export async function buildApp(services: Services): Promise<App> {
   const { config } = services;
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
+    childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger, bindings, options),
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     trustProxy: config.trustProxy,
@@ -26,15 +29,16 @@ export async function buildApp(services: Services): Promise<App> {
       const presented = request.headers['x-request-id'];
       return typeof presented === 'string' && REQUEST_ID.test(presented) ? presented : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only unless a route registers its own wire format.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
+  installValidation(app);
   installErrorHandling(app);
   installMetrics(app, services.metrics, config.metrics);
   await installOpenApi(app, { docs: config.docs.enabled, serverUrl: resolvePublicBaseUrl(config), version: KEYWARD_VERSION });

@@ -5,14 +5,21 @@ import { bearerTokenMatches } from './auth.js';
 
 /** Counts and times every request by route template; serves /metrics when enabled. */
 export function installMetrics(app: App, metrics: Metrics, options: { enabled: boolean; bearerToken: string }): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  // Labelled children are looked up once per (method, route, status): prom-client's own label hashing is per call.
+  type Child = { count: ReturnType<Metrics['httpRequests']['labels']>; duration: ReturnType<Metrics['httpDuration']['labels']> };
+  const children = new Map<string, Child>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      child = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(reply.elapsedTime / 1000);
+    done();
   });
   if (!options.enabled) return;
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {

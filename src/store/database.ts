@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { WAL_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import type { Tables } from './tables.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -15,6 +16,15 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Called with errors of idle pooled connections, which would otherwise crash the process. */
   onPoolError?: (error: Error) => void;
+  /** Called when a background WAL checkpoint fails (SQLite). */
+  onCheckpointError?: (message: string) => void;
+}
+
+/** The raw SQLite connection behind Kysely, for synchronous batches (see SqliteGroupCommit). */
+export interface SqliteAccess {
+  connection: SQLite.Database;
+  /** Prepared statements cached by SQL text (shared with Kysely's driver). */
+  prepare(text: string): SQLite.Statement;
 }
 
 export interface Database {
@@ -22,18 +32,20 @@ export interface Database {
   readonly dialect: SqlDialect;
   /** Where the data lives, with credentials removed; for logs. */
   readonly location: string;
+  readonly sqlite?: SqliteAccess;
   close(): Promise<void>;
 }
 
 const INT8_OID = 20;
+const STATEMENT_CACHE_SIZE = 256;
 
 export function openDatabase(options: DatabaseOptions): Database {
-  if (options.url.startsWith('sqlite:')) return openSqlite(options.url.slice('sqlite:'.length));
+  if (options.url.startsWith('sqlite:')) return openSqlite(options.url.slice('sqlite:'.length), options);
   if (/^postgres(ql)?:\/\//.test(options.url)) return openPostgres(options);
   throw new TypeError(`unsupported database URL scheme: ${options.url.split(':')[0]}`);
 }
 
-function openSqlite(file: string): Database {
+function openSqlite(file: string, options: DatabaseOptions): Database {
   const memory = file === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
   const connection = new SQLite(memory ? ':memory:' : file);
@@ -41,8 +53,47 @@ function openSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) });
-  return { db, dialect: 'sqlite', location: memory ? 'sqlite (in memory)' : `sqlite ${resolve(file)}`, close: () => db.destroy() };
+  connection.pragma('cache_size = -65536');
+  const access = withStatementCache(connection);
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: { prepare: access.prepare, close: () => connection.close() } }) });
+  let stopCheckpointer = async () => {};
+  if (!memory) {
+    connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    stopCheckpointer = startCheckpointer(resolve(file), { onError: options.onCheckpointError });
+  }
+  return {
+    db,
+    dialect: 'sqlite',
+    location: memory ? 'sqlite (in memory)' : `sqlite ${resolve(file)}`,
+    sqlite: access,
+    close: async () => {
+      await stopCheckpointer();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew, which costs more than running it.
+ * Statements are reusable (each runs synchronously under the driver's connection mutex), so
+ * prepared ones are kept by SQL text, least recently used evicted first.
+ */
+function withStatementCache(connection: SQLite.Database): SqliteAccess {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    connection,
+    prepare(text: string): SQLite.Statement {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = connection.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 function openPostgres(options: DatabaseOptions): Database {
@@ -50,9 +101,10 @@ function openPostgres(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
     // Epoch-millisecond and counter columns are bigint; they fit a JS number exactly.
     types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) },
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    options: `-c statement_timeout=15000${schema ? ` -c search_path=${schema}` : ''}`,
   });
   pool.on('error', (error) => options.onPoolError?.(error));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });

@@ -3,6 +3,8 @@ import type { ChallengeStore } from './challenge-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type SqlDialect } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
+import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
+import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
 import type { Tables } from './tables.js';
 
 /** Everything Keyward keeps in its SQL database, whichever dialect holds it. */
@@ -21,6 +23,7 @@ export interface StoreOptions {
   poolSize?: number;
   migrate?: boolean;
   onPoolError?: (error: Error) => void;
+  onCheckpointError?: (message: string) => void;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -32,11 +35,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await database.close();
     throw error;
   }
+  // SQLite's hot statements are group-committed; PostgreSQL has real concurrency through its pool.
+  const hotPathRunner: QueryRunner = database.sqlite ? new SqliteGroupCommit(database.db, database.sqlite) : kyselyRunner(database.db);
   return {
     dialect: database.dialect,
     location: database.location,
     db: database.db,
-    challenges: new SqlChallengeStore(database.db),
+    challenges: new SqlChallengeStore(database.db, hotPathRunner),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

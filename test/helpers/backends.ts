@@ -33,7 +33,7 @@ export async function sqliteBackend(): Promise<TestBackend> {
     store,
     config: { databaseUrl, databaseSchema: '', dataDir },
     async cleanup() {
-      await store.close();
+      await store.close().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -48,7 +48,7 @@ export async function postgresBackend(options: { poolSize?: number } = {}): Prom
     store,
     config: { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir },
     async cleanup() {
-      await store.close();
+      await store.close().catch(() => undefined);
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       try {

@@ -1,33 +1,46 @@
 import type { Redis } from 'ioredis';
 import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../challenge-store.js';
+import { LoopBatcher } from '../loop-batcher.js';
 
 /**
- * Challenges as Redis hashes {p: purpose, s: subject, i: issuedAt, e: expiresAt, c: consumedAt}.
- * Consumption is one Lua script, so it is atomic across every Keyward instance sharing the Redis.
- * "Now" is passed in from the Clock; Redis's own expiry only does the purging.
+ * A challenge is one Redis string "purpose␟subject␟issuedAt␟expiresAt␟consumedAt" (␟ = 0x1F,
+ * which purposes and subjects never contain), written by a plain SET with PX — atomic and the
+ * cheapest command Redis has. Consumption is a Lua script, atomic across every Keyward instance
+ * sharing the Redis. "Now" comes from the Clock; Redis's own key expiry only does the purging.
  */
+const SEPARATOR = '\x1f';
+
 const CONSUME = `
-local h = redis.call('HMGET', KEYS[1], 'p', 's', 'i', 'e', 'c')
-if not h[1] or h[1] ~= ARGV[1] then return {'unknown'} end
-if h[5] then return {'used'} end
-if tonumber(h[4]) <= tonumber(ARGV[3]) then return {'expired'} end
-if h[2] ~= '' and h[2] ~= ARGV[2] then return {'subject'} end
-redis.call('HSET', KEYS[1], 'c', ARGV[3])
-return {'ok', h[2], h[3], h[4]}
+local value = redis.call('GET', KEYS[1])
+if not value then return {'unknown'} end
+local f = {}
+for field in string.gmatch(value, '([^\\31]*)\\31?') do f[#f + 1] = field end
+if f[1] ~= ARGV[1] then return {'unknown'} end
+if f[5] ~= '' then return {'used'} end
+if tonumber(f[4]) <= tonumber(ARGV[3]) then return {'expired'} end
+if f[2] ~= '' and f[2] ~= ARGV[2] then return {'subject'} end
+redis.call('SET', KEYS[1], f[1] .. '\\31' .. f[2] .. '\\31' .. f[3] .. '\\31' .. f[4] .. '\\31' .. ARGV[3], 'KEEPTTL')
+return {'ok', f[2], f[3], f[4]}
 `;
 
-type ConsumeReply = [string, string?, string?, string?];
-
-interface RedisWithConsume extends Redis {
-  keywardConsumeChallenge(key: string, purpose: string, subject: string, now: string): Promise<ConsumeReply>;
-}
+type Command = { command: 'set' | 'keywardConsumeChallenge'; args: string[] };
 
 export class RedisChallengeStore implements ChallengeStore {
-  private readonly redis: RedisWithConsume;
+  /** Commands of one event-loop turn go out as one pipeline: one socket write for many requests. */
+  private readonly batcher: LoopBatcher<Command, unknown>;
 
-  constructor(redis: Redis, private readonly keyPrefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {
     if (!('keywardConsumeChallenge' in redis)) redis.defineCommand('keywardConsumeChallenge', { numberOfKeys: 1, lua: CONSUME });
-    this.redis = redis as RedisWithConsume;
+    this.batcher = new LoopBatcher(async (commands) => {
+      const pipeline = this.redis.pipeline() as unknown as Record<Command['command'], (...args: string[]) => void> & { exec(): Promise<[Error | null, unknown][] | null> };
+      for (const { command, args } of commands) pipeline[command](...args);
+      const replies = await pipeline.exec();
+      if (!replies) throw new Error('Redis pipeline was discarded');
+      return replies.map(([error, reply]) => error ?? reply);
+    });
   }
 
   private key(id: string): string {
@@ -35,23 +48,16 @@ export class RedisChallengeStore implements ChallengeStore {
   }
 
   async insert(id: string, record: ChallengeRecord, retainMs: number): Promise<void> {
-    const key = this.key(id);
     const lifetimeMs = Math.max(1, record.expiresAt - record.issuedAt + retainMs);
-    const [[hsetError], [expireError]] = (await this.redis
-      .multi()
-      .hset(key, { p: record.purpose, s: record.subject ?? '', i: record.issuedAt, e: record.expiresAt })
-      .pexpire(key, lifetimeMs)
-      .exec()) as [[Error | null, unknown], [Error | null, unknown]];
-    if (hsetError || expireError) throw hsetError ?? expireError;
+    const value = [record.purpose, record.subject ?? '', record.issuedAt, record.expiresAt, ''].join(SEPARATOR);
+    await this.batcher.submit({ command: 'set', args: [this.key(id), value, 'PX', String(lifetimeMs)] });
   }
 
   async consume(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult> {
-    const [status, storedSubject, issuedAt, expiresAt] = await this.redis.keywardConsumeChallenge(
-      this.key(id),
-      purpose,
-      subject ?? '',
-      String(now),
-    );
+    const [status, storedSubject, issuedAt, expiresAt] = (await this.batcher.submit({
+      command: 'keywardConsumeChallenge',
+      args: [this.key(id), purpose, subject ?? '', String(now)],
+    })) as [string, string?, string?, string?];
     if (status !== 'ok') return { ok: false, reason: status as ConsumeRejection };
     return {
       ok: true,

@@ -1,46 +1,67 @@
 import type { Kysely } from 'kysely';
 import type { ChallengeRecord, ChallengeStore, ConsumeResult } from '../challenge-store.js';
 import type { ChallengesTable, Tables } from '../tables.js';
+import { param, precompile, type QueryRunner } from './precompiled.js';
 
-const toRecord = (row: Pick<ChallengesTable, 'purpose' | 'subject' | 'issued_at' | 'expires_at'>): ChallengeRecord => ({
+type RecordRow = Pick<ChallengesTable, 'purpose' | 'subject' | 'issued_at' | 'expires_at'>;
+
+const toRecord = (row: RecordRow): ChallengeRecord => ({
   purpose: row.purpose,
   subject: row.subject,
   issuedAt: row.issued_at,
   expiresAt: row.expires_at,
 });
 
+/** Challenges in the SQL database; the hot statements are compiled once and run through `runner`. */
 export class SqlChallengeStore implements ChallengeStore {
-  constructor(private readonly db: Kysely<Tables>) {}
+  private readonly insertRow;
+  private readonly consumeUnbound;
+  private readonly consumeAsSubject;
+  private readonly readRow;
+
+  constructor(
+    private readonly db: Kysely<Tables>,
+    runner: QueryRunner,
+  ) {
+    this.insertRow = precompile<never, { id: string; purpose: string; subject: string | null; issuedAt: number; expiresAt: number }>(db, runner, (db) =>
+      db.insertInto('challenges').values({
+        id: param('id'),
+        purpose: param('purpose'),
+        subject: param('subject'),
+        issued_at: param('issuedAt'),
+        expires_at: param('expiresAt'),
+      }),
+    );
+    // The compare-and-set: one statement, so concurrent consumes of one challenge cannot both match.
+    const consume = (bound: boolean) =>
+      precompile<RecordRow, { id: string; purpose: string; now: number; subject?: string }>(db, runner, (db: Kysely<Tables>) =>
+        db
+          .updateTable('challenges')
+          .set({ consumed_at: param('now') })
+          .where('id', '=', param('id'))
+          .where('purpose', '=', param('purpose'))
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', param('now'))
+          .where((eb) => (bound ? eb.or([eb('subject', 'is', null), eb('subject', '=', param('subject'))]) : eb('subject', 'is', null)))
+          .returning(['purpose', 'subject', 'issued_at', 'expires_at']),
+      );
+    this.consumeUnbound = consume(false);
+    this.consumeAsSubject = consume(true);
+    this.readRow = precompile<ChallengesTable, { id: string }>(db, runner, (db: Kysely<Tables>) =>
+      db.selectFrom('challenges').selectAll().where('id', '=', param('id')),
+    );
+  }
 
   async insert(id: string, record: ChallengeRecord): Promise<void> {
-    await this.db
-      .insertInto('challenges')
-      .values({
-        id,
-        purpose: record.purpose,
-        subject: record.subject,
-        issued_at: record.issuedAt,
-        expires_at: record.expiresAt,
-        consumed_at: null,
-      })
-      .execute();
+    await this.insertRow({ id, purpose: record.purpose, subject: record.subject, issuedAt: record.issuedAt, expiresAt: record.expiresAt });
   }
 
   async consume(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult> {
-    const consumed = await this.db
-      .updateTable('challenges')
-      .set({ consumed_at: now })
-      .where('id', '=', id)
-      .where('purpose', '=', purpose)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where((eb) => (subject === null ? eb('subject', 'is', null) : eb.or([eb('subject', 'is', null), eb('subject', '=', subject)])))
-      .returning(['purpose', 'subject', 'issued_at', 'expires_at'])
-      .executeTakeFirst();
+    const [consumed] = subject === null ? await this.consumeUnbound({ id, purpose, now }) : await this.consumeAsSubject({ id, purpose, now, subject });
     if (consumed) return { ok: true, record: toRecord(consumed) };
 
     // The compare-and-set failed; read the row only to say why.
-    const row = await this.db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.readRow({ id });
     if (!row || row.purpose !== purpose) return { ok: false, reason: 'unknown' };
     if (row.consumed_at !== null) return { ok: false, reason: 'used' };
     if (row.expires_at <= now) return { ok: false, reason: 'expired' };

@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { ChallengeService } from '../src/challenges/challenge-service.js';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config/load.js';
+import type { ChallengeStore } from '../src/store/challenge-store.js';
+import { RedisChallengeStore } from '../src/store/redis/challenge-store.js';
+import { connectRedis } from '../src/store/redis/connect.js';
+import { openStore } from '../src/store/store.js';
+import { benchLine, benchScript, log, runAutocannon, startNodeProcess, startServerProcess, throughput, type ServerProcess } from './lib.js';
+
+/**
+ * Issue+consume pairs per second: in-process through ChallengeService, and over HTTP on
+ * loopback with autocannon driving a `keyward serve` child process, for SQLite, PostgreSQL and
+ * Redis. PostgreSQL and Redis run when BENCH_DATABASE_URL / BENCH_REDIS_URL (or the TEST_ ones) are set.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface Backend {
+  name: string;
+  serveArgs: string[];
+  openChallengeStore(): Promise<{ store: ChallengeStore; close(): Promise<void> }>;
+  cleanup(): Promise<void>;
+}
+
+function backends(work: string): Backend[] {
+  const schema = `kw_bench_${randomBytes(4).toString('hex')}`;
+  const dropSchema = async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.end();
+  };
+  return [
+    {
+      name: 'sqlite',
+      serveArgs: ['--data-dir', join(work, 'sqlite')],
+      async openChallengeStore() {
+        const store = await openStore({ url: `sqlite:${join(work, 'inproc.db')}` });
+        return { store: store.challenges, close: () => store.close() };
+      },
+      cleanup: async () => {},
+    },
+    {
+      name: 'postgres',
+      serveArgs: ['--data-dir', join(work, 'pg'), '--database-url', databaseUrl, '--database-schema', schema],
+      async openChallengeStore() {
+        const store = await openStore({ url: databaseUrl, schema, poolSize: 16 });
+        return { store: store.challenges, close: () => store.close() };
+      },
+      cleanup: dropSchema,
+    },
+    {
+      name: 'redis',
+      serveArgs: ['--data-dir', join(work, 'redis'), '--redis-url', redisUrl],
+      async openChallengeStore() {
+        const redis = connectRedis({ url: redisUrl });
+        return { store: new RedisChallengeStore(redis, `keyward-bench:${randomBytes(4).toString('hex')}:`), close: async () => void (await redis.quit()) };
+      },
+      cleanup: async () => {},
+    },
+  ];
+}
+
+async function inProcess(backend: Backend): Promise<number> {
+  const { store, close } = await backend.openChallengeStore();
+  const service = new ChallengeService(store, systemClock, loadConfig({ env: {} }).config.challenges);
+  try {
+    const pair = async () => {
+      const issued = await service.issue('default');
+      await service.consume('default', issued.value);
+    };
+    await throughput(1, CONNECTIONS, pair); // warm-up
+    return await throughput(SECONDS, CONNECTIONS, pair);
+  } finally {
+    await close();
+  }
+}
+
+const TARGET_PAIRS_PER_SECOND = 5000;
+
+/** Issue+consume pairs driven by autocannon (in this process) against a server in another process. */
+async function pairsOverHttp(server: ServerProcess): Promise<{ pairs: number; errors: number; p99: number }> {
+  const pairRequests = [
+    {
+      method: 'POST' as const,
+      path: '/v1/challenges',
+      headers: { 'content-type': 'application/json' },
+      body: '{"purpose":"default"}',
+      onResponse: (_status: number, body: string, context: any) => {
+        context.challenge = JSON.parse(body).challenge;
+      },
+    },
+    {
+      method: 'POST' as const,
+      path: '/v1/challenges/consume',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request: any, context: any) => ({
+        ...request,
+        body: `{"purpose":"default","challenge":"${context.challenge as string}"}`,
+      }),
+    },
+  ];
+  await runAutocannon({ url: server.url, connections: CONNECTIONS, duration: 2, requests: pairRequests });
+  const result = await runAutocannon({ url: server.url, connections: CONNECTIONS, duration: SECONDS, requests: pairRequests });
+  return { pairs: result['2xx'] / 2 / SECONDS, errors: result.non2xx + result.errors + result.timeouts, p99: result.latency.p99 };
+}
+
+async function overHttp(backend: Backend) {
+  const server = await startServerProcess(backend.serveArgs, { env: { KEYWARD_CHALLENGES_RETENTION_SECONDS: '60' } });
+  try {
+    return await pairsOverHttp(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function httpCeiling(): Promise<number> {
+  const server = await startNodeProcess(benchScript('empty-server.js'), (port) => [String(port)]);
+  try {
+    return (await pairsOverHttp(server)).pairs;
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function run(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+  const lines: string[] = [];
+  try {
+    const ceiling = await httpCeiling();
+    log(`HTTP ceiling (empty Fastify server, same two requests): ${ceiling.toFixed(0)} pairs/s`);
+    for (const backend of backends(work)) {
+      try {
+        const local = await inProcess(backend);
+        log(`challenges ${backend.name} in-process: ${local.toFixed(0)} issue+consume pairs/s (${CONNECTIONS} concurrent)`);
+        const http = await overHttp(backend);
+        log(
+          `challenges ${backend.name} HTTP: ${http.pairs.toFixed(0)} pairs/s, ${http.errors} errors, p99 ${http.p99} ms (${CONNECTIONS} connections, autocannon); ` +
+            `target ${TARGET_PAIRS_PER_SECOND}: ${http.pairs >= TARGET_PAIRS_PER_SECOND ? 'met' : 'NOT met'}`,
+        );
+        if (http.errors > 0) throw new Error(`${http.errors} failed requests during the ${backend.name} HTTP run`);
+        lines.push(benchLine(`challenges_${backend.name}_inprocess`, local, 'pairs/s'));
+        lines.push(benchLine(`challenges_${backend.name}_http`, http.pairs, 'pairs/s', { bound: ceiling, fraction: http.pairs / ceiling }));
+      } finally {
+        await backend.cleanup();
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  for (const line of lines) log(line);
+}

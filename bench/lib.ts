@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+/** One headline figure: `BENCH <name> <value> <unit>[ vs=<peer> ratio=<x>| bound=<y> fraction=<z>]`. */
+export function benchLine(name: string, value: number, unit: string, comparison?: { vs: string; ratio: number } | { bound: number; fraction: number }): string {
+  const shown = value >= 100 ? value.toFixed(0) : value.toFixed(2);
+  let line = `BENCH ${name} ${shown} ${unit}`;
+  if (comparison && 'vs' in comparison) line += ` vs=${comparison.vs} ratio=${comparison.ratio.toFixed(2)}`;
+  if (comparison && 'bound' in comparison) line += ` bound=${comparison.bound.toFixed(0)} fraction=${comparison.fraction.toFixed(2)}`;
+  return line;
+}
+
+export const log = (text: string) => process.stdout.write(`${text}\n`);
+
+/** Runs `task` with `concurrency` loops for `seconds`; returns completed operations per second. */
+export async function throughput(seconds: number, concurrency: number, task: () => Promise<unknown>): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      await task();
+      done += 1;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** Synchronous variant for CPU-bound work: operations per second over `seconds`. */
+export function syncThroughput(seconds: number, task: () => unknown): number {
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let done = 0;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < 16; i++) task();
+    done += 16;
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (bound and released), so a child server's address is known in advance. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a Node script of this package (built) as a child process and waits until its /health answers. */
+export async function startNodeProcess(script: string, args: (port: number) => string[], options: { env?: Record<string, string> } = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [script, ...args(port)], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  for (let attempt = 0; ; attempt++) {
+    if (exited !== undefined) throw new Error(`${script} exited with ${exited}`);
+    if (attempt > 300) throw new Error(`${script} did not become healthy`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((done) => {
+        if (exited !== undefined) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Starts the built `keyward serve` (logging warnings only) in its own process. */
+export function startServerProcess(args: string[], options: { env?: Record<string, string>; logLevel?: string } = {}): Promise<ServerProcess> {
+  return startNodeProcess(CLI, (port) => ['serve', '--port', String(port), '--log-level', options.logLevel ?? 'warn', ...args], options);
+}
+
+export const benchScript = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
+
+export type AutocannonOptions = autocannon.Options;
+
+export function runAutocannon(options: AutocannonOptions): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}

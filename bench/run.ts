@@ -1,0 +1,16 @@
+/** `npm run bench -- <name>…` runs the named benchmarks (all when none is named). Never part of the test suite. */
+const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  challenges: () => import('./challenges.js'),
+};
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in BENCHMARKS));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}\n`);
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(BENCHMARKS)) {
+  process.stdout.write(`== ${name}\n`);
+  await (await BENCHMARKS[name]!()).run();
+}
+process.exit(0);

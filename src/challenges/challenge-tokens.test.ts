@@ -1,0 +1,78 @@
+import { SignJWT, decodeProtectedHeader, decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixedClock } from '../clock.js';
+import { loadConfig } from '../config/load.js';
+import { KeywardError } from '../errors.js';
+import { MacKeyRing, generateMacKeyFile, parseMacKeyFile } from '../keys/mac-keys.js';
+import { sqliteBackend, type TestBackend } from '../../test/helpers/backends.js';
+import { ChallengeService } from './challenge-service.js';
+import { ChallengeTokens } from './challenge-tokens.js';
+
+const T0 = Date.UTC(2026, 4, 1, 12);
+const options = { typ: 'auth-challenge+jwt', issuer: 'https://keyward.test', ttlSeconds: 300 };
+
+describe('ChallengeTokens', () => {
+  let backend: TestBackend;
+  let challenges: ChallengeService;
+  const clock = new FixedClock(T0);
+  const oldKeys = parseMacKeyFile(generateMacKeyFile(T0 - 86_400_000), 'old');
+  const newKeys = parseMacKeyFile(generateMacKeyFile(T0), 'new');
+  const rotated = new MacKeyRing([oldKeys.current, newKeys.current]);
+
+  beforeAll(async () => {
+    backend = await sqliteBackend();
+    challenges = new ChallengeService(backend.store.challenges, clock, loadConfig({ env: {} }).config.challenges);
+  });
+  afterAll(async () => {
+    await backend.cleanup();
+  });
+
+  const code = async (promise: Promise<unknown>) => {
+    const error = await promise.then(() => undefined, (thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(KeywardError);
+    return `${(error as KeywardError).category} ${(error as KeywardError).code}`;
+  };
+
+  it('issues an HS256 JWT with typ, kid of the newest key, iss, iat and a nonce, accepted once', async () => {
+    const tokens = new ChallengeTokens(challenges, rotated, clock, 'mdvm', options);
+    const issued = await tokens.issue();
+    expect(decodeProtectedHeader(issued.token)).toEqual({ alg: 'HS256', typ: 'auth-challenge+jwt', kid: newKeys.current.kid });
+    const claims = decodeJwt(issued.token);
+    expect(claims).toEqual({ iss: 'https://keyward.test', iat: T0 / 1000, nonce: issued.nonce.toString('base64url') });
+    expect(issued.expiresAt).toBe(T0 + 300_000);
+    clock.advance(1000);
+    expect((await tokens.consume(issued.token)).nonce.equals(issued.nonce)).toBe(true);
+    expect(await code(tokens.consume(issued.token))).toBe('TRUST CHALLENGE_USED');
+  });
+
+  it('keeps accepting tokens signed with an older key after rotation', async () => {
+    const before = new ChallengeTokens(challenges, oldKeys, clock, 'mdvm', options);
+    const after = new ChallengeTokens(challenges, rotated, clock, 'mdvm', options);
+    const issued = await before.issue();
+    expect((await after.consume(issued.token)).nonce).toHaveLength(32);
+  });
+
+  it('rejects tampered, foreign, expired, mistyped and malformed tokens with distinct codes', async () => {
+    const tokens = new ChallengeTokens(challenges, rotated, clock, 'mdvm', options);
+    const issued = await tokens.issue();
+    const [header, payload, signature] = issued.token.split('.');
+    const flipped = `${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BA' : 'AA'}`;
+    expect(await code(tokens.consume(`${header}.${payload}.${flipped}`))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
+
+    const foreign = new ChallengeTokens(challenges, parseMacKeyFile(generateMacKeyFile(T0), 'x'), clock, 'mdvm', options);
+    expect(await code(tokens.consume((await foreign.issue()).token))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
+
+    const wrongTyp = await new SignJWT({ nonce: issued.nonce.toString('base64url') })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: newKeys.current.kid })
+      .setIssuer(options.issuer)
+      .setIssuedAt(T0 / 1000)
+      .sign(newKeys.current.secret);
+    expect(await code(tokens.consume(wrongTyp))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
+
+    expect(await code(tokens.consume('not.a.jwt'))).toBe('CONTENT CHALLENGE_TOKEN_MALFORMED');
+
+    const stale = await tokens.issue();
+    clock.advance(301_000);
+    expect(await code(tokens.consume(stale.token))).toBe('TIME CHALLENGE_EXPIRED');
+  });
+});

@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import type { Clock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { KeywardConfig } from '../../src/config/schema.js';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { createLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/metrics.js';
+import { TEST_REDIS_URL, postgresBackend, sqliteBackend, type TestBackend, uniqueName } from './backends.js';
+
+export interface TestServer extends RunningServer {
+  config: KeywardConfig;
+  /** Every log line the server wrote, parsed. */
+  logs: Record<string, any>[];
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  database?: 'sqlite' | 'postgres';
+  redis?: boolean;
+  clock?: Clock;
+  /** Option overrides by path, as command-line flags would give them. */
+  options?: Record<string, unknown>;
+}
+
+/** A real Keyward server on an ephemeral loopback port over a fresh database (and Redis prefix). */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const backend: TestBackend = options.database === 'postgres' ? await postgresBackend() : await sqliteBackend();
+  await backend.store.close();
+  const { config } = loadConfig({
+    env: {},
+    flags: {
+      ...backend.config,
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'info',
+      ...(options.redis ? { redisUrl: TEST_REDIS_URL, redisKeyPrefix: `${uniqueName('kwtest')}:` } : {}),
+      ...options.options,
+    },
+  });
+  const logs: Record<string, any>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const server = await startServer(config, createLogger(config.logLevel, sink), {
+    ...(options.clock ? { clock: options.clock } : {}),
+    metrics: new Metrics({ processMetrics: false }),
+  });
+  return {
+    ...server,
+    config,
+    logs,
+    async post(path, body, headers = {}) {
+      const response = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    async close() {
+      await server.stop();
+      await backend.cleanup();
+    },
+  };
+}
