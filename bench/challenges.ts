@@ -83,6 +83,7 @@ async function inProcess(backend: Backend): Promise<number> {
   }
 }
 
+/** The issue's target for SQLite and Redis on a 2-core machine (PostgreSQL has none: every commit is an fsync). */
 const TARGET_PAIRS_PER_SECOND = 5000;
 
 /** Issue+consume pairs driven by autocannon (in this process) against a server in another process. */
@@ -142,8 +143,8 @@ export async function run(): Promise<void> {
         log(`challenges ${backend.name} in-process: ${local.toFixed(0)} issue+consume pairs/s (${CONNECTIONS} concurrent)`);
         const http = await overHttp(backend);
         log(
-          `challenges ${backend.name} HTTP: ${http.pairs.toFixed(0)} pairs/s, ${http.errors} errors, p99 ${http.p99} ms (${CONNECTIONS} connections, autocannon); ` +
-            `target ${TARGET_PAIRS_PER_SECOND}: ${http.pairs >= TARGET_PAIRS_PER_SECOND ? 'met' : 'NOT met'}`,
+          `challenges ${backend.name} HTTP: ${http.pairs.toFixed(0)} pairs/s, ${http.errors} errors, p99 ${http.p99} ms (${CONNECTIONS} connections, autocannon)` +
+            (backend.name === 'postgres' ? '' : `; target ${TARGET_PAIRS_PER_SECOND}: ${http.pairs >= TARGET_PAIRS_PER_SECOND ? 'met' : 'NOT met'}`),
         );
         if (http.errors > 0) throw new Error(`${http.errors} failed requests during the ${backend.name} HTTP run`);
         lines.push(benchLine(`challenges_${backend.name}_inprocess`, local, 'pairs/s'));
