@@ -1,6 +1,7 @@
 /** `npm run bench -- <name>…` runs the named benchmarks (all when none is named). Never part of the test suite. */
 const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   challenges: () => import('./challenges.js'),
+  android: () => import('./android.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChallengeService } from './challenges/challenge-service.js';
 import { systemClock, type Clock } from './clock.js';
+import { resolveDatabaseUrl } from './config/derived.js';
 import type { KeywardConfig } from './config/schema.js';
 import { loadServerKeys, type ServerKeys } from './keys/load-keys.js';
 import { Metrics } from './metrics.js';
@@ -30,11 +30,6 @@ export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, 'ok' | 'failed'>;
 }
-
-export const resolveDatabaseUrl = (config: KeywardConfig) => config.databaseUrl || `sqlite:${join(config.dataDir, 'keyward.db')}`;
-
-export const resolvePublicBaseUrl = (config: KeywardConfig) =>
-  (config.publicBaseUrl || `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`).replace(/\/+$/, '');
 
 export interface ServiceOptions {
   clock?: Clock;

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { ensureSchema, openDatabase } from '../store/database.js';
-import { migrateToLatest } from '../store/migrate.js';
-import { resolveDatabaseUrl } from '../services.js';
+import { resolveDatabaseUrl } from '../config/derived.js';
 import { addConfigOptions, configFromFlags } from './options.js';
 
 export function registerDb(program: Command): void {
@@ -9,6 +7,7 @@ export function registerDb(program: Command): void {
   addConfigOptions(db.command('migrate').description('apply pending migrations to the configured database')).action(
     async (flags: Record<string, unknown>) => {
       const { config } = configFromFlags(flags);
+      const [{ ensureSchema, openDatabase }, { migrateToLatest }] = await Promise.all([import('../store/database.js'), import('../store/migrate.js')]);
       const database = openDatabase({ url: resolveDatabaseUrl(config), schema: config.databaseSchema, poolSize: 1 });
       try {
         await ensureSchema(database, config.databaseSchema);

@@ -5,6 +5,8 @@ import { KEYWARD_VERSION } from '../version.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
 import { registerServe } from './serve.js';
+import { UsageError } from './usage-error.js';
+import { registerVerify } from './verify.js';
 
 /** Exit codes: 0 success, 1 failure or rejection, 2 usage or configuration error. */
 export const EXIT_USAGE = 2;
@@ -17,6 +19,7 @@ const program = new Command('keyward')
 registerServe(program);
 registerDb(program);
 registerConfig(program);
+registerVerify(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -24,7 +27,7 @@ try {
   if (error instanceof CommanderError) {
     process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
   }
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof UsageError) {
     process.stderr.write(`keyward: ${error.message}\n`);
     process.exit(EXIT_USAGE);
   }

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { startServer, stopOnSignals } from '../http/server.js';
-import { createLogger } from '../logger.js';
 import { addConfigOptions, configFromFlags, parsePort } from './options.js';
 
 export function registerServe(program: Command): void {
@@ -11,6 +9,8 @@ export function registerServe(program: Command): void {
     .option('-H, --host <host>', 'interface to listen on (KEYWARD_HOST, default 127.0.0.1)');
   addConfigOptions(serve).action(async (flags: Record<string, unknown>) => {
     const { config, unknownEnv } = configFromFlags(flags, { port: flags.port, host: flags.host });
+    // Loaded on use so other commands start fast.
+    const [{ startServer, stopOnSignals }, { createLogger }] = await Promise.all([import('../http/server.js'), import('../logger.js')]);
     const logger = createLogger(config.logLevel);
     if (unknownEnv.length > 0) logger.warn({ variables: unknownEnv }, 'ignoring KEYWARD_* environment variables that name no option');
     const server = await startServer(config, logger);

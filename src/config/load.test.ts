@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { optionsTable } from './docs.js';
+import { OPTIONS_END, OPTIONS_START, optionsTable } from './docs.js';
 import { ConfigError, loadConfig, redactConfig } from './load.js';
 import { OPTIONS } from './options.js';
 
@@ -80,7 +80,7 @@ describe('configuration', () => {
   it('is documented in the README, option by option', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const option of OPTIONS) expect(readme, option.env).toContain(`\`${option.env}\``);
-    expect(readme).toContain(optionsTable().trim());
+    expect(readme).toContain(`${OPTIONS_START}\n${optionsTable()}${OPTIONS_END}`);
   });
 });
 

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type KeywardConfig } from './schema.js';
-import { OPTIONS, envName, optionPath, type OptionInfo } from './options.js';
+import { OPTIONS, SECTIONS, envName, optionPath, type OptionInfo } from './options.js';
 
 /** A configuration mistake: stops the process at start with a message naming the option. */
 export class ConfigError extends Error {
@@ -104,12 +104,17 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const unknownEnv = Object.keys(env).filter((name) => name.startsWith('KEYWARD_') && !known.has(name));
 
   // Defaults are filled per option (not with Value.Default, which would merge a record's default entries into the configured ones).
-  for (const option of OPTIONS) {
-    const parentIsObject = option.path.slice(0, -1).every((_, depth, parents) => {
+  // A section given as something other than a mapping is left alone, for validation to report.
+  const parentsAreObjects = (path: readonly string[]) =>
+    path.slice(0, -1).every((_, depth, parents) => {
       const parent = getPath(tree, parents.slice(0, depth + 1));
       return parent === undefined || (typeof parent === 'object' && parent !== null && !Array.isArray(parent));
     });
-    if (parentIsObject && getPath(tree, option.path) === undefined && option.schema.default !== undefined) {
+  for (const section of SECTIONS) {
+    if (parentsAreObjects(section) && getPath(tree, section) === undefined) setPath(tree, section, {});
+  }
+  for (const option of OPTIONS) {
+    if (parentsAreObjects(option.path) && getPath(tree, option.path) === undefined && option.schema.default !== undefined) {
       setPath(tree, option.path, structuredClone(option.schema.default));
     }
   }

@@ -15,8 +15,12 @@ const screamingSnake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_
 
 export const envName = (path: readonly string[]) => `KEYWARD_${path.map(screamingSnake).join('_')}`;
 
+/** Paths of nested option groups (challenges, android.policy, …), parents before children. */
+export const SECTIONS: string[][] = [];
+
 function collect(schema: TSchema, path: string[], out: OptionInfo[]): OptionInfo[] {
   if (schema[Kind] === 'Object' && schema.properties && schema.additionalProperties === false) {
+    if (path.length > 0) SECTIONS.push(path);
     for (const [key, child] of Object.entries(schema.properties as Record<string, TSchema>)) {
       collect(child, [...path, key], out);
     }

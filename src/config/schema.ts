@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AndroidConfigSchema } from './android.js';
 
 /**
  * Every Keyward option, its default and why. `keyward config docs` prints this as the README's
@@ -127,6 +128,7 @@ export const ConfigSchema = Type.Object(
       description: 'Apply pending database migrations at start (several instances may start at once; migrations are locked).',
     }),
     challenges: ChallengesSchema,
+    android: AndroidConfigSchema,
     keys: Type.Object(
       {
         generateDevelopmentKeys: Type.Boolean({
@@ -167,3 +169,4 @@ export const ConfigSchema = Type.Object(
 
 export type KeywardConfig = Static<typeof ConfigSchema>;
 export type ChallengesConfig = Static<typeof ChallengesSchema>;
+export type AndroidConfig = Static<typeof AndroidConfigSchema>;

@@ -1,0 +1,242 @@
+import { DerReader, TagClass, UNIVERSAL, type DerElement } from '../../crypto/der.js';
+import { contentError } from '../../errors.js';
+import {
+  AUTHORIZATION_TAGS,
+  KNOWN_ATTESTATION_VERSIONS,
+  ORIGINS,
+  SECURITY_LEVELS,
+  VERIFIED_BOOT_STATES,
+  type AndroidBootState,
+  type AndroidSecurityLevel,
+} from './constants.js';
+
+const CODE = 'MALFORMED_KEY_DESCRIPTION';
+
+export interface RootOfTrust {
+  /** base64 */
+  verifiedBootKey: string;
+  deviceLocked: boolean;
+  verifiedBootState: AndroidBootState;
+  /** base64; absent before attestation version 3 */
+  verifiedBootHash?: string;
+}
+
+export interface AttestationApplicationId {
+  /** version is the versionCode: a number, or a decimal string beyond 2^53 */
+  packages: { name: string; version: number | string }[];
+  /** base64 SHA-256 digests of the signing certificates */
+  signatures: string[];
+}
+
+/** Decoded AuthorizationList: known tags by name (integers as numbers, or decimal strings beyond 2^53; bytes base64), unknown tags kept raw. */
+export interface AuthorizationList {
+  [field: string]: unknown;
+  rootOfTrust?: RootOfTrust;
+  attestationApplicationId?: AttestationApplicationId;
+  origin?: string;
+  osVersion?: number;
+  osPatchLevel?: number;
+  vendorPatchLevel?: number;
+  bootPatchLevel?: number;
+  creationDateTime?: number;
+  /** Tags Keyward does not know: tag number → base64 DER of the EXPLICIT content. */
+  unknownTags?: Record<string, string>;
+}
+
+export interface KeyDescription {
+  attestationVersion: number;
+  attestationSecurityLevel: AndroidSecurityLevel;
+  keyMintVersion: number;
+  keyMintSecurityLevel: AndroidSecurityLevel;
+  /** base64 */
+  attestationChallenge: string;
+  /** base64 */
+  uniqueId: string;
+  softwareEnforced: AuthorizationList;
+  hardwareEnforced: AuthorizationList;
+  /** Real-world encoding quirks found while decoding (accepted unless strict). */
+  quirks: KeyDescriptionQuirk[];
+}
+
+export type KeyDescriptionQuirk = 'tags-not-in-ascending-order' | 'non-der-boolean';
+
+export interface ParseOptions {
+  /** Reject the quirks instead of accepting and reporting them. */
+  strict?: boolean;
+}
+
+/** The raw challenge bytes (the decoded record keeps them base64 for JSON). */
+export const challengeBytes = (description: KeyDescription) => Buffer.from(description.attestationChallenge, 'base64');
+
+/** Base64 of a view without copying it. */
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const utf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+
+function integerValue(value: number | bigint): number | string {
+  if (typeof value === 'number') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
+class Decoder {
+  readonly quirks = new Set<KeyDescriptionQuirk>();
+
+  constructor(private readonly options: ParseOptions) {}
+
+  quirk(quirk: KeyDescriptionQuirk, detail: string): void {
+    if (this.options.strict) {
+      throw contentError('KEY_DESCRIPTION_NOT_STRICT_DER', 'The attestation record is not in strict DER form.', { detail });
+    }
+    this.quirks.add(quirk);
+  }
+
+  /** DER requires 0xFF for TRUE; some TEEs write 0x01. */
+  boolean(reader: DerReader, what: string): boolean {
+    const element = reader.expect(TagClass.Universal, UNIVERSAL.BOOLEAN, what);
+    if (element.constructed || element.content.length !== 1) throw reader.fail(`${what}: malformed BOOLEAN`);
+    const byte = element.content[0]!;
+    if (byte !== 0 && byte !== 0xff) this.quirk('non-der-boolean', `${what} encoded as 0x${byte.toString(16).padStart(2, '0')}`);
+    return byte !== 0;
+  }
+
+  securityLevel(reader: DerReader, what: string): AndroidSecurityLevel {
+    const value = reader.enumerated(what);
+    const level = SECURITY_LEVELS[value];
+    if (!level) throw reader.fail(`${what}: unknown security level ${value}`);
+    return level;
+  }
+
+  rootOfTrust(reader: DerReader): RootOfTrust {
+    const sequence = reader.sequence('rootOfTrust');
+    const verifiedBootKey = b64(sequence.octetString('verifiedBootKey'));
+    const deviceLocked = this.boolean(sequence, 'deviceLocked');
+    const state = sequence.enumerated('verifiedBootState');
+    const verifiedBootState = VERIFIED_BOOT_STATES[state];
+    if (!verifiedBootState) throw sequence.fail(`unknown verifiedBootState ${state}`);
+    const root: RootOfTrust = { verifiedBootKey, deviceLocked, verifiedBootState };
+    if (!sequence.done) root.verifiedBootHash = b64(sequence.octetString('verifiedBootHash'));
+    sequence.end('rootOfTrust');
+    return root;
+  }
+
+  applicationId(reader: DerReader): AttestationApplicationId {
+    const outer = new DerReader(reader.octetString('attestationApplicationId'), CODE, 1);
+    const sequence = outer.sequence('AttestationApplicationId');
+    outer.end('attestationApplicationId');
+    const packages: AttestationApplicationId['packages'] = [];
+    const packageSet = sequence.enter(sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'package_infos'), 'package_infos');
+    while (!packageSet.done) {
+      const info = packageSet.sequence('AttestationPackageInfo');
+      const name = utf8(info.octetString('package_name'));
+      const version = integerValue(info.integerValue('version'));
+      info.end('AttestationPackageInfo');
+      packages.push({ name, version });
+    }
+    const signatures: string[] = [];
+    const signatureSet = sequence.enter(sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'signature_digests'), 'signature_digests');
+    while (!signatureSet.done) signatures.push(b64(signatureSet.octetString('signature_digest')));
+    sequence.end('AttestationApplicationId');
+    return { packages, signatures };
+  }
+
+  field(tag: number, element: DerElement, parent: DerReader): [string, unknown] {
+    const spec = AUTHORIZATION_TAGS[tag]!;
+    const reader = parent.enter(element, spec.name);
+    let value: unknown;
+    switch (spec.type) {
+      case 'integer':
+        value = integerValue(reader.integerValue(spec.name));
+        break;
+      case 'origin': {
+        const origin = Number(reader.integerValue(spec.name));
+        value = ORIGINS[origin] ?? String(origin);
+        break;
+      }
+      case 'integerSet': {
+        const set = reader.enter(reader.expect(TagClass.Universal, UNIVERSAL.SET, spec.name), spec.name);
+        const values: (number | string)[] = [];
+        while (!set.done) values.push(integerValue(set.integerValue(spec.name)));
+        value = values;
+        break;
+      }
+      case 'null':
+        reader.null(spec.name);
+        value = true;
+        break;
+      case 'bytes':
+        value = b64(reader.octetString(spec.name));
+        break;
+      case 'text':
+        value = utf8(reader.octetString(spec.name));
+        break;
+      case 'rootOfTrust':
+        value = this.rootOfTrust(reader);
+        break;
+      case 'applicationId':
+        value = this.applicationId(reader);
+        break;
+    }
+    reader.end(spec.name);
+    return [spec.name, value];
+  }
+
+  authorizationList(reader: DerReader, what: string): AuthorizationList {
+    const sequence = reader.sequence(what);
+    const list: AuthorizationList = {};
+    const seen = new Set<number>();
+    let previous = -1;
+    while (!sequence.done) {
+      const element = sequence.next();
+      if (element.tagClass !== TagClass.Context || !element.constructed) {
+        throw sequence.fail(`${what}: expected an EXPLICIT context tag, found [${element.tagClass}:${element.tag}]`);
+      }
+      if (seen.has(element.tag)) throw sequence.fail(`${what}: tag ${element.tag} appears twice`);
+      seen.add(element.tag);
+      if (element.tag < previous) this.quirk('tags-not-in-ascending-order', `${what}: tag ${element.tag} after ${previous}`);
+      previous = Math.max(previous, element.tag);
+      if (AUTHORIZATION_TAGS[element.tag]) {
+        const [name, value] = this.field(element.tag, element, sequence);
+        list[name] = value;
+      } else {
+        (list.unknownTags ??= {})[String(element.tag)] = b64(element.content);
+      }
+    }
+    return list;
+  }
+}
+
+/**
+ * Decodes a KeyDescription extension value (any Keymaster or KeyMint version) into one
+ * normalized record. Structure is checked strictly (types, lengths, no duplicate tags, nothing
+ * trailing); two real-world quirks — tags out of ascending order and BOOLEAN TRUE written as
+ * 0x01 — are accepted and listed in `quirks` unless `strict` is set.
+ */
+export function parseKeyDescription(der: Uint8Array, options: ParseOptions = {}): KeyDescription {
+  const decoder = new Decoder(options);
+  const outer = new DerReader(der, CODE);
+  const sequence = outer.sequence('KeyDescription');
+  outer.end('KeyDescription');
+  const attestationVersion = Number(sequence.integerValue('attestationVersion'));
+  if (!(attestationVersion > 0)) throw sequence.fail(`attestationVersion ${attestationVersion}`);
+  const attestationSecurityLevel = decoder.securityLevel(sequence, 'attestationSecurityLevel');
+  const keyMintVersion = Number(sequence.integerValue('keyMintVersion'));
+  const keyMintSecurityLevel = decoder.securityLevel(sequence, 'keyMintSecurityLevel');
+  const attestationChallenge = b64(sequence.octetString('attestationChallenge'));
+  const uniqueId = b64(sequence.octetString('uniqueId'));
+  const softwareEnforced = decoder.authorizationList(sequence, 'softwareEnforced');
+  const hardwareEnforced = decoder.authorizationList(sequence, 'hardwareEnforced');
+  sequence.end('KeyDescription');
+  return {
+    attestationVersion,
+    attestationSecurityLevel,
+    keyMintVersion,
+    keyMintSecurityLevel,
+    attestationChallenge,
+    uniqueId,
+    softwareEnforced,
+    hardwareEnforced,
+    quirks: [...decoder.quirks],
+  };
+}
+
+export const isKnownAttestationVersion = (version: number) => KNOWN_ATTESTATION_VERSIONS.includes(version);
+

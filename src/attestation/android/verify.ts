@@ -1,0 +1,238 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
+import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
+import { spkiToJwk } from '../../crypto/jwk.js';
+import { toJwk } from '../../crypto/keys.js';
+import type { AndroidConfig } from '../../config/schema.js';
+import { contentError, isKeywardError } from '../../errors.js';
+import type { AttestationResult, AttestedPublicKey, SecurityLevel } from '../result.js';
+import { verifyAndroidChain, type AndroidChainOptions } from './chain.js';
+import { KEY_DESCRIPTION_OID, type AndroidSecurityLevel } from './constants.js';
+import { challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
+import { checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
+import { FetchedStatusList, fileStatusList, httpFetcher, type Fetcher, type StatusListProvider } from './revocation.js';
+import { anchorsFromFiles, googleHardwareRoots, googleSoftwareRoots } from './roots.js';
+
+export interface AndroidVerifierOptions extends Omit<AndroidChainOptions, 'hardwareAnchors' | 'softwareAnchors'> {
+  hardwareAnchors: TrustAnchors;
+  softwareAnchors: TrustAnchors;
+  strictEncoding: boolean;
+  /** Absent: revocation is not checked. */
+  statusList?: StatusListProvider;
+  policy: AndroidPolicy;
+}
+
+export interface AndroidAttestationInput {
+  /** DER certificates, leaf first. */
+  chain: readonly Uint8Array[];
+  /** The challenge the server issued; must equal attestationChallenge. */
+  challenge: Uint8Array;
+  /** Verification time, epoch ms. */
+  at: number;
+  /** Replaces the verifier's default policy (named policies). */
+  policy?: AndroidPolicy;
+}
+
+const SECURITY_LEVEL: Record<AndroidSecurityLevel, SecurityLevel> = {
+  SOFTWARE: 'software',
+  TRUSTED_ENVIRONMENT: 'trusted-environment',
+  STRONG_BOX: 'strongbox',
+};
+
+const BOOT_STATE = { VERIFIED: 'verified', SELF_SIGNED: 'self-signed', UNVERIFIED: 'unverified', FAILED: 'failed' } as const;
+
+const osVersionText = (version: number | undefined) =>
+  version === undefined || version <= 0 ? undefined : `${Math.floor(version / 10000)}.${Math.floor(version / 100) % 100}.${version % 100}`;
+
+function dateText(level: number | undefined): string | undefined {
+  if (level === undefined || level <= 0) return undefined;
+  const text = String(level);
+  if (text.length === 6) return `${text.slice(0, 4)}-${text.slice(4, 6)}`;
+  if (text.length === 8) return `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`;
+  return text;
+}
+
+function describeKey(certificate: ParsedCertificate): AttestedPublicKey {
+  const key: AttestedPublicKey = {
+    algorithm: certificate.keyAlgorithm,
+    spki: Buffer.from(certificate.spki).toString('base64'),
+    supported: true,
+  };
+  if (certificate.curve) key.curve = certificate.curve;
+  const direct = spkiToJwk(certificate.spki);
+  if (direct) {
+    key.jwk = direct;
+    return key;
+  }
+  try {
+    const jwk = toJwk(certificate.publicKey());
+    if (jwk) key.jwk = jwk;
+  } catch (error) {
+    if (!isKeywardError(error) || error.code !== 'UNSUPPORTED_KEY_ALGORITHM') throw error;
+    key.supported = false;
+  }
+  return key;
+}
+
+interface CertificateFacts {
+  subject: string;
+  issuer: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+/** Described once per certificate: intermediates recur on every request. */
+const described = new WeakMap<ParsedCertificate, CertificateFacts>();
+function certificateFacts(certificate: ParsedCertificate): CertificateFacts {
+  let facts = described.get(certificate);
+  if (!facts) {
+    facts = {
+      subject: certificate.subject,
+      issuer: certificate.issuer,
+      serial: certificate.serial,
+      notBefore: new Date(certificate.notBefore).toISOString(),
+      notAfter: new Date(certificate.notAfter).toISOString(),
+    };
+    described.set(certificate, facts);
+  }
+  return facts;
+}
+
+/**
+ * Android Key Attestation (PROTOCOLS.md §1), in order: decode the chain and its attestation
+ * records → verify the chain to a trusted root → compare the challenge → check revocation of
+ * every certificate → device requirements on every record, key and app requirements on the
+ * leaf's → the normalized result.
+ */
+export class AndroidVerifier {
+  constructor(readonly options: AndroidVerifierOptions) {}
+
+  static fromConfig(config: AndroidConfig, dependencies: { clock: Clock; fetcher?: Fetcher; extraAnchors?: TrustAnchor[]; onRevocationError?: (error: unknown) => void }): AndroidVerifier {
+    const anchors = [...(config.googleRoots ? googleHardwareRoots() : []), ...anchorsFromFiles(config.extraRootFiles), ...(dependencies.extraAnchors ?? [])];
+    let statusList: StatusListProvider | undefined;
+    if (config.revocation.enabled) {
+      statusList = config.revocation.file
+        ? fileStatusList(config.revocation.file)
+        : new FetchedStatusList({
+            url: config.revocation.url,
+            fetcher: dependencies.fetcher ?? httpFetcher,
+            clock: dependencies.clock,
+            fallbackTtlMs: config.revocation.fallbackTtlSeconds * 1000,
+            timeoutMs: config.revocation.timeoutMs,
+            onRefreshError: dependencies.onRevocationError,
+          });
+    }
+    return new AndroidVerifier({
+      hardwareAnchors: new TrustAnchors(anchors),
+      softwareAnchors: new TrustAnchors(googleSoftwareRoots()),
+      allowSoftwareAttestation: config.allowSoftwareAttestation,
+      maxChainLength: config.maxChainLength,
+      strictEncoding: config.strictEncoding,
+      ignoreLeafValidity: config.ignoreLeafValidity,
+      enforceIntermediateValidity: config.enforceIntermediateValidity,
+      enforceRkpValidity: config.enforceRkpValidity,
+      statusList,
+      policy: config.policy,
+    });
+  }
+
+  async verify(input: AndroidAttestationInput): Promise<AttestationResult> {
+    const { options } = this;
+    const policy = input.policy ?? options.policy;
+    if (input.chain.length === 0) throw contentError('CERTIFICATE_CHAIN_EMPTY', 'The certificate chain is empty.');
+    if (input.chain.length > options.maxChainLength) {
+      throw contentError('CERTIFICATE_CHAIN_TOO_LONG', 'The certificate chain is too long.', { detail: `${input.chain.length} certificates` });
+    }
+    // The leaf is new with every request: parsed without polluting the certificate cache.
+    const chain = input.chain.map((der, index) => parseCertificate(der, 'MALFORMED_CERTIFICATE', { cache: index > 0 }));
+    const records = this.records(chain);
+    const leafRecord = records[0]!.record;
+
+    const verified = verifyAndroidChain(chain, input.at, options);
+
+    const expected = Buffer.from(input.challenge);
+    const actual = challengeBytes(leafRecord);
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+      throw contentError('CHALLENGE_MISMATCH', 'The attestation was not made for this challenge.');
+    }
+
+    if (options.statusList) (await options.statusList.current()).assertNoneListed(chain);
+
+    const context = { at: input.at, rkp: verified.rkp, allowSoftwareAttestation: options.allowSoftwareAttestation };
+    for (const { record } of records) checkDevice(record, policy, context);
+    checkKeyAndApp(leafRecord, policy, context);
+
+    return this.result(chain, leafRecord, records.slice(1), verified);
+  }
+
+  /** The leaf's record (required) and the records of attest-key certificates above it, leaf first. */
+  private records(chain: ParsedCertificate[]): { index: number; record: KeyDescription }[] {
+    const records: { index: number; record: KeyDescription }[] = [];
+    chain.forEach((certificate, index) => {
+      const extension = certificate.extension(KEY_DESCRIPTION_OID);
+      if (extension) records.push({ index, record: parseKeyDescription(extension.value, { strict: this.options.strictEncoding }) });
+    });
+    if (records[0]?.index !== 0) {
+      throw contentError('KEY_DESCRIPTION_MISSING', 'The leaf certificate carries no Android key attestation record.');
+    }
+    return records;
+  }
+
+  private result(
+    chain: ParsedCertificate[],
+    leaf: KeyDescription,
+    attestKeyRecords: { index: number; record: KeyDescription }[],
+    verified: { anchor: TrustAnchor; rkp: boolean; software: boolean },
+  ): AttestationResult {
+    const allowSoftware = this.options.allowSoftwareAttestation;
+    const enforced = <K extends keyof KeyDescription['hardwareEnforced']>(key: K) => enforcedFact(leaf, key, allowSoftware);
+    const root = enforced('rootOfTrust');
+    const application = fact(leaf, 'attestationApplicationId');
+    const created = fact(leaf, 'creationDateTime');
+    let described: CertificateFacts[] | undefined;
+    const result: AttestationResult = {
+      platform: 'android',
+      publicKey: describeKey(chain[0]!),
+      securityLevel: SECURITY_LEVEL[leaf.attestationSecurityLevel],
+      keyStoreSecurityLevel: SECURITY_LEVEL[leaf.keyMintSecurityLevel],
+      app: {
+        ids: application?.packages.map((info) => info.name) ?? [],
+        signerDigests: application?.signatures.map((signature) => Buffer.from(signature, 'base64').toString('hex')) ?? [],
+      },
+      anchor: verified.anchor.name,
+      facts: {
+        keyDescription: leaf,
+        attestKeyRecords: attestKeyRecords.map(({ index, record }) => ({ certificate: index, keyDescription: record })),
+        knownAttestationVersion: isKnownAttestationVersion(leaf.attestationVersion),
+        rkp: verified.rkp,
+        softwareRoot: verified.software,
+        // Described on first read (JSON output reads it; policy and issuers usually do not).
+        get chain() {
+          return (described ??= chain.map(certificateFacts));
+        },
+      },
+    };
+    const version = application?.packages[0]?.version;
+    if (typeof version === 'number') result.app.version = version;
+    if (root) {
+      result.bootState = {
+        locked: root.deviceLocked,
+        state: BOOT_STATE[root.verifiedBootState],
+        verifiedBootKey: Buffer.from(root.verifiedBootKey, 'base64').toString('hex'),
+        ...(root.verifiedBootHash ? { verifiedBootHash: Buffer.from(root.verifiedBootHash, 'base64').toString('hex') } : {}),
+      };
+    }
+    const osVersion = osVersionText(enforced('osVersion'));
+    if (osVersion) result.osVersion = osVersion;
+    const patch = dateText(enforced('osPatchLevel'));
+    if (patch) result.osPatchLevel = patch;
+    const vendor = dateText(enforced('vendorPatchLevel'));
+    if (vendor) result.vendorPatchLevel = vendor;
+    const boot = dateText(enforced('bootPatchLevel'));
+    if (boot) result.bootPatchLevel = boot;
+    if (typeof created === 'number') result.createdAt = created;
+    return result;
+  }
+}

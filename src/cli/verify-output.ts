@@ -1,0 +1,21 @@
+import type { AttestationResult } from '../attestation/result.js';
+import { isKeywardError } from '../errors.js';
+
+/**
+ * Runs a verification and prints one JSON object: `{"verified": true, "platform", …facts}` and
+ * exit code 0, or `{"verified": false, "category", "code", "message"}` and exit code 1 for a
+ * rejected proof. Anything that is not a KeywardError propagates (usage errors exit 2).
+ */
+export async function printVerification(verify: () => Promise<AttestationResult> | AttestationResult): Promise<void> {
+  try {
+    const result = await verify();
+    process.stdout.write(`${JSON.stringify({ verified: true, ...result }, null, 2)}\n`);
+    process.exitCode = 0;
+  } catch (error) {
+    if (!isKeywardError(error)) throw error;
+    const rejection: Record<string, unknown> = { verified: false, category: error.category, code: error.code, message: error.message };
+    if (error.detail) rejection.detail = error.detail;
+    process.stdout.write(`${JSON.stringify(rejection, null, 2)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,242 @@
+import type { KeyObject } from 'node:crypto';
+import { contentError } from '../errors.js';
+import { DerReader, TagClass, UNIVERSAL, decodeBoolean, type DerElement } from './der.js';
+import { CURVES, importSpki, keyAlgorithmName, sha256Hex } from './keys.js';
+import { BoundedCache } from './bounded-cache.js';
+import { describeName } from './names.js';
+import { oidText } from './oid.js';
+
+export interface CertificateExtension {
+  critical: boolean;
+  /** The extnValue OCTET STRING's content (the extension's own DER). */
+  value: Uint8Array;
+}
+
+const BASIC_CONSTRAINTS = '2.5.29.19';
+
+/**
+ * An X.509 certificate as Keyward uses it: the exact DER of the parts that are signed or
+ * compared (never re-encoded), validity in epoch ms, extensions by OID, and — computed only
+ * when asked, once — readable names and the imported public key. Decoding uses the strict DER
+ * reader throughout: certificates arrive from devices, and this runs on every request.
+ */
+export class ParsedCertificate {
+  readonly der: Buffer;
+  readonly tbs: Uint8Array;
+  readonly signatureAlgorithm: string;
+  readonly signature: Uint8Array;
+  readonly spki: Uint8Array;
+  readonly keyAlgorithmOid: string;
+  /** EC, RSA, Ed25519, ML-DSA-65, … (the OID when unknown). */
+  readonly keyAlgorithm: string;
+  readonly curve: string | undefined;
+  readonly subjectDer: Uint8Array;
+  readonly issuerDer: Uint8Array;
+  /** Lowercase hex without leading zeros, as revocation lists write serials. */
+  readonly serial: string;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  private readonly extensions = new Map<string, CertificateExtension>();
+  private key: KeyObject | undefined;
+  private names: { subject?: string; issuer?: string } = {};
+  private hashes: { der?: string; spki?: string } = {};
+
+  constructor(der: Uint8Array, code: string, options: { copy?: boolean } = {}) {
+    // Cached certificates keep their own copy; a request's leaf just views the caller's bytes.
+    this.der = options.copy ? Buffer.from(der) : Buffer.isBuffer(der) ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+    const outer = new DerReader(this.der, code);
+    const certificate = outer.sequence('Certificate');
+    outer.end('Certificate');
+    const tbsElement = certificate.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'tbsCertificate');
+    this.tbs = tbsElement.bytes;
+    const outerAlgorithm = certificate.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'signatureAlgorithm');
+    this.signatureAlgorithm = algorithmOid(certificate, outerAlgorithm, 'signatureAlgorithm');
+    this.signature = bitString(certificate, certificate.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'signatureValue'), 'signatureValue');
+    certificate.end('Certificate');
+
+    const tbs = certificate.enter(tbsElement, 'tbsCertificate');
+    const first = tbs.peek();
+    if (first?.tagClass === TagClass.Context && first.tag === 0) {
+      const version = tbs.enter(tbs.next(), 'version');
+      if (version.integer('version') !== 2n) throw tbs.fail('only X.509 v3 certificates are accepted');
+      version.end('version');
+    }
+    const serial = tbs.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'serialNumber').content;
+    if (serial.length === 0 || serial.length > 21) throw tbs.fail('serialNumber length');
+    this.serial = Buffer.from(serial).toString('hex').replace(/^0+(?=.)/, '');
+    const innerAlgorithm = tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'signature');
+    if (!Buffer.from(innerAlgorithm.bytes).equals(Buffer.from(outerAlgorithm.bytes))) {
+      throw tbs.fail('signature algorithm in tbsCertificate differs from the outer one');
+    }
+    this.issuerDer = checkName(tbs, tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'issuer'), 'issuer');
+    const validity = tbs.sequence('validity');
+    this.notBefore = time(validity, 'notBefore');
+    this.notAfter = time(validity, 'notAfter');
+    validity.end('validity');
+    this.subjectDer = checkName(tbs, tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subject'), 'subject');
+    const spkiElement = tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subjectPublicKeyInfo');
+    this.spki = spkiElement.bytes;
+    const spki = tbs.enter(spkiElement, 'subjectPublicKeyInfo');
+    const keyAlgorithm = tbs.enter(spki.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'algorithm'), 'algorithm');
+    this.keyAlgorithmOid = oidText(keyAlgorithm, keyAlgorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'algorithm'));
+    this.keyAlgorithm = keyAlgorithmName(this.keyAlgorithmOid);
+    const parameters = keyAlgorithm.peek();
+    this.curve = this.keyAlgorithm === 'EC' && parameters?.tag === UNIVERSAL.OID ? curveName(oidText(keyAlgorithm, keyAlgorithm.next())) : undefined;
+    bitString(spki, spki.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey');
+    spki.end('subjectPublicKeyInfo');
+
+    while (!tbs.done) {
+      const element = tbs.next();
+      if (element.tagClass !== TagClass.Context || element.tag < 1 || element.tag > 3) throw tbs.fail(`unexpected element [${element.tagClass}:${element.tag}] in tbsCertificate`);
+      if (element.tag === 3) this.readExtensions(tbs, element);
+    }
+  }
+
+  private readExtensions(tbs: DerReader, element: DerElement): void {
+    const wrapper = tbs.enter(element, 'extensions');
+    const list = wrapper.sequence('extensions');
+    wrapper.end('extensions');
+    while (!list.done) {
+      const extension = list.sequence('Extension');
+      const oid = oidText(extension, extension.expect(TagClass.Universal, UNIVERSAL.OID, 'extnID'));
+      let critical = false;
+      if (extension.peek()?.tag === UNIVERSAL.BOOLEAN) critical = decodeBoolean(extension.next(), extension, 'critical');
+      const value = extension.octetString('extnValue');
+      extension.end('Extension');
+      if (this.extensions.has(oid)) throw tbs.fail(`duplicate extension ${oid}`);
+      this.extensions.set(oid, { critical, value });
+    }
+  }
+
+  /** SHA-256 of the DER, lowercase hex (computed on first use). */
+  get fingerprint(): string {
+    return (this.hashes.der ??= sha256Hex(this.der));
+  }
+
+  /** SHA-256 of the SubjectPublicKeyInfo DER, hex: how trust anchors are matched. */
+  get spkiFingerprint(): string {
+    return (this.hashes.spki ??= sha256Hex(this.spki));
+  }
+
+  /** For logs and results; never throws. */
+  get subject(): string {
+    return (this.names.subject ??= describeName(this.subjectDer));
+  }
+
+  /** For logs and results; never throws. */
+  get issuer(): string {
+    return (this.names.issuer ??= describeName(this.issuerDer));
+  }
+
+  extension(oid: string): CertificateExtension | undefined {
+    return this.extensions.get(oid);
+  }
+
+  get extensionOids(): string[] {
+    return [...this.extensions.keys()];
+  }
+
+  /** basicConstraints cA, or undefined when the extension is absent. */
+  get isCa(): boolean | undefined {
+    const extension = this.extensions.get(BASIC_CONSTRAINTS);
+    if (!extension) return undefined;
+    const reader = new DerReader(extension.value, 'MALFORMED_CERTIFICATE');
+    const constraints = reader.sequence('basicConstraints');
+    const first = constraints.peek();
+    return first?.tag === UNIVERSAL.BOOLEAN ? decodeBoolean(constraints.next(), constraints, 'cA') : false;
+  }
+
+  /** The public key (imported once per distinct key, process-wide). */
+  publicKey(): KeyObject {
+    return (this.key ??= importSpki(this.spki, this.keyAlgorithmOid));
+  }
+
+  toPem(): string {
+    return `-----BEGIN CERTIFICATE-----\n${this.der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+  }
+}
+
+/** Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value primitive }: the structure is checked here (values are decoded only for display), so later reads cannot fail. */
+function checkName(reader: DerReader, element: DerElement, what: string): Uint8Array {
+  const rdns = reader.enter(element, what);
+  while (!rdns.done) {
+    const rdn = rdns.enter(rdns.expect(TagClass.Universal, UNIVERSAL.SET, what), what);
+    if (rdn.done) throw reader.fail(`${what}: empty relative distinguished name`);
+    while (!rdn.done) {
+      const attribute = rdn.sequence(what);
+      const type = attribute.expect(TagClass.Universal, UNIVERSAL.OID, what);
+      if (type.content.length === 0 || (type.content[type.content.length - 1]! & 0x80) !== 0) throw reader.fail(`${what}: malformed attribute type`);
+      const value = attribute.next();
+      if (value.tagClass !== TagClass.Universal || value.constructed) throw reader.fail(`${what}: attribute value is not a string`);
+      attribute.end(what);
+    }
+  }
+  return element.bytes;
+}
+
+function algorithmOid(reader: DerReader, element: DerElement, what: string): string {
+  const algorithm = reader.enter(element, what);
+  return oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, what));
+}
+
+function bitString(reader: DerReader, element: DerElement, what: string): Uint8Array {
+  if (element.constructed || element.content.length === 0 || element.content[0] !== 0) throw reader.fail(`${what}: malformed BIT STRING`);
+  return element.content.subarray(1);
+}
+
+/** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, read digit by digit (no strings on the hot path). */
+function time(reader: DerReader, what: string): number {
+  const element = reader.next();
+  const content = element.content;
+  const utc = element.tagClass === TagClass.Universal && element.tag === UNIVERSAL.UTC_TIME && content.length === 13;
+  const generalized = element.tagClass === TagClass.Universal && element.tag === UNIVERSAL.GENERALIZED_TIME && content.length === 15;
+  if ((!utc && !generalized) || content[content.length - 1] !== 0x5a) throw reader.fail(`${what}: malformed time`);
+  const digits = (start: number, count: number) => {
+    let value = 0;
+    for (let i = start; i < start + count; i++) {
+      const digit = content[i]! - 0x30;
+      if (digit < 0 || digit > 9) throw reader.fail(`${what}: malformed time`);
+      value = value * 10 + digit;
+    }
+    return value;
+  };
+  const offset = utc ? 2 : 4;
+  let year = digits(0, offset);
+  if (utc) year += year < 50 ? 2000 : 1900;
+  const month = digits(offset, 2);
+  const day = digits(offset + 2, 2);
+  const hour = digits(offset + 4, 2);
+  const minute = digits(offset + 6, 2);
+  const second = digits(offset + 8, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) throw reader.fail(`${what}: malformed time`);
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+
+const curveName = (oid: string) => CURVES[oid] ?? oid;
+
+const certificateCache = new BoundedCache<string, ParsedCertificate>(2048);
+
+/** A cheap lookup key: the length and the last bytes (the signature, random per certificate); a hit is confirmed by comparing all bytes. */
+const cacheKey = (der: Uint8Array) => `${der.length}:${Buffer.from(der.buffer, der.byteOffset + Math.max(0, der.length - 24), Math.min(24, der.length)).toString('latin1')}`;
+
+/**
+ * Parses DER. With `cache` (the default), an earlier parse of the same bytes is reused:
+ * intermediates and roots repeat across millions of devices. Leaves are unique per request and
+ * are parsed with `cache: false` so they do not crowd out what repeats. Malformed input is a
+ * CONTENT error with `code`.
+ */
+export function parseCertificate(der: Uint8Array, code = 'MALFORMED_CERTIFICATE', options: { cache?: boolean } = {}): ParsedCertificate {
+  if (options.cache === false) return new ParsedCertificate(der, code);
+  const key = cacheKey(der);
+  const cached = certificateCache.get(key);
+  if (cached && cached.der.equals(der)) return cached;
+  return certificateCache.set(key, new ParsedCertificate(der, code, { copy: true }));
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g;
+
+/** The DER certificates of a PEM bundle, in file order. */
+export function pemCertificates(text: string): Buffer[] {
+  return [...text.matchAll(PEM_BLOCK)].map((match) => Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64'));
+}

@@ -1,0 +1,50 @@
+/** Minimal DER encoding for structures Keyward builds itself (simulated attestation records, test data). */
+
+function lengthBytes(length: number): Buffer {
+  if (length < 0x80) return Buffer.of(length);
+  const bytes: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+function tagBytes(tagClass: number, constructed: boolean, tag: number): Buffer {
+  const first = (tagClass << 6) | (constructed ? 0x20 : 0);
+  if (tag < 0x1f) return Buffer.of(first | tag);
+  const digits: number[] = [];
+  for (let rest = tag; rest > 0; rest = Math.floor(rest / 128)) digits.unshift(rest & 0x7f);
+  return Buffer.from([first | 0x1f, ...digits.map((digit, index) => (index < digits.length - 1 ? digit | 0x80 : digit))]);
+}
+
+export function element(tagClass: number, constructed: boolean, tag: number, content: Uint8Array): Buffer {
+  return Buffer.concat([tagBytes(tagClass, constructed, tag), lengthBytes(content.length), content]);
+}
+
+const universal = (tag: number, content: Uint8Array, constructed = false) => element(0, constructed, tag, content);
+
+export function integer(value: number | bigint): Buffer {
+  let big = BigInt(value);
+  const bytes: number[] = [];
+  do {
+    bytes.unshift(Number(big & 0xffn));
+    big >>= 8n;
+  } while (big !== 0n && big !== -1n);
+  // Keep the sign bit right: positive values whose top bit is set need a leading zero, negatives a leading 0xff.
+  if (BigInt(value) >= 0n && bytes[0]! & 0x80) bytes.unshift(0);
+  if (BigInt(value) < 0n && !(bytes[0]! & 0x80)) bytes.unshift(0xff);
+  return universal(2, Buffer.from(bytes));
+}
+
+export const enumerated = (value: number) => {
+  const encoded = integer(value);
+  encoded[0] = 10;
+  return encoded;
+};
+export const boolean = (value: boolean) => universal(1, Buffer.of(value ? 0xff : 0));
+export const octetString = (bytes: Uint8Array) => universal(4, bytes);
+export const utf8String = (text: string) => universal(12, Buffer.from(text, 'utf8'));
+export const nullValue = () => universal(5, Buffer.alloc(0));
+export const sequence = (...children: Uint8Array[]) => universal(16, Buffer.concat(children), true);
+/** SET OF in DER order (encodings sorted). */
+export const setOf = (...children: Uint8Array[]) => universal(17, Buffer.concat([...children].sort(Buffer.compare)), true);
+/** [tag] EXPLICIT */
+export const explicit = (tag: number, child: Uint8Array) => element(2, true, tag, child);

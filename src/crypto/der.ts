@@ -1,0 +1,234 @@
+import { contentError } from '../errors.js';
+
+/**
+ * A strict DER reader: definite lengths in minimal form, minimal tag numbers, content within
+ * bounds. Every failure is a CONTENT KeywardError with the caller's code, so malformed input
+ * from a device can never surface as anything but a typed rejection.
+ */
+export const enum TagClass {
+  Universal = 0,
+  Application = 1,
+  Context = 2,
+  Private = 3,
+}
+
+export const UNIVERSAL = {
+  BOOLEAN: 1,
+  INTEGER: 2,
+  BIT_STRING: 3,
+  OCTET_STRING: 4,
+  NULL: 5,
+  OID: 6,
+  UTF8_STRING: 12,
+  ENUMERATED: 10,
+  SEQUENCE: 16,
+  SET: 17,
+  PRINTABLE_STRING: 19,
+  IA5_STRING: 22,
+  UTC_TIME: 23,
+  GENERALIZED_TIME: 24,
+} as const;
+
+export interface DerElement {
+  tagClass: TagClass;
+  constructed: boolean;
+  tag: number;
+  /** The whole element (header and content). */
+  bytes: Uint8Array;
+  /** The content octets. */
+  content: Uint8Array;
+}
+
+/** An element as offsets into the input: its views are made only if someone asks (most are only walked past). */
+class LazyElement implements DerElement {
+  constructor(
+    readonly input: Uint8Array,
+    readonly tagClass: TagClass,
+    readonly constructed: boolean,
+    readonly tag: number,
+    readonly start: number,
+    readonly contentStart: number,
+    readonly end: number,
+  ) {}
+
+  get bytes(): Uint8Array {
+    return this.input.subarray(this.start, this.end);
+  }
+
+  get content(): Uint8Array {
+    return this.input.subarray(this.contentStart, this.end);
+  }
+}
+
+const MAX_DEPTH = 32;
+
+export class DerReader {
+  private offset: number;
+  private readonly input: Uint8Array;
+  private readonly limit: number;
+
+  /** Reads `input`, or its part from `start` to `end` (nested readers share one input instead of making views). */
+  constructor(
+    input: Uint8Array,
+    private readonly code: string,
+    private readonly depth = 0,
+    start = 0,
+    end = input.length,
+  ) {
+    if (depth > MAX_DEPTH) throw this.fail('nesting too deep');
+    // Views of a plain Uint8Array are far cheaper to make than Buffer slices.
+    this.input = Buffer.isBuffer(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : input;
+    this.offset = start;
+    this.limit = end;
+  }
+
+  fail(detail: string) {
+    return contentError(this.code, 'The attestation data is malformed.', { detail: `DER: ${detail}` });
+  }
+
+  get done(): boolean {
+    return this.offset >= this.limit;
+  }
+
+  /** The next element, or undefined at the end. */
+  peek(): DerElement | undefined {
+    if (this.done) return undefined;
+    const saved = this.offset;
+    const element = this.next();
+    this.offset = saved;
+    return element;
+  }
+
+  next(): DerElement {
+    const input = this.input;
+    const end = this.limit;
+    const start = this.offset;
+    if (start >= end) throw this.fail('unexpected end of data');
+    const first = input[start]!;
+    let position = start + 1;
+    let tag = first & 0x1f;
+    if (tag === 0x1f) {
+      tag = 0;
+      for (let count = 0; ; count++) {
+        if (position >= end) throw this.fail('truncated tag');
+        const byte = input[position++]!;
+        if (count === 0 && byte === 0x80) throw this.fail('non-minimal tag number');
+        if (count >= 4) throw this.fail('tag number too large');
+        tag = tag * 128 + (byte & 0x7f);
+        if ((byte & 0x80) === 0) break;
+      }
+      if (tag < 0x1f) throw this.fail('non-minimal tag number');
+    }
+    if (position >= end) throw this.fail('truncated length');
+    let length = input[position++]!;
+    if (length === 0x80) throw this.fail('indefinite length');
+    if (length > 0x80) {
+      const count = length & 0x7f;
+      if (count > 4) throw this.fail('length too large');
+      if (position + count > end) throw this.fail('truncated length');
+      length = 0;
+      for (let i = 0; i < count; i++) length = length * 256 + input[position++]!;
+      if (length < 0x80 || input[position - count] === 0) throw this.fail('non-minimal length');
+    }
+    if (position + length > end) throw this.fail('content runs past the end');
+    this.offset = position + length;
+    return new LazyElement(input, (first >> 6) as TagClass, (first & 0x20) !== 0, tag, start, position, position + length);
+  }
+
+  /** Reads one element and checks its class and tag. */
+  expect(tagClass: TagClass, tag: number, what: string): DerElement {
+    const element = this.next();
+    if (element.tagClass !== tagClass || element.tag !== tag) {
+      throw this.fail(`${what}: expected tag [${tagClass}:${tag}], found [${element.tagClass}:${element.tag}]`);
+    }
+    return element;
+  }
+
+  /** A reader over a constructed element's content. */
+  enter(element: DerElement, what: string): DerReader {
+    if (!element.constructed) throw this.fail(`${what}: expected a constructed element`);
+    if (element instanceof LazyElement) return new DerReader(element.input, this.code, this.depth + 1, element.contentStart, element.end);
+    return new DerReader(element.content, this.code, this.depth + 1);
+  }
+
+  sequence(what: string): DerReader {
+    return this.enter(this.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, what), what);
+  }
+
+  /** Fails unless every element has been read. */
+  end(what: string): void {
+    if (!this.done) throw this.fail(`${what}: unexpected trailing data`);
+  }
+
+  integer(what: string): bigint {
+    const element = this.expect(TagClass.Universal, UNIVERSAL.INTEGER, what);
+    return decodeInteger(element, this, what);
+  }
+
+  /** An INTEGER as a number when it is exactly representable, else as a bigint. */
+  integerValue(what: string): number | bigint {
+    const element = this.expect(TagClass.Universal, UNIVERSAL.INTEGER, what);
+    return decodeIntegerValue(element, this, what);
+  }
+
+  enumerated(what: string): number {
+    const element = this.expect(TagClass.Universal, UNIVERSAL.ENUMERATED, what);
+    return Number(decodeIntegerValue(element, this, what));
+  }
+
+  octetString(what: string): Uint8Array {
+    const element = this.expect(TagClass.Universal, UNIVERSAL.OCTET_STRING, what);
+    if (element.constructed) throw this.fail(`${what}: constructed OCTET STRING`);
+    return element.content;
+  }
+
+  boolean(what: string): boolean {
+    return decodeBoolean(this.expect(TagClass.Universal, UNIVERSAL.BOOLEAN, what), this, what);
+  }
+
+  null(what: string): void {
+    const element = this.expect(TagClass.Universal, UNIVERSAL.NULL, what);
+    if (element.content.length !== 0) throw this.fail(`${what}: NULL with content`);
+  }
+}
+
+export function decodeInteger(element: DerElement, reader: DerReader, what: string): bigint {
+  return BigInt(decodeIntegerValue(element, reader, what));
+}
+
+/** Up to six content octets fit a double exactly: most attestation integers take that path, without BigInt. */
+export function decodeIntegerValue(element: DerElement, reader: DerReader, what: string): number | bigint {
+  if (element instanceof LazyElement && !element.constructed) {
+    const { input, contentStart: start, end } = element;
+    const length = end - start;
+    if (length > 0 && length <= 6 && !(length > 1 && ((input[start] === 0 && (input[start + 1]! & 0x80) === 0) || (input[start] === 0xff && (input[start + 1]! & 0x80) !== 0)))) {
+      let small = 0;
+      for (let i = start; i < end; i++) small = small * 256 + input[i]!;
+      if (input[start]! & 0x80) small -= 2 ** (length * 8);
+      return small;
+    }
+  }
+  const content = element.content;
+  if (element.constructed || content.length === 0) throw reader.fail(`${what}: malformed INTEGER`);
+  if (content.length > 1 && ((content[0] === 0 && (content[1]! & 0x80) === 0) || (content[0] === 0xff && (content[1]! & 0x80) !== 0))) {
+    throw reader.fail(`${what}: non-minimal INTEGER`);
+  }
+  if (content.length <= 6) {
+    let small = 0;
+    for (const byte of content) small = small * 256 + byte;
+    if (content[0]! & 0x80) small -= 2 ** (content.length * 8);
+    return small;
+  }
+  let value = 0n;
+  for (const byte of content) value = (value << 8n) | BigInt(byte);
+  if (content[0]! & 0x80) value -= 1n << BigInt(content.length * 8);
+  return value;
+}
+
+export function decodeBoolean(element: DerElement, reader: DerReader, what: string): boolean {
+  const content = element.content;
+  if (element.constructed || content.length !== 1) throw reader.fail(`${what}: malformed BOOLEAN`);
+  if (content[0] === 0) return false;
+  if (content[0] === 0xff) return true;
+  throw reader.fail(`${what}: BOOLEAN not in DER form`);
+}

@@ -1,0 +1,49 @@
+import type { JsonWebKey } from 'node:crypto';
+import { DerReader, TagClass, UNIVERSAL } from './der.js';
+import { oidText } from './oid.js';
+import { CURVES } from './keys.js';
+
+const EC = '1.2.840.10045.2.1';
+const RSA = '1.2.840.113549.1.1.1';
+const ED25519 = '1.3.101.112';
+const COORDINATE_BYTES: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+
+const unsigned = (bytes: Uint8Array) => {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  return Buffer.from(bytes.subarray(start)).toString('base64url');
+};
+
+/**
+ * The public JWK of a SubjectPublicKeyInfo, read straight from its DER (EC with an uncompressed
+ * point, RSA, Ed25519) — importing a key costs more than verifying with it, and a request's
+ * attested key only needs describing. Undefined for anything else (callers import instead).
+ */
+export function spkiToJwk(spki: Uint8Array): JsonWebKey | undefined {
+  try {
+    const outer = new DerReader(spki, 'MALFORMED_PUBLIC_KEY');
+    const info = outer.sequence('SubjectPublicKeyInfo');
+    const algorithm = info.sequence('algorithm');
+    const oid = oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'algorithm'));
+    const parameters = algorithm.done ? undefined : algorithm.next();
+    const bits = info.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey').content;
+    if (bits[0] !== 0) return undefined;
+    const key = bits.subarray(1);
+    if (oid === EC && parameters?.tag === UNIVERSAL.OID) {
+      const crv = CURVES[oidText(algorithm, parameters)];
+      const size = crv ? COORDINATE_BYTES[crv] : undefined;
+      if (!crv || !size || key.length !== 1 + 2 * size || key[0] !== 4) return undefined;
+      return { kty: 'EC', crv, x: Buffer.from(key.subarray(1, 1 + size)).toString('base64url'), y: Buffer.from(key.subarray(1 + size)).toString('base64url') };
+    }
+    if (oid === RSA) {
+      const rsa = new DerReader(key, 'MALFORMED_PUBLIC_KEY').sequence('RSAPublicKey');
+      const n = rsa.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'modulus').content;
+      const e = rsa.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'publicExponent').content;
+      return { kty: 'RSA', n: unsigned(n), e: unsigned(e) };
+    }
+    if (oid === ED25519 && key.length === 32) return { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key).toString('base64url') };
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { contentError } from '../errors.js';
+import { BoundedCache } from './bounded-cache.js';
+
+const keyCache = new BoundedCache<string, KeyObject>(4096);
+
+export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
+export const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** Names of public-key algorithms Keyward recognises by SubjectPublicKeyInfo OID. */
+const KEY_ALGORITHMS: Record<string, string> = {
+  '1.2.840.10045.2.1': 'EC',
+  '1.2.840.113549.1.1.1': 'RSA',
+  '1.2.840.113549.1.1.10': 'RSA-PSS',
+  '1.3.101.112': 'Ed25519',
+  '2.16.840.1.101.3.4.3.17': 'ML-DSA-44',
+  '2.16.840.1.101.3.4.3.18': 'ML-DSA-65',
+  '2.16.840.1.101.3.4.3.19': 'ML-DSA-87',
+};
+
+export const CURVES: Record<string, string> = {
+  '1.2.840.10045.3.1.7': 'P-256',
+  '1.3.132.0.34': 'P-384',
+  '1.3.132.0.35': 'P-521',
+};
+
+export const keyAlgorithmName = (oid: string) => KEY_ALGORITHMS[oid] ?? oid;
+
+/**
+ * Imports a DER SubjectPublicKeyInfo once and caches the KeyObject by the SPKI's hash:
+ * importing costs more than verifying with the key, and issuer keys repeat across devices.
+ * Throws CONTENT UNSUPPORTED_KEY_ALGORITHM for keys this runtime cannot use (e.g. ML-DSA on Node 20).
+ */
+export function importSpki(spki: Uint8Array, algorithmOid?: string): KeyObject {
+  const id = sha256Hex(spki);
+  const cached = keyCache.get(id);
+  if (cached) return cached;
+  try {
+    return keyCache.set(id, createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
+  } catch (error) {
+    const name = algorithmOid ? keyAlgorithmName(algorithmOid) : 'unknown';
+    throw contentError('UNSUPPORTED_KEY_ALGORITHM', `Public keys of type ${name} are not supported by this server.`, {
+      detail: `cannot import ${name} SPKI: ${(error as Error).message}`,
+    });
+  }
+}
+
+/** The key as a public JWK (EC, RSA, OKP), or undefined when it cannot be expressed as one here. */
+export function toJwk(key: KeyObject): JsonWebKey | undefined {
+  try {
+    const jwk = key.export({ format: 'jwk' });
+    return jwk.d === undefined ? jwk : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Uncompressed EC point 04‖X‖Y of an EC public key. */
+export function ecPoint(key: KeyObject): Buffer {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.kty !== 'EC' || !jwk.x || !jwk.y) throw new TypeError('not an EC public key');
+  return Buffer.concat([Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+}
+
+/** Two public keys are the same key when their SPKI encodings are equal. */
+export const sameKey = (a: KeyObject, b: KeyObject) => a.export({ format: 'der', type: 'spki' }).equals(b.export({ format: 'der', type: 'spki' }));
