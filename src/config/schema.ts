@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AndroidConfigSchema } from './android.js';
+import { AppleConfigSchema } from './apple.js';
 
 /**
  * Every Keyward option, its default and why. `keyward config docs` prints this as the README's
@@ -129,6 +130,7 @@ export const ConfigSchema = Type.Object(
     }),
     challenges: ChallengesSchema,
     android: AndroidConfigSchema,
+    apple: AppleConfigSchema,
     keys: Type.Object(
       {
         generateDevelopmentKeys: Type.Boolean({

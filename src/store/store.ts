@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
+import type { AppAttestKeyStore } from './app-attest-key-store.js';
 import type { ChallengeStore } from './challenge-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type SqlDialect } from './database.js';
 import { migrateToLatest } from './migrate.js';
+import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
 import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
 import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
@@ -13,6 +15,7 @@ export interface Store {
   readonly location: string;
   readonly db: Kysely<Tables>;
   readonly challenges: ChallengeStore;
+  readonly appAttestKeys: AppAttestKeyStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     location: database.location,
     db: database.db,
     challenges: new SqlChallengeStore(database.db, hotPathRunner),
+    appAttestKeys: new SqlAppAttestKeyStore(database.db, hotPathRunner),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

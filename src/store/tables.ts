@@ -9,6 +9,20 @@ export interface ChallengesTable {
   consumed_at: number | null;
 }
 
+/** Attested App Attest keys and their assertion counters. */
+export interface AppAttestKeysTable {
+  /** base64 SHA-256 of the key point. */
+  key_id: string;
+  app_id: string;
+  /** SubjectPublicKeyInfo DER, base64. */
+  public_key: string;
+  environment: string;
+  counter: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Tables {
   challenges: ChallengesTable;
+  app_attest_keys: AppAttestKeysTable;
 }

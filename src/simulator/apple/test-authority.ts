@@ -1,0 +1,113 @@
+import { sign, type KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
+import { explicit, nullValue, octetString, sequence } from '../../crypto/der-writer.js';
+import { NONCE_OID, OS_INFO_OID } from '../../attestation/apple/credential-certificate.js';
+import { RECEIPT_SIGNER_OID } from '../../attestation/apple/receipt.js';
+import {
+  generateKeys,
+  issueAuthority,
+  issueCertificate,
+  nodeKey,
+  selfSignedAuthority,
+  toDer,
+  type CertificateAuthority,
+  type CryptoKeyPair,
+} from '../certificates.js';
+import { signedReceipt, type ReceiptContent } from './receipt.js';
+
+/** Long enough for any time a test pins; fixed, so no clock is read. */
+const VALIDITY = { notBefore: new Date('2015-01-01T00:00:00Z'), notAfter: new Date('2060-01-01T00:00:00Z') };
+/** Apple's credential certificates live three days around the attestation. */
+const CREDENTIAL_LIFETIME_MS = 3 * 86_400_000;
+
+export interface AppleTestAuthorityOptions {
+  /** Give the receipt signer Apple's receipt-signing marker extension (default true; false makes receipts untrusted). */
+  markReceiptSigner?: boolean;
+}
+
+export interface CredentialCertificateRequest {
+  /** The device key (WebCrypto), certified by the credential certificate. */
+  publicKey: CryptoKeyPair['publicKey'];
+  keyId: Uint8Array;
+  nonce: Uint8Array;
+  at: number;
+  /** Omit to issue a certificate without the OS extension, as old OSes have. */
+  os?: { version: string; build: string };
+}
+
+/**
+ * A stand-in for Apple's App Attest and receipt CAs, for tests and demos only: an attestation
+ * root and "CA 1" (P-384, as Apple's), and a receipt root → receipt CA → receipt signer (P-256).
+ * Nothing it issues is trusted unless its anchors are passed to the verifier explicitly.
+ */
+export class AppleTestAuthority {
+  private constructor(
+    private readonly root: CertificateAuthority,
+    private readonly intermediate: CertificateAuthority,
+    private readonly receiptRoot: CertificateAuthority,
+    private readonly receiptChain: Buffer[],
+    private readonly receiptSigningKey: KeyObject,
+  ) {}
+
+  static async create(options: AppleTestAuthorityOptions = {}): Promise<AppleTestAuthority> {
+    const root = await selfSignedAuthority('CN=Keyward Test App Attestation Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
+    const intermediate = await issueAuthority({ issuer: root, subject: 'CN=Keyward Test App Attestation CA 1, O=Keyward Simulator', kind: 'EC-P384', ...VALIDITY });
+    const receiptRoot = await selfSignedAuthority('CN=Keyward Test Receipt Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
+    const receiptCa = await issueAuthority({ issuer: receiptRoot, subject: 'CN=Keyward Test Receipt CA, O=Keyward Simulator', kind: 'EC-P256', ...VALIDITY });
+    const signerKeys = await generateKeys('EC-P256');
+    const signer = await issueCertificate({
+      issuer: receiptCa,
+      subject: 'CN=Keyward Test Receipt Signing, O=Keyward Simulator',
+      publicKey: signerKeys.publicKey,
+      ...VALIDITY,
+      extensions: options.markReceiptSigner === false ? [] : [new x509.Extension(RECEIPT_SIGNER_OID, false, nullValue())],
+    });
+    const chain = [toDer(signer), toDer(receiptCa.certificate), toDer(receiptRoot.certificate)];
+    return new AppleTestAuthority(root, intermediate, receiptRoot, chain, nodeKey(signerKeys.privateKey));
+  }
+
+  /** The attestation root as PEM, e.g. for `apple.extraRootFiles` or `--extra-root`. */
+  get rootPem(): string {
+    return this.root.certificate.toString('pem');
+  }
+
+  get receiptRootPem(): string {
+    return this.receiptRoot.certificate.toString('pem');
+  }
+
+  anchors(): TrustAnchor[] {
+    return TrustAnchors.fromPem(this.rootPem, 'Keyward test App Attestation root');
+  }
+
+  receiptAnchors(): TrustAnchor[] {
+    return TrustAnchors.fromPem(this.receiptRootPem, 'Keyward test receipt root');
+  }
+
+  /** [credCert, CA 1] as the attestation's x5c. */
+  async credentialChain(request: CredentialCertificateRequest): Promise<Buffer[]> {
+    const extensions = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.Extension(NONCE_OID, false, sequence(explicit(1, octetString(request.nonce)))),
+    ];
+    if (request.os) {
+      const text = (value: string) => octetString(Buffer.from(value, 'utf8'));
+      extensions.push(new x509.Extension(OS_INFO_OID, false, sequence(explicit(1400, text(request.os.version)), explicit(1403, text(request.os.build)))));
+    }
+    const credential = await issueCertificate({
+      issuer: this.intermediate,
+      subject: `CN=${Buffer.from(request.keyId).toString('hex')}, OU=Keyward Simulator`,
+      publicKey: request.publicKey,
+      notBefore: new Date(request.at - CREDENTIAL_LIFETIME_MS / 3),
+      notAfter: new Date(request.at + (2 * CREDENTIAL_LIFETIME_MS) / 3),
+      extensions,
+    });
+    return [toDer(credential), toDer(this.intermediate.certificate)];
+  }
+
+  /** A CMS receipt over `content`, signed like Apple's (no signed attributes), carrying signer, CA and root. */
+  receipt(content: ReceiptContent): Buffer {
+    return signedReceipt(content, this.receiptChain, (payload) => sign('sha256', payload, { key: this.receiptSigningKey, dsaEncoding: 'der' }));
+  }
+}

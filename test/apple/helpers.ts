@@ -1,0 +1,69 @@
+import { X509Certificate } from 'node:crypto';
+import { decode, encode } from 'cbor2';
+import { expect } from 'vitest';
+import { appleVerifierOptions, type AppleExtraAnchors, type AppleVerifierOptions } from '../../src/attestation/apple/options.js';
+import type { AppleConfig } from '../../src/config/apple.js';
+import { loadConfig } from '../../src/config/load.js';
+import { KeywardError, type ErrorCategory } from '../../src/errors.js';
+
+/** Verifier options from the documented defaults with `overrides`, as a deployment would configure them. */
+export function options(overrides: Partial<AppleConfig>, extras: AppleExtraAnchors = {}): AppleVerifierOptions {
+  return appleVerifierOptions({ ...loadConfig({ env: {} }).config.apple, ...overrides }, extras);
+}
+
+/** Runs `action` and returns the KeywardError it throws, failing the test otherwise. */
+export function rejection(action: () => unknown): KeywardError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeywardError);
+    return error as KeywardError;
+  }
+  throw new Error('expected a KeywardError, but the call succeeded');
+}
+
+export async function asyncRejection(action: () => Promise<unknown>): Promise<KeywardError> {
+  try {
+    await action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KeywardError);
+    return error as KeywardError;
+  }
+  throw new Error('expected a KeywardError, but the call succeeded');
+}
+
+export function expectRejection(action: () => unknown, category: ErrorCategory, code: string): KeywardError {
+  const error = rejection(action);
+  expect({ category: error.category, code: error.code }).toEqual({ category, code });
+  return error;
+}
+
+/** The attestation object decoded with the library (not with the code under test), to take apart or rebuild. */
+export interface DecodedAttestation {
+  fmt: string;
+  x5c: Uint8Array[];
+  receipt: Uint8Array;
+  authData: Uint8Array;
+}
+
+export function decodeAttestation(bytes: Uint8Array): DecodedAttestation {
+  const object = decode(bytes, { preferMap: true }) as Map<string, any>;
+  const statement = object.get('attStmt') as Map<string, any>;
+  return { fmt: object.get('fmt'), x5c: statement.get('x5c'), receipt: statement.get('receipt'), authData: object.get('authData') };
+}
+
+const plain = (bytes: Uint8Array) => new Uint8Array(bytes);
+
+export function encodeAttestation(parts: DecodedAttestation): Buffer {
+  const statement = new Map<string, unknown>([
+    ['x5c', parts.x5c.map(plain)],
+    ['receipt', plain(parts.receipt)],
+  ]);
+  return Buffer.from(encode(new Map<string, unknown>([['fmt', parts.fmt], ['attStmt', statement], ['authData', plain(parts.authData)]])));
+}
+
+/** credCert's validity as node:crypto (OpenSSL) reads it: an oracle independent of the verifier's own reader. */
+export function credentialValidity(attestation: Uint8Array): { notBefore: number; notAfter: number } {
+  const certificate = new X509Certificate(decodeAttestation(attestation).x5c[0]!);
+  return { notBefore: Date.parse(certificate.validFrom), notAfter: Date.parse(certificate.validTo) };
+}
