@@ -14,7 +14,7 @@ import { benchLine, log } from './lib.js';
  * Shared intermediates are verified once per process (the verifier's cache), so they are not
  * part of the bound. Measurement alternates short rounds of both so drift hits both alike.
  */
-const VECTORS = fileURLToPath(new URL('../../../shared/vectors/android/keyattestation/testdata/', import.meta.url));
+const VECTORS = fileURLToPath(new URL('../../test/vectors/android/keyattestation/testdata/', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 500);
 

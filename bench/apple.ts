@@ -19,7 +19,7 @@ import { benchLine, log, syncThroughput } from './lib.js';
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const VECTORS = new URL('../../../shared/vectors/ios/node-app-attest/', import.meta.url);
+const VECTORS = new URL('../../test/vectors/ios/node-app-attest/', import.meta.url);
 
 const TEAM_ID = 'V8H6LQ9448';
 const BUNDLE_ID = 'io.uebelacker.AppAttestExample';

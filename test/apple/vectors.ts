@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
 /**
- * The App Attest vectors of shared/vectors/ios (read in place; licences beside them there):
+ * The App Attest vectors of test/vectors/ios (copied from shared/vectors; licences beside them):
  * devicecheck-appattest (Apache-2.0) and node-app-attest (MIT).
  */
-const IOS = fileURLToPath(new URL('../../../shared/vectors/ios/', import.meta.url));
+const IOS = fileURLToPath(new URL('../vectors/ios/', import.meta.url));
 
 export const DEVICECHECK_APP_ID = '6MURL8TA57.de.vincent-haupert.apple-appattest-poc';
 export const NODE_APP_ATTEST_APP_ID = 'V8H6LQ9448.io.uebelacker.AppAttestExample';

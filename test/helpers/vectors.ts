@@ -3,8 +3,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pemCertificates } from '../../src/crypto/certificate.js';
 
-/** ../shared/vectors relative to the project root (real captured data; see its README for licences). */
-export const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
+/** test/vectors: real captured data copied from shared/vectors (see its README for sources and licences). */
+export const VECTORS = fileURLToPath(new URL('../vectors/', import.meta.url));
 export const vectorPath = (path: string) => join(VECTORS, path);
 export const readVector = (path: string) => readFileSync(vectorPath(path), 'utf8');
 
