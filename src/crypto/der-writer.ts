@@ -42,6 +42,34 @@ export const enumerated = (value: number) => {
 export const boolean = (value: boolean) => universal(1, Buffer.of(value ? 0xff : 0));
 export const octetString = (bytes: Uint8Array) => universal(4, bytes);
 export const utf8String = (text: string) => universal(12, Buffer.from(text, 'utf8'));
+export const printableString = (text: string) => universal(19, Buffer.from(text, 'latin1'));
+/** BIT STRING with no unused bits. */
+export const bitString = (bytes: Uint8Array) => universal(3, Buffer.concat([Buffer.of(0), bytes]));
+
+/** OBJECT IDENTIFIER; arcs are bigints so 2.25.<UUID> OIDs (128-bit arcs) encode exactly. */
+export function oid(dotted: string): Buffer {
+  const parts = dotted.split('.').map((part) => BigInt(part));
+  const bytes: number[] = [];
+  const push = (value: bigint) => {
+    const digits: number[] = [];
+    do {
+      digits.unshift(Number(value % 128n));
+      value /= 128n;
+    } while (value > 0n);
+    digits.forEach((digit, index) => bytes.push(index < digits.length - 1 ? digit | 0x80 : digit));
+  };
+  push(parts[0]! * 40n + parts[1]!);
+  for (const part of parts.slice(2)) push(part);
+  return universal(6, Buffer.from(bytes));
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime for 1950–2049, GeneralizedTime otherwise; always UTC, whole seconds. */
+export function time(epochMs: number): Buffer {
+  const iso = new Date(Math.floor(epochMs / 1000) * 1000).toISOString();
+  const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
+  const year = Number(digits.slice(0, 4));
+  return year >= 1950 && year < 2050 ? universal(23, Buffer.from(`${digits.slice(2)}Z`, 'latin1')) : universal(24, Buffer.from(`${digits}Z`, 'latin1'));
+}
 export const nullValue = () => universal(5, Buffer.alloc(0));
 export const sequence = (...children: Uint8Array[]) => universal(16, Buffer.concat(children), true);
 /** SET OF in DER order (encodings sorted). */

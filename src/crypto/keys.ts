@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { contentError } from '../errors.js';
+import * as der from './der-writer.js';
 import { BoundedCache } from './bounded-cache.js';
 
 const keyCache = new BoundedCache<string, KeyObject>(4096);
@@ -62,5 +63,31 @@ export function ecPoint(key: KeyObject): Buffer {
   return Buffer.concat([Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
 }
 
-/** Two public keys are the same key when their SPKI encodings are equal. */
+/** Two public keys are the same key when their SPKI encodings are equal. (Exporting costs ~0.2 ms with OpenSSL 3: not for hot paths.) */
 export const sameKey = (a: KeyObject, b: KeyObject) => a.export({ format: 'der', type: 'spki' }).equals(b.export({ format: 'der', type: 'spki' }));
+
+const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' };
+
+/**
+ * The SubjectPublicKeyInfo DER of an EC or RSA public key, built from its JWK: OpenSSL 3
+ * encodes SPKI DER through a generic encoder that costs more than a signature, a JWK export
+ * almost nothing.
+ */
+export function spkiOf(key: KeyObject): Buffer {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.kty === 'EC' && jwk.crv && CURVE_OIDS[jwk.crv]) {
+    const point = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    return der.sequence(der.sequence(der.oid('1.2.840.10045.2.1'), der.oid(CURVE_OIDS[jwk.crv]!)), der.bitString(point));
+  }
+  if (jwk.kty === 'RSA') {
+    const unsigned = (value: string) => BigInt(`0x${Buffer.from(value, 'base64url').toString('hex')}`);
+    const rsa = der.sequence(der.integer(unsigned(jwk.n!)), der.integer(unsigned(jwk.e!)));
+    return der.sequence(der.sequence(der.oid('1.2.840.113549.1.1.1'), der.nullValue()), der.bitString(rsa));
+  }
+  return key.export({ format: 'der', type: 'spki' });
+}
+
+/** Imports a request's public key through its JWK (half the cost of OpenSSL 3's DER decoder); DER for other key types. */
+export function importRequestKey(spki: Uint8Array, jwk: JsonWebKey | undefined): KeyObject {
+  return jwk ? createPublicKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+}

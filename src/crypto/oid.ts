@@ -17,15 +17,23 @@ export function oidText(reader: DerReader, element: DerElement): string {
   return text;
 }
 
+/** Arcs are accumulated as numbers while exact and as bigints beyond (2.25.<UUID> OIDs have 128-bit arcs). */
 export function decodeOid(content: Uint8Array): string {
-  const parts: number[] = [];
+  const parts: string[] = [];
   let value = 0;
+  let big: bigint | undefined;
   for (const byte of content) {
-    value = value * 128 + (byte & 0x7f);
+    if (big === undefined && value > 2 ** 45) big = BigInt(value);
+    if (big === undefined) value = value * 128 + (byte & 0x7f);
+    else big = big * 128n + BigInt(byte & 0x7f);
     if ((byte & 0x80) === 0) {
-      if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else parts.push(value);
+      const arc = big ?? BigInt(value);
+      if (parts.length === 0) {
+        const first = arc < 80n ? arc / 40n : 2n;
+        parts.push(String(first), String(arc - first * 40n));
+      } else parts.push(String(arc));
       value = 0;
+      big = undefined;
     }
   }
   return parts.join('.');

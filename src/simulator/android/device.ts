@@ -1,19 +1,11 @@
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { readAsset } from '../../assets.js';
 import { KEY_DESCRIPTION_OID } from '../../attestation/android/constants.js';
-import {
-  generateKeys,
-  importKeys,
-  issueAuthority,
-  issueCertificate,
-  nodeKey,
-  selfSignedAuthority,
-  toDer,
-  type CertificateAuthority,
-  type CryptoKeyPair,
-  type KeyKind,
-} from '../certificates.js';
+import { buildCertificate, encodeName, keyIdentifier, type Signer } from '../../crypto/certificate-builder.js';
+import { parseCertificate } from '../../crypto/certificate.js';
+import { spkiOf } from '../../crypto/keys.js';
+import { importKeys, issueAuthority, nodeKey, selfSignedAuthority, toDer, type CertificateAuthority, type KeyKind } from '../certificates.js';
 import { encodeKeyDescription, type SimulatedRecord } from './key-description-encoder.js';
 
 const DAY = 86_400_000;
@@ -42,11 +34,19 @@ export interface SimulatedAttestation {
  * — trusted only where a verifier is configured with that root. For tests and demos only.
  */
 export class AndroidDeviceSimulator {
+  private readonly attestationSigner: Signer;
+  /** The device's chain above its keys: intermediates, then the root. */
+  private readonly chainTail: Buffer[];
+
   private constructor(
     readonly root: CertificateAuthority,
-    private readonly attestationAuthority: CertificateAuthority,
-    private readonly intermediates: x509.X509Certificate[],
-  ) {}
+    attestationAuthority: CertificateAuthority,
+    intermediates: x509.X509Certificate[],
+  ) {
+    const attestation = parseCertificate(toDer(attestationAuthority.certificate));
+    this.attestationSigner = { key: nodeKey(attestationAuthority.keys.privateKey), subjectDer: attestation.subjectDer, keyIdentifier: keyIdentifier(attestation.spki) };
+    this.chainTail = [...intermediates, root.certificate].map(toDer);
+  }
 
   /** PEM of the test root: configure it as an extra trust anchor to accept this simulator's chains. */
   get rootPem(): string {
@@ -92,40 +92,42 @@ export class AndroidDeviceSimulator {
   /**
    * Generates a key "in the TEE" and returns its attestation chain with `record` in the leaf.
    * With `attestKey`, the leaf is attested by an app-generated attestation key whose own
-   * certificate (carrying that record) sits between the leaf and the device's chain.
+   * certificate (carrying that record) sits between the leaf and the device's chain. Per-key
+   * certificates are built and signed synchronously (fast enough to drive load tests).
    */
   async attest(record: SimulatedRecord, options: { key?: KeyKind; at?: number; attestKey?: SimulatedRecord } = {}): Promise<SimulatedAttestation> {
     const at = options.at ?? Date.now();
-    let issuer = this.attestationAuthority;
-    const above: x509.X509Certificate[] = [];
+    let issuer = this.attestationSigner;
+    const above: Buffer[] = [];
     if (options.attestKey) {
-      const attestKeys = await generateKeys('EC-P256');
-      const certificate = await this.keyCertificate(this.attestationAuthority, attestKeys.publicKey, 'EC-P256', options.attestKey, at);
-      issuer = { certificate, keys: attestKeys };
-      above.push(certificate);
+      const attestKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const spki = spkiOf(attestKeys.publicKey);
+      above.push(keyCertificate(issuer, spki, 'EC-P256', options.attestKey, at));
+      issuer = { key: attestKeys.privateKey, subjectDer: KEY_SUBJECT, keyIdentifier: keyIdentifier(spki) };
     }
     const kind = options.key ?? 'EC-P256';
-    const keys = await generateKeys(kind);
-    const leaf = await this.keyCertificate(issuer, keys.publicKey, kind, record, at);
-    return {
-      chain: [leaf, ...above, ...this.intermediates, this.root.certificate].map(toDer),
-      privateKey: nodeKey(keys.privateKey),
-      publicKey: nodeKey(keys.publicKey),
-    };
+    const keys = kind === 'RSA-2048' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: kind === 'EC-P384' ? 'P-384' : 'P-256' });
+    const leaf = keyCertificate(issuer, spkiOf(keys.publicKey), kind, record, at);
+    return { chain: [leaf, ...above, ...this.chainTail], privateKey: keys.privateKey, publicKey: keys.publicKey };
   }
+}
 
-  private keyCertificate(issuer: CertificateAuthority, publicKey: CryptoKeyPair['publicKey'], kind: KeyKind, record: SimulatedRecord, at: number) {
-    const keyAlgorithm = kind === 'RSA-2048' ? { algorithm: 1, keySize: 2048 } : { algorithm: 3, keySize: kind === 'EC-P384' ? 384 : 256, ecCurve: kind === 'EC-P384' ? 2 : 1 };
-    return issueCertificate({
-      issuer,
-      subject: 'CN=Android Keystore Key',
-      publicKey,
-      notBefore: new Date(0),
-      notAfter: new Date(Date.UTC(2048, 0, 1)),
-      serialNumber: '01',
-      extensions: [new x509.Extension(KEY_DESCRIPTION_OID, false, encodeKeyDescription({ keyAlgorithm, ...record }, at))],
-    });
-  }
+const KEY_SUBJECT = encodeName([['2.5.4.3', 'Android Keystore Key']]);
+
+/** A KeyMint key certificate: serial 1, validity 1970–2048 as devices write it, the attestation record as extension. */
+function keyCertificate(issuer: Signer, spki: Buffer, kind: KeyKind, record: SimulatedRecord, at: number): Buffer {
+  const keyAlgorithm = kind === 'RSA-2048' ? { algorithm: 1, keySize: 2048 } : { algorithm: 3, keySize: kind === 'EC-P384' ? 384 : 256, ecCurve: kind === 'EC-P384' ? 2 : 1 };
+  return buildCertificate(
+    {
+      serial: Buffer.of(1),
+      subjectDer: KEY_SUBJECT,
+      spki,
+      notBefore: 0,
+      notAfter: Date.UTC(2048, 0, 1),
+      extensions: [{ oid: KEY_DESCRIPTION_OID, critical: false, value: encodeKeyDescription({ keyAlgorithm, ...record }, at) }],
+    },
+    issuer,
+  );
 }
 
 let shipped: Promise<CertificateAuthority> | undefined;
