@@ -3,6 +3,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   challenges: () => import('./challenges.js'),
   android: () => import('./android.js'),
   apple: () => import('./apple.js'),
+  warden: () => import('./warden.js'),
 };
 
 const requested = process.argv.slice(2);
