@@ -41,6 +41,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly wardenAttestations = new Counter({
+    name: 'keyward_warden_attestations_total',
+    help: 'Warden attestations by policy and outcome (SUCCESS or the Failure kind).',
+    labelNames: ['policy', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly challenges: ChallengeMetrics = {
     issued: (purpose) => this.challengesIssued.inc({ purpose }),
     consumed: (purpose) => this.challengesConsumed.inc({ purpose }),

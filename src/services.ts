@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChallengeService } from './challenges/challenge-service.js';
 import { systemClock, type Clock } from './clock.js';
-import { resolveDatabaseUrl } from './config/derived.js';
+import { AndroidVerifier } from './attestation/android/verify.js';
+import type { AppAttestEnvironment } from './attestation/apple/environment.js';
+import { appleVerifierOptions } from './attestation/apple/options.js';
+import { ConfigError } from './config/load.js';
+import { resolveDatabaseUrl, resolvePublicBaseUrl } from './config/derived.js';
+import { resolvePolicies } from './features/warden/policies.js';
+import { subjectFromTemplate, WardenService } from './features/warden/warden-service.js';
+import { simulatorAnchors } from './simulator/roots.js';
 import type { KeywardConfig } from './config/schema.js';
 import { loadServerKeys, type ServerKeys } from './keys/load-keys.js';
 import { Metrics } from './metrics.js';
@@ -21,6 +28,12 @@ export interface Services {
   readonly redis: Redis | undefined;
   readonly challenges: ChallengeService;
   readonly keys: ServerKeys;
+  readonly android: AndroidVerifier;
+  readonly warden: WardenService;
+  /** The public base URL: `publicBaseUrl`, or once listening, the address actually bound. */
+  readonly publicBaseUrl: () => string;
+  /** Called by the server once it listens, with the URL it is reachable at. */
+  listening(url: string): void;
   /** Resolves when every backing service answers; rejects naming the first that does not. */
   checkReady(): Promise<ReadinessReport>;
   close(): Promise<void>;
@@ -55,6 +68,23 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
     challengeStore = new RedisChallengeStore(redis, config.redisKeyPrefix);
   }
   const challenges = new ChallengeService(challengeStore, clock, config.challenges, metrics.challenges);
+  if (redis) {
+    try {
+      await withTimeout(pingRedis(redis), 5000);
+    } catch (error) {
+      await Promise.allSettled([store.close(), redis.quit()]);
+      throw new Error(`cannot reach Redis (redisUrl): ${(error as Error).message}`, { cause: error });
+    }
+  }
+  let listeningUrl = resolvePublicBaseUrl(config);
+  const publicBaseUrl = () => (config.publicBaseUrl ? resolvePublicBaseUrl(config) : listeningUrl);
+  let verifiers: ReturnType<typeof buildVerifiers>;
+  try {
+    verifiers = buildVerifiers(config, clock, logger, store, challenges, keys, publicBaseUrl);
+  } catch (error) {
+    await Promise.allSettled([store.close(), redis?.quit()]);
+    throw error instanceof TypeError ? new ConfigError(`invalid configuration: ${error.message}`) : error;
+  }
   const stopPurging = challengeStore === store.challenges ? challenges.startPurging((error) => logger.warn({ err: error }, 'challenge purge failed')) : () => {};
 
   return {
@@ -66,6 +96,11 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
     redis,
     challenges,
     keys,
+    ...verifiers,
+    publicBaseUrl,
+    listening(url) {
+      listeningUrl = url;
+    },
     async checkReady() {
       const checks: ReadinessReport['checks'] = {};
       const probe = async (name: string, check: () => Promise<void>) => {
@@ -93,4 +128,40 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The platform verifiers and the Warden service, from configuration. Configuration mistakes surface as TypeErrors. */
+function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, store: Store, challenges: ChallengeService, keys: ServerKeys, publicBaseUrl: () => string) {
+  const simulator = config.trustSimulatorRoots ? simulatorAnchors() : undefined;
+  if (simulator) logger.warn('trustSimulatorRoots is on: chains from the published simulator test roots are TRUSTED. Never in production.');
+  const android = AndroidVerifier.fromConfig(config.android, {
+    clock,
+    ...(simulator ? { extraAnchors: simulator.android } : {}),
+    onRevocationError: (error) => logger.warn({ err: error }, 'refreshing the Android attestation status list failed; keeping the last good list'),
+  });
+  const appleOptions = (appIds: readonly string[], environment: AppAttestEnvironment | 'any') =>
+    appleVerifierOptions({ ...config.apple, appIds: [...appIds], environment }, simulator ? { extraAnchors: simulator.apple, extraReceiptAnchors: simulator.appleReceipts } : {});
+  const policies = resolvePolicies(
+    { android: config.android.policy, appleAppIds: config.apple.appIds, appleEnvironment: config.apple.environment, appleOptions },
+    config.warden.policies,
+  );
+  if (config.warden.certificate.subject) subjectFromTemplate(config.warden.certificate.subject, { deviceName: 'device', platform: 'android', policy: 'default' });
+  const warden = new WardenService({
+    config: config.warden,
+    clock,
+    publicBaseUrl,
+    challenges,
+    android,
+    policies,
+    ca: keys.bindingCa,
+    certificates: store.bindingCertificates,
+    onIssued: (record) => {
+      const fields = { serial: record.serial, policy: record.policy, platform: record.platform, summary: record.summary };
+      // While simulator roots are trusted every issuance is a warning, loudest for simulated devices.
+      if (!simulator) logger.info(fields, 'binding certificate issued');
+      else if (/^SIMULATOR /.test(String(record.summary.anchor))) logger.warn(fields, 'binding certificate issued for a SIMULATED device (trustSimulatorRoots is on)');
+      else logger.warn(fields, 'binding certificate issued while trustSimulatorRoots is on');
+    },
+  });
+  return { android, warden };
 }

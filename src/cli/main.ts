@@ -2,9 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { KEYWARD_VERSION } from '../version.js';
+import { registerCa } from './ca.js';
+import { registerCertificates } from './certificates.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { UsageError } from './usage-error.js';
 import { registerVerify } from './verify.js';
 
@@ -20,6 +23,9 @@ registerServe(program);
 registerDb(program);
 registerConfig(program);
 registerVerify(program);
+registerCa(program);
+registerCertificates(program);
+registerSimulate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -142,6 +142,7 @@ export function redactConfig(config: KeywardConfig): Tree {
     const leaf = option.path[option.path.length - 1]!;
     const value = (node as Tree)[leaf];
     if (typeof value === 'string' && value !== '') (node as Tree)[leaf] = leaf.endsWith('Url') ? redactUrl(value) : '***';
+    if (Array.isArray(value)) (node as Tree)[leaf] = value.map(() => '***');
   }
   return copy;
 }

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AndroidConfigSchema } from './android.js';
 import { AppleConfigSchema } from './apple.js';
+import { WardenConfigSchema } from './warden.js';
 
 /**
  * Every Keyward option, its default and why. `keyward config docs` prints this as the README's
@@ -131,6 +132,23 @@ export const ConfigSchema = Type.Object(
     challenges: ChallengesSchema,
     android: AndroidConfigSchema,
     apple: AppleConfigSchema,
+    warden: WardenConfigSchema,
+    trustSimulatorRoots: Type.Boolean({
+      default: false,
+      description:
+        "Trust the simulator's published test roots (assets/simulator) for Android and Apple attestations. For demos and tests only: anyone can make chains that end in them. Logs a warning at start and with every issuance.",
+    }),
+    admin: Type.Object(
+      {
+        apiKeys: secret(
+          Type.Array(Type.String({ minLength: 24 }), {
+            default: [],
+            description: 'API keys (at least 24 characters) accepted as "Authorization: Bearer <key>" on operator endpoints (/admin/…); none configured disables them (JSON array in the env var).',
+          }),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     keys: Type.Object(
       {
         generateDevelopmentKeys: Type.Boolean({

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { App } from './app-type.js';
+import { adminRoutes } from '../features/admin/routes.js';
 import { challengeRoutes } from '../features/challenges/routes.js';
+import { wardenDocumentRoutes, wardenRoutes } from '../features/warden/routes.js';
 import { resolvePublicBaseUrl } from '../config/derived.js';
 import type { Services } from '../services.js';
 import { installOpenApi } from './docs.js';
@@ -45,5 +47,10 @@ export async function buildApp(services: Services): Promise<App> {
   await installOpenApi(app, { docs: config.docs.enabled, serverUrl: resolvePublicBaseUrl(config), version: KEYWARD_VERSION });
   installHealth(app, services);
   await app.register(challengeRoutes, { services });
+  if (config.warden.enabled) {
+    await app.register(wardenRoutes, { services, warden: services.warden });
+    await app.register(wardenDocumentRoutes, { warden: services.warden });
+  }
+  if (config.admin.apiKeys.length > 0) await app.register(adminRoutes, { services });
   return app;
 }

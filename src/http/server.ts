@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { KeywardConfig } from '../config/schema.js';
 import { redactConfig } from '../config/load.js';
-import { resolvePublicBaseUrl } from '../config/derived.js';
 import { createServices, type Services } from '../services.js';
 import { KEYWARD_VERSION } from '../version.js';
 import { buildApp } from './app.js';
@@ -43,8 +42,9 @@ export async function startServer(config: KeywardConfig, logger: Logger, options
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  services.listening(config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${port}` : url);
   logger.info(
-    { url, publicBaseUrl: resolvePublicBaseUrl(config), store: services.store.location, challenges: services.redis ? 'redis' : 'database', version: KEYWARD_VERSION, config: redactConfig(config) },
+    { url, publicBaseUrl: services.publicBaseUrl(), store: services.store.location, challenges: services.redis ? 'redis' : 'database', version: KEYWARD_VERSION, config: redactConfig(config) },
     'keyward listening',
   );
 

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { AppAttestKeyStore } from './app-attest-key-store.js';
+import type { BindingCertificateStore } from './binding-certificate-store.js';
 import type { ChallengeStore } from './challenge-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type SqlDialect } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
+import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
 import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
 import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
@@ -16,6 +18,7 @@ export interface Store {
   readonly db: Kysely<Tables>;
   readonly challenges: ChallengeStore;
   readonly appAttestKeys: AppAttestKeyStore;
+  readonly bindingCertificates: BindingCertificateStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -46,6 +49,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db: database.db,
     challenges: new SqlChallengeStore(database.db, hotPathRunner),
     appAttestKeys: new SqlAppAttestKeyStore(database.db, hotPathRunner),
+    bindingCertificates: new SqlBindingCertificateStore(database.db, hotPathRunner),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

@@ -22,7 +22,23 @@ export interface AppAttestKeysTable {
   updated_at: number;
 }
 
+/** Every binding certificate the Warden endpoint issued, and its revocation. */
+export interface BindingCertificatesTable {
+  serial: string;
+  policy: string;
+  platform: string;
+  subject: string;
+  key_thumbprint: string;
+  /** JSON of the attested facts that mattered. */
+  summary: string;
+  issued_at: number;
+  not_after: number;
+  revoked_at: number | null;
+  revocation_reason: string | null;
+}
+
 export interface Tables {
   challenges: ChallengesTable;
   app_attest_keys: AppAttestKeysTable;
+  binding_certificates: BindingCertificatesTable;
 }

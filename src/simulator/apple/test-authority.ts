@@ -4,8 +4,10 @@ import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
 import { explicit, nullValue, octetString, sequence } from '../../crypto/der-writer.js';
 import { NONCE_OID, OS_INFO_OID } from '../../attestation/apple/credential-certificate.js';
 import { RECEIPT_SIGNER_OID } from '../../attestation/apple/receipt.js';
+import { readAsset } from '../../assets.js';
 import {
   generateKeys,
+  importKeys,
   issueAuthority,
   issueCertificate,
   nodeKey,
@@ -24,6 +26,11 @@ const CREDENTIAL_LIFETIME_MS = 3 * 86_400_000;
 export interface AppleTestAuthorityOptions {
   /** Give the receipt signer Apple's receipt-signing marker extension (default true; false makes receipts untrusted). */
   markReceiptSigner?: boolean;
+  /**
+   * 'generated' (default): fresh roots. 'shipped': the fixed test roots in assets/simulator (what
+   * `--trust-simulator-roots` trusts), so a server and a separate simulator process agree.
+   */
+  roots?: 'generated' | 'shipped';
 }
 
 export interface CredentialCertificateRequest {
@@ -51,9 +58,10 @@ export class AppleTestAuthority {
   ) {}
 
   static async create(options: AppleTestAuthorityOptions = {}): Promise<AppleTestAuthority> {
-    const root = await selfSignedAuthority('CN=Keyward Test App Attestation Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
+    const shipped = options.roots === 'shipped';
+    const root = shipped ? await shippedAuthority('apple-attestation-root') : await selfSignedAuthority('CN=Keyward Test App Attestation Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
     const intermediate = await issueAuthority({ issuer: root, subject: 'CN=Keyward Test App Attestation CA 1, O=Keyward Simulator', kind: 'EC-P384', ...VALIDITY });
-    const receiptRoot = await selfSignedAuthority('CN=Keyward Test Receipt Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
+    const receiptRoot = shipped ? await shippedAuthority('apple-receipt-root') : await selfSignedAuthority('CN=Keyward Test Receipt Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
     const receiptCa = await issueAuthority({ issuer: receiptRoot, subject: 'CN=Keyward Test Receipt CA, O=Keyward Simulator', kind: 'EC-P256', ...VALIDITY });
     const signerKeys = await generateKeys('EC-P256');
     const signer = await issueCertificate({
@@ -110,4 +118,10 @@ export class AppleTestAuthority {
   receipt(content: ReceiptContent): Buffer {
     return signedReceipt(content, this.receiptChain, (payload) => sign('sha256', payload, { key: this.receiptSigningKey, dsaEncoding: 'der' }));
   }
+}
+
+/** A fixed simulator root from assets/simulator: its private key is published on purpose, so only a deployment that opts in trusts it. */
+async function shippedAuthority(name: string): Promise<CertificateAuthority> {
+  const certificate = new x509.X509Certificate(readAsset(`simulator/${name}.pem`));
+  return { certificate, keys: await importKeys(readAsset(`simulator/${name}.key.pem`), certificate) };
 }

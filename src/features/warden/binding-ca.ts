@@ -1,0 +1,141 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { buildCertificate, buildCrl, encodeName, extensions, keyIdentifier, randomSerial, type RevokedEntry, type Signer } from '../../crypto/certificate-builder.js';
+import { parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/certificate.js';
+import { verifySignature } from '../../crypto/signatures.js';
+import { sameKey } from '../../crypto/keys.js';
+
+const DAY = 86_400_000;
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+export interface BindingCaFiles {
+  rootCertificate: string;
+  intermediateCertificate: string;
+  intermediateKey: string;
+}
+
+export interface IssuedCertificate {
+  der: Buffer;
+  /** Lowercase hex. */
+  serial: string;
+  notBefore: number;
+  notAfter: number;
+}
+
+/**
+ * Keyward's binding-certificate hierarchy: a root and the intermediate that issues one
+ * certificate per attested key (keyUsage digitalSignature, extendedKeyUsage clientAuth, SKI/AKI,
+ * CA:false) and signs the CRL. Issuance is one synchronous ECDSA signature.
+ */
+export class BindingCa {
+  readonly root: ParsedCertificate;
+  readonly intermediate: ParsedCertificate;
+  private readonly signer: Signer;
+
+  constructor(files: BindingCaFiles) {
+    const root = pemCertificates(files.rootCertificate);
+    const intermediate = pemCertificates(files.intermediateCertificate);
+    if (root.length !== 1 || intermediate.length !== 1) throw new TypeError('binding CA: each certificate file must hold exactly one certificate');
+    this.root = parseCertificate(root[0]!);
+    this.intermediate = parseCertificate(intermediate[0]!);
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(files.intermediateKey);
+    } catch (error) {
+      throw new TypeError(`binding CA: the intermediate key is not a PEM private key (${(error as Error).message})`);
+    }
+    if (!sameKey(createPublicKey(key), this.intermediate.publicKey())) throw new TypeError('binding CA: the intermediate key does not belong to the intermediate certificate');
+    if (this.intermediate.isCa !== true || this.root.isCa !== true) throw new TypeError('binding CA: root and intermediate must be CA certificates');
+    if (!verifySignature(this.intermediate.signatureAlgorithm, this.intermediate.tbs, this.intermediate.signature, this.root.publicKey())) {
+      throw new TypeError('binding CA: the intermediate is not signed by the root');
+    }
+    this.signer = { key, subjectDer: this.intermediate.subjectDer, keyIdentifier: keyIdentifier(this.intermediate.spki) };
+  }
+
+  /** Intermediate then root: what follows the leaf in every returned chain. */
+  get chainTail(): Buffer[] {
+    return [this.intermediate.der, this.root.der];
+  }
+
+  issue(request: { spki: Uint8Array; subjectDer: Uint8Array; at: number; validityDays: number }): IssuedCertificate {
+    const serial = randomSerial(16);
+    const notBefore = Math.floor(request.at / 1000) * 1000;
+    const notAfter = Math.min(notBefore + request.validityDays * DAY, this.intermediate.notAfter);
+    const der = buildCertificate(
+      {
+        serial,
+        subjectDer: request.subjectDer,
+        spki: request.spki,
+        notBefore,
+        notAfter,
+        extensions: [
+          extensions.basicConstraints(false),
+          extensions.keyUsage(0),
+          extensions.extendedKeyUsage(CLIENT_AUTH),
+          extensions.subjectKeyIdentifier(keyIdentifier(request.spki)),
+          extensions.authorityKeyIdentifier(this.signer.keyIdentifier),
+        ],
+      },
+      this.signer,
+    );
+    return { der, serial: serial.toString('hex'), notBefore, notAfter };
+  }
+
+  crl(revoked: readonly RevokedEntry[], at: number, validityHours: number): Buffer {
+    return buildCrl(revoked, this.signer, { thisUpdate: at, nextUpdate: at + validityHours * 3_600_000, number: BigInt(at) });
+  }
+}
+
+export interface GeneratedCa extends BindingCaFiles {
+  rootKey: string;
+}
+
+/** A fresh hierarchy: root EC P-384 (10 years), intermediate EC P-256 (5 years). */
+export function generateBindingCa(at: number, name = 'Keyward Binding CA'): GeneratedCa {
+  const root = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const intermediate = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const rootSpki = root.publicKey.export({ type: 'spki', format: 'der' });
+  const intermediateSpki = intermediate.publicKey.export({ type: 'spki', format: 'der' });
+  const rootName = encodeName([
+    ['2.5.4.3', `${name} Root`],
+    ['2.5.4.10', 'Keyward'],
+  ]);
+  const rootSigner: Signer = { key: root.privateKey, subjectDer: rootName, keyIdentifier: keyIdentifier(rootSpki) };
+  const start = Math.floor(at / 1000) * 1000 - DAY;
+  const rootDer = buildCertificate(
+    {
+      serial: randomSerial(16),
+      subjectDer: rootName,
+      spki: rootSpki,
+      notBefore: start,
+      notAfter: start + 3650 * DAY,
+      extensions: [extensions.basicConstraints(true), extensions.keyUsage(5, 6), extensions.subjectKeyIdentifier(rootSigner.keyIdentifier)],
+    },
+    rootSigner,
+  );
+  const intermediateDer = buildCertificate(
+    {
+      serial: randomSerial(16),
+      subjectDer: encodeName([
+        ['2.5.4.3', `${name} Issuing CA`],
+        ['2.5.4.10', 'Keyward'],
+      ]),
+      spki: intermediateSpki,
+      notBefore: start,
+      notAfter: start + 1825 * DAY,
+      extensions: [
+        extensions.basicConstraints(true, 0),
+        extensions.keyUsage(0, 5, 6),
+        extensions.subjectKeyIdentifier(keyIdentifier(intermediateSpki)),
+        extensions.authorityKeyIdentifier(rootSigner.keyIdentifier),
+      ],
+    },
+    rootSigner,
+  );
+  const pem = (der: Buffer) => parseCertificate(der).toPem();
+  return {
+    rootCertificate: pem(rootDer),
+    intermediateCertificate: pem(intermediateDer),
+    intermediateKey: intermediate.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    rootKey: root.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  };
+}

@@ -1,0 +1,52 @@
+import { Value } from '@sinclair/typebox/value';
+import type { AndroidPolicy } from '../../attestation/android/policy.js';
+import type { AppleVerifierOptions } from '../../attestation/apple/options.js';
+import type { AppAttestEnvironment } from '../../attestation/apple/environment.js';
+import { AndroidPolicySchema } from '../../config/android.js';
+import type { NamedWardenPolicy } from '../../config/warden.js';
+import { contentError } from '../../errors.js';
+
+/** What one policy (the default or a named one) asks of Android and Apple attestations. */
+export interface ResolvedPolicy {
+  name: string;
+  android: AndroidPolicy;
+  /** Absent when the policy names no App Attest app id: iOS proofs are then refused. */
+  apple?: AppleVerifierOptions;
+}
+
+export const DEFAULT_POLICY = 'default';
+
+export interface PolicyBase {
+  android: AndroidPolicy;
+  appleAppIds: readonly string[];
+  appleEnvironment: AppAttestEnvironment | 'any';
+  /** Apple verifier options for these app ids (anchors, receipts and limits from configuration). */
+  appleOptions(appIds: readonly string[], environment: AppAttestEnvironment | 'any'): AppleVerifierOptions;
+}
+
+/**
+ * The default policy is the `android.policy` and `apple` configuration; each named policy
+ * overrides parts of it. Resolved once at start, so a bad override stops the process there.
+ */
+export function resolvePolicies(base: PolicyBase, named: Record<string, NamedWardenPolicy>): Map<string, ResolvedPolicy> {
+  const resolve = (name: string, overrides: NamedWardenPolicy): ResolvedPolicy => {
+    const android = { ...base.android, ...(overrides.android ?? {}) };
+    const problem = Value.Errors(AndroidPolicySchema, android).First();
+    if (problem) throw new TypeError(`warden.policies.${name}.android${problem.path.replace(/\//g, '.')}: ${problem.message}`);
+    const appIds = overrides.apple?.appIds ?? base.appleAppIds;
+    const environment = overrides.apple?.environment ?? base.appleEnvironment;
+    return { name, android: android as AndroidPolicy, ...(appIds.length > 0 ? { apple: base.appleOptions(appIds, environment) } : {}) };
+  };
+  const policies = new Map<string, ResolvedPolicy>([[DEFAULT_POLICY, resolve(DEFAULT_POLICY, {})]]);
+  for (const [name, overrides] of Object.entries(named)) {
+    if (name === DEFAULT_POLICY) throw new TypeError(`warden.policies: "${DEFAULT_POLICY}" names the base policy; choose another name`);
+    policies.set(name, resolve(name, overrides));
+  }
+  return policies;
+}
+
+export function policyNamed(policies: Map<string, ResolvedPolicy>, name: string | undefined): ResolvedPolicy {
+  const policy = policies.get(name ?? DEFAULT_POLICY);
+  if (!policy) throw contentError('UNKNOWN_POLICY', `There is no attestation policy "${(name ?? '').slice(0, 64)}".`, { status: 404 });
+  return policy;
+}

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { randomUUID } from 'node:crypto';
+import { toKeywardError } from '../../http/errors.js';
+import type { Services } from '../../services.js';
+import type { WardenService } from './warden-service.js';
+import { WardenChallengeSchema, WardenFailureSchema, WardenResponseSchema, WardenSuccessSchema } from './schemas.js';
+
+/** Content types a proof may come in: DER (what Warden clients send) or PEM. Any other type is refused with 415. */
+const PROOF_TYPES = ['application/octet-stream', 'application/pkcs10', 'application/x-pem-file', 'text/plain'];
+
+const Policy = Type.Object({ policy: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
+
+/**
+ * Warden-compatible endpoints (PROTOCOLS.md §3). Every reply of the attest routes — including
+ * framework rejections such as an oversize body — is Warden's Success/Failure JSON, which is all
+ * its clients parse.
+ */
+export const wardenRoutes: FastifyPluginAsyncTypebox<{ services: Services; warden: WardenService }> = async (app, { services, warden }) => {
+  const { config, metrics } = services;
+  const wardenConfig = config.warden;
+
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = toKeywardError(thrown);
+    const internal = error.category === 'INTERNAL';
+    const incidentId = internal ? randomUUID() : undefined;
+    if (internal) request.log.error({ err: error.cause ?? thrown, incidentId, code: error.code }, 'warden attestation failed: internal error');
+    else request.log.info({ code: error.code, category: error.category, detail: error.detail }, 'warden attestation rejected');
+    const policy = (request.params as { policy?: string } | undefined)?.policy ?? 'default';
+    metrics.wardenAttestations.inc({ policy, outcome: error.category });
+    const explanation = internal ? `An unexpected error occurred (incident ${incidentId}).` : error.message;
+    // The error's own status: 400 CONTENT/TIME, 403 TRUST, 500 INTERNAL, and the HTTP-level ones (404, 413, 415, 503).
+    const status = wardenConfig.failuresAsHttp200 ? 200 : error.status;
+    return reply.code(status).type('application/json').send({ type: 'Failure', kind: error.category, explanation });
+  });
+
+  // Only proof bodies here: JSON (accepted elsewhere) is answered with 415 like any other type.
+  app.removeContentTypeParser('application/json');
+  for (const type of PROOF_TYPES) {
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: wardenConfig.maxProofBytes }, (_request, body, done) => done(null, body));
+  }
+
+  const challengeSchema = {
+    tags: ['warden'],
+    response: { 200: WardenChallengeSchema },
+  };
+  app.get('/api/v1/challenge', { schema: { ...challengeSchema, summary: 'Issue a Warden challenge (default policy)' } }, async () => warden.challenge());
+  app.get('/api/v1/:policy/challenge', { schema: { ...challengeSchema, params: Policy, summary: 'Issue a Warden challenge for a named policy' } }, async (request) =>
+    warden.challenge(request.params.policy),
+  );
+
+  const attestSchema = {
+    tags: ['warden'],
+    description: `A DER PKCS#10 request (or, with dataAuth HASH, its unsigned CertificationRequestInfo) carrying the attestation proof; ${PROOF_TYPES.join(', ')}.`,
+    consumes: PROOF_TYPES,
+    response: { 200: WardenResponseSchema, 400: WardenFailureSchema, 403: WardenFailureSchema, 500: WardenFailureSchema },
+  };
+  const attest = async (policy: string | undefined, body: unknown) => {
+    const chain = await warden.attest(policy, body as Buffer);
+    metrics.wardenAttestations.inc({ policy: policy ?? 'default', outcome: 'SUCCESS' });
+    return { type: 'Success' as const, certificateChain: chain };
+  };
+  app.post('/api/v1/attest', { schema: { ...attestSchema, summary: 'Attest a key and receive a binding certificate chain (default policy)' } }, async (request) =>
+    attest(undefined, request.body),
+  );
+  app.post('/api/v1/:policy/attest', { schema: { ...attestSchema, params: Policy, summary: 'Attest a key under a named policy' } }, async (request) =>
+    attest(request.params.policy, request.body),
+  );
+};
+
+/** The CRL and the JSON Schemas, outside the Failure-formatted scope. */
+export const wardenDocumentRoutes: FastifyPluginAsyncTypebox<{ warden: WardenService }> = async (app, { warden }) => {
+  app.get('/api/v1/crl', { schema: { tags: ['warden'], summary: 'Current CRL of the binding intermediate (DER)', produces: ['application/pkix-crl'] } }, async (_request, reply) =>
+    reply.type('application/pkix-crl').header('cache-control', 'no-cache').send(await warden.crl()),
+  );
+  const schemaDocument = (schema: object, id: string) => ({ $schema: 'https://json-schema.org/draft/2020-12/schema', ...schema, $id: id });
+  app.get('/schemas/warden-challenge.json', { schema: { hide: true } }, async (request) =>
+    schemaDocument(WardenChallengeSchema, `${request.protocol}://${request.host}/schemas/warden-challenge.json`),
+  );
+  app.get('/schemas/warden-attestation-response.json', { schema: { hide: true } }, async (request) =>
+    schemaDocument({ ...WardenResponseSchema, anyOf: [WardenSuccessSchema, WardenFailureSchema] }, `${request.protocol}://${request.host}/schemas/warden-attestation-response.json`),
+  );
+};

@@ -1,0 +1,212 @@
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { AndroidVerifier } from '../../attestation/android/verify.js';
+import { parseEmulatedKeyClientData } from '../../attestation/apple/emulated-key.js';
+import { verifyAppleAttestation } from '../../attestation/apple/verify-attestation.js';
+import type { AttestationResult } from '../../attestation/result.js';
+import type { ChallengeService } from '../../challenges/challenge-service.js';
+import type { Clock } from '../../clock.js';
+import type { WardenConfig } from '../../config/warden.js';
+import { csrDer, parseCsr, type ParsedCsr } from '../../crypto/csr.js';
+import { encodeName } from '../../crypto/certificate-builder.js';
+import { spkiToJwk } from '../../crypto/jwk.js';
+import { importRequestKey, sha256Hex, spkiOf } from '../../crypto/keys.js';
+import { describeName } from '../../crypto/names.js';
+import { verifySignature } from '../../crypto/signatures.js';
+import { contentError, internalError, trustError } from '../../errors.js';
+import type { BindingCertificateRecord, BindingCertificateStore } from '../../store/binding-certificate-store.js';
+import type { BindingCa } from './binding-ca.js';
+import { DEFAULT_POLICY, policyNamed, type ResolvedPolicy } from './policies.js';
+import { checkAttributes, deviceNameOf, hashBinding, nonceOf, statementOf, type Statement } from './proof.js';
+
+/** The Challenge JSON (data format version 2, or 3 with HASH): exactly Warden's keys, which its clients parse strictly. */
+export interface WardenChallenge {
+  issuedAt: number;
+  validity: number;
+  timeZone: string | null;
+  nonce: string;
+  attestationEndpoint: string;
+  proofOID: string;
+  genericDeviceNameOID: string | null;
+  version: 2 | 3;
+  keyConstraints: unknown;
+  additionalPayload: null;
+  dataAuth: { type: 'SIGNATURE' } | { type: 'HASH'; algorithm: 'SHA256' | 'SHA384' | 'SHA512' };
+}
+
+export interface WardenDependencies {
+  config: WardenConfig;
+  clock: Clock;
+  /** The URL clients reach this server at (read per challenge: it is known only once the server listens). */
+  publicBaseUrl: () => string;
+  challenges: ChallengeService;
+  android: AndroidVerifier;
+  policies: Map<string, ResolvedPolicy>;
+  ca: BindingCa;
+  certificates: BindingCertificateStore;
+  /** Called after every issuance (the server logs it, loudly when simulator roots are trusted). */
+  onIssued?(record: BindingCertificateRecord): void;
+}
+
+const PURPOSE = 'warden';
+
+const toB64url = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+
+/**
+ * Warden-style attestation (PROTOCOLS.md §3): challenges, and for each proof, in order: nonce
+ * consumed once → dataAuth matches → attributes distinct → statement → platform attestation →
+ * attested key = CSR key → CSR signature with that key → (policy, inside the platform verifiers)
+ * → binding certificate issued and recorded.
+ */
+export class WardenService {
+  constructor(private readonly deps: WardenDependencies) {}
+
+  get policyNames(): string[] {
+    return [...this.deps.policies.keys()];
+  }
+
+  async challenge(policyName?: string): Promise<WardenChallenge> {
+    const { config, challenges, publicBaseUrl } = this.deps;
+    const policy = policyNamed(this.deps.policies, policyName);
+    const issued = await challenges.issue(PURPOSE, { subject: policy.name, bytes: config.nonceBytes, ttlSeconds: config.validitySeconds });
+    const hash = config.dataAuth !== 'SIGNATURE';
+    return {
+      issuedAt: issued.issuedAt - config.clockSkewSeconds * 1000,
+      // Clients expire a challenge at issuedAt + validity; with issuedAt shifted back, the shift is added back here,
+      // so client and server agree: the nonce is accepted for validitySeconds after it was issued.
+      validity: config.validitySeconds + config.clockSkewSeconds,
+      timeZone: config.timeZone || null,
+      nonce: issued.value.toString('base64url'),
+      attestationEndpoint: `${publicBaseUrl()}/api/v1/${policy.name === DEFAULT_POLICY ? '' : `${policy.name}/`}attest`,
+      proofOID: config.proofOid,
+      genericDeviceNameOID: config.genericDeviceNameOid || null,
+      version: hash ? 3 : 2,
+      keyConstraints: config.keyConstraints ?? null,
+      additionalPayload: null,
+      dataAuth: hash ? { type: 'HASH', algorithm: config.dataAuth.slice('HASH-'.length) as 'SHA256' } : { type: 'SIGNATURE' },
+    };
+  }
+
+  /** Returns the certificate chain (leaf first, base64url DER) or throws a KeywardError whose category is the Failure kind. */
+  async attest(policyName: string | undefined, body: Uint8Array): Promise<string[]> {
+    const { config, clock } = this.deps;
+    const policy = policyNamed(this.deps.policies, policyName);
+    if (body.length === 0) throw contentError('MALFORMED_CSR', 'The request body is empty.');
+    const csr = parseCsr(csrDer(body));
+
+    const nonce = nonceOf(csr);
+    await this.deps.challenges.consume(PURPOSE, nonce, policy.name);
+
+    const hashed = csr.signature === undefined;
+    if (hashed !== (config.dataAuth !== 'SIGNATURE')) {
+      throw trustError('DATA_AUTH_MISMATCH', 'The request does not authenticate its data the way the challenge asked.', {
+        detail: `challenge dataAuth ${config.dataAuth}, request ${hashed ? 'unsigned (HASH)' : 'signed'}`,
+      });
+    }
+    checkAttributes(csr);
+    const statement = statementOf(csr, config.proofOid, this.deps.android.options.maxChainLength);
+    const deviceName = deviceNameOf(csr, config.genericDeviceNameOid);
+    const challenge = hashed ? hashBinding(csr, config.proofOid, config.dataAuth as 'HASH-SHA256') : nonce;
+
+    const at = clock.now();
+    const { result, spki } = await this.verifyPlatform(statement, challenge, policy, at);
+
+    const requestJwk = spkiToJwk(csr.spki);
+    if (!sameBytes(csr.spki, spki) && !sameJwk(requestJwk, spkiToJwk(spki))) {
+      throw trustError('ATTESTED_KEY_MISMATCH', 'The request is not for the attested key.');
+    }
+    if (csr.signature && !verifySignature(csr.signature.algorithm, csr.info, csr.signature.value, this.requestKey(csr, requestJwk))) {
+      throw trustError('CSR_SIGNATURE_INVALID', 'The request is not signed by the attested key.');
+    }
+
+    return this.issue(csr, policy, result, deviceName, at);
+  }
+
+  /** The platform result and the attested key's SPKI (the leaf's for Android; the clientData-bound key's for iOS). */
+  private async verifyPlatform(statement: Statement, challenge: Buffer, policy: ResolvedPolicy, at: number): Promise<{ result: AttestationResult; spki: Uint8Array }> {
+    if (statement.typ === 'android-key') {
+      const result = await this.deps.android.verify({ chain: statement.x5c, challenge, at, policy: policy.android });
+      if (!result.publicKey.supported) {
+        throw contentError('UNSUPPORTED_KEY_ALGORITHM', `Public keys of type ${result.publicKey.algorithm} are not supported by this server.`);
+      }
+      return { result, spki: Buffer.from(result.publicKey.spki, 'base64') };
+    }
+    if (!policy.apple) throw contentError('PLATFORM_NOT_CONFIGURED', 'This server accepts no App Attest proofs for this policy.', { detail: 'no apple.appIds' });
+    // Warden's emulated key attestation: clientData names the Secure Enclave key the CSR is for.
+    const binding = parseEmulatedKeyClientData(statement.clientDataJSON, challenge);
+    const result = verifyAppleAttestation({ attestation: statement.attestation, clientData: statement.clientDataJSON, at }, policy.apple);
+    return { result, spki: spkiOf(binding.publicKey) };
+  }
+
+  /** The request's key, imported once for its signature (the one per-request import a flow needs). */
+  private requestKey(csr: ParsedCsr, jwk: JsonWebKey | undefined): KeyObject {
+    try {
+      return importRequestKey(csr.spki, jwk);
+    } catch {
+      throw contentError('MALFORMED_CSR', 'The certificate request is malformed.', { detail: 'unusable subjectPKInfo' });
+    }
+  }
+
+  private async issue(csr: ParsedCsr, policy: ResolvedPolicy, result: AttestationResult, deviceName: string | undefined, at: number): Promise<string[]> {
+    const { config, ca } = this.deps;
+    const subjectDer = config.certificate.subject ? subjectFromTemplate(config.certificate.subject, { deviceName, platform: result.platform, policy: policy.name }) : csr.subjectDer;
+    const issued = ca.issue({ spki: csr.spki, subjectDer, at, validityDays: config.certificate.validityDays });
+    const record: BindingCertificateRecord = {
+      serial: issued.serial,
+      policy: policy.name,
+      platform: result.platform,
+      subject: describeName(subjectDer).slice(0, 1000),
+      keyThumbprint: sha256Hex(csr.spki),
+      summary: summarize(result, deviceName),
+      issuedAt: issued.notBefore,
+      notAfter: issued.notAfter,
+    };
+    try {
+      await this.deps.certificates.record(record);
+    } catch (error) {
+      throw internalError('ISSUANCE_NOT_RECORDED', 'The certificate could not be issued; try again.', { cause: error, detail: (error as Error).message });
+    }
+    this.deps.onIssued?.(record);
+    return [issued.der, ...ca.chainTail].map(toB64url);
+  }
+
+  /** The current CRL of the binding intermediate (revoked certificates that have not expired). */
+  async crl(): Promise<Buffer> {
+    const now = this.deps.clock.now();
+    const revoked = await this.deps.certificates.revokedUnexpired(now);
+    return this.deps.ca.crl(revoked, now, this.deps.config.ca.crlValidityHours);
+  }
+}
+
+/** The facts an operator wants next to an issued certificate. */
+function summarize(result: AttestationResult, deviceName: string | undefined): Record<string, unknown> {
+  const summary: Record<string, unknown> = { securityLevel: result.securityLevel, anchor: result.anchor, app: result.app.ids };
+  if (result.keyStoreSecurityLevel) summary.keyStoreSecurityLevel = result.keyStoreSecurityLevel;
+  if (result.bootState) summary.bootState = `${result.bootState.state}${result.bootState.locked ? ', locked' : ', unlocked'}`;
+  if (result.osVersion) summary.osVersion = result.osVersion;
+  if (result.osPatchLevel) summary.osPatchLevel = result.osPatchLevel;
+  if (result.app.version !== undefined) summary.appVersion = result.app.version;
+  if (typeof result.facts.rkp === 'boolean') summary.rkp = result.facts.rkp;
+  if (typeof result.facts.environment === 'string') summary.environment = result.facts.environment;
+  if (deviceName) summary.deviceName = deviceName;
+  return summary;
+}
+
+const RDN_TYPES: Record<string, string> = { CN: '2.5.4.3', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6', L: '2.5.4.7', ST: '2.5.4.8', serialNumber: '2.5.4.5' };
+
+/** "CN=Attested Client: {deviceName}, O=Example" with {deviceName}, {platform}, {policy} filled in. */
+export function subjectFromTemplate(template: string, values: { deviceName: string | undefined; platform: string; policy: string }): Buffer {
+  const filled = template.replace(/\{(deviceName|platform|policy)\}/g, (_, name: keyof typeof values) => values[name] ?? (name === 'deviceName' ? `${values.platform} device` : ''));
+  const attributes = filled.split(/,\s*(?=[A-Za-z]+=)/).map((part) => {
+    const [label, ...rest] = part.split('=');
+    const type = RDN_TYPES[label!.trim()];
+    if (!type) throw new TypeError(`warden.certificate.subject: unknown attribute ${label}`);
+    return [type, rest.join('=').trim()] as const;
+  });
+  return encodeName(attributes);
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** Same key in different SPKI encodings (e.g. explicit vs named curve parameters). */
+const sameJwk = (a: JsonWebKey | undefined, b: JsonWebKey | undefined) =>
+  a !== undefined && b !== undefined && a.kty === b.kty && a.crv === b.crv && a.x === b.x && a.y === b.y && a.n === b.n && a.e === b.e;

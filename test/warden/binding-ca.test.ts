@@ -1,0 +1,117 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeName } from '../../src/crypto/certificate-builder.js';
+import { describeName } from '../../src/crypto/names.js';
+import { BindingCa, generateBindingCa } from '../../src/features/warden/binding-ca.js';
+import { subjectFromTemplate } from '../../src/features/warden/warden-service.js';
+
+const AT = Date.parse('2026-11-01T12:00:00Z');
+const DAY = 86_400_000;
+const work = mkdtempSync(join(tmpdir(), 'keyward-binding-ca-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const generated = generateBindingCa(AT, 'Test Binding CA');
+const ca = new BindingCa(generated);
+
+function openssl(args: string[], files: Record<string, string | Buffer>): string {
+  const directory = mkdtempSync(join(work, 'openssl-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(directory, name), content);
+  return execFileSync('openssl', args.map((arg) => arg.replace(/^@/, `${directory}/`)), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('binding CA', () => {
+  const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = device.publicKey.export({ type: 'spki', format: 'der' });
+  const subjectDer = encodeName([
+    ['2.5.4.3', 'Pixel of Ada'],
+    ['2.5.4.5', 'AB01'],
+  ]);
+
+  it('issues a leaf for the key: random positive 16-byte serial, 30 days, clientAuth, SKI/AKI, CA:false, signed by the intermediate', () => {
+    const issued = ca.issue({ spki, subjectDer, at: AT + 123, validityDays: 30 });
+    const certificate = new X509Certificate(issued.der);
+    const intermediate = new X509Certificate(generated.intermediateCertificate);
+    expect(certificate.verify(intermediate.publicKey)).toBe(true);
+    expect(certificate.checkIssued(intermediate)).toBe(true);
+    expect(certificate.publicKey.export({ type: 'spki', format: 'der' }).equals(spki)).toBe(true);
+    expect(certificate.ca).toBe(false);
+    expect(issued.serial).toMatch(/^[0-7][0-9a-f]{31}$/);
+    expect(certificate.serialNumber.toLowerCase()).toBe(issued.serial);
+    expect(Date.parse(certificate.validFrom)).toBe(AT);
+    expect(Date.parse(certificate.validTo)).toBe(AT + 30 * DAY);
+    expect(certificate.subject).toBe('CN=Pixel of Ada\nserialNumber=AB01');
+
+    const text = openssl(['x509', '-inform', 'DER', '-in', '@leaf.der', '-noout', '-text'], { 'leaf.der': issued.der });
+    expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE/);
+    expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature\n/);
+    expect(text).toMatch(/X509v3 Extended Key Usage:\s+TLS Web Client Authentication\n/);
+    const ski = createHash('sha1').update(spki.subarray(spki.length - 65)).digest('hex').toUpperCase().match(/../g)!.join(':');
+    expect(text).toMatch(new RegExp(`X509v3 Subject Key Identifier:\\s+${ski}`));
+    const intermediateSki = openssl(['x509', '-in', '@ca.pem', '-noout', '-ext', 'subjectKeyIdentifier'], { 'ca.pem': generated.intermediateCertificate }).split('\n')[1]!.trim();
+    expect(text).toMatch(new RegExp(`X509v3 Authority Key Identifier:\\s+(keyid:)?${intermediateSki}`));
+    expect(openssl(['verify', '-CAfile', '@root.pem', '-untrusted', '@ca.pem', '-purpose', 'sslclient', '-attime', String(AT / 1000 + 60), '@leaf.pem'], {
+      'root.pem': generated.rootCertificate,
+      'ca.pem': generated.intermediateCertificate,
+      'leaf.pem': certificate.toString(),
+    })).toContain(': OK');
+  });
+
+  it('gives every certificate its own serial and never outlives the intermediate', () => {
+    const serials = new Set(Array.from({ length: 200 }, () => ca.issue({ spki, subjectDer, at: AT, validityDays: 1 }).serial));
+    expect(serials.size).toBe(200);
+    const late = ca.issue({ spki, subjectDer, at: ca.intermediate.notAfter - DAY, validityDays: 30 });
+    expect(late.notAfter).toBe(ca.intermediate.notAfter);
+  });
+
+  it('signs a CRL that openssl verifies, with reason codes where the reason is not unspecified', () => {
+    const crl = ca.crl(
+      [
+        { serial: '0a0b0c', revokedAt: AT - DAY, reason: 'keyCompromise' },
+        { serial: '7f00000000000000000000000000ffff', revokedAt: AT - 1000, reason: 'unspecified' },
+      ],
+      AT,
+      24,
+    );
+    const text = openssl(['crl', '-inform', 'DER', '-in', '@crl.der', '-CAfile', '@ca.pem', '-noout', '-text'], { 'crl.der': crl, 'ca.pem': generated.intermediateCertificate });
+    expect(text).toMatch(/Serial Number: 0A0B0C\s+Revocation Date: [^\n]+\s+CRL entry extensions:\s+X509v3 CRL Reason Code:\s+Key Compromise/);
+    expect(text).toMatch(/Serial Number: 7F00000000000000000000000000FFFF\s+Revocation Date: [^\n]+\n(?!\s+CRL entry extensions)/);
+    expect(text).toMatch(/Next Update: Nov  2 12:00:00 2026 GMT/);
+    expect(text).toContain('X509v3 CRL Number');
+    // With -CAfile openssl checks the CRL's signature and reports it on stderr.
+    const directory = mkdtempSync(join(work, 'crl-'));
+    writeFileSync(join(directory, 'crl.der'), crl);
+    writeFileSync(join(directory, 'ca.pem'), generated.intermediateCertificate);
+    writeFileSync(join(directory, 'other.pem'), generateBindingCa(AT).intermediateCertificate);
+    const verify = (caFile: string) => spawnSync('openssl', ['crl', '-inform', 'DER', '-in', join(directory, 'crl.der'), '-CAfile', join(directory, caFile), '-noout'], { encoding: 'utf8' });
+    expect(verify('ca.pem').stderr).toContain('verify OK');
+    expect(verify('other.pem').stderr).not.toContain('verify OK');
+  });
+
+  it('refuses CA files that do not fit together, saying why', () => {
+    const other = generateBindingCa(AT, 'Other CA');
+    expect(() => new BindingCa({ ...generated, intermediateKey: other.intermediateKey })).toThrow('the intermediate key does not belong to the intermediate certificate');
+    expect(() => new BindingCa({ ...generated, rootCertificate: other.rootCertificate })).toThrow('the intermediate is not signed by the root');
+    expect(() => new BindingCa({ ...generated, rootCertificate: generated.rootCertificate + other.rootCertificate })).toThrow('each certificate file must hold exactly one certificate');
+    expect(() => new BindingCa({ ...generated, intermediateKey: 'not a key' })).toThrow('the intermediate key is not a PEM private key');
+    const leaf = new X509Certificate(ca.issue({ spki, subjectDer, at: AT, validityDays: 1 }).der);
+    expect(() => new BindingCa({ ...generated, intermediateCertificate: leaf.toString(), intermediateKey: device.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string })).toThrow(
+      'root and intermediate must be CA certificates',
+    );
+  });
+});
+
+describe('binding certificate subject template', () => {
+  it('fills the device name, platform and policy into a DN', () => {
+    const subject = subjectFromTemplate('CN=Attested {platform}: {deviceName}, O=Example Health, OU={policy}', { deviceName: 'Ada’s phone', platform: 'android', policy: 'clinic' });
+    expect(describeName(subject)).toBe('CN=Attested android: Ada’s phone, O=Example Health, OU=clinic');
+  });
+
+  it('names the platform when the device sent no name, and refuses unknown attributes', () => {
+    expect(describeName(subjectFromTemplate('CN={deviceName}', { deviceName: undefined, platform: 'apple', policy: 'default' }))).toBe('CN=apple device');
+    expect(() => subjectFromTemplate('XX=1', { deviceName: undefined, platform: 'apple', policy: 'default' })).toThrow('unknown attribute XX');
+  });
+});

@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixedClock } from '../../src/clock.js';
+import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
+import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import type { TestServer } from '../helpers/server.js';
+import { assertChainVerifies, simulatedDevices, startWardenServer, type Devices } from './helpers.js';
+
+const failure = (result: { status: number; response: unknown }) => ({ status: result.status, ...(result.response as object) });
+
+async function getChallenge(server: TestServer, policy?: string) {
+  const response = await fetch(`${server.url}/api/v1/${policy ? `${policy}/` : ''}challenge`);
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+async function post(url: string, body: Uint8Array, contentType = 'application/octet-stream') {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  return { status: response.status, response: (await response.json()) as any };
+}
+
+for (const backend of [
+  { name: 'SQLite', database: 'sqlite' as const, redis: false, skip: false },
+  { name: 'PostgreSQL + Redis', database: 'postgres' as const, redis: true, skip: skipWithoutPostgres || skipWithoutRedis },
+]) {
+  describe.skipIf(backend.skip)(`Warden attestation over HTTP on ${backend.name}`, () => {
+    let server: TestServer;
+    let devices: Devices;
+    beforeAll(async () => {
+      server = await startWardenServer({ database: backend.database, redis: backend.redis, options: { warden: { policies: { strongbox: { android: { requireStrongBox: true } } } } } });
+      devices = await simulatedDevices();
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('issues the version-2 Challenge with exactly Warden’s fields', async () => {
+      const { status, body } = await getChallenge(server);
+      expect(status).toBe(200);
+      expect(Object.keys(body)).toEqual([
+        'issuedAt',
+        'validity',
+        'timeZone',
+        'nonce',
+        'attestationEndpoint',
+        'proofOID',
+        'genericDeviceNameOID',
+        'version',
+        'keyConstraints',
+        'additionalPayload',
+        'dataAuth',
+      ]);
+      expect(Buffer.from(body.nonce, 'base64url')).toHaveLength(64);
+      expect(body).toMatchObject({
+        version: 2,
+        attestationEndpoint: `${server.url}/api/v1/attest`,
+        proofOID: '2.25.84909157162398755923739785575458177302',
+        genericDeviceNameOID: '2.25.161066711659881035499644753588417948207',
+        dataAuth: { type: 'SIGNATURE' },
+        timeZone: null,
+        additionalPayload: null,
+        keyConstraints: { algorithmParameters: { type: 'EC', curve: 'P-256' } },
+      });
+      // issuedAt lies five minutes back; issuedAt + validity is when the server stops accepting the nonce (600 s after issue).
+      expect(body.issuedAt).toBeLessThan(Date.now() - 299_000);
+      expect(body.issuedAt + body.validity * 1000 - (Date.now() + 600_000)).toBeLessThan(5000);
+      expect((await getChallenge(server, 'strongbox')).body.attestationEndpoint).toBe(`${server.url}/api/v1/strongbox/attest`);
+      expect((await getChallenge(server, 'nonexistent')).status).toBe(404);
+    });
+
+    for (const platform of ['android', 'ios'] as const) {
+      it(`issues a binding certificate chain for a simulated ${platform} device that verifies to the root`, async () => {
+        const result = await runWardenFlow(server.url, devices[platform], { deviceName: `Simulated ${platform}` });
+        expect(result.status).toBe(200);
+        const response = result.response as { type: string; certificateChain: string[] };
+        expect(response.type).toBe('Success');
+        expect(response.certificateChain).toHaveLength(3);
+        const [leaf] = assertChainVerifies(response.certificateChain);
+        const requested = (await import('node:crypto')).createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' });
+        expect(leaf!.publicKey.export({ type: 'spki', format: 'der' }).equals(requested)).toBe(true);
+        expect(leaf!.subject).toContain(`serialNumber=${Buffer.from(result.challenge.nonce, 'base64url').toString('hex').toUpperCase()}`);
+        expect(leaf!.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+        expect(leaf!.ca).toBe(false);
+        expect(Buffer.from(leaf!.serialNumber, 'hex').length).toBeGreaterThanOrEqual(16);
+        const validDays = (Date.parse(leaf!.validTo) - Date.parse(leaf!.validFrom)) / 86_400_000;
+        expect(validDays).toBe(30);
+        const { createHash, createPublicKey } = await import('node:crypto');
+        const thumbprint = createHash('sha256').update(createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' })).digest('hex');
+        const [record] = await server.services.store.bindingCertificates.list({ limit: 1, keyThumbprint: thumbprint });
+        expect(record).toMatchObject({ serial: leaf!.serialNumber.toLowerCase(), platform: platform === 'ios' ? 'apple' : 'android', policy: 'default' });
+        expect(record!.summary.deviceName).toBe(`Simulated ${platform}`);
+      });
+    }
+
+    it('refuses a replayed nonce', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const proof = await buildProof(challenge, devices.android);
+      expect((await post(challenge.attestationEndpoint, proof.body)).status).toBe(200);
+      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({ status: 403, type: 'Failure', kind: 'TRUST', explanation: 'The challenge has already been used.' });
+    });
+
+    it('refuses a nonce in the subject that is not the challenge’s', async () => {
+      const result = await runWardenFlow(server.url, devices.android, { subjectNonce: Buffer.alloc(64, 7) });
+      expect(failure(result)).toMatchObject({ status: 400, type: 'Failure', kind: 'CONTENT' });
+      expect((result.response as any).explanation).toMatch(/not one this server issued/);
+    });
+
+    it('refuses a missing and a duplicated proof attribute', async () => {
+      expect(failure(await runWardenFlow(server.url, devices.android, { proofCopies: 0 }))).toMatchObject({ status: 400, kind: 'CONTENT', explanation: 'The request carries no attestation proof attribute.' });
+      expect(failure(await runWardenFlow(server.url, devices.android, { proofCopies: 2 }))).toMatchObject({ status: 400, kind: 'CONTENT', explanation: 'A request attribute appears more than once.' });
+    });
+
+    it('refuses a request for another key than the attested one, and a bad CSR signature', async () => {
+      for (const platform of ['android', 'ios'] as const) {
+        expect(failure(await runWardenFlow(server.url, devices[platform], { otherKey: true }))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The request is not for the attested key.' });
+        expect(failure(await runWardenFlow(server.url, devices[platform], { badSignature: true }))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The request is not signed by the attested key.' });
+      }
+    });
+
+    it('applies a named policy’s device requirements (a TEE key where StrongBox is required)', async () => {
+      expect(failure(await runWardenFlow(server.url, devices.android, { policy: 'strongbox' }))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The key must be protected by StrongBox.' });
+    });
+
+    it('refuses a nonce issued for another policy', async () => {
+      const { body: challenge } = await getChallenge(server, 'strongbox');
+      const proof = await buildProof(challenge, devices.android);
+      expect(failure(await post(`${server.url}/api/v1/attest`, proof.body))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The challenge was issued for a different subject.' });
+    });
+
+    it('answers garbage, empty, oversize and wrongly typed bodies with a Failure', async () => {
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('not a csr')))).toMatchObject({ status: 400, type: 'Failure', kind: 'CONTENT' });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.alloc(0)))).toMatchObject({ status: 400, kind: 'CONTENT' });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.alloc(300_000, 0x30)))).toMatchObject({ status: 413, kind: 'CONTENT' });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('{}'), 'application/json'))).toMatchObject({ status: 415, kind: 'CONTENT' });
+    });
+
+    it('accepts the request as PEM too', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const proof = await buildProof(challenge, devices.ios);
+      const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${proof.body.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
+      expect((await post(challenge.attestationEndpoint, Buffer.from(pem), 'application/x-pem-file')).response.type).toBe('Success');
+    });
+  });
+}
+
+describe('Warden failures that need their own server', () => {
+  it('answers an expired challenge with TIME', async () => {
+    const clock = new FixedClock(Date.now());
+    const server = await startWardenServer({ clock });
+    try {
+      const devices = await simulatedDevices();
+      const { body: challenge } = await getChallenge(server);
+      const proof = await buildProof(challenge, devices.android);
+      clock.advance(600_001);
+      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({ status: 400, kind: 'TIME', explanation: 'The challenge has expired; request a new one.' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses chains from roots it does not trust (simulator roots without --trust-simulator-roots)', async () => {
+    const server = await startWardenServer({ options: { trustSimulatorRoots: false } });
+    try {
+      const devices = await simulatedDevices();
+      for (const platform of ['android', 'ios'] as const) {
+        expect(failure(await runWardenFlow(server.url, devices[platform]))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The certificate chain does not lead to a trusted root.' });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers Failures with HTTP 200 when configured for deployed Warden Supreme clients', async () => {
+    const server = await startWardenServer({ options: { warden: { failuresAsHttp200: true } } });
+    try {
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('garbage')))).toMatchObject({ status: 200, type: 'Failure', kind: 'CONTENT' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs HASH mode: an unsigned request whose digest the attestation carries, canonical binding enforced', async () => {
+    const server = await startWardenServer({ options: { warden: { dataAuth: 'HASH-SHA256' } } });
+    try {
+      const devices = await simulatedDevices();
+      const { body: challenge } = await getChallenge(server);
+      expect(challenge).toMatchObject({ version: 3, dataAuth: { type: 'HASH', algorithm: 'SHA256' } });
+      for (const platform of ['android', 'ios'] as const) {
+        const result = await runWardenFlow(server.url, devices[platform], { deviceName: 'Hash mode' });
+        expect((result.response as any).type).toBe('Success');
+        assertChainVerifies((result.response as any).certificateChain);
+      }
+      // A signed CSR where the challenge asked for HASH.
+      const signedServer = await startWardenServer();
+      try {
+        const { body: signedChallenge } = await getChallenge(signedServer);
+        const signed = await buildProof(signedChallenge, devices.android);
+        const hashed = await buildProof(challenge, devices.android);
+        expect(failure(await post(challenge.attestationEndpoint, signed.body))).toMatchObject({ kind: 'CONTENT' }); // another server's nonce
+        expect(failure(await post(signedChallenge.attestationEndpoint, hashed.body))).toMatchObject({ kind: 'CONTENT' });
+      } finally {
+        await signedServer.close();
+      }
+      // This server's nonce, but a signed request where the challenge asked for HASH.
+      const { body: third } = await getChallenge(server);
+      const signedForHash = await buildProof({ ...third, version: 2, dataAuth: { type: 'SIGNATURE' } }, devices.android);
+      expect(failure(await post(third.attestationEndpoint, signedForHash.body))).toMatchObject({
+        status: 403,
+        kind: 'TRUST',
+        explanation: 'The request does not authenticate its data the way the challenge asked.',
+      });
+      // The device name is bound: changing it after attestation breaks the binding.
+      const { body: second } = await getChallenge(server);
+      const proof = await buildProof(second, devices.android, { deviceName: 'Original' });
+      const tampered = Buffer.from(proof.body.toString('latin1').replace('Original', 'Tampered'), 'latin1');
+      expect(failure(await post(second.attestationEndpoint, tampered))).toMatchObject({ status: 400, kind: 'CONTENT' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('revokes through the operator API and lists the serial on the CRL', async () => {
+    const apiKey = 'operator-key-0123456789abcdef';
+    const server = await startWardenServer({ options: { admin: { apiKeys: [apiKey] } } });
+    try {
+      const devices = await simulatedDevices();
+      const result = await runWardenFlow(server.url, devices.android);
+      const serial = assertChainVerifies((result.response as any).certificateChain)[0]!.serialNumber.toLowerCase();
+      const revoke = (key: string) =>
+        fetch(`${server.url}/admin/v1/binding-certificates/${serial}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"reason":"keyCompromise"}' });
+      expect((await revoke('wrong-key-0123456789abcdefgh')).status).toBe(401);
+      const revoked = await revoke(apiKey);
+      expect(revoked.status).toBe(200);
+      expect(await revoked.json()).toMatchObject({ serial, revocationReason: 'keyCompromise' });
+      expect((await revoke(apiKey)).status).toBe(409);
+      const crl = Buffer.from(await (await fetch(`${server.url}/api/v1/crl`)).arrayBuffer());
+      expect(crl.includes(Buffer.from(serial, 'hex'))).toBe(true);
+      const { X509Certificate } = await import('node:crypto');
+      const intermediate = new X509Certificate(Buffer.from((result.response as any).certificateChain[1], 'base64url'));
+      const { execFileSync } = await import('node:child_process');
+      const { writeFileSync, mkdtempSync } = await import('node:fs');
+      const dir = mkdtempSync('/tmp/keyward-crl-');
+      writeFileSync(`${dir}/crl.der`, crl);
+      writeFileSync(`${dir}/ca.pem`, intermediate.toString());
+      const text = execFileSync('openssl', ['crl', '-inform', 'DER', '-in', `${dir}/crl.der`, '-CAfile', `${dir}/ca.pem`, '-noout', '-text'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(text).toContain(serial.toUpperCase());
+      const list = await (await fetch(`${server.url}/admin/v1/binding-certificates?limit=5`, { headers: { authorization: `Bearer ${apiKey}` } })).json();
+      expect((list as any).certificates[0]).toMatchObject({ serial, revokedAt: expect.any(String) });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('publishes the JSON Schemas and the routes in the OpenAPI document', async () => {
+    const server = await startWardenServer();
+    try {
+      const challengeSchema: any = await (await fetch(`${server.url}/schemas/warden-challenge.json`)).json();
+      expect(challengeSchema.properties.nonce).toBeDefined();
+      expect(challengeSchema.required).toEqual(expect.arrayContaining(['issuedAt', 'nonce', 'attestationEndpoint', 'dataAuth']));
+      const responseSchema: any = await (await fetch(`${server.url}/schemas/warden-attestation-response.json`)).json();
+      expect(responseSchema.anyOf).toHaveLength(2);
+      const openapi: any = await (await fetch(`${server.url}/openapi.json`)).json();
+      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/challenge', '/api/v1/attest', '/api/v1/{policy}/challenge', '/api/v1/{policy}/attest', '/api/v1/crl']));
+    } finally {
+      await server.close();
+    }
+  });
+});
