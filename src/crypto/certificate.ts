@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import { contentError } from '../errors.js';
 import { DerReader, TagClass, UNIVERSAL, decodeBoolean, type DerElement } from './der.js';
 import { CURVES, importSpki, keyAlgorithmName, sha256Hex } from './keys.js';
 import { BoundedCache } from './bounded-cache.js';

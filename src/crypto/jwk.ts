@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import { DerReader, TagClass, UNIVERSAL } from './der.js';
 import { oidText } from './oid.js';
@@ -47,3 +48,16 @@ export function spkiToJwk(spki: Uint8Array): JsonWebKey | undefined {
     return undefined;
   }
 }
+
+const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
+
+/** RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order, base64url. */
+export function jwkThumbprint(jwk: JsonWebKey): string {
+  const members = jwk.kty ? THUMBPRINT_MEMBERS[jwk.kty] : undefined;
+  if (!members) throw new TypeError(`no JWK thumbprint for key type ${String(jwk.kty)}`);
+  const canonical = `{${members.map((name) => `${JSON.stringify(name)}:${JSON.stringify((jwk as Record<string, unknown>)[name])}`).join(',')}}`;
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+/** The uncompressed point 04‖X‖Y of an EC JWK. */
+export const jwkPoint = (jwk: JsonWebKey) => Buffer.concat([Buffer.of(4), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);
