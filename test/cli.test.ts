@@ -72,7 +72,7 @@ describe('keyward db migrate and config check', () => {
     const url = `sqlite:${join(work, 'migrate.db')}`;
     const first = await runCli(['db', 'migrate', '--database-url', url]);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ applied: ['001-challenges', '002-app-attest-keys', '003-binding-certificates'], status: 'migrated' });
+    expect(JSON.parse(first.stdout)).toMatchObject({ applied: ['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm'], status: 'migrated' });
     const second = await runCli(['db', 'migrate', '--database-url', url]);
     expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], status: 'up to date' });
   });
@@ -82,7 +82,7 @@ describe('keyward db migrate and config check', () => {
     try {
       const result = await runCli(['db', 'migrate', '--database-url', TEST_DATABASE_URL, '--database-schema', schema]);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout).applied).toEqual(['001-challenges', '002-app-attest-keys', '003-binding-certificates']);
+      expect(JSON.parse(result.stdout).applied).toEqual(['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm']);
     } finally {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();

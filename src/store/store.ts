@@ -3,10 +3,13 @@ import type { AppAttestKeyStore } from './app-attest-key-store.js';
 import type { BindingCertificateStore } from './binding-certificate-store.js';
 import type { ChallengeStore } from './challenge-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type SqlDialect } from './database.js';
+import type { MdvmAccountStore, MdvmVulnerabilityStore } from './mdvm-store.js';
 import { migrateToLatest } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
 import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
+import { SqlMdvmAccountStore } from './sql/mdvm-account-store.js';
+import { SqlMdvmVulnerabilityStore } from './sql/mdvm-vulnerability-store.js';
 import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
 import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
 import type { Tables } from './tables.js';
@@ -19,6 +22,8 @@ export interface Store {
   readonly challenges: ChallengeStore;
   readonly appAttestKeys: AppAttestKeyStore;
   readonly bindingCertificates: BindingCertificateStore;
+  readonly mdvmAccounts: MdvmAccountStore;
+  readonly mdvmVulnerabilities: MdvmVulnerabilityStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,6 +55,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     challenges: new SqlChallengeStore(database.db, hotPathRunner),
     appAttestKeys: new SqlAppAttestKeyStore(database.db, hotPathRunner),
     bindingCertificates: new SqlBindingCertificateStore(database.db, hotPathRunner),
+    mdvmAccounts: new SqlMdvmAccountStore(database.db, hotPathRunner),
+    mdvmVulnerabilities: new SqlMdvmVulnerabilityStore(database.db, hotPathRunner),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

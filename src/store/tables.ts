@@ -37,8 +37,46 @@ export interface BindingCertificatesTable {
   revocation_reason: string | null;
 }
 
+/** MDVM wallet-instance accounts; revoked and deleted ones stay as tombstones. */
+export interface MdvmAccountsTable {
+  id: string;
+  platform: string;
+  auth_key_thumbprint: string;
+  auth_public_key: string;
+  /** JSON. */
+  device_class: string;
+  /** JSON. */
+  attested: string;
+  app_attest_key_id: string | null;
+  counter: number;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+  revocation_reason: string | null;
+}
+
+export interface MdvmVulnerableClassesTable {
+  id: string;
+  platform: string;
+  classification: string;
+  /** JSON. */
+  match: string;
+  description: string;
+  created_at: number;
+}
+
+export interface MdvmLeakedKeysTable {
+  thumbprint: string;
+  description: string;
+  created_at: number;
+}
+
 export interface Tables {
   challenges: ChallengesTable;
   app_attest_keys: AppAttestKeysTable;
   binding_certificates: BindingCertificatesTable;
+  mdvm_accounts: MdvmAccountsTable;
+  mdvm_vulnerable_classes: MdvmVulnerableClassesTable;
+  mdvm_leaked_keys: MdvmLeakedKeysTable;
 }

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as challenges from './001-challenges.js';
 import * as appAttestKeys from './002-app-attest-keys.js';
 import * as bindingCertificates from './003-binding-certificates.js';
+import * as mdvm from './004-mdvm.js';
 
 /** One migration set for SQLite and PostgreSQL, applied in key order. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001-challenges': challenges,
   '002-app-attest-keys': appAttestKeys,
   '003-binding-certificates': bindingCertificates,
+  '004-mdvm': mdvm,
 };
