@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { ChallengeService } from '../src/challenges/challenge-service.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config/load.js';
@@ -10,7 +9,7 @@ import type { ChallengeStore } from '../src/store/challenge-store.js';
 import { RedisChallengeStore } from '../src/store/redis/challenge-store.js';
 import { connectRedis } from '../src/store/redis/connect.js';
 import { openStore } from '../src/store/store.js';
-import { benchLine, benchScript, log, runAutocannon, startNodeProcess, startServerProcess, throughput, type ServerProcess } from './lib.js';
+import { benchLine, benchScript, dropSchema, log, runAutocannon, startNodeProcess, startServerProcess, throughput, type ServerProcess } from './lib.js';
 
 /**
  * Issue+consume pairs per second: in-process through ChallengeService, and over HTTP on
@@ -31,12 +30,6 @@ interface Backend {
 
 function backends(work: string): Backend[] {
   const schema = `kw_bench_${randomBytes(4).toString('hex')}`;
-  const dropSchema = async () => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
-  };
   return [
     {
       name: 'sqlite',
@@ -54,7 +47,7 @@ function backends(work: string): Backend[] {
         const store = await openStore({ url: databaseUrl, schema, poolSize: 16 });
         return { store: store.challenges, close: () => store.close() };
       },
-      cleanup: dropSchema,
+      cleanup: () => dropSchema(databaseUrl, schema),
     },
     {
       name: 'redis',

@@ -4,6 +4,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import type { HttpTransport } from '../src/simulator/warden-client.js';
 
 /** One headline figure: `BENCH <name> <value> <unit>[ vs=<peer> ratio=<x>| bound=<y> fraction=<z>]`. */
@@ -113,10 +114,10 @@ export function runAutocannon(options: AutocannonOptions): Promise<autocannon.Re
  */
 export function keepAliveTransport(maxSockets: number): HttpTransport {
   const agent = new Agent({ keepAlive: true, maxSockets });
-  return ({ method, url, body, contentType }) =>
+  return ({ method, url, body, contentType, headers: extra }) =>
     new Promise((resolve, reject) => {
-      const headers = body ? { 'content-type': contentType ?? 'application/octet-stream', 'content-length': String(body.length) } : undefined;
-      const outgoing = httpRequest(url, { method, agent, ...(headers ? { headers } : {}) }, (response) => {
+      const headers = { ...extra, ...(body ? { 'content-type': contentType ?? 'application/octet-stream', 'content-length': String(body.length) } : {}) };
+      const outgoing = httpRequest(url, { method, agent, headers }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -132,4 +133,13 @@ export function processCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   // utime and stime are fields 14 and 15 of stat; after "pid (comm) " they are at 11 and 12.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Drops a benchmark's PostgreSQL schema; quietly does nothing when PostgreSQL is not reachable. */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect().then(
+    () => client.query(`drop schema if exists "${schema}" cascade`).finally(() => client.end()),
+    () => undefined,
+  );
 }

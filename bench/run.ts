@@ -4,6 +4,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   android: () => import('./android.js'),
   apple: () => import('./apple.js'),
   warden: () => import('./warden.js'),
+  mdvm: () => import('./mdvm.js'),
 };
 
 const requested = process.argv.slice(2);

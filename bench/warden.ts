@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { loadConfig } from '../src/config/load.js';
 import { AndroidVerifier } from '../src/attestation/android/verify.js';
 import { createLogger } from '../src/logger.js';
@@ -10,7 +9,7 @@ import { createServices } from '../src/services.js';
 import { AndroidDeviceSimulator } from '../src/simulator/android/device.js';
 import { simulatorAnchors } from '../src/simulator/roots.js';
 import { buildProof, runWardenFlow } from '../src/simulator/warden-client.js';
-import { benchLine, keepAliveTransport, log, processCpuSeconds, startServerProcess, throughput } from './lib.js';
+import { benchLine, dropSchema, keepAliveTransport, log, processCpuSeconds, startServerProcess, throughput } from './lib.js';
 
 /**
  * Complete Warden flows per second (GET challenge → simulated Android attestation → POST the
@@ -114,11 +113,7 @@ export async function run(): Promise<void> {
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect().then(
-      () => client.query(`drop schema if exists "${schema}" cascade`).finally(() => client.end()),
-      () => undefined,
-    );
+    await dropSchema(databaseUrl, schema);
   }
   for (const line of lines) log(line);
 }
