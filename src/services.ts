@@ -4,10 +4,13 @@ import { ChallengeService } from './challenges/challenge-service.js';
 import { systemClock, type Clock } from './clock.js';
 import { AndroidVerifier } from './attestation/android/verify.js';
 import type { AppAttestEnvironment } from './attestation/apple/environment.js';
-import { appleVerifierOptions } from './attestation/apple/options.js';
+import { appleVerifierOptions, type AppleVerifierOptions } from './attestation/apple/options.js';
 import { ConfigError } from './config/load.js';
 import { resolveDatabaseUrl, resolvePublicBaseUrl } from './config/derived.js';
-import { resolvePolicies } from './features/warden/policies.js';
+import { ChallengeTokens } from './challenges/challenge-tokens.js';
+import { MdvmOperations } from './features/mdvm/mdvm-operations.js';
+import { MdvmService } from './features/mdvm/mdvm-service.js';
+import { overridePolicy, resolvePolicies } from './features/warden/policies.js';
 import { subjectFromTemplate, WardenService } from './features/warden/warden-service.js';
 import { simulatorAnchors } from './simulator/roots.js';
 import type { KeywardConfig } from './config/schema.js';
@@ -30,6 +33,8 @@ export interface Services {
   readonly keys: ServerKeys;
   readonly android: AndroidVerifier;
   readonly warden: WardenService;
+  readonly mdvm: MdvmService;
+  readonly mdvmOperations: MdvmOperations;
   /** The public base URL: `publicBaseUrl`, or once listening, the address actually bound. */
   readonly publicBaseUrl: () => string;
   /** Called by the server once it listens, with the URL it is reachable at. */
@@ -163,5 +168,33 @@ function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, sto
       else logger.warn(fields, 'binding certificate issued while trustSimulatorRoots is on');
     },
   });
-  return { android, warden };
+  const mdvm = buildMdvm(config, clock, logger, store, challenges, keys, android, appleOptions);
+  return { android, warden, ...mdvm };
+}
+
+function buildMdvm(
+  config: KeywardConfig,
+  clock: Clock,
+  logger: Logger,
+  store: Store,
+  challenges: ChallengeService,
+  keys: ServerKeys,
+  android: AndroidVerifier,
+  appleOptions: (appIds: readonly string[], environment: AppAttestEnvironment | 'any') => AppleVerifierOptions,
+) {
+  const { mdvm: mdvmConfig } = config;
+  const appIds = mdvmConfig.ios.appIds.length > 0 ? mdvmConfig.ios.appIds : config.apple.appIds;
+  const shared = { config: mdvmConfig, clock, accounts: store.mdvmAccounts, vulnerabilities: store.mdvmVulnerabilities, signingKeys: keys.mdvmSigningKeys };
+  const mdvm = new MdvmService({
+    ...shared,
+    challenges: new ChallengeTokens(challenges, keys.macKeys, clock, 'mdvm', { typ: 'auth-challenge+jwt', issuer: mdvmConfig.issuer, ttlSeconds: mdvmConfig.challengeTtlSeconds, nonceFormat: 'uuid' }),
+    android,
+    androidPolicy: overridePolicy(config.android.policy, mdvmConfig.android, 'mdvm.android'),
+    ...(appIds.length > 0 ? { apple: appleOptions(appIds, mdvmConfig.ios.environment || config.apple.environment) } : {}),
+  });
+  const mdvmOperations = new MdvmOperations({
+    ...shared,
+    onRevoked: (account, reason) => logger.warn({ mdvmWiId: account.id, platform: account.platform, reason }, 'MDVM account revoked'),
+  });
+  return { mdvm, mdvmOperations };
 }

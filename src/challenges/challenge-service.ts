@@ -18,6 +18,8 @@ export interface IssueOptions {
   bytes?: number;
   /** Defaults to the purpose's configured TTL, then challenges.ttlSeconds. */
   ttlSeconds?: number;
+  /** A random (version 4) UUID's 16 bytes instead of `bytes` random bytes, for protocols whose nonce is a UUID. */
+  uuid?: boolean;
 }
 
 export interface IssuedChallenge {
@@ -37,6 +39,13 @@ const REJECTIONS: Record<ConsumeRejection, () => KeywardError> = {
   used: () => trustError('CHALLENGE_USED', 'The challenge has already been used.'),
   subject: () => trustError('CHALLENGE_SUBJECT_MISMATCH', 'The challenge was issued for a different subject.'),
 };
+
+/** RFC 9562 version 4: 122 random bits with the version and variant bits set. */
+function uuidBytes(random: Buffer): Buffer {
+  random[6] = (random[6]! & 0x0f) | 0x40;
+  random[8] = (random[8]! & 0x3f) | 0x80;
+  return random;
+}
 
 const noMetrics: ChallengeMetrics = { issued() {}, consumed() {}, rejected() {} };
 
@@ -73,7 +82,7 @@ export class ChallengeService {
     if (options.subject !== undefined && !VALID_SUBJECT.test(options.subject)) {
       throw new TypeError('challenge subject must be 1..512 characters without control characters');
     }
-    const value = secureRandomBytes(bytes);
+    const value = options.uuid ? uuidBytes(secureRandomBytes(16)) : secureRandomBytes(bytes);
     const issuedAt = this.clock.now();
     const expiresAt = issuedAt + ttlSeconds * 1000;
     await this.store.insert(

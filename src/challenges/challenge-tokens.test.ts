@@ -45,6 +45,18 @@ describe('ChallengeTokens', () => {
     expect(await code(tokens.consume(issued.token))).toBe('TRUST CHALLENGE_USED');
   });
 
+  it('writes the nonce as a random version-4 UUID when asked (MDVM), still accepted once', async () => {
+    const tokens = new ChallengeTokens(challenges, rotated, clock, 'mdvm', { ...options, nonceFormat: 'uuid' });
+    const issued = await tokens.issue();
+    const { nonce } = decodeJwt(issued.token) as { nonce: string };
+    expect(nonce).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(nonce.replaceAll('-', '')).toBe(issued.nonce.toString('hex'));
+    expect((await tokens.consume(issued.token)).nonce.equals(issued.nonce)).toBe(true);
+    expect(await code(tokens.consume(issued.token))).toBe('TRUST CHALLENGE_USED');
+    const other = await tokens.issue();
+    expect((decodeJwt(other.token) as { nonce: string }).nonce).not.toBe(nonce);
+  });
+
   it('keeps accepting tokens signed with an older key after rotation', async () => {
     const before = new ChallengeTokens(challenges, oldKeys, clock, 'mdvm', options);
     const after = new ChallengeTokens(challenges, rotated, clock, 'mdvm', options);

@@ -1,4 +1,4 @@
-import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeCompactJws, signCompactJws, verifyHs256 } from '../crypto/compact-jws.js';
 import type { Clock } from '../clock.js';
 import { contentError, timeError, trustError } from '../errors.js';
 import type { MacKeyRing } from '../keys/mac-keys.js';
@@ -10,9 +10,20 @@ export interface ChallengeTokenOptions {
   typ: string;
   issuer: string;
   ttlSeconds: number;
-  /** Nonce size in bytes. */
+  /** Nonce size in bytes (base64url nonces). */
   bytes?: number;
+  /** How the nonce claim is written: base64url of random bytes (default) or a random UUID (MDVM). */
+  nonceFormat?: 'base64url' | 'uuid';
 }
+
+/** Clock difference tolerated between the instances of a deployment. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const uuidText = (bytes: Buffer) => {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
 
 export interface IssuedChallengeToken {
   token: string;
@@ -22,7 +33,7 @@ export interface IssuedChallengeToken {
 
 export interface ConsumedChallengeToken {
   nonce: Buffer;
-  claims: JWTPayload;
+  claims: Record<string, unknown>;
 }
 
 /**
@@ -40,51 +51,40 @@ export class ChallengeTokens {
   ) {}
 
   async issue(): Promise<IssuedChallengeToken> {
+    const uuid = this.options.nonceFormat === 'uuid';
     const issued = await this.challenges.issue(this.purpose, {
       ttlSeconds: this.options.ttlSeconds,
-      ...(this.options.bytes ? { bytes: this.options.bytes } : {}),
+      ...(uuid ? { uuid } : this.options.bytes ? { bytes: this.options.bytes } : {}),
     });
     const key = this.keys.current;
-    const token = await new SignJWT({ nonce: issued.value.toString('base64url') })
-      .setProtectedHeader({ alg: 'HS256', typ: this.options.typ, kid: key.kid })
-      .setIssuer(this.options.issuer)
-      .setIssuedAt(Math.floor(issued.issuedAt / 1000))
-      .sign(key.secret);
+    const token = signCompactJws(
+      { alg: 'HS256', typ: this.options.typ, kid: key.kid },
+      { iss: this.options.issuer, nonce: uuid ? uuidText(issued.value) : issued.value.toString('base64url'), iat: Math.floor(issued.issuedAt / 1000) },
+      key.secret,
+    );
     return { token, nonce: issued.value, expiresAt: issued.expiresAt };
   }
 
-  /** Verifies the MAC, typ, issuer and age, then consumes the nonce (single use). */
+  /** Verifies the MAC, typ, issuer and age (synchronously), then consumes the nonce (single use). */
   async consume(token: string): Promise<ConsumedChallengeToken> {
-    let claims: JWTPayload;
-    try {
-      ({ payload: claims } = await jwtVerify(
-        token,
-        (header) => {
-          const key = typeof header.kid === 'string' ? this.keys.get(header.kid) : undefined;
-          if (!key) throw trustError('CHALLENGE_TOKEN_INVALID', 'The challenge token was not issued by this server.', { detail: `unknown kid ${String(header.kid)}` });
-          return key.secret;
-        },
-        {
-          algorithms: ['HS256'],
-          typ: this.options.typ,
-          issuer: this.options.issuer,
-          requiredClaims: ['iat', 'nonce'],
-          maxTokenAge: this.options.ttlSeconds,
-          currentDate: new Date(this.clock.now()),
-        },
-      ));
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw timeError('CHALLENGE_EXPIRED', 'The challenge has expired; request a new one.');
-      if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWTClaimValidationFailed) {
-        throw trustError('CHALLENGE_TOKEN_INVALID', 'The challenge token was not issued by this server.', { detail: error.message });
-      }
-      if (error instanceof joseErrors.JOSEError) {
-        throw contentError('CHALLENGE_TOKEN_MALFORMED', 'The challenge token is malformed.', { detail: error.message });
-      }
-      throw error;
-    }
-    if (typeof claims.nonce !== 'string') throw contentError('CHALLENGE_TOKEN_MALFORMED', 'The challenge token is malformed.');
-    const nonce = decodeBase64Url(claims.nonce, 'challenge nonce', 'CHALLENGE_TOKEN_MALFORMED');
+    const invalid = (detail: string) => trustError('CHALLENGE_TOKEN_INVALID', 'The challenge token was not issued by this server.', { detail });
+    const malformed = (detail: string) => contentError('CHALLENGE_TOKEN_MALFORMED', 'The challenge token is malformed.', { detail });
+    const jws = decodeCompactJws(token, malformed);
+    const { header, payload: claims } = jws;
+    if (header.alg !== 'HS256' || header.typ !== this.options.typ || header.crit !== undefined) throw invalid(`alg ${String(header.alg)}, typ ${String(header.typ)}`);
+    const key = typeof header.kid === 'string' ? this.keys.get(header.kid) : undefined;
+    if (!key) throw invalid(`unknown kid ${String(header.kid)}`);
+    if (!verifyHs256(jws, key.secret)) throw invalid('MAC mismatch');
+    if (claims.iss !== this.options.issuer) throw invalid(`iss ${JSON.stringify(claims.iss)}`);
+    if (typeof claims.iat !== 'number' || typeof claims.nonce !== 'string') throw malformed('iat and nonce are required');
+    const age = this.clock.now() / 1000 - claims.iat;
+    if (age > this.options.ttlSeconds) throw timeError('CHALLENGE_EXPIRED', 'The challenge has expired; request a new one.');
+    if (age < -CLOCK_TOLERANCE_SECONDS) throw invalid('iat lies in the future');
+    let nonce: Buffer;
+    if (this.options.nonceFormat === 'uuid') {
+      if (!UUID.test(claims.nonce)) throw malformed('nonce is not a UUID');
+      nonce = Buffer.from(claims.nonce.replaceAll('-', ''), 'hex');
+    } else nonce = decodeBase64Url(claims.nonce, 'challenge nonce', 'CHALLENGE_TOKEN_MALFORMED');
     await this.challenges.consume(this.purpose, nonce);
     return { nonce, claims };
   }

@@ -6,6 +6,7 @@ import { registerCa } from './ca.js';
 import { registerCertificates } from './certificates.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
+import { registerMdvm } from './mdvm.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { UsageError } from './usage-error.js';
@@ -25,6 +26,7 @@ registerConfig(program);
 registerVerify(program);
 registerCa(program);
 registerCertificates(program);
+registerMdvm(program);
 registerSimulate(program);
 
 try {

@@ -35,4 +35,35 @@ export function registerSimulate(program: Command): void {
       process.stdout.write(`${JSON.stringify(result.response, null, 2)}\n`);
       process.exitCode = (result.response as { type?: string }).type === 'Success' ? 0 : 1;
     });
+
+  simulate
+    .command('mdvm')
+    .description('register a simulated wallet instance with the MDVM, renew it, and print every response')
+    .requiredOption('--platform <platform>', 'android or ios')
+    .requiredOption('--url <url>', 'base URL of the Keyward server')
+    .option('--renewals <n>', 'renewals after the registration', (value) => Number(value), 1)
+    .option('--app-id <TEAMID.bundleId>', 'App Attest app id (iOS)', 'ABCDE12345.com.example.wallet')
+    .action(async (flags: { platform: string; url: string; renewals: number; appId: string }) => {
+      if (!['android', 'ios'].includes(flags.platform)) throw new UsageError('--platform must be android or ios');
+      if (!Number.isInteger(flags.renewals) || flags.renewals < 0 || flags.renewals > 100) throw new UsageError('--renewals must be 0..100');
+      const { SimulatedWalletInstance } = await import('../simulator/mdvm-wallet.js');
+      let wallet;
+      if (flags.platform === 'android') {
+        const { AndroidDeviceSimulator } = await import('../simulator/android/device.js');
+        wallet = SimulatedWalletInstance.forAndroid(await AndroidDeviceSimulator.create({ root: 'shipped' }));
+      } else {
+        const [{ AppleTestAuthority }, { SimulatedAppleDevice }] = await Promise.all([import('../simulator/apple/test-authority.js'), import('../simulator/apple/device.js')]);
+        wallet = SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(await AppleTestAuthority.create({ roots: 'shipped' }), { appId: flags.appId, environment: 'production' }));
+      }
+      const url = flags.url.replace(/\/+$/, '');
+      const steps: { step: string; status: number; body: unknown }[] = [];
+      try {
+        steps.push({ step: 'register', ...(await wallet.register(url)) });
+        for (let i = 0; i < flags.renewals && steps.at(-1)!.status === 200; i++) steps.push({ step: `renewal ${i + 1}`, ...(await wallet.renew(url)) });
+      } catch (error) {
+        throw new UsageError(`cannot complete the flow against ${flags.url}: ${(error as Error).message}`);
+      }
+      process.stdout.write(`${JSON.stringify(steps, null, 2)}\n`);
+      process.exitCode = steps.every((step) => step.status === 200) ? 0 : 1;
+    });
 }

@@ -1,4 +1,3 @@
-import type { AttestationResult } from '../attestation/result.js';
 import { isKeywardError } from '../errors.js';
 
 /**
@@ -6,7 +5,7 @@ import { isKeywardError } from '../errors.js';
  * exit code 0, or `{"verified": false, "category", "code", "message"}` and exit code 1 for a
  * rejected proof. Anything that is not a KeywardError propagates (usage errors exit 2).
  */
-export async function printVerification(verify: () => Promise<AttestationResult> | AttestationResult): Promise<void> {
+export async function printVerification<T extends object>(verify: () => Promise<T> | T): Promise<void> {
   try {
     const result = await verify();
     process.stdout.write(`${JSON.stringify({ verified: true, ...result }, null, 2)}\n`);

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AndroidConfigSchema } from './android.js';
 import { AppleConfigSchema } from './apple.js';
+import { MdvmConfigSchema } from './mdvm.js';
 import { WardenConfigSchema } from './warden.js';
 
 /**
@@ -133,6 +134,7 @@ export const ConfigSchema = Type.Object(
     android: AndroidConfigSchema,
     apple: AppleConfigSchema,
     warden: WardenConfigSchema,
+    mdvm: MdvmConfigSchema,
     trustSimulatorRoots: Type.Boolean({
       default: false,
       description:
@@ -143,7 +145,7 @@ export const ConfigSchema = Type.Object(
         apiKeys: secret(
           Type.Array(Type.String({ minLength: 24 }), {
             default: [],
-            description: 'API keys (at least 24 characters) accepted as "Authorization: Bearer <key>" on operator endpoints (/admin/…); none configured disables them (JSON array in the env var).',
+            description: 'API keys (at least 24 characters) accepted as "Authorization: Bearer <key>" on operator endpoints (/admin/…, the MDVM\'s accounts, vulnerable device classes and leaked keys); none configured disables them (JSON array in the env var).',
           }),
         ),
       },

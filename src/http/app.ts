@@ -4,6 +4,8 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { App } from './app-type.js';
 import { adminRoutes } from '../features/admin/routes.js';
 import { challengeRoutes } from '../features/challenges/routes.js';
+import { mdvmOperatorRoutes } from '../features/mdvm/operator-routes.js';
+import { mdvmWalletRoutes } from '../features/mdvm/routes.js';
 import { wardenDocumentRoutes, wardenRoutes } from '../features/warden/routes.js';
 import { resolvePublicBaseUrl } from '../config/derived.js';
 import type { Services } from '../services.js';
@@ -50,6 +52,10 @@ export async function buildApp(services: Services): Promise<App> {
   if (config.warden.enabled) {
     await app.register(wardenRoutes, { services, warden: services.warden });
     await app.register(wardenDocumentRoutes, { warden: services.warden });
+  }
+  if (config.mdvm.enabled) {
+    await app.register(mdvmWalletRoutes, { mdvm: services.mdvm, operations: services.mdvmOperations, maxBodyBytes: config.mdvm.maxBodyBytes });
+    if (config.admin.apiKeys.length > 0) await app.register(mdvmOperatorRoutes, { operations: services.mdvmOperations, apiKeys: config.admin.apiKeys });
   }
   if (config.admin.apiKeys.length > 0) await app.register(adminRoutes, { services });
   return app;

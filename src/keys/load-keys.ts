@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../config/load.js';
 import type { KeywardConfig } from '../config/schema.js';
+import { generateMdvmRoot, issueSigningKey, MdvmSigningKeys, signingKeyFile } from '../features/mdvm/signing-keys.js';
 import { BindingCa, generateBindingCa } from '../features/warden/binding-ca.js';
 import { readOrCreateKeyDirectory, readOrCreateKeyFile } from './key-files.js';
 import { generateMacKeyFile, parseMacKeyFile, type MacKeyRing } from './mac-keys.js';
@@ -11,6 +12,8 @@ export interface ServerKeys {
   macKeys: MacKeyRing;
   /** The Warden binding-certificate CA. */
   bindingCa: BindingCa;
+  /** The keys mdvm_tokens and revocation lists are signed with. */
+  mdvmSigningKeys: MdvmSigningKeys;
   /** Key files generated for development, or in use from an earlier development start: start-up warns about each. */
   development: { name: string; path: string; created: boolean }[];
 }
@@ -38,7 +41,10 @@ export function loadServerKeys(config: KeywardConfig, clock: Clock): ServerKeys 
   };
   const macKeys = load('keys.macKeysFile', config.keys.macKeysFile, 'mac-keys.json', () => generateMacKeyFile(clock.now()), parseMacKeyFile);
   const bindingCa = loadBindingCa(config, clock, development);
-  return { macKeys, bindingCa, development };
+  const mdvmSigningKeys = config.mdvm.signingKeysFile
+    ? load('mdvm.signingKeysFile', config.mdvm.signingKeysFile, '', () => '', (text) => MdvmSigningKeys.parse(text))
+    : loadDevelopmentMdvmKeys(config, clock, development);
+  return { macKeys, bindingCa, mdvmSigningKeys, development };
 }
 
 function parseOrConfigError<T>(option: string, parse: () => T): T {
@@ -83,4 +89,20 @@ function loadBindingCa(config: KeywardConfig, clock: Clock, development: ServerK
   return parseOrConfigError('warden.ca', () =>
     new BindingCa({ rootCertificate: files[CA_FILES.rootCertificate]!, intermediateCertificate: files[CA_FILES.intermediateCertificate]!, intermediateKey: files[CA_FILES.intermediateKey]! }),
   );
+}
+
+export const MDVM_KEY_FILES = { rootCertificate: 'root.pem', rootKey: 'root.key.pem', signingKeys: 'signing-keys.json' } as const;
+
+/** A development MDVM root and one signing key, generated once under <dataDir>/keys/mdvm. */
+function loadDevelopmentMdvmKeys(config: KeywardConfig, clock: Clock, development: ServerKeys['development']): MdvmSigningKeys {
+  if (!config.keys.generateDevelopmentKeys) {
+    throw new ConfigError('invalid configuration: mdvm.signingKeysFile is empty and keys.generateDevelopmentKeys is false');
+  }
+  const directory = join(config.dataDir, 'keys', 'mdvm');
+  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(MDVM_KEY_FILES), () => {
+    const root = generateMdvmRoot(clock.now(), 'Keyward Development MDVM Root');
+    return { [MDVM_KEY_FILES.rootCertificate]: root.certificate, [MDVM_KEY_FILES.rootKey]: root.key, [MDVM_KEY_FILES.signingKeys]: signingKeyFile([issueSigningKey(root, clock.now())]) };
+  });
+  development.push({ name: 'mdvm.signingKeysFile', path: directory, created });
+  return parseOrConfigError('mdvm.signingKeysFile', () => MdvmSigningKeys.parse(files[MDVM_KEY_FILES.signingKeys]!));
 }

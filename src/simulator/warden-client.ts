@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { EMULATED_KEY_PURPOSE } from '../attestation/apple/emulated-key.js';
+import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
 import { encodeName } from '../crypto/certificate-builder.js';
 import * as der from '../crypto/der-writer.js';
 import { ecPoint, spkiOf } from '../crypto/keys.js';
@@ -58,9 +58,7 @@ export async function buildProof(challenge: WardenChallenge, simulated: Simulate
     statement = { typ: 'android-key', x5c: attestation.chain.map((certificate) => certificate.toString('base64url')) };
   } else {
     key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const clientDataJSON = Buffer.from(
-      JSON.stringify({ purpose: EMULATED_KEY_PURPOSE, publicKey: ecPoint(key.publicKey).toString('base64url'), challenge: attestationChallenge.toString('base64url') }),
-    );
+    const clientDataJSON = emulatedKeyClientData(ecPoint(key.publicKey), attestationChallenge);
     const attestation = await simulated.device.attest(clientDataJSON, { at });
     statement = { typ: 'ios-appattest', attestation: attestation.toString('base64url'), clientDataJSON: clientDataJSON.toString('base64url') };
   }
@@ -84,10 +82,16 @@ export interface WardenFlowResult {
 }
 
 /** How the flow talks HTTP: `fetch` by default; a load generator may bring a cheaper client. */
-export type HttpTransport = (request: { method: 'GET' | 'POST'; url: string; body?: Buffer; contentType?: string }) => Promise<{ status: number; text: string }>;
+export type HttpTransport = (request: {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  body?: Buffer;
+  contentType?: string;
+  headers?: Record<string, string>;
+}) => Promise<{ status: number; text: string }>;
 
-const fetchTransport: HttpTransport = async ({ method, url, body, contentType }) => {
-  const response = await fetch(url, { method, ...(body ? { body, headers: { 'content-type': contentType ?? 'application/octet-stream' } } : {}) });
+export const fetchTransport: HttpTransport = async ({ method, url, body, contentType, headers }) => {
+  const response = await fetch(url, { method, headers: { ...headers, ...(body ? { 'content-type': contentType ?? 'application/octet-stream' } : {}) }, ...(body ? { body } : {}) });
   return { status: response.status, text: await response.text() };
 };
 

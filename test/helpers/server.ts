@@ -68,3 +68,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   };
 }
+
+/** The App Attest app id of the simulated wallets and devices. */
+export const SIMULATOR_APP_ID = 'ABCDE12345.com.example.wallet';
+
+/** A server that trusts the simulators' roots, with their App Attest app id and Android revocation off (the sandbox is offline). */
+export function startSimulatorServer(options: TestServerOptions = {}): Promise<TestServer> {
+  return startTestServer({
+    ...options,
+    options: {
+      trustSimulatorRoots: true,
+      android: { revocation: { enabled: false } },
+      apple: { appIds: [SIMULATOR_APP_ID], environment: 'any' },
+      ...options.options,
+    },
+  });
+}

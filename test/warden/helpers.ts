@@ -3,27 +3,14 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../src/clock.js';
 import { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import type { SimulatedDevice } from '../../src/simulator/warden-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { SIMULATOR_APP_ID, startSimulatorServer } from '../helpers/server.js';
 
-export const APP_ID = 'ABCDE12345.com.example.wallet';
-
-/** A server that trusts the simulators' roots, with an App Attest app id and revocation off (the sandbox is offline). */
-export function startWardenServer(options: { database?: 'sqlite' | 'postgres'; redis?: boolean; clock?: Clock; options?: Record<string, unknown> } = {}): Promise<TestServer> {
-  return startTestServer({
-    ...options,
-    options: {
-      trustSimulatorRoots: true,
-      android: { revocation: { enabled: false } },
-      apple: { appIds: [APP_ID], environment: 'any' },
-      ...options.options,
-    },
-  });
-}
+export const APP_ID = SIMULATOR_APP_ID;
+export const startWardenServer = startSimulatorServer;
 
 export interface Devices {
   android: SimulatedDevice;

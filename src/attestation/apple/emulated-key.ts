@@ -68,3 +68,13 @@ function p256Key(point: Buffer): KeyObject {
     throw invalid(`not a point on P-256: ${(error as Error).message}`);
   }
 }
+
+/**
+ * The clientData of an emulated key attestation for `point` and `challenge`, byte for byte as
+ * Warden's client library (and the reference MDVM, which builds it server-side) serialises it:
+ * compact JSON with purpose, publicKey and challenge in this order, values unpadded base64url.
+ */
+export function emulatedKeyClientData(point: Uint8Array, challenge: Uint8Array): Buffer {
+  const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+  return Buffer.from(JSON.stringify({ purpose: EMULATED_KEY_PURPOSE, publicKey: b64url(point), challenge: b64url(challenge) }));
+}

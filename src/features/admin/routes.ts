@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { contentError, trustError } from '../../errors.js';
-import { bearerTokenMatches } from '../../http/auth.js';
+import { contentError } from '../../errors.js';
+import { requireApiKey } from '../../http/auth.js';
 import type { Services } from '../../services.js';
 import { REVOCATION_REASONS, type BindingCertificateRecord } from '../../store/binding-certificate-store.js';
 import { ErrorReply } from '../challenges/schemas.js';
@@ -25,12 +25,7 @@ const Certificate = Type.Object({
 /** Operator endpoints, each requiring one of admin.apiKeys as a bearer token. */
 export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { store, clock, config } = services;
-  app.addHook('onRequest', async (request) => {
-    const header = request.headers.authorization;
-    if (!config.admin.apiKeys.some((key) => bearerTokenMatches(header, key))) {
-      throw trustError('UNAUTHORIZED', 'A valid operator API key is required.', { status: 401 });
-    }
-  });
+  app.addHook('onRequest', requireApiKey(config.admin.apiKeys));
 
   const view = ({ issuedAt, notAfter, revokedAt, ...record }: BindingCertificateRecord) => ({
     ...record,

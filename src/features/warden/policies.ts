@@ -24,18 +24,24 @@ export interface PolicyBase {
   appleOptions(appIds: readonly string[], environment: AppAttestEnvironment | 'any'): AppleVerifierOptions;
 }
 
+/** `base` with `overrides` applied, validated as a whole; a TypeError names the offending option under `path`. */
+export function overridePolicy(base: AndroidPolicy, overrides: Record<string, unknown> | undefined, path: string): AndroidPolicy {
+  const merged = { ...base, ...(overrides ?? {}) };
+  const problem = Value.Errors(AndroidPolicySchema, merged).First();
+  if (problem) throw new TypeError(`${path}${problem.path.replace(/\//g, '.')}: ${problem.message}`);
+  return merged as AndroidPolicy;
+}
+
 /**
  * The default policy is the `android.policy` and `apple` configuration; each named policy
  * overrides parts of it. Resolved once at start, so a bad override stops the process there.
  */
 export function resolvePolicies(base: PolicyBase, named: Record<string, NamedWardenPolicy>): Map<string, ResolvedPolicy> {
   const resolve = (name: string, overrides: NamedWardenPolicy): ResolvedPolicy => {
-    const android = { ...base.android, ...(overrides.android ?? {}) };
-    const problem = Value.Errors(AndroidPolicySchema, android).First();
-    if (problem) throw new TypeError(`warden.policies.${name}.android${problem.path.replace(/\//g, '.')}: ${problem.message}`);
+    const android = overridePolicy(base.android, overrides.android, `warden.policies.${name}.android`);
     const appIds = overrides.apple?.appIds ?? base.appleAppIds;
     const environment = overrides.apple?.environment ?? base.appleEnvironment;
-    return { name, android: android as AndroidPolicy, ...(appIds.length > 0 ? { apple: base.appleOptions(appIds, environment) } : {}) };
+    return { name, android, ...(appIds.length > 0 ? { apple: base.appleOptions(appIds, environment) } : {}) };
   };
   const policies = new Map<string, ResolvedPolicy>([[DEFAULT_POLICY, resolve(DEFAULT_POLICY, {})]]);
   for (const [name, overrides] of Object.entries(named)) {

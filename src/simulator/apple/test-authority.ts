@@ -5,6 +5,9 @@ import { explicit, nullValue, octetString, sequence } from '../../crypto/der-wri
 import { NONCE_OID, OS_INFO_OID } from '../../attestation/apple/credential-certificate.js';
 import { RECEIPT_SIGNER_OID } from '../../attestation/apple/receipt.js';
 import { readAsset } from '../../assets.js';
+import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Signer } from '../../crypto/certificate-builder.js';
+import { parseCertificate } from '../../crypto/certificate.js';
+import { spkiOf } from '../../crypto/keys.js';
 import {
   generateKeys,
   importKeys,
@@ -49,13 +52,21 @@ export interface CredentialCertificateRequest {
  * Nothing it issues is trusted unless its anchors are passed to the verifier explicitly.
  */
 export class AppleTestAuthority {
+  private readonly intermediateDer: Buffer;
+  private readonly intermediateSigner: Signer;
+
   private constructor(
     private readonly root: CertificateAuthority,
-    private readonly intermediate: CertificateAuthority,
+    intermediate: CertificateAuthority,
     private readonly receiptRoot: CertificateAuthority,
     private readonly receiptChain: Buffer[],
     private readonly receiptSigningKey: KeyObject,
-  ) {}
+  ) {
+    const der = toDer(intermediate.certificate);
+    const parsed = parseCertificate(der);
+    this.intermediateDer = der;
+    this.intermediateSigner = { key: nodeKey(intermediate.keys.privateKey), subjectDer: parsed.subjectDer, keyIdentifier: keyIdentifier(parsed.spki) };
+  }
 
   static async create(options: AppleTestAuthorityOptions = {}): Promise<AppleTestAuthority> {
     const shipped = options.roots === 'shipped';
@@ -92,26 +103,30 @@ export class AppleTestAuthority {
     return TrustAnchors.fromPem(this.receiptRootPem, 'Keyward test receipt root');
   }
 
-  /** [credCert, CA 1] as the attestation's x5c. */
+  /** [credCert, CA 1] as the attestation's x5c, built and signed synchronously (fast enough to drive load tests). */
   async credentialChain(request: CredentialCertificateRequest): Promise<Buffer[]> {
-    const extensions = [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.Extension(NONCE_OID, false, sequence(explicit(1, octetString(request.nonce)))),
-    ];
-    if (request.os) {
-      const text = (value: string) => octetString(Buffer.from(value, 'utf8'));
-      extensions.push(new x509.Extension(OS_INFO_OID, false, sequence(explicit(1400, text(request.os.version)), explicit(1403, text(request.os.build)))));
-    }
-    const credential = await issueCertificate({
-      issuer: this.intermediate,
-      subject: `CN=${Buffer.from(request.keyId).toString('hex')}, OU=Keyward Simulator`,
-      publicKey: request.publicKey,
-      notBefore: new Date(request.at - CREDENTIAL_LIFETIME_MS / 3),
-      notAfter: new Date(request.at + (2 * CREDENTIAL_LIFETIME_MS) / 3),
-      extensions,
-    });
-    return [toDer(credential), toDer(this.intermediate.certificate)];
+    const text = (value: string) => octetString(Buffer.from(value, 'utf8'));
+    const spki = spkiOf(nodeKey(request.publicKey));
+    const credential = buildCertificate(
+      {
+        serial: randomSerial(16),
+        subjectDer: encodeName([
+          ['2.5.4.3', Buffer.from(request.keyId).toString('hex')],
+          ['2.5.4.11', 'Keyward Simulator'],
+        ]),
+        spki,
+        notBefore: request.at - CREDENTIAL_LIFETIME_MS / 3,
+        notAfter: request.at + (2 * CREDENTIAL_LIFETIME_MS) / 3,
+        extensions: [
+          extensions.basicConstraints(false),
+          extensions.keyUsage(0),
+          { oid: NONCE_OID, critical: false, value: sequence(explicit(1, octetString(request.nonce))) },
+          ...(request.os ? [{ oid: OS_INFO_OID, critical: false, value: sequence(explicit(1400, text(request.os.version)), explicit(1403, text(request.os.build))) }] : []),
+        ],
+      },
+      this.intermediateSigner,
+    );
+    return [credential, this.intermediateDer];
   }
 
   /** A CMS receipt over `content`, signed like Apple's (no signed attributes), carrying signer, CA and root. */

@@ -1,0 +1,260 @@
+import { randomUUID, type JsonWebKey } from 'node:crypto';
+import type { AndroidVerifier } from '../../attestation/android/verify.js';
+import type { AndroidPolicy } from '../../attestation/android/policy.js';
+import type { KeyDescription } from '../../attestation/android/key-description.js';
+import { emulatedKeyClientData } from '../../attestation/apple/emulated-key.js';
+import type { AppleVerifierOptions } from '../../attestation/apple/options.js';
+import { verifyAppleAssertion } from '../../attestation/apple/verify-assertion.js';
+import { verifyAppleAttestation } from '../../attestation/apple/verify-attestation.js';
+import type { AttestationResult } from '../../attestation/result.js';
+import type { ChallengeTokens } from '../../challenges/challenge-tokens.js';
+import type { Clock } from '../../clock.js';
+import type { MdvmConfig } from '../../config/mdvm.js';
+import { parseCertificate } from '../../crypto/certificate.js';
+import { jwkPoint, jwkThumbprint } from '../../crypto/jwk.js';
+import { importSpki, sha256Hex } from '../../crypto/keys.js';
+import { contentError, trustError } from '../../errors.js';
+import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
+import { androidIdentity, checkAndroidRenewal, checkIosDeviceClass, iosIdentity, vulnerableClassOf, vulnerableError, type AndroidAttested, type DeviceIdentity } from './device-checks.js';
+import { issueMdvmToken, type IssuedMdvmToken } from './mdvm-token.js';
+import type { MdvmSigningKeys } from './signing-keys.js';
+import {
+  AUTH_SIGNATURE,
+  REATTEST_SIGNATURE,
+  REGISTER_COMPONENTS,
+  RENEWAL_COMPONENTS,
+  attestationNonce,
+  base64Field,
+  header,
+  parseAuthKey,
+  verifyWalletSignature,
+  type AuthKey,
+  type SignedRequest,
+} from './wallet-request.js';
+
+export interface AndroidRegistration {
+  wi_mdvm_auth_pubk: string;
+  wi_device_class: Record<string, string>;
+  wi_android_key_attestation: string[];
+  pap_playintegrity_attestation?: string;
+}
+export interface AndroidRenewal {
+  wi_device_class: Record<string, string>;
+  wi_android_key_attestation: string[];
+  pap_playintegrity_attestation?: string;
+}
+export interface IosRegistration {
+  wi_mdvm_auth_pubk: string;
+  wi_device_class: Record<string, string>;
+  pap_devicecheck_attestation: string;
+  pap_devicecheck_assertion: string;
+}
+export interface IosRenewal {
+  wi_device_class: Record<string, string>;
+  pap_devicecheck_assertion: string;
+}
+
+export interface RegistrationResult {
+  mdvm_wi_id: string;
+  mdvm_token: string;
+  mdvm_token_expiration_time: number;
+}
+export type RenewalResult = Omit<RegistrationResult, 'mdvm_wi_id'>;
+
+export interface MdvmDependencies {
+  config: MdvmConfig;
+  clock: Clock;
+  challenges: ChallengeTokens;
+  android: AndroidVerifier;
+  androidPolicy: AndroidPolicy;
+  /** Absent when no wallet app id is configured: iOS registrations are refused. */
+  apple?: AppleVerifierOptions;
+  accounts: MdvmAccountStore;
+  vulnerabilities: MdvmVulnerabilityStore;
+  signingKeys: MdvmSigningKeys;
+}
+
+/** iOS App Attest state an account keeps: the attested App Attest key and its app. */
+interface IosAttested {
+  appAttestPublicKey: string;
+  appId: string;
+  environment: string;
+}
+
+const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The MDVM's wallet-instance flows (PROTOCOLS.md §4): each request is authenticated by a
+ * single-use HS256 challenge and an HTTP message signature with the instance's auth key, the
+ * device is attested (Android Key Attestation of the auth or re-attest key; App Attest binding
+ * the auth key), checked against policy, the stored account and the vulnerability lists, and
+ * answered with a fresh mdvm_token.
+ */
+export class MdvmService {
+  constructor(private readonly deps: MdvmDependencies) {}
+
+  async challenge(): Promise<{ mdvm_auth_challenge: string }> {
+    return { mdvm_auth_challenge: (await this.deps.challenges.issue()).token };
+  }
+
+  async registerAndroid(request: SignedRequest, body: AndroidRegistration): Promise<RegistrationResult> {
+    const { challenge, now } = await this.authenticateChallenge(request);
+    const auth = parseAuthKey(body.wi_mdvm_auth_pubk);
+    verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
+    const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
+    if (result.publicKey.jwk?.x !== auth.jwk.x || result.publicKey.jwk?.y !== auth.jwk.y) {
+      throw trustError('SECURITY_VIOLATION', "The device doesn't meet the security requirements.", { detail: 'the attested key is not wi_mdvm_auth_pubk' });
+    }
+    await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
+    return this.register(auth, 'android', body.wi_device_class, { ...attested }, now);
+  }
+
+  async registerIos(request: SignedRequest, body: IosRegistration): Promise<RegistrationResult> {
+    const { challenge, now } = await this.authenticateChallenge(request);
+    const auth = parseAuthKey(body.wi_mdvm_auth_pubk);
+    verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
+    const apple = this.appleOptions();
+    const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
+    const attestation = verifyAppleAttestation({ attestation: base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation'), clientData, at: now }, apple);
+    const publicKey = importSpki(Buffer.from(attestation.publicKey.spki, 'base64'));
+    const assertion = verifyAppleAssertion(
+      { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
+      { publicKey, appId: attestation.app.ids[0]!, counter: 0 },
+    );
+    checkIosDeviceClass(body.wi_device_class, this.deps.config.ios.minOsVersion);
+    await this.refuseVulnerable(iosIdentity(body.wi_device_class), []);
+    const attested: IosAttested = { appAttestPublicKey: attestation.publicKey.spki, appId: assertion.appId, environment: attestation.facts.environment };
+    return this.register(auth, 'ios', body.wi_device_class, { ...attested }, now, { appAttestKeyId: attestation.facts.keyId, counter: assertion.counter });
+  }
+
+  async renewAndroid(request: SignedRequest, body: AndroidRenewal): Promise<RenewalResult> {
+    const { challenge, now } = await this.authenticateChallenge(request);
+    const { account, auth } = await this.authenticateAccount(request, 'android', now);
+    const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
+    // The re-attest key is fresh for this renewal and signs the same request: it proves the attestation is this request's.
+    verifyWalletSignature(request, REATTEST_SIGNATURE, RENEWAL_COMPONENTS, importSpki(Buffer.from(result.publicKey.spki, 'base64')), this.window(now));
+    checkAndroidRenewal({ attested, deviceClass: body.wi_device_class }, { attested: account.attested as unknown as AndroidAttested, deviceClass: account.deviceClass });
+    await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
+    await this.save(account, body.wi_device_class, { ...attested }, 0, now);
+    return this.renewed(account.id, auth, now);
+  }
+
+  async renewIos(request: SignedRequest, body: IosRenewal): Promise<RenewalResult> {
+    const { challenge, now } = await this.authenticateChallenge(request);
+    const { account, auth } = await this.authenticateAccount(request, 'ios', now);
+    const stored = account.attested as unknown as IosAttested;
+    const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
+    const assertion = verifyAppleAssertion(
+      { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
+      { publicKey: importSpki(Buffer.from(stored.appAttestPublicKey, 'base64')), appId: stored.appId, counter: account.counter },
+    );
+    checkIosDeviceClass(body.wi_device_class, this.deps.config.ios.minOsVersion, account.deviceClass);
+    await this.refuseVulnerable(iosIdentity(body.wi_device_class), []);
+    await this.save(account, body.wi_device_class, { ...stored }, assertion.counter, now);
+    return this.renewed(account.id, auth, now);
+  }
+
+  /** Verifies and consumes the Auth-Challenge header (once). */
+  private async authenticateChallenge(request: SignedRequest): Promise<{ challenge: string; now: number }> {
+    const challenge = header(request, 'auth-challenge');
+    await this.deps.challenges.consume(challenge);
+    return { challenge, now: this.deps.clock.now() };
+  }
+
+  /** The account named by Mdvm-Wi-Id, its auth signature checked with the stored key, not revoked, of this platform. */
+  private async authenticateAccount(request: SignedRequest, platform: 'android' | 'ios', now: number): Promise<{ account: MdvmAccount; auth: AuthKey }> {
+    const id = header(request, 'mdvm-wi-id', 64).toLowerCase();
+    const notFound = () => contentError('ACCOUNT_NOT_FOUND', 'No account with this id.', { status: 404, detail: `mdvm_wi_id ${id.slice(0, 64)}` });
+    if (!ACCOUNT_ID.test(id)) throw notFound();
+    const account = await this.deps.accounts.find(id);
+    // A deleted account is a tombstone: not found for its wallet, revoked for relying backends.
+    if (!account || account.revocationReason === 'deleted') throw notFound();
+    const auth = parseAuthKey(account.authPublicKey);
+    verifyWalletSignature(request, AUTH_SIGNATURE, RENEWAL_COMPONENTS, auth.key, this.window(now));
+    if (account.revokedAt !== undefined) throw trustError('ACCOUNT_REVOKED', 'The account is revoked.', { detail: `revoked ${new Date(account.revokedAt).toISOString()} (${account.revocationReason})` });
+    if (account.platform !== platform) throw notFound();
+    return { account, auth };
+  }
+
+  private async attestAndroid(chain: string[], challenge: string, now: number): Promise<{ result: AttestationResult; attested: AndroidAttested }> {
+    const certificates = chain.map((entry, index) => base64Field(entry, `wi_android_key_attestation[${index}]`));
+    const result = await this.deps.android.verify({ chain: certificates, challenge: attestationNonce(challenge), at: now, policy: this.deps.androidPolicy });
+    if (result.publicKey.curve !== 'P-256' || !result.publicKey.jwk) {
+      throw trustError('SECURITY_VIOLATION', "The device doesn't meet the security requirements.", { detail: `attested key ${result.publicKey.algorithm} ${result.publicKey.curve ?? ''}` });
+    }
+    const enforced = (result.facts.keyDescription as KeyDescription).hardwareEnforced;
+    const attested: AndroidAttested = {
+      chainKeys: certificates.slice(1).map((der) => sha256Hex(parseCertificate(der).spki)),
+      ...(result.osVersion ? { osVersion: result.osVersion } : {}),
+      ...(result.osPatchLevel ? { osPatchLevel: result.osPatchLevel } : {}),
+      ...(result.app.version !== undefined ? { appVersion: result.app.version } : {}),
+    };
+    // Device ids are attested only when the app asked for them and the device supports it.
+    for (const id of ['attestationIdModel', 'attestationIdProduct', 'attestationIdDevice'] as const) {
+      if (typeof enforced[id] === 'string') attested[id] = enforced[id] as string;
+    }
+    return { result, attested };
+  }
+
+  /** Leaked attestation keys in the chain are unfixable; then the vulnerable device classes. */
+  private async refuseVulnerable(device: DeviceIdentity, chainKeys: string[]): Promise<void> {
+    const leaked = await this.deps.vulnerabilities.leakedAmong(chainKeys);
+    if (leaked.length > 0) {
+      throw trustError('DEVICE_VULNERABLE_UNFIXABLE', 'The device class is affected by a vulnerability no system update resolves.', { detail: `leaked attestation key ${leaked[0]}` });
+    }
+    const found = vulnerableClassOf(await this.deps.vulnerabilities.listClasses(device.platform), device);
+    if (found) throw vulnerableError(found);
+  }
+
+  private async register(
+    auth: AuthKey,
+    platform: 'android' | 'ios',
+    deviceClass: Record<string, string>,
+    attested: Record<string, unknown>,
+    now: number,
+    ios: { appAttestKeyId?: string; counter: number } = { counter: 0 },
+  ): Promise<RegistrationResult> {
+    const id = randomUUID();
+    const outcome = await this.deps.accounts.create({
+      id,
+      platform,
+      authKeyThumbprint: jwkThumbprint(auth.jwk),
+      authPublicKey: auth.spki.toString('base64'),
+      deviceClass,
+      attested,
+      ...(ios.appAttestKeyId ? { appAttestKeyId: ios.appAttestKeyId } : {}),
+      counter: ios.counter,
+      createdAt: now,
+    });
+    if (outcome !== 'created') throw contentError('KEY_ALREADY_REGISTERED', 'An account already exists for this auth key.', { status: 409, detail: outcome });
+    const token = await this.issue(id, auth.jwk, now);
+    return { mdvm_wi_id: id, mdvm_token: token.token, mdvm_token_expiration_time: token.expiresAt };
+  }
+
+  /** The renewal's compare-and-set: a concurrent update of the same account makes this one fail rather than overwrite it. */
+  private async save(account: MdvmAccount, deviceClass: Record<string, string>, attested: Record<string, unknown>, counter: number, now: number): Promise<void> {
+    const outcome = await this.deps.accounts.update(account.id, account.version, { deviceClass, attested, counter, at: now });
+    if (outcome === 'revoked') throw trustError('ACCOUNT_REVOKED', 'The account is revoked.', { detail: 'revoked during the renewal' });
+    if (outcome === 'unknown') throw contentError('ACCOUNT_NOT_FOUND', 'No account with this id.', { status: 404, detail: 'deleted during the renewal' });
+    if (outcome === 'conflict') throw contentError('RENEWAL_CONFLICT', 'Another renewal of this account completed meanwhile; request a new challenge and retry.', { status: 409 });
+  }
+
+  private async renewed(id: string, auth: AuthKey, now: number): Promise<RenewalResult> {
+    const token = await this.issue(id, auth.jwk, now);
+    return { mdvm_token: token.token, mdvm_token_expiration_time: token.expiresAt };
+  }
+
+  private issue(accountId: string, authJwk: JsonWebKey, now: number): Promise<IssuedMdvmToken> {
+    const { config, signingKeys } = this.deps;
+    return issueMdvmToken(signingKeys.current, { format: config.tokenFormat, issuer: config.issuer, accountId, authJwk, now, lifetimeSeconds: config.tokenLifetimeSeconds });
+  }
+
+  private window(now: number) {
+    return { now, maxAgeSeconds: this.deps.config.signatureMaxAgeSeconds, maxSkewSeconds: this.deps.config.signatureMaxSkewSeconds };
+  }
+
+  private appleOptions(): AppleVerifierOptions {
+    if (!this.deps.apple) throw trustError('SECURITY_VIOLATION', "The device doesn't meet the security requirements.", { detail: 'no iOS wallet app id is configured (mdvm.ios.appIds, apple.appIds)' });
+    return this.deps.apple;
+  }
+}

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { contentError } from '../../errors.js';
+import { sendError } from '../../http/errors.js';
+import { ErrorReply } from '../challenges/schemas.js';
+import { toMdvmError } from './errors.js';
+import type { MdvmService } from './mdvm-service.js';
+import type { MdvmOperations } from './mdvm-operations.js';
+import {
+  AndroidRegistrationSchema,
+  AndroidRenewalSchema,
+  ChallengeReplySchema,
+  IosRegistrationSchema,
+  IosRenewalSchema,
+  RegistrationReplySchema,
+  RenewalHeaders,
+  RenewalReplySchema,
+  SignedHeaders,
+} from './schemas.js';
+import type { SignedRequest } from './wallet-request.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received (Content-Digest is computed over these bytes). */
+    rawBody?: Buffer;
+  }
+}
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+/** The request as the signature and digest see it: raw method, raw target, headers, raw body. */
+const signed = (request: FastifyRequest): SignedRequest => ({
+  message: { method: request.raw.method ?? request.method, target: request.raw.url ?? request.url, headers: request.headers },
+  body: request.rawBody ?? Buffer.alloc(0),
+});
+
+/**
+ * Wallet-facing MDVM endpoints (PROTOCOLS.md §4). Failures carry the reference MDVM's codes;
+ * JSON bodies are kept raw for the Content-Digest check before being parsed.
+ */
+export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{ mdvm: MdvmService; operations: MdvmOperations; maxBodyBytes: number }> = async (app, { mdvm, operations, maxBodyBytes }) => {
+  app.setErrorHandler((thrown, request, reply) => sendError(request, reply, toMdvmError(thrown)));
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    try {
+      done(null, raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8')));
+    } catch (error) {
+      done(contentError('BAD_REQUEST', 'The request is malformed.', { detail: `body is not JSON: ${(error as Error).message}` }), undefined);
+    }
+  });
+
+  const tags = ['mdvm'];
+  app.post('/v1/mdvm/challenge', { schema: { tags, summary: 'Issue an mdvm_auth_challenge (single use, 5 minutes)', response: { 200: ChallengeReplySchema } } }, async () => mdvm.challenge());
+  app.post(
+    '/v1/mdvm/android/register',
+    { schema: { tags, summary: 'Register an Android wallet instance', headers: SignedHeaders, body: AndroidRegistrationSchema, response: { 200: RegistrationReplySchema, ...errors } } },
+    async (request) => mdvm.registerAndroid(signed(request), request.body),
+  );
+  app.post(
+    '/v1/mdvm/ios/register',
+    { schema: { tags, summary: 'Register an iOS wallet instance', headers: SignedHeaders, body: IosRegistrationSchema, response: { 200: RegistrationReplySchema, ...errors } } },
+    async (request) => mdvm.registerIos(signed(request), request.body),
+  );
+  app.post(
+    '/v1/mdvm/android/renewal',
+    { schema: { tags, summary: 'Re-attest an Android wallet instance and renew its mdvm_token', headers: RenewalHeaders, body: AndroidRenewalSchema, response: { 200: RenewalReplySchema, ...errors } } },
+    async (request) => mdvm.renewAndroid(signed(request), request.body),
+  );
+  app.post(
+    '/v1/mdvm/ios/renewal',
+    { schema: { tags, summary: 'Renew the mdvm_token of an iOS wallet instance', headers: RenewalHeaders, body: IosRenewalSchema, response: { 200: RenewalReplySchema, ...errors } } },
+    async (request) => mdvm.renewIos(signed(request), request.body),
+  );
+
+  app.get('/v1/mdvm/jwks.json', { schema: { tags, summary: 'The mdvm_token signing keys, each with its certificate chain (x5c)' } }, async (_request, reply) =>
+    reply.header('cache-control', 'max-age=300').send(operations.jwks()),
+  );
+  app.get(
+    '/v1/mdvm/revocations',
+    {
+      schema: {
+        tags,
+        summary: 'Signed list (JWT, typ mdvm-revocations+jwt) of wallet instances revoked since a time',
+        querystring: Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch seconds; default: as far back as a live mdvm_token reaches.' })) }),
+        produces: ['application/jwt'],
+      },
+    },
+    async (request, reply) => reply.type('application/jwt').header('cache-control', 'no-cache').send(await operations.revocationList(request.query.since)),
+  );
+};
