@@ -12,7 +12,7 @@ import type { Clock } from '../../clock.js';
 import type { MdvmConfig } from '../../config/mdvm.js';
 import { parseCertificate } from '../../crypto/certificate.js';
 import { jwkPoint, jwkThumbprint } from '../../crypto/jwk.js';
-import { importSpki, sha256Hex } from '../../crypto/keys.js';
+import { importRequestKey, importSpki, sha256Hex } from '../../crypto/keys.js';
 import { contentError, trustError } from '../../errors.js';
 import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
 import { androidIdentity, checkAndroidRenewal, checkIosDeviceClass, iosIdentity, vulnerableClassOf, vulnerableError, type AndroidAttested, type DeviceIdentity } from './device-checks.js';
@@ -132,7 +132,7 @@ export class MdvmService {
     const { account, auth } = await this.authenticateAccount(request, 'android', now);
     const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
     // The re-attest key is fresh for this renewal and signs the same request: it proves the attestation is this request's.
-    verifyWalletSignature(request, REATTEST_SIGNATURE, RENEWAL_COMPONENTS, importSpki(Buffer.from(result.publicKey.spki, 'base64')), this.window(now));
+    verifyWalletSignature(request, REATTEST_SIGNATURE, RENEWAL_COMPONENTS, importRequestKey(Buffer.from(result.publicKey.spki, 'base64'), result.publicKey.jwk), this.window(now));
     checkAndroidRenewal({ attested, deviceClass: body.wi_device_class }, { attested: account.attested as unknown as AndroidAttested, deviceClass: account.deviceClass });
     await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
     await this.save(account, body.wi_device_class, { ...attested }, 0, now);
