@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { ChallengesConfig } from '../config/schema.js';
 import { KeywardError, contentError, timeError, trustError } from '../errors.js';
 import type { ChallengeRecord, ChallengeStore, ConsumeRejection } from '../store/challenge-store.js';
-import { challengeId } from './encoding.js';
+import { challengeId, uuidV4Bytes } from './encoding.js';
 
 export interface ChallengeMetrics {
   issued(purpose: string): void;
@@ -40,13 +40,6 @@ const REJECTIONS: Record<ConsumeRejection, () => KeywardError> = {
   subject: () => trustError('CHALLENGE_SUBJECT_MISMATCH', 'The challenge was issued for a different subject.'),
 };
 
-/** RFC 9562 version 4: 122 random bits with the version and variant bits set. */
-function uuidBytes(random: Buffer): Buffer {
-  random[6] = (random[6]! & 0x0f) | 0x40;
-  random[8] = (random[8]! & 0x3f) | 0x80;
-  return random;
-}
-
 const noMetrics: ChallengeMetrics = { issued() {}, consumed() {}, rejected() {} };
 
 /**
@@ -74,7 +67,7 @@ export class ChallengeService {
 
   async issue(purpose: string, options: IssueOptions = {}): Promise<IssuedChallenge> {
     const configured = Object.hasOwn(this.config.purposes, purpose) ? this.config.purposes[purpose] : undefined;
-    const bytes = options.bytes ?? configured?.bytes ?? this.config.bytes;
+    const bytes = options.uuid ? 16 : (options.bytes ?? configured?.bytes ?? this.config.bytes);
     const ttlSeconds = options.ttlSeconds ?? configured?.ttlSeconds ?? this.config.ttlSeconds;
     if (!Number.isInteger(bytes) || bytes < MIN_CHALLENGE_BYTES || bytes > MAX_CHALLENGE_BYTES) {
       throw new TypeError(`challenge size must be ${MIN_CHALLENGE_BYTES}..${MAX_CHALLENGE_BYTES} bytes, got ${bytes}`);
@@ -82,7 +75,8 @@ export class ChallengeService {
     if (options.subject !== undefined && !VALID_SUBJECT.test(options.subject)) {
       throw new TypeError('challenge subject must be 1..512 characters without control characters');
     }
-    const value = options.uuid ? uuidBytes(secureRandomBytes(16)) : secureRandomBytes(bytes);
+    const random = secureRandomBytes(bytes);
+    const value = options.uuid ? uuidV4Bytes(random) : random;
     const issuedAt = this.clock.now();
     const expiresAt = issuedAt + ttlSeconds * 1000;
     await this.store.insert(

@@ -3,15 +3,13 @@ import type { Clock } from '../clock.js';
 import { contentError, timeError, trustError } from '../errors.js';
 import type { MacKeyRing } from '../keys/mac-keys.js';
 import type { ChallengeService } from './challenge-service.js';
-import { decodeBase64Url } from './encoding.js';
+import { decodeBase64Url, UUID, uuidText } from './encoding.js';
 
 export interface ChallengeTokenOptions {
   /** JWT header typ, e.g. "auth-challenge+jwt". */
   typ: string;
   issuer: string;
   ttlSeconds: number;
-  /** Nonce size in bytes (base64url nonces). */
-  bytes?: number;
   /** How the nonce claim is written: base64url of random bytes (default) or a random UUID (MDVM). */
   nonceFormat?: 'base64url' | 'uuid';
 }
@@ -19,11 +17,6 @@ export interface ChallengeTokenOptions {
 /** Clock difference tolerated between the instances of a deployment. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const uuidText = (bytes: Buffer) => {
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-};
 
 export interface IssuedChallengeToken {
   token: string;
@@ -33,7 +26,6 @@ export interface IssuedChallengeToken {
 
 export interface ConsumedChallengeToken {
   nonce: Buffer;
-  claims: Record<string, unknown>;
 }
 
 /**
@@ -54,7 +46,7 @@ export class ChallengeTokens {
     const uuid = this.options.nonceFormat === 'uuid';
     const issued = await this.challenges.issue(this.purpose, {
       ttlSeconds: this.options.ttlSeconds,
-      ...(uuid ? { uuid } : this.options.bytes ? { bytes: this.options.bytes } : {}),
+      ...(uuid ? { uuid } : {}),
     });
     const key = this.keys.current;
     const token = signCompactJws(
@@ -86,6 +78,6 @@ export class ChallengeTokens {
       nonce = Buffer.from(claims.nonce.replaceAll('-', ''), 'hex');
     } else nonce = decodeBase64Url(claims.nonce, 'challenge nonce', 'CHALLENGE_TOKEN_MALFORMED');
     await this.challenges.consume(this.purpose, nonce);
-    return { nonce, claims };
+    return { nonce };
   }
 }

@@ -13,3 +13,19 @@ export function decodeBase64Url(text: string, what: string, code = 'MALFORMED_BA
 
 /** Challenge rows are keyed by the hash of the challenge, so a database reader cannot replay one. */
 export const challengeId = (value: Uint8Array): string => hash('sha256', value, 'base64url');
+
+/** A UUID in its canonical lowercase text form. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** RFC 9562 version 4 from 16 random bytes: the version and variant bits are set in place. */
+export function uuidV4Bytes(random: Buffer): Buffer {
+  random[6] = (random[6]! & 0x0f) | 0x40;
+  random[8] = (random[8]! & 0x3f) | 0x80;
+  return random;
+}
+
+/** The canonical text of a UUID's 16 bytes. */
+export function uuidText(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

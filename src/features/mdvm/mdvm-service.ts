@@ -8,6 +8,7 @@ import { verifyAppleAssertion } from '../../attestation/apple/verify-assertion.j
 import { verifyAppleAttestation } from '../../attestation/apple/verify-attestation.js';
 import type { AttestationResult } from '../../attestation/result.js';
 import type { ChallengeTokens } from '../../challenges/challenge-tokens.js';
+import { UUID } from '../../challenges/encoding.js';
 import type { Clock } from '../../clock.js';
 import type { MdvmConfig } from '../../config/mdvm.js';
 import { parseCertificate } from '../../crypto/certificate.js';
@@ -81,7 +82,6 @@ interface IosAttested {
   environment: string;
 }
 
-const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The MDVM's wallet-instance flows (PROTOCOLS.md §4): each request is authenticated by a
@@ -165,7 +165,7 @@ export class MdvmService {
   private async authenticateAccount(request: SignedRequest, platform: 'android' | 'ios', now: number): Promise<{ account: MdvmAccount; auth: AuthKey }> {
     const id = header(request, 'mdvm-wi-id', 64).toLowerCase();
     const notFound = () => contentError('ACCOUNT_NOT_FOUND', 'No account with this id.', { status: 404, detail: `mdvm_wi_id ${id.slice(0, 64)}` });
-    if (!ACCOUNT_ID.test(id)) throw notFound();
+    if (!UUID.test(id)) throw notFound();
     const account = await this.deps.accounts.find(id);
     // A deleted account is a tombstone: not found for its wallet, revoked for relying backends.
     if (!account || account.revocationReason === 'deleted') throw notFound();

@@ -1,4 +1,5 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { UUID } from '../../challenges/encoding.js';
 import { BoundedCache } from '../../crypto/bounded-cache.js';
 import { decodeCompactJws, signCompactJws, verifyEs256 } from '../../crypto/compact-jws.js';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
@@ -75,7 +76,6 @@ export function keysFromJwks(jwks: { keys?: unknown }): Map<string, KeyObject> {
   return keys;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const invalid = (detail: string) => trustError('MDVM_TOKEN_INVALID', 'The mdvm_token is not valid.', { detail });
 
 /** Leaves (from the parse cache) whose x5c chain to the pinned root has been verified: the chain repeats on every token. */

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { UUID } from '../../challenges/encoding.js';
 
 const Base64 = (description: string, maxLength = 65_536) => Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength, description });
 
@@ -55,7 +56,7 @@ export const SignedHeaders = Type.Partial(Type.Object({
 }));
 export const RenewalHeaders = Type.Composite([SignedHeaders, Type.Partial(Type.Object({ 'mdvm-wi-id': Type.String({ description: 'The account (mdvm_wi_id).' }) }))]);
 
-export const AccountId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }) });
+export const AccountId = Type.Object({ id: Type.String({ pattern: UUID.source }) });
 
 export const AccountView = Type.Object({
   mdvm_wi_id: Type.String(),
