@@ -11,7 +11,7 @@ import { ChallengeTokens } from './challenges/challenge-tokens.js';
 import { MdvmOperations } from './features/mdvm/mdvm-operations.js';
 import { MdvmService } from './features/mdvm/mdvm-service.js';
 import { overridePolicy, resolvePolicies } from './features/warden/policies.js';
-import { subjectFromTemplate, WardenService } from './features/warden/warden-service.js';
+import { WardenService } from './features/warden/warden-service.js';
 import { simulatorAnchors } from './simulator/roots.js';
 import type { KeywardConfig } from './config/schema.js';
 import { loadServerKeys, type ServerKeys } from './keys/load-keys.js';
@@ -150,7 +150,6 @@ function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, sto
     { android: config.android.policy, appleAppIds: config.apple.appIds, appleEnvironment: config.apple.environment, appleOptions },
     config.warden.policies,
   );
-  if (config.warden.certificate.subject) subjectFromTemplate(config.warden.certificate.subject, { deviceName: 'device', platform: 'android', policy: 'default' });
   const warden = new WardenService({
     config: config.warden,
     clock,

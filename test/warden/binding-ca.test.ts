@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeName } from '../../src/crypto/certificate-builder.js';
-import { describeName } from '../../src/crypto/names.js';
+import { describeName, readName } from '../../src/crypto/names.js';
 import { BindingCa, generateBindingCa } from '../../src/features/warden/binding-ca.js';
-import { subjectFromTemplate } from '../../src/features/warden/warden-service.js';
+import { subjectFromTemplate } from '../../src/features/warden/subject-template.js';
 
 const AT = Date.parse('2026-11-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -113,5 +113,10 @@ describe('binding certificate subject template', () => {
   it('names the platform when the device sent no name, and refuses unknown attributes', () => {
     expect(describeName(subjectFromTemplate('CN={deviceName}', { deviceName: undefined, platform: 'apple', policy: 'default' }))).toBe('CN=apple device');
     expect(() => subjectFromTemplate('XX=1', { deviceName: undefined, platform: 'apple', policy: 'default' })).toThrow('unknown attribute XX');
+  });
+
+  it('keeps a device name inside its attribute, whatever it contains', () => {
+    const subject = subjectFromTemplate('CN=Attested Client: {deviceName}, O=Example', { deviceName: 'x, O=Evil Corp, XX=1', platform: 'android', policy: 'default' });
+    expect(readName(subject)).toEqual([[{ type: '2.5.4.3', value: 'Attested Client: x, O=Evil Corp, XX=1' }], [{ type: '2.5.4.10', value: 'Example' }]]);
   });
 });

@@ -7,7 +7,6 @@ import type { ChallengeService } from '../../challenges/challenge-service.js';
 import type { Clock } from '../../clock.js';
 import type { WardenConfig } from '../../config/warden.js';
 import { csrDer, parseCsr, type ParsedCsr } from '../../crypto/csr.js';
-import { encodeName } from '../../crypto/certificate-builder.js';
 import { spkiToJwk } from '../../crypto/jwk.js';
 import { importRequestKey, sha256Hex, spkiOf } from '../../crypto/keys.js';
 import { describeName } from '../../crypto/names.js';
@@ -16,6 +15,7 @@ import { contentError, internalError, trustError } from '../../errors.js';
 import type { BindingCertificateRecord, BindingCertificateStore } from '../../store/binding-certificate-store.js';
 import type { BindingCa } from './binding-ca.js';
 import { DEFAULT_POLICY, policyNamed, type ResolvedPolicy } from './policies.js';
+import { compileSubjectTemplate, type SubjectValues } from './subject-template.js';
 import { checkAttributes, deviceNameOf, hashBinding, nonceOf, statementOf, type Statement } from './proof.js';
 
 /** The Challenge JSON (data format version 2, or 3 with HASH): exactly Warden's keys, which its clients parse strictly. */
@@ -58,7 +58,12 @@ const toB64url = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
  * → binding certificate issued and recorded.
  */
 export class WardenService {
-  constructor(private readonly deps: WardenDependencies) {}
+  /** The configured subject template, compiled (and so checked) once; undefined copies the CSR subject. */
+  private readonly subject: ((values: SubjectValues) => Buffer) | undefined;
+
+  constructor(private readonly deps: WardenDependencies) {
+    this.subject = deps.config.certificate.subject ? compileSubjectTemplate(deps.config.certificate.subject) : undefined;
+  }
 
   get policyNames(): string[] {
     return [...this.deps.policies.keys()];
@@ -148,7 +153,7 @@ export class WardenService {
 
   private async issue(csr: ParsedCsr, policy: ResolvedPolicy, result: AttestationResult, deviceName: string | undefined, at: number): Promise<string[]> {
     const { config, ca } = this.deps;
-    const subjectDer = config.certificate.subject ? subjectFromTemplate(config.certificate.subject, { deviceName, platform: result.platform, policy: policy.name }) : csr.subjectDer;
+    const subjectDer = this.subject ? this.subject({ deviceName, platform: result.platform, policy: policy.name }) : csr.subjectDer;
     const issued = ca.issue({ spki: csr.spki, subjectDer, at, validityDays: config.certificate.validityDays });
     const record: BindingCertificateRecord = {
       serial: issued.serial,
@@ -189,20 +194,6 @@ function summarize(result: AttestationResult, deviceName: string | undefined): R
   if (typeof result.facts.environment === 'string') summary.environment = result.facts.environment;
   if (deviceName) summary.deviceName = deviceName;
   return summary;
-}
-
-const RDN_TYPES: Record<string, string> = { CN: '2.5.4.3', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6', L: '2.5.4.7', ST: '2.5.4.8', serialNumber: '2.5.4.5' };
-
-/** "CN=Attested Client: {deviceName}, O=Example" with {deviceName}, {platform}, {policy} filled in. */
-export function subjectFromTemplate(template: string, values: { deviceName: string | undefined; platform: string; policy: string }): Buffer {
-  const filled = template.replace(/\{(deviceName|platform|policy)\}/g, (_, name: keyof typeof values) => values[name] ?? (name === 'deviceName' ? `${values.platform} device` : ''));
-  const attributes = filled.split(/,\s*(?=[A-Za-z]+=)/).map((part) => {
-    const [label, ...rest] = part.split('=');
-    const type = RDN_TYPES[label!.trim()];
-    if (!type) throw new TypeError(`warden.certificate.subject: unknown attribute ${label}`);
-    return [type, rest.join('=').trim()] as const;
-  });
-  return encodeName(attributes);
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
