@@ -194,6 +194,9 @@ for (const backend of BACKENDS) {
       rejected(await post('/v1/mdvm/android/register', '{"wi_mdvm_auth_pubk":', { 'auth-challenge': challenge }), 400, 'BAD_REQUEST');
       rejected(await post('/v1/mdvm/android/register', JSON.stringify({ wi_mdvm_auth_pubk: 'AAAA' })), 400, 'BAD_REQUEST');
       rejected(await post('/v1/mdvm/ios/register', `{"x":"${'a'.repeat(70_000)}"}`), 400, 'CONTENT_LENGTH_EXCEEDED');
+      // Prototype poisoning is refused by the parser itself, before the schema sees the body.
+      rejected(await post('/v1/mdvm/ios/register', '{"wi_device_class":{"__proto__":"x"}}'), 400, 'BAD_REQUEST');
+      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)).toMatchObject({ code: 'BAD_REQUEST', detail: 'MALFORMED_BODY' });
       // The key is read before the signature can be checked with it.
       const badKey = await wallet.register(server.url, {
         tamper: (request) => (request.body = Buffer.from(request.body.toString().replace(/"wi_mdvm_auth_pubk":"[^"]+"/, '"wi_mdvm_auth_pubk":"MFkwEwYHKoZIzj0CAQ=="'))),

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { contentError } from '../../errors.js';
 import { sendError } from '../../http/errors.js';
 import { ErrorReply } from '../challenges/schemas.js';
 import { toMdvmError } from './errors.js';
@@ -41,15 +40,12 @@ const signed = (request: FastifyRequest): SignedRequest => ({
  */
 export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{ mdvm: MdvmService; operations: MdvmOperations; maxBodyBytes: number }> = async (app, { mdvm, operations, maxBodyBytes }) => {
   app.setErrorHandler((thrown, request, reply) => sendError(request, reply, toMdvmError(thrown)));
+  // Fastify's own JSON parser (prototype-poisoning protection included), after keeping the raw bytes.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (request, body, done) => {
-    const raw = body as Buffer;
-    request.rawBody = raw;
-    try {
-      done(null, raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8')));
-    } catch (error) {
-      done(contentError('BAD_REQUEST', 'The request is malformed.', { detail: `body is not JSON: ${(error as Error).message}` }), undefined);
-    }
+    request.rawBody = body as Buffer;
+    parseJson(request, (body as Buffer).toString('utf8'), done);
   });
 
   const tags = ['mdvm'];
