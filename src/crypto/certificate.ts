@@ -1,7 +1,9 @@
-import type { KeyObject } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { DerReader, TagClass, UNIVERSAL, decodeBoolean, type DerElement } from './der.js';
 import { CURVES, importSpki, keyAlgorithmName, sha256Hex } from './keys.js';
 import { BoundedCache } from './bounded-cache.js';
+import { asBuffer, sameBytes } from './bytes.js';
+import { publicKeyJwk } from './jwk.js';
 import { describeName } from './names.js';
 import { oidText } from './oid.js';
 
@@ -31,18 +33,20 @@ export class ParsedCertificate {
   readonly curve: string | undefined;
   readonly subjectDer: Uint8Array;
   readonly issuerDer: Uint8Array;
-  /** Lowercase hex without leading zeros, as revocation lists write serials. */
-  readonly serial: string;
   readonly notBefore: number;
   readonly notAfter: number;
   private readonly extensions = new Map<string, CertificateExtension>();
   private key: KeyObject | undefined;
-  private names: { subject?: string; issuer?: string } = {};
+  private names: { subject?: string; issuer?: string; subjectId?: string; issuerId?: string } = {};
   private hashes: { der?: string; spki?: string } = {};
+  private readonly serialBytes: Uint8Array;
+  /** Where the subjectPublicKey BIT STRING's content lies in `der`. */
+  private readonly keyBits: { start: number; end: number };
+  private serialHex: string | undefined;
 
   constructor(der: Uint8Array, code: string, options: { copy?: boolean } = {}) {
     // Cached certificates keep their own copy; a request's leaf just views the caller's bytes.
-    this.der = options.copy ? Buffer.from(der) : Buffer.isBuffer(der) ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+    this.der = options.copy ? Buffer.from(der) : asBuffer(der);
     const outer = new DerReader(this.der, code);
     const certificate = outer.sequence('Certificate');
     outer.end('Certificate');
@@ -62,9 +66,9 @@ export class ParsedCertificate {
     }
     const serial = tbs.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'serialNumber').content;
     if (serial.length === 0 || serial.length > 21) throw tbs.fail('serialNumber length');
-    this.serial = Buffer.from(serial).toString('hex').replace(/^0+(?=.)/, '');
+    this.serialBytes = serial;
     const innerAlgorithm = tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'signature');
-    if (!Buffer.from(innerAlgorithm.bytes).equals(Buffer.from(outerAlgorithm.bytes))) {
+    if (!sameBytes(innerAlgorithm.bytes, outerAlgorithm.bytes)) {
       throw tbs.fail('signature algorithm in tbsCertificate differs from the outer one');
     }
     this.issuerDer = checkName(tbs, tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'issuer'), 'issuer');
@@ -81,7 +85,8 @@ export class ParsedCertificate {
     this.keyAlgorithm = keyAlgorithmName(this.keyAlgorithmOid);
     const parameters = keyAlgorithm.peek();
     this.curve = this.keyAlgorithm === 'EC' && parameters?.tag === UNIVERSAL.OID ? curveName(oidText(keyAlgorithm, keyAlgorithm.next())) : undefined;
-    bitString(spki, spki.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey');
+    const keyBits = checkBitString(spki, spki.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey');
+    this.keyBits = { start: keyBits.contentStart + 1, end: keyBits.end };
     spki.end('subjectPublicKeyInfo');
 
     while (!tbs.done) {
@@ -107,6 +112,11 @@ export class ParsedCertificate {
     }
   }
 
+  /** Lowercase hex without leading zeros, as revocation lists write serials (computed on first use). */
+  get serial(): string {
+    return (this.serialHex ??= asBuffer(this.serialBytes).toString('hex').replace(/^0+(?=.)/, ''));
+  }
+
   /** SHA-256 of the DER, lowercase hex (computed on first use). */
   get fingerprint(): string {
     return (this.hashes.der ??= sha256Hex(this.der));
@@ -127,6 +137,16 @@ export class ParsedCertificate {
     return (this.names.issuer ??= describeName(this.issuerDer));
   }
 
+  /** The subject Name's DER as hex: a map key for matching names exactly. */
+  get subjectId(): string {
+    return (this.names.subjectId ??= asBuffer(this.subjectDer).toString('hex'));
+  }
+
+  /** The issuer Name's DER as hex, comparable with `subjectId`. */
+  get issuerId(): string {
+    return (this.names.issuerId ??= asBuffer(this.issuerDer).toString('hex'));
+  }
+
   extension(oid: string): CertificateExtension | undefined {
     return this.extensions.get(oid);
   }
@@ -143,6 +163,11 @@ export class ParsedCertificate {
     const constraints = reader.sequence('basicConstraints');
     const first = constraints.peek();
     return first?.tag === UNIVERSAL.BOOLEAN ? decodeBoolean(constraints.next(), constraints, 'cA') : false;
+  }
+
+  /** The public key as a JWK, read from the parsed DER (no import); undefined where `spkiToJwk` would be. */
+  publicKeyJwk(): JsonWebKey | undefined {
+    return publicKeyJwk(this.keyAlgorithmOid, this.curve, this.der.subarray(this.keyBits.start, this.keyBits.end));
   }
 
   /** The public key (imported once per distinct key, process-wide). */
@@ -164,7 +189,7 @@ function checkName(reader: DerReader, element: DerElement, what: string): Uint8A
     while (!rdn.done) {
       const attribute = rdn.sequence(what);
       const type = attribute.expect(TagClass.Universal, UNIVERSAL.OID, what);
-      if (type.content.length === 0 || (type.content[type.content.length - 1]! & 0x80) !== 0) throw reader.fail(`${what}: malformed attribute type`);
+      if (type.end === type.contentStart || (type.input[type.end - 1]! & 0x80) !== 0) throw reader.fail(`${what}: malformed attribute type`);
       const value = attribute.next();
       if (value.tagClass !== TagClass.Universal || value.constructed) throw reader.fail(`${what}: attribute value is not a string`);
       attribute.end(what);
@@ -178,22 +203,27 @@ function algorithmOid(reader: DerReader, element: DerElement, what: string): str
   return oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, what));
 }
 
-function bitString(reader: DerReader, element: DerElement, what: string): Uint8Array {
-  if (element.constructed || element.content.length === 0 || element.content[0] !== 0) throw reader.fail(`${what}: malformed BIT STRING`);
-  return element.content.subarray(1);
+/** Checks a BIT STRING without unused bits (what keys and signatures are). */
+function checkBitString(reader: DerReader, element: DerElement, what: string): DerElement {
+  if (element.constructed || element.end === element.contentStart || element.input[element.contentStart] !== 0) throw reader.fail(`${what}: malformed BIT STRING`);
+  return element;
 }
+
+/** The bits of a BIT STRING without unused bits. */
+const bitString = (reader: DerReader, element: DerElement, what: string): Uint8Array =>
+  checkBitString(reader, element, what).input.subarray(element.contentStart + 1, element.end);
 
 /** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, read digit by digit (no strings on the hot path). */
 function time(reader: DerReader, what: string): number {
-  const element = reader.next();
-  const content = element.content;
-  const utc = element.tagClass === TagClass.Universal && element.tag === UNIVERSAL.UTC_TIME && content.length === 13;
-  const generalized = element.tagClass === TagClass.Universal && element.tag === UNIVERSAL.GENERALIZED_TIME && content.length === 15;
-  if ((!utc && !generalized) || content[content.length - 1] !== 0x5a) throw reader.fail(`${what}: malformed time`);
+  const { input, contentStart, end, tagClass, tag } = reader.next();
+  const length = end - contentStart;
+  const utc = tagClass === TagClass.Universal && tag === UNIVERSAL.UTC_TIME && length === 13;
+  const generalized = tagClass === TagClass.Universal && tag === UNIVERSAL.GENERALIZED_TIME && length === 15;
+  if ((!utc && !generalized) || input[end - 1] !== 0x5a) throw reader.fail(`${what}: malformed time`);
   const digits = (start: number, count: number) => {
     let value = 0;
-    for (let i = start; i < start + count; i++) {
-      const digit = content[i]! - 0x30;
+    for (let i = contentStart + start; i < contentStart + start + count; i++) {
+      const digit = input[i]! - 0x30;
       if (digit < 0 || digit > 9) throw reader.fail(`${what}: malformed time`);
       value = value * 10 + digit;
     }
@@ -214,10 +244,18 @@ function time(reader: DerReader, what: string): number {
 
 const curveName = (oid: string) => CURVES[oid] ?? oid;
 
-const certificateCache = new BoundedCache<string, ParsedCertificate>(2048);
+const certificateCache = new BoundedCache<number, ParsedCertificate>(2048);
 
-/** A cheap lookup key: the length and the last bytes (the signature, random per certificate); a hit is confirmed by comparing all bytes. */
-const cacheKey = (der: Uint8Array) => `${der.length}:${Buffer.from(der.buffer, der.byteOffset + Math.max(0, der.length - 24), Math.min(24, der.length)).toString('latin1')}`;
+/**
+ * A cheap lookup key, exact as a double: the length's low 12 bits and the last five bytes (of
+ * the signature, random per certificate). A hit is confirmed by comparing all bytes; a collision
+ * only costs a parse.
+ */
+function cacheKey(der: Uint8Array): number {
+  let key = der.length & 0xfff;
+  for (let i = Math.max(0, der.length - 5); i < der.length; i++) key = key * 256 + der[i]!;
+  return key;
+}
 
 /**
  * Parses DER. With `cache` (the default), an earlier parse of the same bytes is reused:

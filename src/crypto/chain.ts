@@ -15,7 +15,7 @@ export class TrustAnchors {
   constructor(anchors: Iterable<TrustAnchor>) {
     for (const anchor of anchors) {
       this.bySpki.set(anchor.certificate.spkiFingerprint, anchor);
-      const subject = Buffer.from(anchor.certificate.subjectDer).toString('hex');
+      const subject = anchor.certificate.subjectId;
       this.bySubject.set(subject, [...(this.bySubject.get(subject) ?? []), anchor]);
     }
   }
@@ -36,8 +36,9 @@ export class TrustAnchors {
     return this.bySpki.get(certificate.spkiFingerprint);
   }
 
-  candidatesFor(issuerDer: Uint8Array): TrustAnchor[] {
-    return this.bySubject.get(Buffer.from(issuerDer).toString('hex')) ?? [];
+  /** Anchors named as `certificate`'s issuer. */
+  candidatesFor(certificate: ParsedCertificate): TrustAnchor[] {
+    return this.bySubject.get(certificate.issuerId) ?? [];
   }
 
   all(): TrustAnchor[] {
@@ -132,7 +133,7 @@ export function verifyChain(chain: readonly ParsedCertificate[], options: ChainO
 function findAnchor(top: ParsedCertificate, index: number, anchors: TrustAnchors, cacheable: boolean): TrustAnchor {
   const byKey = anchors.matchKey(top);
   if (byKey) return byKey;
-  for (const anchor of anchors.candidatesFor(top.issuerDer)) {
+  for (const anchor of anchors.candidatesFor(top)) {
     try {
       assertSignedBy(top, anchor.certificate, index, cacheable);
       return anchor;

@@ -1,4 +1,5 @@
 import { contentError } from '../errors.js';
+import { asBuffer } from './bytes.js';
 import { DerReader, TagClass, UNIVERSAL, type DerElement } from './der.js';
 import { describeName, nameValues } from './names.js';
 import { oidText } from './oid.js';
@@ -100,7 +101,7 @@ const PEM = /^\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)--
 export function csrDer(body: Uint8Array): Uint8Array {
   const head = Buffer.from(body.buffer, body.byteOffset, Math.min(64, body.byteLength)).toString('latin1');
   if (!head.trimStart().startsWith('-----BEGIN')) return body;
-  const match = PEM.exec(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'));
+  const match = PEM.exec(asBuffer(body).toString('latin1'));
   if (!match) throw contentError(CODE, 'The certificate request is malformed.', { detail: 'PEM body is not one CERTIFICATE REQUEST block' });
   return Buffer.from(match[2]!.replace(/\s+/g, ''), 'base64');
 }

@@ -29,18 +29,11 @@ export const UNIVERSAL = {
   GENERALIZED_TIME: 24,
 } as const;
 
-export interface DerElement {
-  tagClass: TagClass;
-  constructed: boolean;
-  tag: number;
-  /** The whole element (header and content). */
-  bytes: Uint8Array;
-  /** The content octets. */
-  content: Uint8Array;
-}
-
-/** An element as offsets into the input: its views are made only if someone asks (most are only walked past). */
-class LazyElement implements DerElement {
+/**
+ * An element as offsets into the reader's input: its views are made only if someone asks (most
+ * are only walked past); hot paths read `input` between `contentStart` and `end` directly.
+ */
+export class DerElement {
   constructor(
     readonly input: Uint8Array,
     readonly tagClass: TagClass,
@@ -51,10 +44,12 @@ class LazyElement implements DerElement {
     readonly end: number,
   ) {}
 
+  /** The whole element (header and content). */
   get bytes(): Uint8Array {
     return this.input.subarray(this.start, this.end);
   }
 
+  /** The content octets. */
   get content(): Uint8Array {
     return this.input.subarray(this.contentStart, this.end);
   }
@@ -132,7 +127,7 @@ export class DerReader {
     }
     if (position + length > end) throw this.fail('content runs past the end');
     this.offset = position + length;
-    return new LazyElement(input, (first >> 6) as TagClass, (first & 0x20) !== 0, tag, start, position, position + length);
+    return new DerElement(input, (first >> 6) as TagClass, (first & 0x20) !== 0, tag, start, position, position + length);
   }
 
   /** Reads one element and checks its class and tag. */
@@ -147,8 +142,7 @@ export class DerReader {
   /** A reader over a constructed element's content. */
   enter(element: DerElement, what: string): DerReader {
     if (!element.constructed) throw this.fail(`${what}: expected a constructed element`);
-    if (element instanceof LazyElement) return new DerReader(element.input, this.code, this.depth + 1, element.contentStart, element.end);
-    return new DerReader(element.content, this.code, this.depth + 1);
+    return new DerReader(element.input, this.code, this.depth + 1, element.contentStart, element.end);
   }
 
   sequence(what: string): DerReader {
@@ -176,10 +170,21 @@ export class DerReader {
     return Number(decodeIntegerValue(element, this, what));
   }
 
-  octetString(what: string): Uint8Array {
+  /** A primitive OCTET STRING element (its content read in place by the caller). */
+  octetStringElement(what: string): DerElement {
     const element = this.expect(TagClass.Universal, UNIVERSAL.OCTET_STRING, what);
     if (element.constructed) throw this.fail(`${what}: constructed OCTET STRING`);
-    return element.content;
+    return element;
+  }
+
+  octetString(what: string): Uint8Array {
+    return this.octetStringElement(what).content;
+  }
+
+  /** A reader over the DER carried inside an OCTET STRING (extension values, nested structures). */
+  encapsulated(what: string): DerReader {
+    const element = this.octetStringElement(what);
+    return new DerReader(element.input, this.code, this.depth + 1, element.contentStart, element.end);
   }
 
   boolean(what: string): boolean {
@@ -198,7 +203,7 @@ export function decodeInteger(element: DerElement, reader: DerReader, what: stri
 
 /** Up to six content octets fit a double exactly: most attestation integers take that path, without BigInt. */
 export function decodeIntegerValue(element: DerElement, reader: DerReader, what: string): number | bigint {
-  if (element instanceof LazyElement && !element.constructed) {
+  if (!element.constructed) {
     const { input, contentStart: start, end } = element;
     const length = end - start;
     if (length > 0 && length <= 6 && !(length > 1 && ((input[start] === 0 && (input[start + 1]! & 0x80) === 0) || (input[start] === 0xff && (input[start + 1]! & 0x80) !== 0)))) {

@@ -1,7 +1,41 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { buildCertificate, encodeName, keyIdentifier } from './certificate-builder.js';
+import { parseCertificate } from './certificate.js';
 import { jwkThumbprint, spkiToJwk } from './jwk.js';
+
+describe('public JWKs read from DER', () => {
+  const issuer = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const subjectDer = encodeName([['2.5.4.3', 'JWK test']]);
+  const keys: [string, KeyObject][] = [
+    ['EC P-256', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey],
+    ['EC P-384', generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey],
+    ['EC P-521', generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey],
+    ['RSA', generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey],
+    ['Ed25519', generateKeyPairSync('ed25519').publicKey],
+  ];
+
+  it.each(keys)('match what node:crypto exports for %s, from an SPKI and from a parsed certificate', (_name, publicKey) => {
+    const spki = publicKey.export({ type: 'spki', format: 'der' });
+    const certificate = parseCertificate(
+      buildCertificate({ serial: Buffer.of(1), subjectDer, spki, notBefore: 0, notAfter: 86_400_000, extensions: [] }, { key: issuer, subjectDer, keyIdentifier: keyIdentifier(spki) }),
+      'MALFORMED_CERTIFICATE',
+      { cache: false },
+    );
+    const expected = publicKey.export({ format: 'jwk' });
+    expect(spkiToJwk(spki)).toEqual(expected);
+    expect(certificate.publicKeyJwk()).toEqual(expected);
+  });
+
+  it('are undefined for a compressed EC point, which JWK cannot carry without decompressing', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const compressed = Buffer.from(publicKey.export({ type: 'spki', format: 'der' }));
+    const point = compressed.subarray(-65);
+    const spki = Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), Buffer.of(2 + (point[64]! & 1)), point.subarray(1, 33)]);
+    expect(spkiToJwk(spki)).toBeUndefined();
+  });
+});
 
 describe('jwkThumbprint', () => {
   it('computes the RFC 7638 §3.1 example', () => {

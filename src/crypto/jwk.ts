@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
+import { asBuffer } from './bytes.js';
 import { DerReader, TagClass, UNIVERSAL } from './der.js';
 import { oidText } from './oid.js';
 import { CURVES } from './keys.js';
@@ -12,7 +13,7 @@ const COORDINATE_BYTES: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-
 const unsigned = (bytes: Uint8Array) => {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return Buffer.from(bytes.subarray(start)).toString('base64url');
+  return asBuffer(bytes.subarray(start)).toString('base64url');
 };
 
 /**
@@ -29,12 +30,24 @@ export function spkiToJwk(spki: Uint8Array): JsonWebKey | undefined {
     const parameters = algorithm.done ? undefined : algorithm.next();
     const bits = info.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey').content;
     if (bits[0] !== 0) return undefined;
-    const key = bits.subarray(1);
-    if (oid === EC && parameters?.tag === UNIVERSAL.OID) {
-      const crv = CURVES[oidText(algorithm, parameters)];
-      const size = crv ? COORDINATE_BYTES[crv] : undefined;
-      if (!crv || !size || key.length !== 1 + 2 * size || key[0] !== 4) return undefined;
-      return { kty: 'EC', crv, x: Buffer.from(key.subarray(1, 1 + size)).toString('base64url'), y: Buffer.from(key.subarray(1 + size)).toString('base64url') };
+    const curve = oid === EC && parameters?.tag === UNIVERSAL.OID ? CURVES[oidText(algorithm, parameters)] : undefined;
+    return publicKeyJwk(oid, curve, bits.subarray(1));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The public JWK of a subjectPublicKey whose algorithm OID and curve name (EC) are already
+ * known, as a parsed certificate knows them. Undefined where `spkiToJwk` would be.
+ */
+export function publicKeyJwk(oid: string, curve: string | undefined, key: Uint8Array): JsonWebKey | undefined {
+  try {
+    if (oid === EC) {
+      const size = curve ? COORDINATE_BYTES[curve] : undefined;
+      if (!curve || !size || key.length !== 1 + 2 * size || key[0] !== 4) return undefined;
+      const point = asBuffer(key);
+      return { kty: 'EC', crv: curve, x: point.toString('base64url', 1, 1 + size), y: point.toString('base64url', 1 + size) };
     }
     if (oid === RSA) {
       const rsa = new DerReader(key, 'MALFORMED_PUBLIC_KEY').sequence('RSAPublicKey');
@@ -42,7 +55,7 @@ export function spkiToJwk(spki: Uint8Array): JsonWebKey | undefined {
       const e = rsa.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'publicExponent').content;
       return { kty: 'RSA', n: unsigned(n), e: unsigned(e) };
     }
-    if (oid === ED25519 && key.length === 32) return { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key).toString('base64url') };
+    if (oid === ED25519 && key.length === 32) return { kty: 'OKP', crv: 'Ed25519', x: asBuffer(key).toString('base64url') };
     return undefined;
   } catch {
     return undefined;

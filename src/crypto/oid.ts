@@ -4,14 +4,14 @@ const decoded = new Map<string, string>();
 
 /** Dotted text of an OBJECT IDENTIFIER element (its last byte must end a component). The same few OIDs recur on every request, so texts are memoized. */
 export function oidText(reader: DerReader, element: DerElement): string {
-  const content = element.content;
-  if (content.length === 0 || (content[content.length - 1]! & 0x80) !== 0) throw reader.fail('malformed OBJECT IDENTIFIER');
-  if (content.length > 32) return decodeOid(content);
+  const { input, contentStart: start, end } = element;
+  if (end === start || (input[end - 1]! & 0x80) !== 0) throw reader.fail('malformed OBJECT IDENTIFIER');
+  if (end - start > 32) return decodeOid(element.content);
   let key = '';
-  for (let i = 0; i < content.length; i++) key += String.fromCharCode(content[i]!);
+  for (let i = start; i < end; i++) key += String.fromCharCode(input[i]!);
   let text = decoded.get(key);
   if (text === undefined) {
-    text = decodeOid(content);
+    text = decodeOid(element.content);
     if (decoded.size < 4096) decoded.set(key, text);
   }
   return text;

@@ -14,6 +14,7 @@
  * Callers usually re-throw both under their own code with this error as the cause.
  */
 import { contentError } from '../errors.js';
+import { asBuffer } from './bytes.js';
 
 export type BareItem =
   | { readonly type: 'integer'; readonly value: number }
@@ -449,7 +450,7 @@ export function serializeBareItem(item: BareItem): string {
       return v;
     }
     case 'binary':
-      return `:${Buffer.from(item.value.buffer, item.value.byteOffset, item.value.byteLength).toString('base64')}:`;
+      return `:${asBuffer(item.value).toString('base64')}:`;
     case 'boolean':
       return item.value ? '?1' : '?0';
   }

@@ -58,7 +58,7 @@ export function verifyAndroidChain(chain: readonly ParsedCertificate[], at: numb
   // Shared CAs (batch intermediates, Droid CAs) are verified once per process; per-device certificates every time.
   const cacheable = (index: number, certificate: ParsedCertificate) => index > 0 && !isRkpDeviceCertificate(certificate);
   const top = chain[chain.length - 1];
-  const software = top !== undefined && (options.softwareAnchors.matchKey(top) !== undefined || options.softwareAnchors.candidatesFor(top.issuerDer).length > 0);
+  const software = top !== undefined && (options.softwareAnchors.matchKey(top) !== undefined || options.softwareAnchors.candidatesFor(top).length > 0);
   if (software) {
     const verified = verifyChain(chain, { anchors: options.softwareAnchors, at, maxLength: options.maxChainLength, checkValidity, cacheable });
     if (!options.allowSoftwareAttestation) {

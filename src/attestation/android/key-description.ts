@@ -1,3 +1,4 @@
+import { asBuffer } from '../../crypto/bytes.js';
 import { DerReader, TagClass, UNIVERSAL, type DerElement } from '../../crypto/der.js';
 import { contentError } from '../../errors.js';
 import {
@@ -68,9 +69,6 @@ export interface ParseOptions {
 /** The raw challenge bytes (the decoded record keeps them base64 for JSON). */
 export const challengeBytes = (description: KeyDescription) => Buffer.from(description.attestationChallenge, 'base64');
 
-/** Base64 of a view without copying it. */
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-const utf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 
 function integerValue(value: number | bigint): number | string {
   if (typeof value === 'number') return value;
@@ -80,7 +78,17 @@ function integerValue(value: number | bigint): number | string {
 class Decoder {
   readonly quirks = new Set<KeyDescriptionQuirk>();
 
-  constructor(private readonly options: ParseOptions) {}
+  /** `source` is the Buffer every reader's offsets index: strings are decoded from it in place. */
+  constructor(
+    private readonly options: ParseOptions,
+    private readonly source: Buffer,
+  ) {}
+
+  /** An OCTET STRING's content as base64 or UTF-8. */
+  string(reader: DerReader, what: string, encoding: 'base64' | 'utf8'): string {
+    const element = reader.octetStringElement(what);
+    return this.source.toString(encoding, element.contentStart, element.end);
+  }
 
   quirk(quirk: KeyDescriptionQuirk, detail: string): void {
     if (this.options.strict) {
@@ -107,39 +115,40 @@ class Decoder {
 
   rootOfTrust(reader: DerReader): RootOfTrust {
     const sequence = reader.sequence('rootOfTrust');
-    const verifiedBootKey = b64(sequence.octetString('verifiedBootKey'));
+    const verifiedBootKey = this.string(sequence, 'verifiedBootKey', 'base64');
     const deviceLocked = this.boolean(sequence, 'deviceLocked');
     const state = sequence.enumerated('verifiedBootState');
     const verifiedBootState = VERIFIED_BOOT_STATES[state];
     if (!verifiedBootState) throw sequence.fail(`unknown verifiedBootState ${state}`);
     const root: RootOfTrust = { verifiedBootKey, deviceLocked, verifiedBootState };
-    if (!sequence.done) root.verifiedBootHash = b64(sequence.octetString('verifiedBootHash'));
+    if (!sequence.done) root.verifiedBootHash = this.string(sequence, 'verifiedBootHash', 'base64');
     sequence.end('rootOfTrust');
     return root;
   }
 
   applicationId(reader: DerReader): AttestationApplicationId {
-    const outer = new DerReader(reader.octetString('attestationApplicationId'), CODE, 1);
+    const outer = reader.encapsulated('attestationApplicationId');
     const sequence = outer.sequence('AttestationApplicationId');
     outer.end('attestationApplicationId');
     const packages: AttestationApplicationId['packages'] = [];
     const packageSet = sequence.enter(sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'package_infos'), 'package_infos');
     while (!packageSet.done) {
       const info = packageSet.sequence('AttestationPackageInfo');
-      const name = utf8(info.octetString('package_name'));
+      const name = this.string(info, 'package_name', 'utf8');
       const version = integerValue(info.integerValue('version'));
       info.end('AttestationPackageInfo');
       packages.push({ name, version });
     }
     const signatures: string[] = [];
     const signatureSet = sequence.enter(sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'signature_digests'), 'signature_digests');
-    while (!signatureSet.done) signatures.push(b64(signatureSet.octetString('signature_digest')));
+    while (!signatureSet.done) signatures.push(this.string(signatureSet, 'signature_digest', 'base64'));
     sequence.end('AttestationApplicationId');
     return { packages, signatures };
   }
 
-  field(tag: number, element: DerElement, parent: DerReader): [string, unknown] {
-    const spec = AUTHORIZATION_TAGS[tag]!;
+  /** Decodes a known tag's EXPLICIT content into `list`; a tag already there is a duplicate. */
+  field(spec: (typeof AUTHORIZATION_TAGS)[number], element: DerElement, parent: DerReader, list: AuthorizationList, what: string): void {
+    if (list[spec.name] !== undefined) throw parent.fail(`${what}: tag ${element.tag} appears twice`);
     const reader = parent.enter(element, spec.name);
     let value: unknown;
     switch (spec.type) {
@@ -163,10 +172,10 @@ class Decoder {
         value = true;
         break;
       case 'bytes':
-        value = b64(reader.octetString(spec.name));
+        value = this.string(reader, spec.name, 'base64');
         break;
       case 'text':
-        value = utf8(reader.octetString(spec.name));
+        value = this.string(reader, spec.name, 'utf8');
         break;
       case 'rootOfTrust':
         value = this.rootOfTrust(reader);
@@ -176,28 +185,27 @@ class Decoder {
         break;
     }
     reader.end(spec.name);
-    return [spec.name, value];
+    list[spec.name] = value;
   }
 
   authorizationList(reader: DerReader, what: string): AuthorizationList {
     const sequence = reader.sequence(what);
     const list: AuthorizationList = {};
-    const seen = new Set<number>();
     let previous = -1;
     while (!sequence.done) {
       const element = sequence.next();
       if (element.tagClass !== TagClass.Context || !element.constructed) {
         throw sequence.fail(`${what}: expected an EXPLICIT context tag, found [${element.tagClass}:${element.tag}]`);
       }
-      if (seen.has(element.tag)) throw sequence.fail(`${what}: tag ${element.tag} appears twice`);
-      seen.add(element.tag);
       if (element.tag < previous) this.quirk('tags-not-in-ascending-order', `${what}: tag ${element.tag} after ${previous}`);
       previous = Math.max(previous, element.tag);
-      if (AUTHORIZATION_TAGS[element.tag]) {
-        const [name, value] = this.field(element.tag, element, sequence);
-        list[name] = value;
+      const spec = AUTHORIZATION_TAGS[element.tag];
+      if (spec) {
+        this.field(spec, element, sequence, list, what);
       } else {
-        (list.unknownTags ??= {})[String(element.tag)] = b64(element.content);
+        const unknown = (list.unknownTags ??= {});
+        if (unknown[element.tag] !== undefined) throw sequence.fail(`${what}: tag ${element.tag} appears twice`);
+        unknown[element.tag] = this.source.toString('base64', element.contentStart, element.end);
       }
     }
     return list;
@@ -211,8 +219,9 @@ class Decoder {
  * 0x01 — are accepted and listed in `quirks` unless `strict` is set.
  */
 export function parseKeyDescription(der: Uint8Array, options: ParseOptions = {}): KeyDescription {
-  const decoder = new Decoder(options);
-  const outer = new DerReader(der, CODE);
+  const source = asBuffer(der);
+  const decoder = new Decoder(options, source);
+  const outer = new DerReader(source, CODE);
   const sequence = outer.sequence('KeyDescription');
   outer.end('KeyDescription');
   const attestationVersion = Number(sequence.integerValue('attestationVersion'));
@@ -220,8 +229,8 @@ export function parseKeyDescription(der: Uint8Array, options: ParseOptions = {})
   const attestationSecurityLevel = decoder.securityLevel(sequence, 'attestationSecurityLevel');
   const keyMintVersion = Number(sequence.integerValue('keyMintVersion'));
   const keyMintSecurityLevel = decoder.securityLevel(sequence, 'keyMintSecurityLevel');
-  const attestationChallenge = b64(sequence.octetString('attestationChallenge'));
-  const uniqueId = b64(sequence.octetString('uniqueId'));
+  const attestationChallenge = decoder.string(sequence, 'attestationChallenge', 'base64');
+  const uniqueId = decoder.string(sequence, 'uniqueId', 'base64');
   const softwareEnforced = decoder.authorizationList(sequence, 'softwareEnforced');
   const hardwareEnforced = decoder.authorizationList(sequence, 'hardwareEnforced');
   sequence.end('KeyDescription');

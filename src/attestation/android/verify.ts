@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.js';
+import { asBuffer } from '../../crypto/bytes.js';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
 import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
-import { spkiToJwk } from '../../crypto/jwk.js';
 import { toJwk } from '../../crypto/keys.js';
 import type { AndroidConfig } from '../../config/schema.js';
 import { contentError, isKeywardError } from '../../errors.js';
@@ -56,11 +56,11 @@ function dateText(level: number | undefined): string | undefined {
 function describeKey(certificate: ParsedCertificate): AttestedPublicKey {
   const key: AttestedPublicKey = {
     algorithm: certificate.keyAlgorithm,
-    spki: Buffer.from(certificate.spki).toString('base64'),
+    spki: asBuffer(certificate.spki).toString('base64'),
     supported: true,
   };
   if (certificate.curve) key.curve = certificate.curve;
-  const direct = spkiToJwk(certificate.spki);
+  const direct = certificate.publicKeyJwk();
   if (direct) {
     key.jwk = direct;
     return key;
@@ -152,9 +152,8 @@ export class AndroidVerifier {
 
     const verified = verifyAndroidChain(chain, input.at, options);
 
-    const expected = Buffer.from(input.challenge);
     const actual = challengeBytes(leafRecord);
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    if (actual.length !== input.challenge.length || !timingSafeEqual(actual, input.challenge)) {
       throw contentError('CHALLENGE_MISMATCH', 'The attestation was not made for this challenge.');
     }
 

@@ -5,7 +5,7 @@ import { TagClass, UNIVERSAL } from '../../crypto/der.js';
 import { verifySignature } from '../../crypto/signatures.js';
 import { KeywardError, contentError, trustError } from '../../errors.js';
 import { BerReader } from './ber.js';
-import { sameBytes } from './bytes.js';
+import { sameBytes } from '../../crypto/bytes.js';
 
 const CODE = 'RECEIPT_MALFORMED';
 const SIGNED_DATA = '1.2.840.113549.1.7.2';

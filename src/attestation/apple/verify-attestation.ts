@@ -3,7 +3,7 @@ import { contentError, trustError } from '../../errors.js';
 import type { AttestationResult } from '../result.js';
 import { decodeAttestationObject, ATTESTATION_MALFORMED } from './attestation-object.js';
 import { parseAttestedAuthenticatorData } from './authenticator-data.js';
-import { sameBytes } from './bytes.js';
+import { sameBytes } from '../../crypto/bytes.js';
 import { coseKeyIsPoint } from './cose-key.js';
 import { verifyCredentialChain } from './credential-chain.js';
 import { readNonce, readOsInfo, type CredentialCertificate } from './credential-certificate.js';

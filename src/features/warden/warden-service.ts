@@ -6,6 +6,7 @@ import type { AttestationResult } from '../../attestation/result.js';
 import type { ChallengeService } from '../../challenges/challenge-service.js';
 import type { Clock } from '../../clock.js';
 import type { WardenConfig } from '../../config/warden.js';
+import { asBuffer, sameBytes } from '../../crypto/bytes.js';
 import { csrDer, parseCsr, type ParsedCsr } from '../../crypto/csr.js';
 import { spkiToJwk } from '../../crypto/jwk.js';
 import { importRequestKey, sha256Hex, spkiOf } from '../../crypto/keys.js';
@@ -49,7 +50,7 @@ export interface WardenDependencies {
 
 const PURPOSE = 'warden';
 
-const toB64url = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+const toB64url = (bytes: Uint8Array) => asBuffer(bytes).toString('base64url');
 
 /**
  * Warden-style attestation (PROTOCOLS.md §3): challenges, and for each proof, in order: nonce
@@ -196,7 +197,6 @@ function summarize(result: AttestationResult, deviceName: string | undefined): R
   return summary;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** Same key in different SPKI encodings (e.g. explicit vs named curve parameters). */
 const sameJwk = (a: JsonWebKey | undefined, b: JsonWebKey | undefined) =>
