@@ -43,13 +43,13 @@ async function attestRate(device: AndroidDeviceSimulator, dataDir: string): Prom
     services.listening('http://127.0.0.1:0');
     const prepare = async (count: number) => {
       const proofs: Buffer[] = [];
-      for (let i = 0; i < count; i++) proofs.push((await buildProof(await services.warden.challenge(), { platform: 'android', device })).body);
+      for (let i = 0; i < count; i++) proofs.push((await buildProof(await services.warden!.challenge(), { platform: 'android', device })).body);
       return proofs;
     };
-    for (const proof of await prepare(500)) await services.warden.attest(undefined, proof);
+    for (const proof of await prepare(500)) await services.warden!.attest(undefined, proof);
     const proofs = await prepare(Math.max(1000, SECONDS * 500));
     const started = performance.now();
-    for (const proof of proofs) await services.warden.attest(undefined, proof);
+    for (const proof of proofs) await services.warden!.attest(undefined, proof);
     return proofs.length / ((performance.now() - started) / 1000);
   } finally {
     await services.close();

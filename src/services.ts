@@ -15,6 +15,8 @@ import { WardenService } from './features/warden/warden-service.js';
 import { simulatorAnchors } from './simulator/roots.js';
 import type { KeywardConfig } from './config/schema.js';
 import { loadServerKeys, type ServerKeys } from './keys/load-keys.js';
+import type { MacKeyRing } from './keys/mac-keys.js';
+import type { MdvmSigningKeys } from './features/mdvm/signing-keys.js';
 import { Metrics } from './metrics.js';
 import type { ChallengeStore } from './store/challenge-store.js';
 import { RedisChallengeStore } from './store/redis/challenge-store.js';
@@ -31,10 +33,10 @@ export interface Services {
   readonly redis: Redis | undefined;
   readonly challenges: ChallengeService;
   readonly keys: ServerKeys;
-  readonly android: AndroidVerifier;
-  readonly warden: WardenService;
-  readonly mdvm: MdvmService;
-  readonly mdvmOperations: MdvmOperations;
+  /** Absent when the Warden endpoint is disabled (`warden.enabled`). */
+  readonly warden: WardenService | undefined;
+  /** Absent when MDVM is disabled (`mdvm.enabled`). */
+  readonly mdvm: { service: MdvmService; operations: MdvmOperations } | undefined;
   /** The public base URL: `publicBaseUrl`, or once listening, the address actually bound. */
   readonly publicBaseUrl: () => string;
   /** Called by the server once it listens, with the URL it is reachable at. */
@@ -81,8 +83,10 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
       throw new Error(`cannot reach Redis (redisUrl): ${(error as Error).message}`, { cause: error });
     }
   }
-  let listeningUrl = resolvePublicBaseUrl(config);
-  const publicBaseUrl = () => (config.publicBaseUrl ? resolvePublicBaseUrl(config) : listeningUrl);
+  // A configured public URL is fixed; otherwise it is the address the server ends up listening on.
+  const configuredBaseUrl = config.publicBaseUrl ? resolvePublicBaseUrl(config) : undefined;
+  let listeningUrl = configuredBaseUrl ?? resolvePublicBaseUrl(config);
+  const publicBaseUrl = () => configuredBaseUrl ?? listeningUrl;
   let verifiers: ReturnType<typeof buildVerifiers>;
   try {
     verifiers = buildVerifiers(config, clock, logger, store, challenges, keys, publicBaseUrl);
@@ -150,14 +154,15 @@ function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, sto
     { android: config.android.policy, appleAppIds: config.apple.appIds, appleEnvironment: config.apple.environment, appleOptions },
     config.warden.policies,
   );
-  const warden = new WardenService({
+  const ca = keys.bindingCa;
+  const warden = ca && new WardenService({
     config: config.warden,
     clock,
     publicBaseUrl,
     challenges,
     android,
     policies,
-    ca: keys.bindingCa,
+    ca,
     certificates: store.bindingCertificates,
     onIssued: (record) => {
       const fields = { serial: record.serial, policy: record.policy, platform: record.platform, summary: record.summary };
@@ -167,8 +172,8 @@ function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, sto
       else logger.warn(fields, 'binding certificate issued while trustSimulatorRoots is on');
     },
   });
-  const mdvm = buildMdvm(config, clock, logger, store, challenges, keys, android, appleOptions);
-  return { android, warden, ...mdvm };
+  const mdvm = keys.mdvmSigningKeys && buildMdvm(config, clock, logger, store, challenges, keys.macKeys, keys.mdvmSigningKeys, android, appleOptions);
+  return { warden, mdvm };
 }
 
 function buildMdvm(
@@ -177,23 +182,24 @@ function buildMdvm(
   logger: Logger,
   store: Store,
   challenges: ChallengeService,
-  keys: ServerKeys,
+  macKeys: MacKeyRing,
+  signingKeys: MdvmSigningKeys,
   android: AndroidVerifier,
   appleOptions: (appIds: readonly string[], environment: AppAttestEnvironment | 'any') => AppleVerifierOptions,
 ) {
   const { mdvm: mdvmConfig } = config;
   const appIds = mdvmConfig.ios.appIds.length > 0 ? mdvmConfig.ios.appIds : config.apple.appIds;
-  const shared = { config: mdvmConfig, clock, accounts: store.mdvmAccounts, vulnerabilities: store.mdvmVulnerabilities, signingKeys: keys.mdvmSigningKeys };
+  const shared = { config: mdvmConfig, clock, accounts: store.mdvmAccounts, vulnerabilities: store.mdvmVulnerabilities, signingKeys };
   const mdvm = new MdvmService({
     ...shared,
-    challenges: new ChallengeTokens(challenges, keys.macKeys, clock, 'mdvm', { typ: 'auth-challenge+jwt', issuer: mdvmConfig.issuer, ttlSeconds: mdvmConfig.challengeTtlSeconds, nonceFormat: 'uuid' }),
+    challenges: new ChallengeTokens(challenges, macKeys, clock, 'mdvm', { typ: 'auth-challenge+jwt', issuer: mdvmConfig.issuer, ttlSeconds: mdvmConfig.challengeTtlSeconds, nonceFormat: 'uuid' }),
     android,
     androidPolicy: overridePolicy(config.android.policy, mdvmConfig.android, 'mdvm.android'),
     ...(appIds.length > 0 ? { apple: appleOptions(appIds, mdvmConfig.ios.environment || config.apple.environment) } : {}),
   });
-  const mdvmOperations = new MdvmOperations({
+  const operations = new MdvmOperations({
     ...shared,
     onRevoked: (account, reason) => logger.warn({ mdvmWiId: account.id, platform: account.platform, reason }, 'MDVM account revoked'),
   });
-  return { mdvm, mdvmOperations };
+  return { service: mdvm, operations };
 }

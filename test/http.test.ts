@@ -121,6 +121,31 @@ describe('HTTP basics on SQLite', () => {
   });
 });
 
+describe('disabled features', () => {
+  it('serve none of their routes and need none of their keys', async () => {
+    const server = await startTestServer({ options: { 'warden.enabled': false, 'mdvm.enabled': false, 'admin.apiKeys': ['admin-key-0123456789abcdef'] } });
+    try {
+      for (const [method, path] of [
+        ['GET', '/api/v1/challenge'],
+        ['POST', '/api/v1/attest'],
+        ['GET', '/api/v1/crl'],
+        ['POST', '/v1/mdvm/challenge'],
+        ['GET', '/v1/mdvm/jwks.json'],
+        ['GET', '/v1/mdvm/revocations'],
+      ] as const) {
+        const response = await fetch(`${server.url}${path}`, { method });
+        expect([method, path, response.status]).toEqual([method, path, 404]);
+      }
+      expect((await server.post('/v1/challenges', { purpose: 'default' })).status).toBe(200);
+      expect(server.services.keys.bindingCa).toBeUndefined();
+      expect(server.services.keys.mdvmSigningKeys).toBeUndefined();
+      expect(server.logs.filter((line) => /^DEVELOPMENT KEY/.test(String(line.msg))).map((line) => line.msg)).toEqual([expect.stringContaining('keys.macKeysFile')]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('HTTP failure modes', () => {
   it('answers an unexpected failure with 500, a generic message and an incident id that is in the log', async () => {
     const server = await startTestServer();

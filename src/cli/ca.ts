@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
+import { writeKeyDirectory } from './key-directory.js';
 import { addConfigOptions, configFromFlags } from './options.js';
 import { UsageError } from './usage-error.js';
-
-const FILES = { rootCertificate: 'root.pem', rootKey: 'root.key.pem', intermediateCertificate: 'intermediate.pem', intermediateKey: 'intermediate.key.pem' } as const;
 
 export function registerCa(program: Command): void {
   const ca = program.command('ca').description('the binding-certificate CA of the Warden endpoint');
@@ -14,14 +13,10 @@ export function registerCa(program: Command): void {
     .requiredOption('--out <dir>', 'directory to create (must not exist); keys are written with mode 0600')
     .option('--name <name>', 'CA name used in the subjects', 'Keyward Binding CA')
     .action(async (flags: { out: string; name: string }) => {
-      const { generateBindingCa } = await import('../features/warden/binding-ca.js');
+      const { BINDING_CA_FILES: FILES, generateBindingCaDirectory } = await import('../features/warden/binding-ca.js');
       const directory = resolve(flags.out);
       if (existsSync(directory)) throw new UsageError(`${directory} exists; choose a new directory`);
-      const generated = generateBindingCa(systemClock.now(), flags.name);
-      mkdirSync(directory, { recursive: true, mode: 0o700 });
-      for (const [field, name] of Object.entries(FILES)) {
-        writeFileSync(join(directory, name), generated[field as keyof typeof FILES], { mode: name.endsWith('.key.pem') ? 0o600 : 0o644, flag: 'wx' });
-      }
+      writeKeyDirectory(directory, generateBindingCaDirectory(systemClock.now(), flags.name));
       process.stdout.write(
         `${JSON.stringify(
           {
@@ -40,8 +35,8 @@ export function registerCa(program: Command): void {
     });
   addConfigOptions(ca.command('show').description('print the configured (or development) CA: subjects, validity and fingerprints')).action(async (flags: Record<string, unknown>) => {
     const { config } = configFromFlags(flags);
-    const { loadServerKeys } = await import('../keys/load-keys.js');
-    const { bindingCa } = loadServerKeys(config, systemClock);
+    const { loadBindingCa } = await import('../keys/load-keys.js');
+    const bindingCa = loadBindingCa(config, systemClock);
     const describe = (certificate: typeof bindingCa.root) => ({
       subject: certificate.subject,
       serial: certificate.serial,

@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
+import { writeKeyDirectory } from './key-directory.js';
 import { UsageError } from './usage-error.js';
-
-const FILES = { rootCertificate: 'root.pem', rootKey: 'root.key.pem', signingKeys: 'signing-keys.json' } as const;
 
 function read(path: string): string {
   try {
@@ -24,21 +23,16 @@ export function registerMdvm(program: Command): void {
     .requiredOption('--out <dir>', 'directory to create (must not exist); keys are written with mode 0600')
     .option('--name <name>', 'root name', 'Keyward MDVM Root')
     .action(async (flags: { out: string; name: string }) => {
-      const { generateMdvmRoot, issueSigningKey, signingKeyFile } = await import('../features/mdvm/signing-keys.js');
+      const { MDVM_KEY_FILES: FILES, generateMdvmKeyDirectory } = await import('../features/mdvm/signing-keys.js');
       const directory = resolve(flags.out);
       if (existsSync(directory)) throw new UsageError(`${directory} exists; choose a new directory`);
-      const now = systemClock.now();
-      const root = generateMdvmRoot(now, flags.name);
-      const entry = issueSigningKey(root, now);
-      mkdirSync(directory, { recursive: true, mode: 0o700 });
-      writeFileSync(join(directory, FILES.rootCertificate), root.certificate, { mode: 0o644, flag: 'wx' });
-      writeFileSync(join(directory, FILES.rootKey), root.key, { mode: 0o600, flag: 'wx' });
-      writeFileSync(join(directory, FILES.signingKeys), signingKeyFile([entry]), { mode: 0o600, flag: 'wx' });
+      const generated = generateMdvmKeyDirectory(systemClock.now(), flags.name);
+      writeKeyDirectory(directory, generated.files);
       process.stdout.write(
         `${JSON.stringify(
           {
             directory,
-            kid: entry.kid,
+            kid: generated.kid,
             configuration: { 'mdvm.signingKeysFile': join(directory, FILES.signingKeys) },
             note: `Give relying backends ${FILES.rootCertificate} (or the JWKS); keep ${FILES.rootKey} offline — only rotation needs it.`,
           },
@@ -55,7 +49,7 @@ export function registerMdvm(program: Command): void {
     .option('--retire <kid>', 'remove this key (only once no token it signed can still be live)')
     .option('--no-add', 'only retire')
     .action(async (flags: { dir: string; retire?: string; add: boolean }) => {
-      const { MdvmSigningKeys, issueSigningKey, signingKeyFile } = await import('../features/mdvm/signing-keys.js');
+      const { MDVM_KEY_FILES: FILES, MdvmSigningKeys, issueSigningKey, signingKeyFile } = await import('../features/mdvm/signing-keys.js');
       const directory = resolve(flags.dir);
       const file = join(directory, FILES.signingKeys);
       let entries = (JSON.parse(read(file)) as { keys: Parameters<typeof signingKeyFile>[0] }).keys;
@@ -66,15 +60,16 @@ export function registerMdvm(program: Command): void {
       if (flags.add) entries.push(issueSigningKey({ certificate: read(join(directory, FILES.rootCertificate)), key: read(join(directory, FILES.rootKey)) }, systemClock.now()));
       if (entries.length === 0) throw new UsageError('that would leave no signing key');
       const text = signingKeyFile(entries);
-      try {
-        MdvmSigningKeys.parse(text);
-      } catch (error) {
-        throw new UsageError(`the resulting key file would be invalid: ${(error as Error).message}`);
-      }
+      const parsed = (() => {
+        try {
+          return MdvmSigningKeys.parse(text);
+        } catch (error) {
+          throw new UsageError(`the resulting key file would be invalid: ${(error as Error).message}`);
+        }
+      })();
       // Written beside and renamed over, so a reader never sees half a file.
       writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
-      const parsed = MdvmSigningKeys.parse(text);
       process.stdout.write(`${JSON.stringify({ file, signing: parsed.current.kid, keys: parsed.keys.map((key) => ({ kid: key.kid, createdAt: new Date(key.createdAt).toISOString() })) }, null, 2)}\n`);
     });
 }

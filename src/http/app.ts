@@ -49,13 +49,13 @@ export async function buildApp(services: Services): Promise<App> {
   await installOpenApi(app, { docs: config.docs.enabled, serverUrl: resolvePublicBaseUrl(config), version: KEYWARD_VERSION });
   installHealth(app, services);
   await app.register(challengeRoutes, { services });
-  if (config.warden.enabled) {
+  if (services.warden) {
     await app.register(wardenRoutes, { services, warden: services.warden });
     await app.register(wardenDocumentRoutes, { warden: services.warden });
   }
-  if (config.mdvm.enabled) {
-    await app.register(mdvmWalletRoutes, { mdvm: services.mdvm, operations: services.mdvmOperations, maxBodyBytes: config.mdvm.maxBodyBytes });
-    if (config.admin.apiKeys.length > 0) await app.register(mdvmOperatorRoutes, { operations: services.mdvmOperations, apiKeys: config.admin.apiKeys });
+  if (services.mdvm) {
+    await app.register(mdvmWalletRoutes, { mdvm: services.mdvm.service, operations: services.mdvm.operations, maxBodyBytes: config.mdvm.maxBodyBytes });
+    if (config.admin.apiKeys.length > 0) await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });
   }
   if (config.admin.apiKeys.length > 0) await app.register(adminRoutes, { services });
   return app;

@@ -170,3 +170,16 @@ export function issueSigningKey(root: MdvmRoot, at: number): SigningKeyFileEntry
 }
 
 export const signingKeyFile = (entries: SigningKeyFileEntry[]) => `${JSON.stringify({ keys: entries }, null, 2)}\n`;
+
+/** The files of an MDVM key directory (`keyward mdvm keys init`, the development keys). */
+export const MDVM_KEY_FILES = { rootCertificate: 'root.pem', rootKey: 'root.key.pem', signingKeys: 'signing-keys.json' } as const;
+
+/** A new root and its first signing key as the contents of a key directory, by file name. */
+export function generateMdvmKeyDirectory(at: number, name?: string): { files: Record<string, string>; kid: string } {
+  const root = generateMdvmRoot(at, name);
+  const entry = issueSigningKey(root, at);
+  return {
+    files: { [MDVM_KEY_FILES.rootCertificate]: root.certificate, [MDVM_KEY_FILES.rootKey]: root.key, [MDVM_KEY_FILES.signingKeys]: signingKeyFile([entry]) },
+    kid: entry.kid,
+  };
+}

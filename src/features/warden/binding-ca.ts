@@ -85,6 +85,23 @@ export class BindingCa {
   }
 }
 
+/** The files of a binding-CA directory (`keyward ca init`, the development CA), by part. */
+export const BINDING_CA_FILES = { rootCertificate: 'root.pem', rootKey: 'root.key.pem', intermediateCertificate: 'intermediate.pem', intermediateKey: 'intermediate.key.pem' } as const;
+
+/** A new CA as the contents of its directory, by file name. */
+export function generateBindingCaDirectory(at: number, name?: string): Record<string, string> {
+  const generated = generateBindingCa(at, name);
+  return Object.fromEntries(Object.entries(BINDING_CA_FILES).map(([part, file]) => [file, generated[part as keyof typeof BINDING_CA_FILES]]));
+}
+
+/** The CA of a directory's contents by file name (the root key is not needed). */
+export const bindingCaFromDirectory = (files: Record<string, string>): BindingCa =>
+  new BindingCa({
+    rootCertificate: files[BINDING_CA_FILES.rootCertificate]!,
+    intermediateCertificate: files[BINDING_CA_FILES.intermediateCertificate]!,
+    intermediateKey: files[BINDING_CA_FILES.intermediateKey]!,
+  });
+
 export interface GeneratedCa extends BindingCaFiles {
   rootKey: string;
 }
