@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EMULATED_KEY_PURPOSE, parseEmulatedKeyClientData } from '../../src/attestation/apple/emulated-key.js';
 import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
-import { ecPoint, sameKey } from '../../src/crypto/keys.js';
+import { ecPoint } from '../../src/crypto/keys.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { expectRejection, options } from './helpers.js';
@@ -27,7 +27,7 @@ describe("Warden's emulated key attestation clientData", () => {
     );
     expect(attested.facts.keyId).toBe(device.keyId.toString('base64'));
     const bound = parseEmulatedKeyClientData(data, challenge);
-    expect(sameKey(bound.publicKey, secureEnclaveKey)).toBe(true);
+    expect(bound.publicKey.equals(secureEnclaveKey)).toBe(true);
     expect(bound.jwk).toEqual(secureEnclaveKey.export({ format: 'jwk' }));
     expect(bound.point.toString('base64url')).toBe(point);
   });

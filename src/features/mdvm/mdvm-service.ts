@@ -12,8 +12,8 @@ import { UUID } from '../../challenges/encoding.js';
 import type { Clock } from '../../clock.js';
 import type { MdvmConfig } from '../../config/mdvm.js';
 import { parseCertificate } from '../../crypto/certificate.js';
-import { jwkPoint, jwkThumbprint } from '../../crypto/jwk.js';
-import { importRequestKey, importSpki, sha256Hex } from '../../crypto/keys.js';
+import { jwkPoint, jwkThumbprint, spkiToJwk } from '../../crypto/jwk.js';
+import { importRequestKey } from '../../crypto/keys.js';
 import { contentError, trustError } from '../../errors.js';
 import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
 import { androidIdentity, checkAndroidRenewal, checkIosDeviceClass, iosIdentity, vulnerableClassOf, vulnerableError, type AndroidAttested, type DeviceIdentity } from './device-checks.js';
@@ -116,7 +116,8 @@ export class MdvmService {
     const apple = this.appleOptions();
     const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
     const attestation = verifyAppleAttestation({ attestation: base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation'), clientData, at: now }, apple);
-    const publicKey = importSpki(Buffer.from(attestation.publicKey.spki, 'base64'));
+    // A device's own key: imported for this request, not kept in the process-wide key cache.
+    const publicKey = importRequestKey(Buffer.from(attestation.publicKey.spki, 'base64'), attestation.publicKey.jwk);
     const assertion = verifyAppleAssertion(
       { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
       { publicKey, appId: attestation.app.ids[0]!, counter: 0 },
@@ -143,10 +144,11 @@ export class MdvmService {
     const { challenge, now } = await this.authenticateChallenge(request);
     const { account, auth } = await this.authenticateAccount(request, 'ios', now);
     const stored = account.attested as unknown as IosAttested;
+    const storedKey = Buffer.from(stored.appAttestPublicKey, 'base64');
     const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
     const assertion = verifyAppleAssertion(
       { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
-      { publicKey: importSpki(Buffer.from(stored.appAttestPublicKey, 'base64')), appId: stored.appId, counter: account.counter },
+      { publicKey: importRequestKey(storedKey, spkiToJwk(storedKey)), appId: stored.appId, counter: account.counter },
     );
     checkIosDeviceClass(body.wi_device_class, this.deps.config.ios.minOsVersion, account.deviceClass);
     await this.refuseVulnerable(iosIdentity(body.wi_device_class), []);
@@ -184,7 +186,7 @@ export class MdvmService {
     }
     const enforced = (result.facts.keyDescription as KeyDescription).hardwareEnforced;
     const attested: AndroidAttested = {
-      chainKeys: certificates.slice(1).map((der) => sha256Hex(parseCertificate(der).spki)),
+      chainKeys: certificates.slice(1).map((der) => parseCertificate(der).spkiFingerprint),
       ...(result.osVersion ? { osVersion: result.osVersion } : {}),
       ...(result.osPatchLevel ? { osPatchLevel: result.osPatchLevel } : {}),
       ...(result.app.version !== undefined ? { appVersion: result.app.version } : {}),

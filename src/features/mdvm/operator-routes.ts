@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { parseCertificate, pemCertificates } from '../../crypto/certificate.js';
-import { sha256Hex } from '../../crypto/keys.js';
 import { contentError } from '../../errors.js';
 import { requireApiKey } from '../../http/auth.js';
 import type { MdvmAccount } from '../../store/mdvm-store.js';
@@ -87,7 +86,7 @@ export const mdvmOperatorRoutes: FastifyPluginAsyncTypebox<{ operations: MdvmOpe
       if (!listed && certificate) {
         const der = pemCertificates(certificate)[0];
         if (!der) throw contentError('INVALID_REQUEST', 'The request is invalid: certificate is not a PEM certificate.');
-        listed = sha256Hex(parseCertificate(der, 'INVALID_REQUEST', { cache: false }).spki);
+        listed = parseCertificate(der, 'INVALID_REQUEST', { cache: false }).spkiFingerprint;
       }
       if (!listed || (thumbprint && certificate)) throw contentError('INVALID_REQUEST', 'The request is invalid: give exactly one of thumbprint and certificate.');
       return reply.code(201).send(await operations.addLeakedKey(listed, description));

@@ -2,7 +2,6 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { buildCertificate, buildCrl, encodeName, extensions, keyIdentifier, randomSerial, type RevokedEntry, type Signer } from '../../crypto/certificate-builder.js';
 import { parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/certificate.js';
 import { verifySignature } from '../../crypto/signatures.js';
-import { sameKey } from '../../crypto/keys.js';
 
 const DAY = 86_400_000;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -29,6 +28,8 @@ export interface IssuedCertificate {
 export class BindingCa {
   readonly root: ParsedCertificate;
   readonly intermediate: ParsedCertificate;
+  /** Intermediate then root, base64url DER: what follows the leaf in every returned chain. */
+  readonly chainTail: readonly string[];
   private readonly signer: Signer;
 
   constructor(files: BindingCaFiles) {
@@ -43,18 +44,15 @@ export class BindingCa {
     } catch (error) {
       throw new TypeError(`binding CA: the intermediate key is not a PEM private key (${(error as Error).message})`);
     }
-    if (!sameKey(createPublicKey(key), this.intermediate.publicKey())) throw new TypeError('binding CA: the intermediate key does not belong to the intermediate certificate');
+    if (!createPublicKey(key).equals(this.intermediate.publicKey())) throw new TypeError('binding CA: the intermediate key does not belong to the intermediate certificate');
     if (this.intermediate.isCa !== true || this.root.isCa !== true) throw new TypeError('binding CA: root and intermediate must be CA certificates');
     if (!verifySignature(this.intermediate.signatureAlgorithm, this.intermediate.tbs, this.intermediate.signature, this.root.publicKey())) {
       throw new TypeError('binding CA: the intermediate is not signed by the root');
     }
     this.signer = { key, subjectDer: this.intermediate.subjectDer, keyIdentifier: keyIdentifier(this.intermediate.spki) };
+    this.chainTail = [this.intermediate.der.toString('base64url'), this.root.der.toString('base64url')];
   }
 
-  /** Intermediate then root: what follows the leaf in every returned chain. */
-  get chainTail(): Buffer[] {
-    return [this.intermediate.der, this.root.der];
-  }
 
   issue(request: { spki: Uint8Array; subjectDer: Uint8Array; at: number; validityDays: number }): IssuedCertificate {
     const serial = randomSerial(16);

@@ -6,10 +6,10 @@ import type { AttestationResult } from '../../attestation/result.js';
 import type { ChallengeService } from '../../challenges/challenge-service.js';
 import type { Clock } from '../../clock.js';
 import type { WardenConfig } from '../../config/warden.js';
-import { asBuffer, sameBytes } from '../../crypto/bytes.js';
+import { sameBytes } from '../../crypto/bytes.js';
 import { csrDer, parseCsr, type ParsedCsr } from '../../crypto/csr.js';
 import { spkiToJwk } from '../../crypto/jwk.js';
-import { importRequestKey, sha256Hex, spkiOf } from '../../crypto/keys.js';
+import { importRequestKey, sha256Hex } from '../../crypto/keys.js';
 import { describeName } from '../../crypto/names.js';
 import { verifySignature } from '../../crypto/signatures.js';
 import { contentError, internalError, trustError } from '../../errors.js';
@@ -50,8 +50,6 @@ export interface WardenDependencies {
 
 const PURPOSE = 'warden';
 
-const toB64url = (bytes: Uint8Array) => asBuffer(bytes).toString('base64url');
-
 /**
  * Warden-style attestation (PROTOCOLS.md §3): challenges, and for each proof, in order: nonce
  * consumed once → dataAuth matches → attributes distinct → statement → platform attestation →
@@ -64,10 +62,6 @@ export class WardenService {
 
   constructor(private readonly deps: WardenDependencies) {
     this.subject = deps.config.certificate.subject ? compileSubjectTemplate(deps.config.certificate.subject) : undefined;
-  }
-
-  get policyNames(): string[] {
-    return [...this.deps.policies.keys()];
   }
 
   async challenge(policyName?: string): Promise<WardenChallenge> {
@@ -114,10 +108,10 @@ export class WardenService {
     const challenge = hashed ? hashBinding(csr, config.proofOid, config.dataAuth as 'HASH-SHA256') : nonce;
 
     const at = clock.now();
-    const { result, spki } = await this.verifyPlatform(statement, challenge, policy, at);
+    const { result, attestedKey } = await this.verifyPlatform(statement, challenge, policy, at);
 
     const requestJwk = spkiToJwk(csr.spki);
-    if (!sameBytes(csr.spki, spki) && !sameJwk(requestJwk, spkiToJwk(spki))) {
+    if (!(attestedKey.spki && sameBytes(csr.spki, attestedKey.spki)) && !sameJwk(requestJwk, attestedKey.jwk)) {
       throw trustError('ATTESTED_KEY_MISMATCH', 'The request is not for the attested key.');
     }
     if (csr.signature && !verifySignature(csr.signature.algorithm, csr.info, csr.signature.value, this.requestKey(csr, requestJwk))) {
@@ -127,20 +121,25 @@ export class WardenService {
     return this.issue(csr, policy, result, deviceName, at);
   }
 
-  /** The platform result and the attested key's SPKI (the leaf's for Android; the clientData-bound key's for iOS). */
-  private async verifyPlatform(statement: Statement, challenge: Buffer, policy: ResolvedPolicy, at: number): Promise<{ result: AttestationResult; spki: Uint8Array }> {
+  /** The platform result and the attested key: the leaf's for Android (SPKI and JWK), the clientData-bound key's for iOS (JWK). */
+  private async verifyPlatform(
+    statement: Statement,
+    challenge: Buffer,
+    policy: ResolvedPolicy,
+    at: number,
+  ): Promise<{ result: AttestationResult; attestedKey: { spki?: Uint8Array; jwk: JsonWebKey | undefined } }> {
     if (statement.typ === 'android-key') {
       const result = await this.deps.android.verify({ chain: statement.x5c, challenge, at, policy: policy.android });
       if (!result.publicKey.supported) {
         throw contentError('UNSUPPORTED_KEY_ALGORITHM', `Public keys of type ${result.publicKey.algorithm} are not supported by this server.`);
       }
-      return { result, spki: Buffer.from(result.publicKey.spki, 'base64') };
+      return { result, attestedKey: { spki: Buffer.from(result.publicKey.spki, 'base64'), jwk: result.publicKey.jwk } };
     }
     if (!policy.apple) throw contentError('PLATFORM_NOT_CONFIGURED', 'This server accepts no App Attest proofs for this policy.', { detail: 'no apple.appIds' });
     // Warden's emulated key attestation: clientData names the Secure Enclave key the CSR is for.
     const binding = parseEmulatedKeyClientData(statement.clientDataJSON, challenge);
     const result = verifyAppleAttestation({ attestation: statement.attestation, clientData: statement.clientDataJSON, at }, policy.apple);
-    return { result, spki: spkiOf(binding.publicKey) };
+    return { result, attestedKey: { jwk: binding.jwk } };
   }
 
   /** The request's key, imported once for its signature (the one per-request import a flow needs). */
@@ -172,7 +171,7 @@ export class WardenService {
       throw internalError('ISSUANCE_NOT_RECORDED', 'The certificate could not be issued; try again.', { cause: error, detail: (error as Error).message });
     }
     this.deps.onIssued?.(record);
-    return [issued.der, ...ca.chainTail].map(toB64url);
+    return [issued.der.toString('base64url'), ...ca.chainTail];
   }
 
   /** The current CRL of the binding intermediate (revoked certificates that have not expired). */
@@ -196,7 +195,6 @@ function summarize(result: AttestationResult, deviceName: string | undefined): R
   if (deviceName) summary.deviceName = deviceName;
   return summary;
 }
-
 
 /** Same key in different SPKI encodings (e.g. explicit vs named curve parameters). */
 const sameJwk = (a: JsonWebKey | undefined, b: JsonWebKey | undefined) =>
