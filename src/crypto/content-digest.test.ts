@@ -62,6 +62,9 @@ describe('verifyContentDigest', () => {
     expect(outcome(() => verifyContentDigest(sha256, body))).toBe('accepted');
     if (sha512 === undefined) return;
     expect(outcome(() => verifyContentDigest(`${sha256}, ${sha512}`, body))).toBe('accepted');
+    // Repeated field lines, as Node.js hands them over, are one combined value.
+    expect(outcome(() => verifyContentDigest([sha512, sha256], body, { required: ['sha-256', 'sha-512'] }))).toBe('accepted');
+    expect(outcome(() => verifyContentDigest([sha512], body))).toBe(MISSING);
     expect(outcome(() => verifyContentDigest(`${sha512},${sha256}`, body, { required: ['sha-256', 'sha-512'] }))).toBe('accepted');
     expect(outcome(() => verifyContentDigest(sha512, body, { required: ['sha-512'] }))).toBe('accepted');
     expect(outcome(() => verifyContentDigest(sha512, body, { required: [] }))).toBe('accepted');

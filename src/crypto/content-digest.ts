@@ -47,11 +47,12 @@ const malformed = (detail: string, cause?: unknown) =>
 const missing = (detail: string) => contentError('CONTENT_DIGEST_MISSING', 'A required content digest is missing.', { detail });
 
 /**
- * Verifies the Content-Digest field value `header` (field lines combined with ", ") against the
- * raw `body`. Throws CONTENT CONTENT_DIGEST_MISSING / CONTENT_DIGEST_MALFORMED or TRUST
- * CONTENT_DIGEST_MISMATCH.
+ * Verifies the Content-Digest field value against the raw `body`; repeated field lines (as
+ * Node.js gives them, an array) are combined with ", " as RFC 9110 §5.3 says. Throws CONTENT
+ * CONTENT_DIGEST_MISSING / CONTENT_DIGEST_MALFORMED or TRUST CONTENT_DIGEST_MISMATCH.
  */
-export function verifyContentDigest(header: string | undefined, body: Uint8Array, options: VerifyContentDigestOptions = {}): void {
+export function verifyContentDigest(field: string | readonly string[] | undefined, body: Uint8Array, options: VerifyContentDigestOptions = {}): void {
+  const header = typeof field === 'string' || field === undefined ? field : field.join(', ');
   const required = options.required ?? DEFAULT_REQUIRED;
   for (const algorithm of required) {
     if (!isDigestAlgorithm(algorithm)) throw new TypeError(`unsupported digest algorithm ${String(algorithm)}`);

@@ -96,8 +96,7 @@ export async function verifyMdvmRequest(request: RelyingRequest, policy: Relying
     token.authKey as KeyObject,
   );
   if (withBody || request.message.headers['content-digest'] !== undefined) {
-    const digest = request.message.headers['content-digest'];
-    verifyContentDigest(typeof digest === 'string' || digest === undefined ? digest : digest.join(', '), request.body);
+    verifyContentDigest(request.message.headers['content-digest'], request.body);
   }
   await policy.consumeChallenge(challenge);
   return { mdvmWiId: token.accountId, token, signature };

@@ -40,16 +40,17 @@ export function verifyWalletSignature(request: SignedRequest, label: string, com
     { label, requiredComponents: components, algorithms: ['ecdsa-p256-sha256'], now: window.now, maxAgeSeconds: window.maxAgeSeconds, maxSkewSeconds: window.maxSkewSeconds },
     key,
   );
-  const digest = request.message.headers['content-digest'];
-  verifyContentDigest(typeof digest === 'string' || digest === undefined ? digest : digest.join(', '), request.body);
+  verifyContentDigest(request.message.headers['content-digest'], request.body);
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Standard padded base64 (what the reference apps send), nothing lenient. */
+const isStrictBase64 = (value: string) => BASE64.test(value) && value.length % 4 === 0;
 
-/** Standard base64 (what the reference apps send), strictly. */
+/** Standard base64, strictly, and not empty. */
 export function base64Field(value: string, field: string): Buffer {
   const bytes = Buffer.from(value, 'base64');
-  if (!BASE64.test(value) || value.length % 4 !== 0 || bytes.length === 0) {
+  if (!isStrictBase64(value) || bytes.length === 0) {
     throw contentError('BAD_REQUEST', 'The request is malformed.', { detail: `${field} is not base64` });
   }
   return bytes;
@@ -65,7 +66,7 @@ export interface AuthKey {
 export function parseAuthKey(value: string): AuthKey {
   const malformed = (detail: string) => contentError('MALFORMED_KEY', 'The auth public key is malformed or not an EC P-256 key.', { detail });
   const spki = Buffer.from(value, 'base64');
-  if (!BASE64.test(value) || value.length % 4 !== 0) throw malformed('not base64');
+  if (!isStrictBase64(value)) throw malformed('not base64');
   const jwk = spkiToJwk(spki);
   if (!jwk || jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw malformed('not an EC P-256 SubjectPublicKeyInfo');
   try {
