@@ -51,18 +51,33 @@ export function errorBody(error: KeywardError, incidentId?: string): ErrorBody {
   return { error: error.code, category: error.category, message: error.message, ...(incidentId ? { incidentId } : {}) };
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown): FastifyReply {
+/** How a protocol with its own error replies (Warden's Failure JSON) shapes them. */
+export interface ErrorReplyFormat {
+  /** The reply status; default the error's own. */
+  status?(error: KeywardError): number;
+  body(error: KeywardError, incidentId: string | undefined): unknown;
+}
+
+const KEYWARD_FORMAT: ErrorReplyFormat = { body: errorBody };
+
+/**
+ * Logs and answers any thrown value: server-side failures (5xx) at error level with an incident
+ * id that the reply carries, rejections at info level with their code and detail (which the
+ * client never sees).
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown, format: ErrorReplyFormat = KEYWARD_FORMAT): FastifyReply {
   const error = toKeywardError(thrown);
+  let incidentId: string | undefined;
   if (error.status >= 500) {
-    const incidentId = randomUUID();
+    incidentId = randomUUID();
     request.log.error({ err: error.cause ?? thrown, incidentId, code: error.code }, 'request failed: internal error');
-    return reply.code(error.status).type('application/json').send(errorBody(error, incidentId));
+  } else {
+    request.log.info({ code: error.code, category: error.category, status: error.status, detail: error.detail }, 'request rejected');
   }
-  request.log.info(
-    { code: error.code, category: error.category, status: error.status, detail: error.detail },
-    'request rejected',
-  );
-  return reply.code(error.status).type('application/json').send(errorBody(error));
+  return reply
+    .code(format.status?.(error) ?? error.status)
+    .type('application/json')
+    .send(format.body(error, incidentId));
 }
 
 export function installErrorHandling(app: App): void {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { randomUUID } from 'node:crypto';
-import { toKeywardError } from '../../http/errors.js';
+import { sendError, toKeywardError, type ErrorReplyFormat } from '../../http/errors.js';
 import type { Services } from '../../services.js';
 import type { WardenService } from './warden-service.js';
 import { WardenChallengeSchema, WardenFailureSchema, WardenResponseSchema, WardenSuccessSchema } from './schemas.js';
@@ -20,18 +19,20 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{ services: Services; warde
   const { config, metrics } = services;
   const wardenConfig = config.warden;
 
+  // The error's own status (400 CONTENT/TIME, 403 TRUST, 500 INTERNAL, and the HTTP-level 404, 413, 415, 503), or 200 for deployed clients.
+  const failure: ErrorReplyFormat = {
+    ...(wardenConfig.failuresAsHttp200 ? { status: () => 200 } : {}),
+    body: (error, incidentId) => ({
+      type: 'Failure',
+      kind: error.category,
+      explanation: error.category === 'INTERNAL' ? `An unexpected error occurred (incident ${incidentId}).` : error.message,
+    }),
+  };
   app.setErrorHandler((thrown, request, reply) => {
-    const error = toKeywardError(thrown);
-    const internal = error.category === 'INTERNAL';
-    const incidentId = internal ? randomUUID() : undefined;
-    if (internal) request.log.error({ err: error.cause ?? thrown, incidentId, code: error.code }, 'warden attestation failed: internal error');
-    else request.log.info({ code: error.code, category: error.category, detail: error.detail }, 'warden attestation rejected');
     const policy = (request.params as { policy?: string } | undefined)?.policy ?? 'default';
+    const error = toKeywardError(thrown);
     metrics.wardenAttestations.inc({ policy, outcome: error.category });
-    const explanation = internal ? `An unexpected error occurred (incident ${incidentId}).` : error.message;
-    // The error's own status: 400 CONTENT/TIME, 403 TRUST, 500 INTERNAL, and the HTTP-level ones (404, 413, 415, 503).
-    const status = wardenConfig.failuresAsHttp200 ? 200 : error.status;
-    return reply.code(status).type('application/json').send({ type: 'Failure', kind: error.category, explanation });
+    return sendError(request, reply, error, failure);
   });
 
   // Only proof bodies here: JSON (accepted elsewhere) is answered with 415 like any other type.
