@@ -1,4 +1,4 @@
-import { contentError, trustError } from '../../errors.js';
+import { mdvmError } from './errors.js';
 import type { VulnerableDeviceClass } from '../../store/mdvm-store.js';
 
 /** Facts of an Android attestation an account keeps for plausibility and vulnerability checks. */
@@ -29,7 +29,7 @@ export function compareVersions(a: number[], b: number[]): number {
   return 0;
 }
 
-const violation = (detail: string) => trustError('SECURITY_VIOLATION', "The device doesn't meet the security requirements.", { detail });
+const violation = (detail: string) => mdvmError('SECURITY_VIOLATION', detail);
 
 /**
  * Renewal plausibility (PROTOCOLS.md §4): the device is the one that registered — attested
@@ -68,7 +68,7 @@ export function checkAndroidRenewal(
 /** wi_device_class.systemVersion of an iOS instance, parsed; BAD_REQUEST when absent or not a version. */
 export function iosSystemVersion(deviceClass: Record<string, string>): number[] {
   const version = parseVersion(deviceClass.systemVersion);
-  if (!version) throw contentError('BAD_REQUEST', 'The request is malformed.', { detail: `wi_device_class.systemVersion ${JSON.stringify(deviceClass.systemVersion)?.slice(0, 40)}` });
+  if (!version) throw mdvmError('BAD_REQUEST', `wi_device_class.systemVersion ${JSON.stringify(deviceClass.systemVersion)?.slice(0, 40)}`);
   return version;
 }
 
@@ -76,7 +76,7 @@ export function iosSystemVersion(deviceClass: Record<string, string>): number[] 
 export function checkIosDeviceClass(current: Record<string, string>, minimum: string, stored?: Record<string, string>): void {
   const version = iosSystemVersion(current);
   if (compareVersions(version, parseVersion(minimum)!) < 0) {
-    throw trustError('OUTDATED_OS_VERSION', 'The device OS version is no longer supported.', { detail: `systemVersion ${current.systemVersion} < ${minimum}` });
+    throw mdvmError('OUTDATED_OS_VERSION', `systemVersion ${current.systemVersion} < ${minimum}`);
   }
   if (!stored) return;
   if (current.model !== stored.model || (stored.hardwareModel !== undefined && current.hardwareModel !== stored.hardwareModel)) {
@@ -137,6 +137,6 @@ export function vulnerableClassOf(classes: readonly VulnerableDeviceClass[], dev
 
 export function vulnerableError(deviceClass: VulnerableDeviceClass) {
   return deviceClass.classification === 'unfixable'
-    ? trustError('DEVICE_VULNERABLE_UNFIXABLE', 'The device class is affected by a vulnerability no system update resolves.', { detail: `class ${deviceClass.id}` })
-    : trustError('DEVICE_VULNERABLE_FIXABLE', 'The device class is affected by a vulnerability a system update resolves.', { detail: `class ${deviceClass.id}` });
+    ? mdvmError('DEVICE_VULNERABLE_UNFIXABLE', `class ${deviceClass.id}`)
+    : mdvmError('DEVICE_VULNERABLE_FIXABLE', `class ${deviceClass.id}`);
 }

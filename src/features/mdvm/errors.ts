@@ -2,7 +2,7 @@ import { KeywardError, type ErrorCategory } from '../../errors.js';
 import { toKeywardError } from '../../http/errors.js';
 
 /** The reference MDVM's error codes, their statuses and descriptions (what wallet apps switch on). */
-const REFERENCE: Record<string, { status: number; message: string }> = {
+const REFERENCE = {
   BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
   CHALLENGE_VERIFICATION_FAILURE: { status: 400, message: 'Invalid MDVM challenge.' },
   CHALLENGE_EXPIRED: { status: 400, message: 'Expired MDVM challenge.' },
@@ -21,7 +21,18 @@ const REFERENCE: Record<string, { status: number; message: string }> = {
   ACCOUNT_NOT_FOUND: { status: 404, message: 'No account with this id.' },
   KEY_ALREADY_REGISTERED: { status: 409, message: 'An account already exists for this auth key.' },
   RENEWAL_CONFLICT: { status: 409, message: 'Another renewal of this account completed meanwhile; request a new challenge and retry.' },
-};
+} satisfies Record<string, { status: number; message: string }>;
+
+export type MdvmErrorCode = keyof typeof REFERENCE;
+
+const referenceOf = (code: string): { status: number; message: string } | undefined => (REFERENCE as Record<string, { status: number; message: string }>)[code];
+
+/** A failure with one of the reference's codes, its status and its description; `detail` goes to the log only. */
+export function mdvmError(code: MdvmErrorCode, detail?: string): KeywardError {
+  const { status, message } = REFERENCE[code];
+  const category: ErrorCategory = code === 'CHALLENGE_EXPIRED' ? 'TIME' : status === 401 || status === 403 ? 'TRUST' : 'CONTENT';
+  return new KeywardError(category, code, message, { status, ...(detail ? { detail } : {}) });
+}
 
 /** Keyward codes (challenges, signatures, platform verifiers) → the reference code they are reported as. */
 const TRANSLATED: Record<string, string> = {
@@ -57,13 +68,13 @@ const TRANSLATED: Record<string, string> = {
 export function toMdvmError(thrown: unknown): KeywardError {
   const error = toKeywardError(thrown);
   if (error.category === 'INTERNAL' || error.status === 404 || error.status === 415) return error;
-  if (REFERENCE[error.code] && !TRANSLATED[error.code]) return rebuild(error, error.code, error.category);
+  if (referenceOf(error.code) && !TRANSLATED[error.code]) return rebuild(error, error.code, error.category);
   const code = TRANSLATED[error.code] ?? (error.category === 'CONTENT' ? 'BAD_REQUEST' : 'SECURITY_VIOLATION');
   return rebuild(error, code, error.category === 'TIME' && code === 'SECURITY_VIOLATION' ? 'TRUST' : error.category);
 }
 
 function rebuild(error: KeywardError, code: string, category: ErrorCategory): KeywardError {
-  const reference = REFERENCE[code]!;
+  const reference = referenceOf(code)!;
   if (error.code === code && error.status === reference.status && error.message === reference.message) return error;
   const detail = error.code === code ? error.detail : `${error.code}${error.detail ? `: ${error.detail}` : ''}`;
   return new KeywardError(category, code, reference.message, { status: reference.status, ...(detail ? { detail } : {}), cause: error });

@@ -14,7 +14,7 @@ import type { MdvmConfig } from '../../config/mdvm.js';
 import { parseCertificate } from '../../crypto/certificate.js';
 import { jwkPoint, jwkThumbprint, spkiToJwk } from '../../crypto/jwk.js';
 import { importRequestKey } from '../../crypto/keys.js';
-import { contentError, trustError } from '../../errors.js';
+import { mdvmError } from './errors.js';
 import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
 import { androidIdentity, checkAndroidRenewal, checkIosDeviceClass, iosIdentity, vulnerableClassOf, vulnerableError, type AndroidAttested, type DeviceIdentity } from './device-checks.js';
 import { issueMdvmToken, type IssuedMdvmToken } from './mdvm-token.js';
@@ -103,7 +103,7 @@ export class MdvmService {
     verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
     const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
     if (result.publicKey.jwk?.x !== auth.jwk.x || result.publicKey.jwk?.y !== auth.jwk.y) {
-      throw trustError('SECURITY_VIOLATION', "The device doesn't meet the security requirements.", { detail: 'the attested key is not wi_mdvm_auth_pubk' });
+      throw mdvmError('SECURITY_VIOLATION', 'the attested key is not wi_mdvm_auth_pubk');
     }
     await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
     return this.register(auth, 'android', body.wi_device_class, { ...attested }, now);
@@ -166,14 +166,14 @@ export class MdvmService {
   /** The account named by Mdvm-Wi-Id, its auth signature checked with the stored key, not revoked, of this platform. */
   private async authenticateAccount(request: SignedRequest, platform: 'android' | 'ios', now: number): Promise<{ account: MdvmAccount; auth: AuthKey }> {
     const id = header(request, 'mdvm-wi-id', 64).toLowerCase();
-    const notFound = () => contentError('ACCOUNT_NOT_FOUND', 'No account with this id.', { status: 404, detail: `mdvm_wi_id ${id.slice(0, 64)}` });
+    const notFound = () => mdvmError('ACCOUNT_NOT_FOUND', `mdvm_wi_id ${id.slice(0, 64)}`);
     if (!UUID.test(id)) throw notFound();
     const account = await this.deps.accounts.find(id);
     // A deleted account is a tombstone: not found for its wallet, revoked for relying backends.
     if (!account || account.revocationReason === 'deleted') throw notFound();
     const auth = parseAuthKey(account.authPublicKey);
     verifyWalletSignature(request, AUTH_SIGNATURE, RENEWAL_COMPONENTS, auth.key, this.window(now));
-    if (account.revokedAt !== undefined) throw trustError('ACCOUNT_REVOKED', 'The account is revoked.', { detail: `revoked ${new Date(account.revokedAt).toISOString()} (${account.revocationReason})` });
+    if (account.revokedAt !== undefined) throw mdvmError('ACCOUNT_REVOKED', `revoked ${new Date(account.revokedAt).toISOString()} (${account.revocationReason})`);
     if (account.platform !== platform) throw notFound();
     return { account, auth };
   }
@@ -182,7 +182,7 @@ export class MdvmService {
     const certificates = chain.map((entry, index) => base64Field(entry, `wi_android_key_attestation[${index}]`));
     const result = await this.deps.android.verify({ chain: certificates, challenge: attestationNonce(challenge), at: now, policy: this.deps.androidPolicy });
     if (result.publicKey.curve !== 'P-256' || !result.publicKey.jwk) {
-      throw trustError('SECURITY_VIOLATION', "The device doesn't meet the security requirements.", { detail: `attested key ${result.publicKey.algorithm} ${result.publicKey.curve ?? ''}` });
+      throw mdvmError('SECURITY_VIOLATION', `attested key ${result.publicKey.algorithm} ${result.publicKey.curve ?? ''}`);
     }
     const enforced = (result.facts.keyDescription as KeyDescription).hardwareEnforced;
     const attested: AndroidAttested = {
@@ -202,7 +202,7 @@ export class MdvmService {
   private async refuseVulnerable(device: DeviceIdentity, chainKeys: string[]): Promise<void> {
     const leaked = await this.deps.vulnerabilities.leakedAmong(chainKeys);
     if (leaked.length > 0) {
-      throw trustError('DEVICE_VULNERABLE_UNFIXABLE', 'The device class is affected by a vulnerability no system update resolves.', { detail: `leaked attestation key ${leaked[0]}` });
+      throw mdvmError('DEVICE_VULNERABLE_UNFIXABLE', `leaked attestation key ${leaked[0]}`);
     }
     const found = vulnerableClassOf(await this.deps.vulnerabilities.listClasses(device.platform), device);
     if (found) throw vulnerableError(found);
@@ -228,7 +228,7 @@ export class MdvmService {
       counter: ios.counter,
       createdAt: now,
     });
-    if (outcome !== 'created') throw contentError('KEY_ALREADY_REGISTERED', 'An account already exists for this auth key.', { status: 409, detail: outcome });
+    if (outcome !== 'created') throw mdvmError('KEY_ALREADY_REGISTERED', outcome);
     const token = await this.issue(id, auth.jwk, now);
     return { mdvm_wi_id: id, mdvm_token: token.token, mdvm_token_expiration_time: token.expiresAt };
   }
@@ -236,9 +236,9 @@ export class MdvmService {
   /** The renewal's compare-and-set: a concurrent update of the same account makes this one fail rather than overwrite it. */
   private async save(account: MdvmAccount, deviceClass: Record<string, string>, attested: Record<string, unknown>, counter: number, now: number): Promise<void> {
     const outcome = await this.deps.accounts.update(account.id, account.version, { deviceClass, attested, counter, at: now });
-    if (outcome === 'revoked') throw trustError('ACCOUNT_REVOKED', 'The account is revoked.', { detail: 'revoked during the renewal' });
-    if (outcome === 'unknown') throw contentError('ACCOUNT_NOT_FOUND', 'No account with this id.', { status: 404, detail: 'deleted during the renewal' });
-    if (outcome === 'conflict') throw contentError('RENEWAL_CONFLICT', 'Another renewal of this account completed meanwhile; request a new challenge and retry.', { status: 409 });
+    if (outcome === 'revoked') throw mdvmError('ACCOUNT_REVOKED', 'revoked during the renewal');
+    if (outcome === 'unknown') throw mdvmError('ACCOUNT_NOT_FOUND', 'deleted during the renewal');
+    if (outcome === 'conflict') throw mdvmError('RENEWAL_CONFLICT');
   }
 
   private async renewed(id: string, auth: AuthKey, now: number): Promise<RenewalResult> {
@@ -256,7 +256,7 @@ export class MdvmService {
   }
 
   private appleOptions(): AppleVerifierOptions {
-    if (!this.deps.apple) throw trustError('SECURITY_VIOLATION', "The device doesn't meet the security requirements.", { detail: 'no iOS wallet app id is configured (mdvm.ios.appIds, apple.appIds)' });
+    if (!this.deps.apple) throw mdvmError('SECURITY_VIOLATION', 'no iOS wallet app id is configured (mdvm.ios.appIds, apple.appIds)');
     return this.deps.apple;
   }
 }

@@ -2,7 +2,7 @@ import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'no
 import { verifyContentDigest } from '../../crypto/content-digest.js';
 import { verifyHttpSignature, type HttpMessageParts } from '../../crypto/http-signatures.js';
 import { spkiToJwk } from '../../crypto/jwk.js';
-import { contentError } from '../../errors.js';
+import { mdvmError } from './errors.js';
 
 /** A signed wallet request as it arrived: method, raw target and headers for the signature base, raw body for the digest. */
 export interface SignedRequest {
@@ -28,7 +28,7 @@ export function header(request: SignedRequest, name: string, maxLength = 4096): 
   const raw = request.message.headers[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
-    throw contentError('BAD_REQUEST', 'The request is malformed.', { detail: `header ${name} ${value === undefined ? 'missing' : 'empty or too long'}` });
+    throw mdvmError('BAD_REQUEST', `header ${name} ${value === undefined ? 'missing' : 'empty or too long'}`);
   }
   return value;
 }
@@ -51,7 +51,7 @@ const isStrictBase64 = (value: string) => BASE64.test(value) && value.length % 4
 export function base64Field(value: string, field: string): Buffer {
   const bytes = Buffer.from(value, 'base64');
   if (!isStrictBase64(value) || bytes.length === 0) {
-    throw contentError('BAD_REQUEST', 'The request is malformed.', { detail: `${field} is not base64` });
+    throw mdvmError('BAD_REQUEST', `${field} is not base64`);
   }
   return bytes;
 }
@@ -64,7 +64,7 @@ export interface AuthKey {
 
 /** wi_mdvm_auth_pubk: base64 SubjectPublicKeyInfo DER of an EC P-256 key; MALFORMED_KEY otherwise. */
 export function parseAuthKey(value: string): AuthKey {
-  const malformed = (detail: string) => contentError('MALFORMED_KEY', 'The auth public key is malformed or not an EC P-256 key.', { detail });
+  const malformed = (detail: string) => mdvmError('MALFORMED_KEY', detail);
   const spki = Buffer.from(value, 'base64');
   if (!isStrictBase64(value)) throw malformed('not base64');
   const jwk = spkiToJwk(spki);
