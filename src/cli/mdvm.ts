@@ -1,17 +1,10 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { readInputText } from './input-files.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { writeKeyDirectory } from './key-directory.js';
 import { UsageError } from './usage-error.js';
-
-function read(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-}
 
 /** `keyward mdvm keys …`: the MDVM root and the mdvm_token signing keys it certifies. */
 export function registerMdvm(program: Command): void {
@@ -52,12 +45,12 @@ export function registerMdvm(program: Command): void {
       const { MDVM_KEY_FILES: FILES, MdvmSigningKeys, issueSigningKey, signingKeyFile } = await import('../features/mdvm/signing-keys.js');
       const directory = resolve(flags.dir);
       const file = join(directory, FILES.signingKeys);
-      let entries = (JSON.parse(read(file)) as { keys: Parameters<typeof signingKeyFile>[0] }).keys;
+      let entries = (JSON.parse(readInputText(file)) as { keys: Parameters<typeof signingKeyFile>[0] }).keys;
       if (flags.retire) {
         if (!entries.some((entry) => entry.kid === flags.retire)) throw new UsageError(`no key ${flags.retire} in ${file}`);
         entries = entries.filter((entry) => entry.kid !== flags.retire);
       }
-      if (flags.add) entries.push(issueSigningKey({ certificate: read(join(directory, FILES.rootCertificate)), key: read(join(directory, FILES.rootKey)) }, systemClock.now()));
+      if (flags.add) entries.push(issueSigningKey({ certificate: readInputText(join(directory, FILES.rootCertificate)), key: readInputText(join(directory, FILES.rootKey)) }, systemClock.now()));
       if (entries.length === 0) throw new UsageError('that would leave no signing key');
       const text = signingKeyFile(entries);
       const parsed = (() => {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { collect, parseByteValue, parseInstant } from './byte-values.js';
 import { configFromFlags } from './options.js';
 import { UsageError } from './usage-error.js';
+import { readInputText } from './input-files.js';
 import { printVerification } from './verify-output.js';
 
 interface AndroidFlags {
@@ -31,12 +31,7 @@ export function registerAndroidVerify(verify: Command): void {
     .option('--revocation-list <file>', "check revocation against this copy of Google's status list instead of fetching it")
     .addOption(new Option('--no-revocation', 'do not check revocation'))
     .action(async (file: string, flags: AndroidFlags) => {
-      let pem: string;
-      try {
-        pem = readFileSync(file, 'utf8');
-      } catch (error) {
-        throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
-      }
+      const pem = readInputText(file);
       const [{ AndroidVerifier }, { pemCertificates }] = await Promise.all([import('../attestation/android/verify.js'), import('../crypto/certificate.js')]);
       const chain = pemCertificates(pem);
       if (chain.length === 0) throw new UsageError(`${file} holds no PEM certificates`);

@@ -1,5 +1,4 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isAppleAppId } from '../attestation/apple/app-ids.js';
 import { appleVerifierOptions } from '../attestation/apple/options.js';
@@ -10,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { ecPoint, sha256 } from '../crypto/keys.js';
 import { collect, parseByteValue, parseInstant } from './byte-values.js';
 import { UsageError } from './usage-error.js';
+import { readInputFile } from './input-files.js';
 import { printVerification } from './verify-output.js';
 
 const BYTES_HELP = 'b64:, b64url:, hex: or utf8: prefix; base64 without one';
@@ -25,17 +25,9 @@ function parseCounter(text: string): number {
   return counter;
 }
 
-function readInput(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
-  }
-}
-
 /** The attestation file: JSON {"attestation": "<base64 CBOR>"} or the raw CBOR itself. */
 function readAttestation(file: string): Buffer {
-  const content = readInput(file, 'attestation file');
+  const content = readInputFile(file, 'attestation file');
   if (content.toString('utf8').trimStart().startsWith('{')) {
     let json: unknown;
     try {
@@ -57,7 +49,7 @@ function readAttestation(file: string): Buffer {
 function readP256Key(file: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPublicKey(readInput(file, 'public key file'));
+    key = createPublicKey(readInputFile(file, 'public key file'));
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} holds no PEM public key: ${(error as Error).message}`);

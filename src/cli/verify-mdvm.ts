@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseCertificate, pemCertificates } from '../crypto/certificate.js';
 import { secretsEqual } from '../http/auth.js';
 import { trustError } from '../errors.js';
 import { parseInstant } from './byte-values.js';
 import { UsageError } from './usage-error.js';
+import { readInputText } from './input-files.js';
 import { printVerification } from './verify-output.js';
 
 interface MdvmRequestFlags {
@@ -17,17 +17,9 @@ interface MdvmRequestFlags {
   at?: number;
 }
 
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
-  }
-}
-
 function readJson(file: string, what: string): Record<string, unknown> {
   try {
-    return JSON.parse(readText(file, what)) as Record<string, unknown>;
+    return JSON.parse(readInputText(file, what)) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
@@ -68,7 +60,7 @@ export function registerMdvmVerify(verify: Command): void {
       const request = readRequest(file);
       let trust;
       try {
-        const root = flags.root ? pemCertificates(readText(flags.root, 'root'))[0] : undefined;
+        const root = flags.root ? pemCertificates(readInputText(flags.root, 'root'))[0] : undefined;
         if (flags.root && !root) throw new Error(`${flags.root} holds no PEM certificate`);
         trust = {
           issuer: flags.issuer,
@@ -82,7 +74,7 @@ export function registerMdvmVerify(verify: Command): void {
       const now = flags.at ?? Date.now();
       await printVerification(async () => {
         const revocations = new MdvmRevocations(trust);
-        if (flags.revocations) await revocations.apply(readText(flags.revocations, 'revocation list').trim(), now);
+        if (flags.revocations) await revocations.apply(readInputText(flags.revocations, 'revocation list').trim(), now);
         const verified = await verifyMdvmRequest(request, {
           trust,
           label: flags.label,

@@ -176,7 +176,7 @@ export class ParsedCertificate {
   }
 
   toPem(): string {
-    return `-----BEGIN CERTIFICATE-----\n${this.der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+    return certificatePem(this.der);
   }
 }
 
@@ -270,6 +270,10 @@ export function parseCertificate(der: Uint8Array, code = 'MALFORMED_CERTIFICATE'
   if (cached && cached.der.equals(der)) return cached;
   return certificateCache.set(key, new ParsedCertificate(der, code, { copy: true }));
 }
+
+/** A DER certificate as one PEM block (64-character lines). */
+export const certificatePem = (der: Uint8Array): string =>
+  `-----BEGIN CERTIFICATE-----\n${asBuffer(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g;
 

@@ -120,7 +120,7 @@ export class MdvmOperations {
   }
 
   jwks() {
-    return this.deps.signingKeys.jwks();
+    return this.deps.signingKeys.jwks;
   }
 
   /** Every active account, page by page; revokes the matching ones when a reason is given. */

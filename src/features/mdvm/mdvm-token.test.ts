@@ -18,7 +18,7 @@ const newer = issueSigningKey(root, NOW - 3_600_000);
 const keys = MdvmSigningKeys.parse(signingKeyFile([older, newer]));
 const wallet = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const authJwk = spkiToJwk(spkiOf(wallet.publicKey))!;
-const trust: MdvmTrust = { issuer: ISSUER, keys: keysFromJwks(keys.jwks()) };
+const trust: MdvmTrust = { issuer: ISSUER, keys: keysFromJwks(keys.jwks) };
 
 const rejection = asyncOutcome;
 
@@ -28,8 +28,8 @@ const token = (options: Partial<Parameters<typeof issueMdvmToken>[1]> = {}, key 
 describe('MDVM signing keys', () => {
   it('signs with the newest key and publishes all of them with their chains', () => {
     expect(keys.current.kid).toBe(newer.kid);
-    expect(keys.jwks().keys.map((jwk) => jwk.kid)).toEqual([newer.kid, older.kid]);
-    for (const jwk of keys.jwks().keys) {
+    expect(keys.jwks.keys.map((jwk) => jwk.kid)).toEqual([newer.kid, older.kid]);
+    for (const jwk of keys.jwks.keys) {
       const chain = (jwk as { x5c: string[] }).x5c.map((der) => parseCertificate(Buffer.from(der, 'base64')));
       expect(chain.at(-1)!.der.equals(pemCertificates(root.certificate)[0]!)).toBe(true);
     }

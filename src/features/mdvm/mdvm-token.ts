@@ -32,7 +32,7 @@ export async function issueMdvmToken(
       alg: 'ES256',
       typ: MDVM_TOKEN_TYPES[options.format],
       kid: key.kid,
-      ...(reference ? { x5c: key.chain.map((der) => der.toString('base64')) } : {}),
+      ...(reference ? { x5c: key.x5c } : {}),
     },
     { iss: options.issuer, iat, exp: expiresAt, mdvm_wi_id: options.accountId, cnf: reference ? { jwk } : jwk },
     key.privateKey,

@@ -35,7 +35,7 @@ export async function signRevocationList(
   const revoked = options.revocations.map((entry) => ({ mdvm_wi_id: entry.id, revoked_at: Math.floor(entry.revokedAt / 1000), reason: entry.reason }));
   const last = revoked.at(-1);
   return new SignJWT({ since: options.since, revoked, ...(options.truncated && last ? { next: last.revoked_at } : {}) })
-    .setProtectedHeader({ alg: 'ES256', typ: REVOCATION_LIST_TYPE, kid: key.kid, x5c: key.chain.map((der) => der.toString('base64')) })
+    .setProtectedHeader({ alg: 'ES256', typ: REVOCATION_LIST_TYPE, kid: key.kid, x5c: key.x5c })
     .setIssuer(options.issuer)
     .setIssuedAt(Math.floor(options.now / 1000))
     .sign(key.privateKey);

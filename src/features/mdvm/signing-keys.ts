@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Signer } from '../../crypto/certificate-builder.js';
-import { parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/certificate.js';
+import { certificatePem, parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/certificate.js';
 import { jwkThumbprint, spkiToJwk } from '../../crypto/jwk.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { verifySignature } from '../../crypto/signatures.js';
@@ -16,6 +16,8 @@ export interface MdvmSigningKey {
   publicJwk: JsonWebKey;
   /** DER, leaf first, ending with the root. */
   chain: Buffer[];
+  /** The chain as a JOSE x5c (standard base64 DER). */
+  x5c: string[];
 }
 
 /** The signing-keys file: `{"keys":[{kid, createdAt, privateKey, certificateChain}]}` (PEM strings). */
@@ -26,7 +28,6 @@ export interface SigningKeyFileEntry {
   certificateChain: string;
 }
 
-const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 
 /**
  * The keys mdvm_tokens and revocation lists are signed with. The newest signs; every listed
@@ -36,10 +37,13 @@ const toPem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('bas
 export class MdvmSigningKeys {
   readonly keys: MdvmSigningKey[];
   readonly root: ParsedCertificate;
+  /** What GET /v1/mdvm/jwks.json serves: every key, with its certificate chain (x5c). */
+  readonly jwks: { keys: JsonWebKey[] };
 
   private constructor(keys: MdvmSigningKey[], root: ParsedCertificate) {
     this.keys = [...keys].sort((a, b) => b.createdAt - a.createdAt);
     this.root = root;
+    this.jwks = { keys: this.keys.map((key) => ({ ...key.publicJwk, kid: key.kid, use: 'sig', alg: 'ES256', x5c: key.x5c }) as JsonWebKey) };
   }
 
   /** Parses and checks the file; TypeErrors name what is wrong. */
@@ -80,7 +84,7 @@ export class MdvmSigningKeys {
       const ownJwk = createPublicKey(privateKey).export({ format: 'jwk' });
       if (!publicJwk || publicJwk.x !== ownJwk.x || publicJwk.y !== ownJwk.y) throw new TypeError(`${where}: the private key does not belong to the signing certificate`);
       if (jwkThumbprint(publicJwk) !== entry.kid) throw new TypeError(`${where}: kid must be the key's JWK thumbprint`);
-      return { kid: entry.kid, createdAt, privateKey, publicJwk, chain };
+      return { kid: entry.kid, createdAt, privateKey, publicJwk, chain, x5c: chain.map((der) => der.toString('base64')) };
     });
     return new MdvmSigningKeys(keys, root!);
   }
@@ -92,13 +96,6 @@ export class MdvmSigningKeys {
 
   find(kid: string): MdvmSigningKey | undefined {
     return this.keys.find((key) => key.kid === kid);
-  }
-
-  /** What GET /v1/mdvm/jwks.json serves: every key, with its certificate chain (x5c, standard base64 DER). */
-  jwks(): { keys: JsonWebKey[] } {
-    return {
-      keys: this.keys.map((key) => ({ ...key.publicJwk, kid: key.kid, use: 'sig', alg: 'ES256', x5c: key.chain.map((der) => der.toString('base64')) }) as JsonWebKey),
-    };
   }
 }
 
@@ -128,7 +125,7 @@ export function generateMdvmRoot(at: number, name = 'Keyward MDVM Root'): MdvmRo
     },
     signer,
   );
-  return { certificate: toPem(der), key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+  return { certificate: certificatePem(der), key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
 }
 
 /** A new signing key certified by the root (2 years), as a signing-keys file entry. */
@@ -165,7 +162,7 @@ export function issueSigningKey(root: MdvmRoot, at: number): SigningKeyFileEntry
     kid,
     createdAt: new Date(at).toISOString(),
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    certificateChain: toPem(der) + toPem(rootDer),
+    certificateChain: certificatePem(der) + certificatePem(rootDer),
   };
 }
 
