@@ -1,4 +1,5 @@
 /** MDVM (PROTOCOLS.md §4): wallet-instance accounts, vulnerable device classes and leaked attestation keys. */
+import type { RevokeOutcome } from './binding-certificate-store.js';
 
 export type MdvmPlatform = 'android' | 'ios';
 
@@ -39,7 +40,8 @@ export interface MdvmAccountUpdate {
 
 export type CreateOutcome = 'created' | 'key-registered' | 'app-attest-key-registered';
 export type UpdateOutcome = 'updated' | 'conflict' | 'revoked' | 'unknown';
-export type RevokeAccountOutcome = 'revoked' | 'already-revoked' | 'unknown';
+/** Revoking and deleting an account end like revoking a certificate. */
+export type RevokeAccountOutcome = RevokeOutcome;
 
 export interface MdvmRevocation {
   id: string;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AppAttestKeyStore } from './app-attest-key-store.js';
 import type { BindingCertificateStore } from './binding-certificate-store.js';
 import type { ChallengeStore } from './challenge-store.js';
-import { ensureSchema, openDatabase, pingDatabase, type Database, type SqlDialect } from './database.js';
+import { ensureSchema, openDatabase, pingDatabase, type Database, type DatabaseOptions, type SqlDialect } from './database.js';
 import type { MdvmAccountStore, MdvmVulnerabilityStore } from './mdvm-store.js';
 import { migrateToLatest } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
@@ -28,13 +28,9 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export interface StoreOptions {
-  url: string;
-  schema?: string;
-  poolSize?: number;
+export interface StoreOptions extends DatabaseOptions {
+  /** Apply pending migrations on open. */
   migrate?: boolean;
-  onPoolError?: (error: Error) => void;
-  onCheckpointError?: (message: string) => void;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
