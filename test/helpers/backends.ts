@@ -17,38 +17,38 @@ if (skipWithoutRedis) console.warn('[keyward tests] TEST_REDIS_URL is not set: R
 
 export const uniqueName = (prefix: string) => `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 
+/** Where a test's database lives (a server's configuration fragment), and how to remove it afterwards. */
+export interface TestDatabase {
+  config: { databaseUrl: string; databaseSchema: string; dataDir: string };
+  remove(): Promise<void>;
+}
+
 export interface TestBackend {
   store: Store;
   /** Configuration fragment pointing a server at this backend. */
-  config: { databaseUrl: string; databaseSchema: string; dataDir: string };
+  config: TestDatabase['config'];
+  /** Closes the store and removes the database. */
   cleanup(): Promise<void>;
 }
 
-/** A fresh SQLite file in its own temporary directory. */
-export async function sqliteBackend(): Promise<TestBackend> {
+/** A fresh SQLite file in its own temporary directory (nothing opened yet). */
+export function sqliteDatabase(): TestDatabase {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
-  const databaseUrl = `sqlite:${join(dataDir, 'keyward.db')}`;
-  const store = await openStore({ url: databaseUrl });
   return {
-    store,
-    config: { databaseUrl, databaseSchema: '', dataDir },
-    async cleanup() {
-      await store.close().catch(() => undefined);
+    config: { databaseUrl: `sqlite:${join(dataDir, 'keyward.db')}`, databaseSchema: '', dataDir },
+    async remove() {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/** A fresh schema in the test PostgreSQL database, dropped afterwards. */
-export async function postgresBackend(options: { poolSize?: number } = {}): Promise<TestBackend> {
+/** A fresh schema name in the test PostgreSQL database (created by whoever opens it), dropped afterwards. */
+export function postgresDatabase(): TestDatabase {
   const schema = uniqueName('kw_test');
   const dataDir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
-  const store = await openStore({ url: TEST_DATABASE_URL, schema, poolSize: options.poolSize ?? 10 });
   return {
-    store,
     config: { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir },
-    async cleanup() {
-      await store.close().catch(() => undefined);
+    async remove() {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       try {
@@ -60,6 +60,24 @@ export async function postgresBackend(options: { poolSize?: number } = {}): Prom
     },
   };
 }
+
+async function opened(database: TestDatabase, poolSize?: number): Promise<TestBackend> {
+  const store = await openStore({ url: database.config.databaseUrl, schema: database.config.databaseSchema, ...(poolSize ? { poolSize } : {}) });
+  return {
+    store,
+    config: database.config,
+    async cleanup() {
+      await store.close();
+      await database.remove();
+    },
+  };
+}
+
+/** A store over a fresh SQLite file. */
+export const sqliteBackend = (): Promise<TestBackend> => opened(sqliteDatabase());
+
+/** A store over a fresh PostgreSQL schema. */
+export const postgresBackend = (options: { poolSize?: number } = {}): Promise<TestBackend> => opened(postgresDatabase(), options.poolSize ?? 10);
 
 /** A Redis connection and a key prefix no other test run uses; the prefix's keys are deleted afterwards. */
 export async function redisBackend(): Promise<{ redis: Redis; prefix: string; cleanup(): Promise<void> }> {

@@ -5,7 +5,7 @@ import type { KeywardConfig } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
-import { TEST_REDIS_URL, postgresBackend, sqliteBackend, type TestBackend, uniqueName } from './backends.js';
+import { TEST_REDIS_URL, postgresDatabase, sqliteDatabase, uniqueName } from './backends.js';
 
 export interface TestServer extends RunningServer {
   config: KeywardConfig;
@@ -25,12 +25,11 @@ export interface TestServerOptions {
 
 /** A real Keyward server on an ephemeral loopback port over a fresh database (and Redis prefix). */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const backend: TestBackend = options.database === 'postgres' ? await postgresBackend() : await sqliteBackend();
-  await backend.store.close();
+  const database = options.database === 'postgres' ? postgresDatabase() : sqliteDatabase();
   const { config } = loadConfig({
     env: {},
     flags: {
-      ...backend.config,
+      ...database.config,
       host: '127.0.0.1',
       port: 0,
       logLevel: 'info',
@@ -64,7 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       await server.stop();
-      await backend.cleanup();
+      await database.remove();
     },
   };
 }
