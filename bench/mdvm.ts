@@ -6,6 +6,7 @@ import { keysFromJwks } from '../src/features/mdvm/mdvm-token.js';
 import { verifyMdvmRequest } from '../src/features/mdvm/relying-backend.js';
 import { AndroidDeviceSimulator } from '../src/simulator/android/device.js';
 import { SimulatedAppleDevice } from '../src/simulator/apple/device.js';
+import { SIMULATOR_APP_ID } from '../src/simulator/defaults.js';
 import { AppleTestAuthority } from '../src/simulator/apple/test-authority.js';
 import { SimulatedWalletInstance } from '../src/simulator/mdvm-wallet.js';
 import type { HttpTransport } from '../src/simulator/warden-client.js';
@@ -22,10 +23,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const APP_ID = 'ABCDE12345.com.example.wallet';
 const ENV = {
   KEYWARD_ANDROID_REVOCATION_ENABLED: 'false',
-  KEYWARD_APPLE_APP_IDS: `["${APP_ID}"]`,
+  KEYWARD_APPLE_APP_IDS: `["${SIMULATOR_APP_ID}"]`,
   KEYWARD_APPLE_ENVIRONMENT: 'any',
 };
 
@@ -103,7 +103,7 @@ export async function run(): Promise<void> {
   const device = await AndroidDeviceSimulator.create({ root: 'shipped' });
   const authority = await AppleTestAuthority.create({ roots: 'shipped' });
   const android: WalletFactory = async () => SimulatedWalletInstance.forAndroid(device, {}, transport);
-  const ios: WalletFactory = async () => SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(authority, { appId: APP_ID, environment: 'production' }), {}, transport);
+  const ios: WalletFactory = async () => SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(authority, { appId: SIMULATOR_APP_ID, environment: 'production' }), {}, transport);
   const lines: string[] = [];
   try {
     await measure('android_sqlite', ['--data-dir', join(work, 'a')], android, lines);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SIMULATOR_APP_ID, SIMULATOR_PACKAGE } from '../simulator/defaults.js';
 import { UsageError } from './usage-error.js';
 
 export function registerSimulate(program: Command): void {
@@ -10,8 +11,8 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--url <url>', 'base URL of the Keyward server, e.g. http://127.0.0.1:18013')
     .option('--policy <name>', 'named Warden policy')
     .option('--device-name <name>', 'device name sent in the generic device name attribute', 'Keyward Simulator')
-    .option('--package <name>', 'Android package name in the attestation', 'com.example.wallet')
-    .option('--app-id <TEAMID.bundleId>', 'App Attest app id', 'ABCDE12345.com.example.wallet')
+    .option('--package <name>', 'Android package name in the attestation', SIMULATOR_PACKAGE)
+    .option('--app-id <TEAMID.bundleId>', 'App Attest app id', SIMULATOR_APP_ID)
     .option('--environment <environment>', 'App Attest environment: production or development', 'production')
     .action(async (flags: { platform: string; url: string; policy?: string; deviceName: string; package: string; appId: string; environment: string }) => {
       if (!['android', 'ios'].includes(flags.platform)) throw new UsageError('--platform must be android or ios');
@@ -42,7 +43,7 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--platform <platform>', 'android or ios')
     .requiredOption('--url <url>', 'base URL of the Keyward server')
     .option('--renewals <n>', 'renewals after the registration', (value) => Number(value), 1)
-    .option('--app-id <TEAMID.bundleId>', 'App Attest app id (iOS)', 'ABCDE12345.com.example.wallet')
+    .option('--app-id <TEAMID.bundleId>', 'App Attest app id (iOS)', SIMULATOR_APP_ID)
     .action(async (flags: { platform: string; url: string; renewals: number; appId: string }) => {
       if (!['android', 'ios'].includes(flags.platform)) throw new UsageError('--platform must be android or ios');
       if (!Number.isInteger(flags.renewals) || flags.renewals < 0 || flags.renewals > 100) throw new UsageError('--renewals must be 0..100');

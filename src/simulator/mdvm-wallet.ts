@@ -6,6 +6,7 @@ import { jwkPoint } from '../crypto/jwk.js';
 import { spkiOf } from '../crypto/keys.js';
 import type { AndroidDeviceSimulator } from './android/device.js';
 import type { SimulatedAppleDevice } from './apple/device.js';
+import { SIMULATOR_PACKAGE } from './defaults.js';
 import { fetchTransport, type HttpTransport } from './warden-client.js';
 
 /** What the simulated Android device reports and attests. */
@@ -71,7 +72,7 @@ export class SimulatedWalletInstance {
     const android: AndroidWalletState = {
       osVersion: 150000,
       osPatchLevel: now.getUTCFullYear() * 100 + now.getUTCMonth() + 1,
-      packageName: 'com.example.wallet',
+      packageName: SIMULATOR_PACKAGE,
       appVersion: 10,
       model: 'Pixel 8',
       product: 'shiba',

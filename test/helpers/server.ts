@@ -3,6 +3,7 @@ import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { KeywardConfig } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
+import { SIMULATOR_APP_ID } from '../../src/simulator/defaults.js';
 import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { TEST_REDIS_URL, postgresDatabase, sqliteDatabase, uniqueName } from './backends.js';
@@ -68,8 +69,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
 }
 
-/** The App Attest app id of the simulated wallets and devices. */
-export const SIMULATOR_APP_ID = 'ABCDE12345.com.example.wallet';
+export { SIMULATOR_APP_ID } from '../../src/simulator/defaults.js';
 
 /** A server that trusts the simulators' roots, with their App Attest app id and Android revocation off (the sandbox is offline). */
 export function startSimulatorServer(options: TestServerOptions = {}): Promise<TestServer> {

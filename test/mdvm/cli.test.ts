@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, serve } from '../helpers/cli.js';
+import { SIMULATOR_APP_ID } from '../helpers/server.js';
 import { androidWallet, OPERATOR_KEY } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-mdvm-cli-'));
@@ -11,7 +12,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const SERVER_ENV = {
   KEYWARD_ANDROID_REVOCATION_ENABLED: 'false',
-  KEYWARD_APPLE_APP_IDS: '["ABCDE12345.com.example.wallet"]',
+  KEYWARD_APPLE_APP_IDS: JSON.stringify([SIMULATOR_APP_ID]),
   KEYWARD_APPLE_ENVIRONMENT: 'any',
   KEYWARD_ADMIN_API_KEYS: `["${OPERATOR_KEY}"]`,
 };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, serve } from '../helpers/cli.js';
+import { SIMULATOR_APP_ID } from '../helpers/server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-warden-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -46,7 +47,7 @@ describe('keyward ca', () => {
 describe('keyward simulate warden and keyward certificates', () => {
   it('runs the flow from simulated Android and iOS devices against a server started with --trust-simulator-roots, then revokes', async () => {
     const cwd = mkdtempSync(join(work, 'serve-'));
-    const server = await serve(['--trust-simulator-roots'], { cwd, env: { ...OFFLINE, KEYWARD_APPLE_APP_IDS: '["ABCDE12345.com.example.wallet"]', KEYWARD_APPLE_ENVIRONMENT: 'any' } });
+    const server = await serve(['--trust-simulator-roots'], { cwd, env: { ...OFFLINE, KEYWARD_APPLE_APP_IDS: JSON.stringify([SIMULATOR_APP_ID]), KEYWARD_APPLE_ENVIRONMENT: 'any' } });
     let serial = '';
     try {
       expect(server.logs.some((line) => line.level === 40 && /trustSimulatorRoots is on/.test(line.msg))).toBe(true);
