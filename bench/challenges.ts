@@ -9,17 +9,15 @@ import type { ChallengeStore } from '../src/store/challenge-store.js';
 import { RedisChallengeStore } from '../src/store/redis/challenge-store.js';
 import { connectRedis } from '../src/store/redis/connect.js';
 import { openStore } from '../src/store/store.js';
-import { benchLine, benchScript, dropSchema, log, runAutocannon, startNodeProcess, startServerProcess, throughput, type ServerProcess } from './lib.js';
+import { benchDatabaseUrl, benchLine, benchRedisUrl, benchScript, dropSchema, log, runAutocannon, startNodeProcess, startServerProcess, throughput, type ServerProcess } from './lib.js';
 
 /**
  * Issue+consume pairs per second: in-process through ChallengeService, and over HTTP on
  * loopback with autocannon driving a `keyward serve` child process, for SQLite, PostgreSQL and
- * Redis. PostgreSQL and Redis run when BENCH_DATABASE_URL / BENCH_REDIS_URL (or the TEST_ ones) are set.
+ * Redis (PostgreSQL and Redis at benchDatabaseUrl / benchRedisUrl, see lib.ts).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Backend {
   name: string;
@@ -42,18 +40,18 @@ function backends(work: string): Backend[] {
     },
     {
       name: 'postgres',
-      serveArgs: ['--data-dir', join(work, 'pg'), '--database-url', databaseUrl, '--database-schema', schema],
+      serveArgs: ['--data-dir', join(work, 'pg'), '--database-url', benchDatabaseUrl, '--database-schema', schema],
       async openChallengeStore() {
-        const store = await openStore({ url: databaseUrl, schema, poolSize: 16 });
+        const store = await openStore({ url: benchDatabaseUrl, schema, poolSize: 16 });
         return { store: store.challenges, close: () => store.close() };
       },
-      cleanup: () => dropSchema(databaseUrl, schema),
+      cleanup: () => dropSchema(benchDatabaseUrl, schema),
     },
     {
       name: 'redis',
-      serveArgs: ['--data-dir', join(work, 'redis'), '--redis-url', redisUrl],
+      serveArgs: ['--data-dir', join(work, 'redis'), '--redis-url', benchRedisUrl],
       async openChallengeStore() {
-        const redis = connectRedis({ url: redisUrl });
+        const redis = connectRedis({ url: benchRedisUrl });
         return { store: new RedisChallengeStore(redis, `keyward-bench:${randomBytes(4).toString('hex')}:`), close: async () => void (await redis.quit()) };
       },
       cleanup: async () => {},

@@ -18,6 +18,10 @@ export function benchLine(name: string, value: number, unit: string, comparison?
 
 export const log = (text: string) => process.stdout.write(`${text}\n`);
 
+/** PostgreSQL and Redis for the benchmarks: BENCH_DATABASE_URL / BENCH_REDIS_URL, else the TEST_ ones, else the local defaults. */
+export const benchDatabaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const benchRedisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** Runs `task` with `concurrency` loops for `seconds`; returns completed operations per second. */
 export async function throughput(seconds: number, concurrency: number, task: () => Promise<unknown>): Promise<number> {
   const deadline = performance.now() + seconds * 1000;

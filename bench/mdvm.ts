@@ -10,7 +10,7 @@ import { SIMULATOR_APP_ID } from '../src/simulator/defaults.js';
 import { AppleTestAuthority } from '../src/simulator/apple/test-authority.js';
 import { SimulatedWalletInstance } from '../src/simulator/mdvm-wallet.js';
 import type { HttpTransport } from '../src/simulator/warden-client.js';
-import { benchLine, dropSchema, keepAliveTransport, log, processCpuSeconds, startServerProcess, syncThroughput, throughput } from './lib.js';
+import { benchDatabaseUrl, benchLine, benchRedisUrl, dropSchema, keepAliveTransport, log, processCpuSeconds, startServerProcess, syncThroughput, throughput } from './lib.js';
 
 /**
  * MDVM: registrations and renewals per second over HTTP on loopback (simulated wallet
@@ -21,8 +21,6 @@ import { benchLine, dropSchema, keepAliveTransport, log, processCpuSeconds, star
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ENV = {
   KEYWARD_ANDROID_REVOCATION_ENABLED: 'false',
   KEYWARD_APPLE_APP_IDS: `["${SIMULATOR_APP_ID}"]`,
@@ -108,11 +106,11 @@ export async function run(): Promise<void> {
   try {
     await measure('android_sqlite', ['--data-dir', join(work, 'a')], android, lines);
     await measure('ios_sqlite', ['--data-dir', join(work, 'i')], ios, lines);
-    await measure('android_postgres_redis', ['--data-dir', join(work, 'p'), '--database-url', databaseUrl, '--database-schema', schema, '--redis-url', redisUrl], android, lines);
+    await measure('android_postgres_redis', ['--data-dir', join(work, 'p'), '--database-url', benchDatabaseUrl, '--database-schema', schema, '--redis-url', benchRedisUrl], android, lines);
     await relying(android, lines);
   } finally {
     rmSync(work, { recursive: true, force: true });
-    await dropSchema(databaseUrl, schema);
+    await dropSchema(benchDatabaseUrl, schema);
   }
   for (const line of lines) log(line);
 }

@@ -9,7 +9,7 @@ import { createServices } from '../src/services.js';
 import { AndroidDeviceSimulator } from '../src/simulator/android/device.js';
 import { simulatorAnchors } from '../src/simulator/roots.js';
 import { buildProof, runWardenFlow } from '../src/simulator/warden-client.js';
-import { benchLine, dropSchema, keepAliveTransport, log, processCpuSeconds, startServerProcess, throughput } from './lib.js';
+import { benchDatabaseUrl, benchLine, benchRedisUrl, dropSchema, keepAliveTransport, log, processCpuSeconds, startServerProcess, throughput } from './lib.js';
 
 /**
  * Complete Warden flows per second (GET challenge → simulated Android attestation → POST the
@@ -21,8 +21,6 @@ import { benchLine, dropSchema, keepAliveTransport, log, processCpuSeconds, star
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 24);
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TARGET = 0.6;
 
 async function verificationRate(device: AndroidDeviceSimulator): Promise<number> {
@@ -103,7 +101,7 @@ export async function run(): Promise<void> {
     lines.push(benchLine('warden_attest_in_process', attest, 'attestations/s', { bound: reference, fraction: attest / reference }));
     for (const backend of [
       { name: 'sqlite', args: ['--data-dir', join(work, 'sqlite')] },
-      { name: 'postgres_redis', args: ['--data-dir', join(work, 'pg'), '--database-url', databaseUrl, '--database-schema', schema, '--redis-url', redisUrl] },
+      { name: 'postgres_redis', args: ['--data-dir', join(work, 'pg'), '--database-url', benchDatabaseUrl, '--database-schema', schema, '--redis-url', benchRedisUrl] },
     ]) {
       const figures = await flows(backend.args, device);
       log(
@@ -113,7 +111,7 @@ export async function run(): Promise<void> {
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
-    await dropSchema(databaseUrl, schema);
+    await dropSchema(benchDatabaseUrl, schema);
   }
   for (const line of lines) log(line);
 }
