@@ -71,6 +71,3 @@ export function jwkThumbprint(jwk: JsonWebKey): string {
   const canonical = `{${members.map((name) => `${JSON.stringify(name)}:${JSON.stringify((jwk as Record<string, unknown>)[name])}`).join(',')}}`;
   return createHash('sha256').update(canonical).digest('base64url');
 }
-
-/** The uncompressed point 04‖X‖Y of an EC JWK. */
-export const jwkPoint = (jwk: JsonWebKey) => Buffer.concat([Buffer.of(4), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);

@@ -56,11 +56,14 @@ export function toJwk(key: KeyObject): JsonWebKey | undefined {
   }
 }
 
+/** The uncompressed point 04‖X‖Y of an EC JWK. */
+export const jwkPoint = (jwk: JsonWebKey): Buffer => Buffer.concat([Buffer.of(4), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);
+
 /** Uncompressed EC point 04‖X‖Y of an EC public key. */
 export function ecPoint(key: KeyObject): Buffer {
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty !== 'EC' || !jwk.x || !jwk.y) throw new TypeError('not an EC public key');
-  return Buffer.concat([Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+  return jwkPoint(jwk);
 }
 
 const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' };
@@ -73,8 +76,7 @@ const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-
 export function spkiOf(key: KeyObject): Buffer {
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty === 'EC' && jwk.crv && CURVE_OIDS[jwk.crv]) {
-    const point = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-    return der.sequence(der.sequence(der.oid('1.2.840.10045.2.1'), der.oid(CURVE_OIDS[jwk.crv]!)), der.bitString(point));
+    return der.sequence(der.sequence(der.oid('1.2.840.10045.2.1'), der.oid(CURVE_OIDS[jwk.crv]!)), der.bitString(jwkPoint(jwk)));
   }
   if (jwk.kty === 'RSA') {
     const unsigned = (value: string) => BigInt(`0x${Buffer.from(value, 'base64url').toString('hex')}`);
