@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TrustAnchors } from '../../crypto/chain.js';
 import * as der from '../../crypto/der-writer.js';
@@ -31,6 +34,23 @@ describe('Android device and app policy (simulated devices)', () => {
     if (!(error instanceof KeywardError)) throw new Error(`expected a KeywardError, got ${String(error)}`);
     return `${error.category} ${error.code}`;
   };
+
+  it('trusts roots from configured PEM files (android.extraRootFiles) and refuses a file without certificates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-roots-'));
+    try {
+      const rootFile = join(dir, 'root.pem');
+      writeFileSync(rootFile, factory.rootPem);
+      const attestation = await factory.attest({ challenge, osVersion: 150000, osPatchLevel: 202611 }, { at: AT });
+      const input = { chain: attestation.chain, challenge, at: AT };
+      expect((await androidVerifier({ extraRootFiles: [rootFile] }).verify(input)).anchor).toMatch(/^configured root \(.*root\.pem\)/);
+      expect(await code(androidVerifier().verify(input))).toBe('TRUST UNTRUSTED_ROOT');
+      const empty = join(dir, 'empty.pem');
+      writeFileSync(empty, 'no certificates here\n');
+      expect(() => androidVerifier({ extraRootFiles: [empty] })).toThrow(/^android\.extraRootFiles: .*empty\.pem holds no PEM certificate$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('accepts a healthy simulated device with the documented defaults and reports its facts', async () => {
     const result = await verify({ osVersion: 150000, osPatchLevel: 202611, packageName: 'com.example.wallet', packageVersion: 42 });

@@ -12,7 +12,8 @@ import { KEY_DESCRIPTION_OID, type AndroidSecurityLevel } from './constants.js';
 import { challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
 import { checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
 import { FetchedStatusList, fileStatusList, httpFetcher, type Fetcher, type StatusListProvider } from './revocation.js';
-import { anchorsFromFiles, googleHardwareRoots, googleSoftwareRoots } from './roots.js';
+import { configuredAnchors } from '../shipped-roots.js';
+import { googleHardwareRoots, googleSoftwareRoots } from './roots.js';
 
 export interface AndroidVerifierOptions extends Omit<AndroidChainOptions, 'hardwareAnchors' | 'softwareAnchors'> {
   hardwareAnchors: TrustAnchors;
@@ -110,7 +111,7 @@ export class AndroidVerifier {
   constructor(readonly options: AndroidVerifierOptions) {}
 
   static fromConfig(config: AndroidConfig, dependencies: { clock: Clock; fetcher?: Fetcher; extraAnchors?: TrustAnchor[]; onRevocationError?: (error: unknown) => void }): AndroidVerifier {
-    const anchors = [...(config.googleRoots ? googleHardwareRoots() : []), ...anchorsFromFiles(config.extraRootFiles), ...(dependencies.extraAnchors ?? [])];
+    const anchors = [...(config.googleRoots ? googleHardwareRoots() : []), ...configuredAnchors(config.extraRootFiles, 'android.extraRootFiles'), ...(dependencies.extraAnchors ?? [])];
     let statusList: StatusListProvider | undefined;
     if (config.revocation.enabled) {
       statusList = config.revocation.file

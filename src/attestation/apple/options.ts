@@ -2,7 +2,8 @@ import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
 import type { AppleConfig } from '../../config/apple.js';
 import { AppIds } from './app-ids.js';
 import type { AppAttestEnvironment } from './environment.js';
-import { anchorsFromPemFiles, appleAppAttestationRoot, appleRootG3 } from './roots.js';
+import { configuredAnchors } from '../shipped-roots.js';
+import { appleAppAttestationRoot, appleRootG3 } from './roots.js';
 
 export interface AppleVerifierOptions {
   appIds: AppIds;
@@ -24,7 +25,7 @@ export interface AppleExtraAnchors {
 export function appleVerifierOptions(config: AppleConfig, extras: AppleExtraAnchors = {}): AppleVerifierOptions {
   const anchors = [
     ...(config.appleRoots ? appleAppAttestationRoot() : []),
-    ...anchorsFromPemFiles(config.extraRootFiles, 'apple.extraRootFiles'),
+    ...configuredAnchors(config.extraRootFiles, 'apple.extraRootFiles'),
     ...(extras.extraAnchors ?? []),
   ];
   if (anchors.length === 0) throw new TypeError('apple: no attestation root is trusted (apple.appleRoots is false and apple.extraRootFiles is empty)');
@@ -37,7 +38,7 @@ export function appleVerifierOptions(config: AppleConfig, extras: AppleExtraAnch
   if (config.checkReceipts) {
     const receiptAnchors = [
       ...(config.appleRoots ? appleRootG3() : []),
-      ...anchorsFromPemFiles(config.extraReceiptRootFiles, 'apple.extraReceiptRootFiles'),
+      ...configuredAnchors(config.extraReceiptRootFiles, 'apple.extraReceiptRootFiles'),
       ...(extras.extraReceiptAnchors ?? []),
     ];
     if (receiptAnchors.length === 0) throw new TypeError('apple.checkReceipts is on but no receipt root is trusted');
