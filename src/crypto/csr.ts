@@ -24,6 +24,8 @@ export class ParsedCsr {
   readonly der: Uint8Array;
   readonly info: Uint8Array;
   readonly subjectDer: Uint8Array;
+  /** The subject for logs and records (decoded once, which also checks it). */
+  readonly subject: string;
   readonly spki: Uint8Array;
   readonly keyAlgorithmOid: string;
   /** Absent for an unsigned CertificationRequestInfo. */
@@ -56,7 +58,8 @@ export class ParsedCsr {
     this.version = info.next();
     if (this.version.tag !== UNIVERSAL.INTEGER || this.version.content.length !== 1 || this.version.content[0] !== 0) throw info.fail('only version 1 (0) requests are accepted');
     this.subjectDer = info.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subject').bytes;
-    if (describeName(this.subjectDer) === '(malformed name)') throw info.fail('subject: malformed name');
+    this.subject = describeName(this.subjectDer);
+    if (this.subject === '(malformed name)') throw info.fail('subject: malformed name');
     const spkiElement = info.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subjectPKInfo');
     this.spki = spkiElement.bytes;
     const spki = info.enter(spkiElement, 'subjectPKInfo');
@@ -80,10 +83,6 @@ export class ParsedCsr {
       this.attributes.push({ type, values, der: bytes });
     }
     this.attributesSorted = sorted;
-  }
-
-  get subject(): string {
-    return describeName(this.subjectDer);
   }
 
   subjectValues(type: string): string[] {

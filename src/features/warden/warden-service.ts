@@ -159,7 +159,7 @@ export class WardenService {
       serial: issued.serial,
       policy: policy.name,
       platform: result.platform,
-      subject: describeName(subjectDer).slice(0, 1000),
+      subject: (this.subject ? describeName(subjectDer) : csr.subject).slice(0, 1000),
       keyThumbprint: sha256Hex(csr.spki),
       summary: summarize(result, deviceName),
       issuedAt: issued.notBefore,
