@@ -17,7 +17,6 @@ export interface ChallengeTokenOptions {
 /** Clock difference tolerated between the instances of a deployment. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-
 export interface IssuedChallengeToken {
   token: string;
   nonce: Buffer;

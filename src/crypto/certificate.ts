@@ -241,7 +241,6 @@ function time(reader: DerReader, what: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
-
 const curveName = (oid: string) => CURVES[oid] ?? oid;
 
 const certificateCache = new BoundedCache<number, ParsedCertificate>(2048);

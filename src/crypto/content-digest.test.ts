@@ -3,7 +3,6 @@ import { outcome } from '../../test/helpers/outcome.js';
 import { KeywardError } from '../errors.js';
 import { contentDigest, verifyContentDigest } from './content-digest.js';
 
-
 const MISSING = 'CONTENT CONTENT_DIGEST_MISSING';
 const MALFORMED = 'CONTENT CONTENT_DIGEST_MALFORMED';
 const MISMATCH = 'TRUST CONTENT_DIGEST_MISMATCH';

@@ -69,7 +69,6 @@ export interface ParseOptions {
 /** The raw challenge bytes (the decoded record keeps them base64 for JSON). */
 export const challengeBytes = (description: KeyDescription) => Buffer.from(description.attestationChallenge, 'base64');
 
-
 function integerValue(value: number | bigint): number | string {
   if (typeof value === 'number') return value;
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();

@@ -82,7 +82,6 @@ interface IosAttested {
   environment: string;
 }
 
-
 /**
  * The MDVM's wallet-instance flows (PROTOCOLS.md §4): each request is authenticated by a
  * single-use HS256 challenge and an HTTP message signature with the instance's auth key, the

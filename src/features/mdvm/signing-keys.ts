@@ -28,7 +28,6 @@ export interface SigningKeyFileEntry {
   certificateChain: string;
 }
 
-
 /**
  * The keys mdvm_tokens and revocation lists are signed with. The newest signs; every listed
  * key is published (JWKS, x5c) so tokens signed before a rotation stay verifiable until the

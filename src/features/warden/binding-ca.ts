@@ -53,7 +53,6 @@ export class BindingCa {
     this.chainTail = [this.intermediate.der.toString('base64url'), this.root.der.toString('base64url')];
   }
 
-
   issue(request: { spki: Uint8Array; subjectDer: Uint8Array; at: number; validityDays: number }): IssuedCertificate {
     const serial = randomSerial(16);
     const notBefore = Math.floor(request.at / 1000) * 1000;
