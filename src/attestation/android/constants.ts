@@ -9,6 +9,9 @@ export type AndroidBootState = (typeof VERIFIED_BOOT_STATES)[number];
 
 export const ORIGINS = ['GENERATED', 'DERIVED', 'IMPORTED', 'RESERVED', 'SECURELY_IMPORTED'] as const;
 
+/** KeyPurpose values (tag 1): SIGN 2, and ATTEST_KEY 7 — the only purpose an attestation key may have. */
+export const KEY_PURPOSE = { SIGN: 2, ATTEST_KEY: 7 } as const;
+
 /** Attestation versions whose schema Keyward knows; later versions parse with the same schema and are reported. */
 export const KNOWN_ATTESTATION_VERSIONS = [1, 2, 3, 4, 100, 200, 300, 400, 500];
 

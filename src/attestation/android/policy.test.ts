@@ -8,6 +8,7 @@ import * as der from '../../crypto/der-writer.js';
 import { KeywardError } from '../../errors.js';
 import { AndroidDeviceSimulator } from '../../simulator/android/device.js';
 import { SIMULATED_SIGNER_DIGEST, type SimulatedRecord } from '../../simulator/android/key-description-encoder.js';
+import { KEY_PURPOSE } from './constants.js';
 import { androidVerifier } from '../../../test/helpers/android.js';
 
 const AT = Date.UTC(2026, 10, 15);
@@ -148,5 +149,15 @@ describe('attest-key chains (several attestation records)', () => {
     await expect(verifier.verify({ chain: unlockedAttestKey.chain, challenge, at: AT })).rejects.toMatchObject({ code: 'BOOTLOADER_UNLOCKED' });
     // The attest key's own challenge is not the request's.
     await expect(verifier.verify({ chain: good.chain, challenge: Buffer.from('attest key'), at: AT })).rejects.toMatchObject({ code: 'CHALLENGE_MISMATCH' });
+  });
+
+  it('refuses a leaf certified by an app key that is not an attestation key (a forged leaf signed with a signing key)', async () => {
+    const device = await AndroidDeviceSimulator.create({ root: 'generated', at: AT });
+    const verifier = androidVerifier({}, TrustAnchors.fromPem(device.rootPem, 'test root'));
+    for (const purposes of [[KEY_PURPOSE.SIGN], [KEY_PURPOSE.ATTEST_KEY, KEY_PURPOSE.SIGN], []]) {
+      const forged = await device.attest({ challenge, packageName: 'com.example.leaf' }, { at: AT, attestKey: { challenge: Buffer.from('signing key'), purposes } });
+      const error = await verifier.verify({ chain: forged.chain, challenge, at: AT }).then(() => undefined, (thrown: unknown) => thrown);
+      expect(error).toMatchObject({ category: 'TRUST', code: 'NOT_AN_ATTEST_KEY', detail: `certificate 1 carries an attestation record with purposes ${JSON.stringify([...purposes].sort((a, b) => a - b))}` }); // a DER SET OF is sorted
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { AndroidPolicySchema } from '../../config/android.js';
 import { timeError, trustError } from '../../errors.js';
+import { KEY_PURPOSE } from './constants.js';
 import type { AuthorizationList, KeyDescription } from './key-description.js';
 
 export type AndroidPolicy = Static<typeof AndroidPolicySchema>;
@@ -86,6 +87,22 @@ export function checkDevice(record: KeyDescription, policy: AndroidPolicy, conte
     if (patch - now > policy.maxPatchMonthsAhead) {
       throw trustError('PATCH_LEVEL_IN_FUTURE', 'The device security patch level lies in the future.', { detail: `osPatchLevel ${osPatchLevel}` });
     }
+  }
+}
+
+/**
+ * A certificate above the leaf that carries an attestation record certifies an attest key
+ * (KeyMint 200+). Its key must be one made for attestation alone — purpose ATTEST_KEY and no
+ * other, as KeyMint enforces — because KeyMint signs with such a key only the certificates it
+ * builds itself. Any other app key (a signing key) could sign a forged leaf certificate
+ * carrying whatever record its owner wrote.
+ */
+export function checkAttestKey(record: KeyDescription, certificate: number, allowSoftware: boolean): void {
+  const purposes = enforcedFact(record, 'purposes', allowSoftware);
+  if (!Array.isArray(purposes) || purposes.length !== 1 || purposes[0] !== KEY_PURPOSE.ATTEST_KEY) {
+    throw trustError('NOT_AN_ATTEST_KEY', 'A certificate in the chain was signed by a key that is not an attestation key.', {
+      detail: `certificate ${certificate} carries an attestation record with purposes ${JSON.stringify(purposes ?? null)}`,
+    });
   }
 }
 

@@ -10,7 +10,7 @@ import type { AttestationResult, AttestedPublicKey, SecurityLevel } from '../res
 import { verifyAndroidChain, type AndroidChainOptions } from './chain.js';
 import { KEY_DESCRIPTION_OID, type AndroidSecurityLevel } from './constants.js';
 import { challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
-import { checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
+import { checkAttestKey, checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
 import { FetchedStatusList, fileStatusList, httpFetcher, type Fetcher, type StatusListProvider } from './revocation.js';
 import { configuredAnchors } from '../shipped-roots.js';
 import { googleHardwareRoots, googleSoftwareRoots } from './roots.js';
@@ -161,6 +161,7 @@ export class AndroidVerifier {
     if (options.statusList) (await options.statusList.current()).assertNoneListed(chain);
 
     const context = { at: input.at, rkp: verified.rkp, allowSoftwareAttestation: options.allowSoftwareAttestation };
+    for (const { index, record } of records.slice(1)) checkAttestKey(record, index, options.allowSoftwareAttestation);
     for (const { record } of records) checkDevice(record, policy, context);
     checkKeyAndApp(leafRecord, policy, context);
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { readAsset } from '../../assets.js';
-import { KEY_DESCRIPTION_OID } from '../../attestation/android/constants.js';
+import { KEY_DESCRIPTION_OID, KEY_PURPOSE } from '../../attestation/android/constants.js';
 import { buildCertificate, encodeName, keyIdentifier, type Signer } from '../../crypto/certificate-builder.js';
 import { parseCertificate } from '../../crypto/certificate.js';
 import { spkiOf } from '../../crypto/keys.js';
@@ -102,7 +102,7 @@ export class AndroidDeviceSimulator {
     if (options.attestKey) {
       const attestKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const spki = spkiOf(attestKeys.publicKey);
-      above.push(keyCertificate(issuer, spki, 'EC-P256', options.attestKey, at));
+      above.push(keyCertificate(issuer, spki, 'EC-P256', { purposes: [KEY_PURPOSE.ATTEST_KEY], ...options.attestKey }, at));
       issuer = { key: attestKeys.privateKey, subjectDer: KEY_SUBJECT, keyIdentifier: keyIdentifier(spki) };
     }
     const kind = options.key ?? 'EC-P256';

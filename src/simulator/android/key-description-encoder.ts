@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import * as der from '../../crypto/der-writer.js';
 import { SIMULATOR_PACKAGE } from '../defaults.js';
-import { SECURITY_LEVELS, VERIFIED_BOOT_STATES, type AndroidBootState, type AndroidSecurityLevel } from '../../attestation/android/constants.js';
+import { KEY_PURPOSE, SECURITY_LEVELS, VERIFIED_BOOT_STATES, type AndroidBootState, type AndroidSecurityLevel } from '../../attestation/android/constants.js';
 
 /** What a simulated device puts into its KeyDescription; unset fields get a realistic default. */
 export interface SimulatedRecord {
   challenge: Uint8Array;
   attestationVersion?: number;
+  /** KeyPurpose values (default SIGN; an attest key's record defaults to ATTEST_KEY alone). */
+  purposes?: number[];
   securityLevel?: AndroidSecurityLevel;
   packageName?: string;
   packageVersion?: number;
@@ -63,7 +65,7 @@ export function encodeKeyDescription(record: SimulatedRecord, at: number): Buffe
   );
   const text = (value: string | undefined) => (value === undefined ? undefined : der.octetString(Buffer.from(value)));
   const hardware = [
-    tag(1, der.setOf(der.integer(2))),
+    tag(1, der.setOf(...(record.purposes ?? [KEY_PURPOSE.SIGN]).map((purpose) => der.integer(purpose)))),
     tag(2, der.integer(key.algorithm)),
     tag(3, der.integer(key.keySize)),
     tag(5, der.setOf(der.integer(4))),
