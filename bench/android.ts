@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AndroidVerifier } from '../src/attestation/android/verify.js';
 import { parseCertificate, pemCertificates, type ParsedCertificate } from '../src/crypto/certificate.js';
-import { verifySignature } from '../src/crypto/signatures.js';
-import { SIGNATURE_NAMES } from '../src/crypto/signatures.js';
+import { signatureAlgorithmName, verifySignature } from '../src/crypto/signatures.js';
 import { loadConfig } from '../src/config/load.js';
 import { benchLine, log } from './lib.js';
 
@@ -70,7 +69,7 @@ export async function run(): Promise<void> {
     const rate = verifications.operations / verifications.seconds;
     unique.forEach(([certificate, issuer], index) => {
       log(
-        `android ${benchCase.name}: unique signature ${index} (${SIGNATURE_NAMES[certificate.signatureAlgorithm] ?? certificate.signatureAlgorithm}, ${issuer.keyAlgorithm}${issuer.curve ? ` ${issuer.curve}` : ''}) verifies at ${rates[index]!.toFixed(0)}/s`,
+        `android ${benchCase.name}: unique signature ${index} (${signatureAlgorithmName(certificate.signatureAlgorithm)}, ${issuer.keyAlgorithm}${issuer.curve ? ` ${issuer.curve}` : ''}) verifies at ${rates[index]!.toFixed(0)}/s`,
       );
     });
     log(`android ${benchCase.name} (${benchCase.vector}): ${rate.toFixed(0)} verifications/s, bound ${bound.toFixed(0)}/s, ${((100 * rate) / bound).toFixed(0)}% of bound (target 70%)`);

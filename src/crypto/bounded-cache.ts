@@ -17,12 +17,4 @@ export class BoundedCache<K, V> {
     this.entries.set(key, value);
     return value;
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
 }

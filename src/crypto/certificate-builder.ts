@@ -1,4 +1,5 @@
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { asBuffer } from './bytes.js';
 import * as der from './der-writer.js';
 import { DerReader, TagClass, UNIVERSAL } from './der.js';
 
@@ -39,7 +40,12 @@ function signatureAlgorithm(key: KeyObject) {
 const algorithmIdentifier = (algorithm: ReturnType<typeof signatureAlgorithm>) =>
   algorithm.params ? der.sequence(der.oid(algorithm.oid), der.nullValue()) : der.sequence(der.oid(algorithm.oid));
 
-function signed(tbs: Buffer, signer: KeyObject): Buffer {
+/**
+ * SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature } signed by `signer`: the outer shape
+ * of certificates, CRLs and PKCS#10 requests alike (ECDSA with SHA-256, SHA-384 for P-384 keys;
+ * SHA-256 with RSA).
+ */
+export function signed(tbs: Buffer, signer: KeyObject): Buffer {
   const algorithm = signatureAlgorithm(signer);
   const signature = sign(algorithm.hash, tbs, signer.asymmetricKeyType === 'ec' ? { key: signer, dsaEncoding: 'der' } : signer);
   return der.sequence(tbs, algorithmIdentifier(algorithm), der.bitString(signature));
@@ -97,12 +103,12 @@ export interface CertificateTemplate {
 export function buildCertificate(template: CertificateTemplate, signer: Signer): Buffer {
   const tbs = der.sequence(
     der.explicit(0, der.integer(2)),
-    der.integer(BigInt(`0x${Buffer.from(template.serial).toString('hex')}`)),
+    der.integer(BigInt(`0x${asBuffer(template.serial).toString('hex')}`)),
     algorithmIdentifier(signatureAlgorithm(signer.key)),
-    Buffer.from(signer.subjectDer),
+    signer.subjectDer,
     der.sequence(der.time(template.notBefore), der.time(template.notAfter)),
-    Buffer.from(template.subjectDer),
-    Buffer.from(template.spki),
+    template.subjectDer,
+    template.spki,
     der.explicit(3, encodeExtensions(template.extensions)),
   );
   return signed(tbs, signer.key);
@@ -141,7 +147,7 @@ export function buildCrl(revoked: readonly RevokedEntry[], signer: Signer, times
   const tbs = der.sequence(
     der.integer(1),
     algorithmIdentifier(signatureAlgorithm(signer.key)),
-    Buffer.from(signer.subjectDer),
+    signer.subjectDer,
     der.time(times.thisUpdate),
     der.time(times.nextUpdate),
     ...(entries.length > 0 ? [der.sequence(...entries)] : []),

@@ -43,6 +43,8 @@ export class ParsedCertificate {
   /** Where the subjectPublicKey BIT STRING's content lies in `der`. */
   private readonly keyBits: { start: number; end: number };
   private serialHex: string | undefined;
+  /** basicConstraints cA once read; null until then (undefined is a value: no extension). */
+  private ca: boolean | undefined | null = null;
 
   constructor(der: Uint8Array, code: string, options: { copy?: boolean } = {}) {
     // Cached certificates keep their own copy; a request's leaf just views the caller's bytes.
@@ -54,7 +56,7 @@ export class ParsedCertificate {
     this.tbs = tbsElement.bytes;
     const outerAlgorithm = certificate.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'signatureAlgorithm');
     this.signatureAlgorithm = algorithmOid(certificate, outerAlgorithm, 'signatureAlgorithm');
-    this.signature = bitString(certificate, certificate.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'signatureValue'), 'signatureValue');
+    this.signature = certificate.bitString('signatureValue');
     certificate.end('Certificate');
 
     const tbs = certificate.enter(tbsElement, 'tbsCertificate');
@@ -85,7 +87,7 @@ export class ParsedCertificate {
     this.keyAlgorithm = keyAlgorithmName(this.keyAlgorithmOid);
     const parameters = keyAlgorithm.peek();
     this.curve = this.keyAlgorithm === 'EC' && parameters?.tag === UNIVERSAL.OID ? curveName(oidText(keyAlgorithm, keyAlgorithm.next())) : undefined;
-    const keyBits = checkBitString(spki, spki.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey'), 'subjectPublicKey');
+    const keyBits = spki.bitStringElement('subjectPublicKey');
     this.keyBits = { start: keyBits.contentStart + 1, end: keyBits.end };
     spki.end('subjectPublicKeyInfo');
 
@@ -151,23 +153,24 @@ export class ParsedCertificate {
     return this.extensions.get(oid);
   }
 
-  get extensionOids(): string[] {
-    return [...this.extensions.keys()];
+  /**
+   * basicConstraints cA, or undefined when the extension is absent. Decoded on first read (CAs
+   * are cached and checked on every request); a malformed extension is not remembered, so every
+   * read of it throws.
+   */
+  get isCa(): boolean | undefined {
+    if (this.ca === null) this.ca = readIsCa(this.extensions.get(BASIC_CONSTRAINTS));
+    return this.ca;
   }
 
-  /** basicConstraints cA, or undefined when the extension is absent. */
-  get isCa(): boolean | undefined {
-    const extension = this.extensions.get(BASIC_CONSTRAINTS);
-    if (!extension) return undefined;
-    const reader = new DerReader(extension.value, 'MALFORMED_CERTIFICATE');
-    const constraints = reader.sequence('basicConstraints');
-    const first = constraints.peek();
-    return first?.tag === UNIVERSAL.BOOLEAN ? decodeBoolean(constraints.next(), constraints, 'cA') : false;
+  /** The subjectPublicKey BIT STRING's bits (for EC keys, the point). */
+  get publicKeyBits(): Uint8Array {
+    return this.der.subarray(this.keyBits.start, this.keyBits.end);
   }
 
   /** The public key as a JWK, read from the parsed DER (no import); undefined where `spkiToJwk` would be. */
   publicKeyJwk(): JsonWebKey | undefined {
-    return publicKeyJwk(this.keyAlgorithmOid, this.curve, this.der.subarray(this.keyBits.start, this.keyBits.end));
+    return publicKeyJwk(this.keyAlgorithmOid, this.curve, this.publicKeyBits);
   }
 
   /** The public key (imported once per distinct key, process-wide). */
@@ -198,20 +201,18 @@ function checkName(reader: DerReader, element: DerElement, what: string): Uint8A
   return element.bytes;
 }
 
+function readIsCa(extension: CertificateExtension | undefined): boolean | undefined {
+  if (!extension) return undefined;
+  const reader = new DerReader(extension.value, 'MALFORMED_CERTIFICATE');
+  const constraints = reader.sequence('basicConstraints');
+  const first = constraints.peek();
+  return first?.tag === UNIVERSAL.BOOLEAN ? decodeBoolean(constraints.next(), constraints, 'cA') : false;
+}
+
 function algorithmOid(reader: DerReader, element: DerElement, what: string): string {
   const algorithm = reader.enter(element, what);
   return oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, what));
 }
-
-/** Checks a BIT STRING without unused bits (what keys and signatures are). */
-function checkBitString(reader: DerReader, element: DerElement, what: string): DerElement {
-  if (element.constructed || element.end === element.contentStart || element.input[element.contentStart] !== 0) throw reader.fail(`${what}: malformed BIT STRING`);
-  return element;
-}
-
-/** The bits of a BIT STRING without unused bits. */
-const bitString = (reader: DerReader, element: DerElement, what: string): Uint8Array =>
-  checkBitString(reader, element, what).input.subarray(element.contentStart + 1, element.end);
 
 /** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, read digit by digit (no strings on the hot path). */
 function time(reader: DerReader, what: string): number {

@@ -40,10 +40,6 @@ export class TrustAnchors {
   candidatesFor(certificate: ParsedCertificate): TrustAnchor[] {
     return this.bySubject.get(certificate.issuerId) ?? [];
   }
-
-  all(): TrustAnchor[] {
-    return [...this.bySpki.values()];
-  }
 }
 
 export interface ChainOptions {
@@ -51,8 +47,8 @@ export interface ChainOptions {
   /** Verification time, epoch ms. */
   at: number;
   maxLength: number;
-  /** Whether certificate `index` (0 = leaf) of a chain of `length` must be within its validity period. */
-  checkValidity(index: number, length: number, certificate: ParsedCertificate): boolean;
+  /** Whether certificate `index` (0 = leaf) must be within its validity period. Default: every certificate. */
+  checkValidity?(index: number, certificate: ParsedCertificate): boolean;
   /**
    * Whether a verified signature on certificate `index` may be remembered. Default: everything
    * but the leaf — worth it for CAs shared by many devices, wasted on per-request certificates.
@@ -62,14 +58,8 @@ export interface ChainOptions {
 
 export interface VerifiedChain {
   anchor: TrustAnchor;
-  /** Leaf first, as presented (the anchor's own certificate is included only if the chain carried it). */
-  certificates: ParsedCertificate[];
 }
 
-/**
- * Issuer names are not required to chain: the signature is the binding, and real attestation
- * chains (Google's legacy StrongBox batches) name an issuer other than the certificate above them.
- */
 /**
  * Issuer keys (SPKI fingerprints) each certificate's signature has verified with: intermediates
  * are checked once per process, not per request. Held per parsed certificate, so the entries go
@@ -104,35 +94,41 @@ function assertValid(certificate: ParsedCertificate, index: number, at: number):
   }
 }
 
+/** A chain of `count` certificates holds at least one and at most `max`: checked before anything is parsed or verified. */
+export function assertChainLength(count: number, max: number): void {
+  if (count === 0) throw contentError('CERTIFICATE_CHAIN_EMPTY', 'The certificate chain is empty.');
+  if (count > max) {
+    throw contentError('CERTIFICATE_CHAIN_TOO_LONG', 'The certificate chain is too long.', { detail: `${count} certificates, at most ${max} allowed` });
+  }
+}
+
 /**
- * Verifies a leaf-first chain: names and signatures up the chain and a trust anchor at the top
- * — either the last certificate's key is an anchor, or an anchor with the last certificate's
- * issuer name signed it — and only then validity where the options ask (so a tampered
- * certificate is a TRUST failure, not a TIME one). Anchors' own validity is not checked.
+ * Verifies a leaf-first chain: signatures up the chain and a trust anchor at the top — either
+ * the last certificate's key is an anchor, or an anchor with the last certificate's issuer name
+ * signed it — and only then validity where the options ask (so a tampered certificate is a
+ * TRUST failure, not a TIME one). Anchors' own validity is not checked. Issuer names are not
+ * required to chain: the signature is the binding, and real attestation chains (Google's legacy
+ * StrongBox batches) name an issuer other than the certificate above them.
  */
 export function verifyChain(chain: readonly ParsedCertificate[], options: ChainOptions): VerifiedChain {
-  if (chain.length === 0) throw contentError('CERTIFICATE_CHAIN_EMPTY', 'The certificate chain is empty.');
-  if (chain.length > options.maxLength) {
-    throw contentError('CERTIFICATE_CHAIN_TOO_LONG', 'The certificate chain is too long.', {
-      detail: `${chain.length} certificates, at most ${options.maxLength} allowed`,
-    });
-  }
+  assertChainLength(chain.length, options.maxLength);
   const last = chain.length - 1;
   const cacheable = (index: number) => (options.cacheable ? options.cacheable(index, chain[index]!) : index > 0);
   for (let index = 0; index < last; index++) assertSignedBy(chain[index]!, chain[index + 1]!, index, cacheable(index));
-  const anchor = findAnchor(chain[last]!, last, options.anchors, cacheable(last));
+  const top = chain[last]!;
+  const carried = options.anchors.matchKey(top);
+  const anchor = carried ?? findSigningAnchor(top, last, options.anchors, cacheable(last));
   // A chain that carries the anchor's own certificate: that certificate's validity is not checked.
-  const checked = options.anchors.matchKey(chain[last]!) ? last : chain.length;
+  const checked = carried ? last : chain.length;
   for (let index = 0; index < checked; index++) {
     const certificate = chain[index]!;
-    if (options.checkValidity(index, chain.length, certificate)) assertValid(certificate, index, options.at);
+    if (!options.checkValidity || options.checkValidity(index, certificate)) assertValid(certificate, index, options.at);
   }
-  return { anchor, certificates: [...chain] };
+  return { anchor };
 }
 
-function findAnchor(top: ParsedCertificate, index: number, anchors: TrustAnchors, cacheable: boolean): TrustAnchor {
-  const byKey = anchors.matchKey(top);
-  if (byKey) return byKey;
+/** The anchor named as `top`'s issuer whose key signed it (for chains that stop below the anchor's certificate). */
+function findSigningAnchor(top: ParsedCertificate, index: number, anchors: TrustAnchors, cacheable: boolean): TrustAnchor {
   for (const anchor of anchors.candidatesFor(top)) {
     try {
       assertSignedBy(top, anchor.certificate, index, cacheable);

@@ -1,7 +1,7 @@
 import { contentError } from '../errors.js';
 import { asBuffer } from './bytes.js';
 import { DerReader, TagClass, UNIVERSAL, type DerElement } from './der.js';
-import { describeName, nameValues } from './names.js';
+import { attributeValues, formatName, readName, type NameAttribute } from './names.js';
 import { oidText } from './oid.js';
 
 const CODE = 'MALFORMED_CSR';
@@ -26,6 +26,8 @@ export class ParsedCsr {
   readonly subjectDer: Uint8Array;
   /** The subject for logs and records (decoded once, which also checks it). */
   readonly subject: string;
+  /** The subject's relative distinguished names, decoded (what `subject` and `subjectValues` read). */
+  private readonly subjectName: NameAttribute[][];
   readonly spki: Uint8Array;
   readonly keyAlgorithmOid: string;
   /** Absent for an unsigned CertificationRequestInfo. */
@@ -47,9 +49,7 @@ export class ParsedCsr {
       infoElement = request.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'certificationRequestInfo');
       const algorithm = request.sequence('signatureAlgorithm');
       const algorithmOid = oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'signatureAlgorithm'));
-      const bits = request.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'signature').content;
-      if (bits.length === 0 || bits[0] !== 0) throw request.fail('signature: malformed BIT STRING');
-      this.signature = { algorithm: algorithmOid, value: bits.subarray(1) };
+      this.signature = { algorithm: algorithmOid, value: request.bitString('signature') };
       request.end('CertificationRequest');
     }
     this.info = infoElement.bytes;
@@ -58,8 +58,8 @@ export class ParsedCsr {
     this.version = info.next();
     if (this.version.tag !== UNIVERSAL.INTEGER || this.version.content.length !== 1 || this.version.content[0] !== 0) throw info.fail('only version 1 (0) requests are accepted');
     this.subjectDer = info.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subject').bytes;
-    this.subject = describeName(this.subjectDer);
-    if (this.subject === '(malformed name)') throw info.fail('subject: malformed name');
+    this.subjectName = subjectName(info, this.subjectDer);
+    this.subject = formatName(this.subjectName);
     const spkiElement = info.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subjectPKInfo');
     this.spki = spkiElement.bytes;
     const spki = info.enter(spkiElement, 'subjectPKInfo');
@@ -86,7 +86,16 @@ export class ParsedCsr {
   }
 
   subjectValues(type: string): string[] {
-    return nameValues(this.subjectDer, type);
+    return attributeValues(this.subjectName, type);
+  }
+}
+
+/** The subject's attributes; any failure to read them is the one MALFORMED_CSR rejection. */
+function subjectName(info: DerReader, der: Uint8Array): NameAttribute[][] {
+  try {
+    return readName(der);
+  } catch {
+    throw info.fail('subject: malformed name');
   }
 }
 

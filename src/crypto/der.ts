@@ -187,8 +187,17 @@ export class DerReader {
     return new DerReader(element.input, this.code, this.depth + 1, element.contentStart, element.end);
   }
 
-  boolean(what: string): boolean {
-    return decodeBoolean(this.expect(TagClass.Universal, UNIVERSAL.BOOLEAN, what), this, what);
+  /** A primitive BIT STRING without unused bits (what keys and signatures are), for callers that read its bits in place (after the unused-bits byte). */
+  bitStringElement(what: string): DerElement {
+    const element = this.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, what);
+    if (element.constructed || element.end === element.contentStart || element.input[element.contentStart] !== 0) throw this.fail(`${what}: malformed BIT STRING`);
+    return element;
+  }
+
+  /** The bits of a BIT STRING without unused bits (the content after the unused-bits byte). */
+  bitString(what: string): Uint8Array {
+    const element = this.bitStringElement(what);
+    return element.input.subarray(element.contentStart + 1, element.end);
   }
 
   null(what: string): void {
@@ -228,6 +237,12 @@ export function decodeIntegerValue(element: DerElement, reader: DerReader, what:
   for (const byte of content) value = (value << 8n) | BigInt(byte);
   if (content[0]! & 0x80) value -= 1n << BigInt(content.length * 8);
   return value;
+}
+
+/** An INTEGER for JSON: a number, or a decimal string beyond 2^53 (JSON numbers would lose the digits). */
+export function integerValue(value: number | bigint): number | string {
+  if (typeof value === 'number') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
 export function decodeBoolean(element: DerElement, reader: DerReader, what: string): boolean {

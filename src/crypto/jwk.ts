@@ -3,11 +3,8 @@ import type { JsonWebKey } from 'node:crypto';
 import { asBuffer } from './bytes.js';
 import { DerReader, TagClass, UNIVERSAL } from './der.js';
 import { oidText } from './oid.js';
-import { CURVES } from './keys.js';
+import { CURVES, EC_OID, ED25519_OID, RSA_OID } from './keys.js';
 
-const EC = '1.2.840.10045.2.1';
-const RSA = '1.2.840.113549.1.1.1';
-const ED25519 = '1.3.101.112';
 const COORDINATE_BYTES: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 
 const unsigned = (bytes: Uint8Array) => {
@@ -28,10 +25,9 @@ export function spkiToJwk(spki: Uint8Array): JsonWebKey | undefined {
     const algorithm = info.sequence('algorithm');
     const oid = oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'algorithm'));
     const parameters = algorithm.done ? undefined : algorithm.next();
-    const bits = info.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey').content;
-    if (bits[0] !== 0) return undefined;
-    const curve = oid === EC && parameters?.tag === UNIVERSAL.OID ? CURVES[oidText(algorithm, parameters)] : undefined;
-    return publicKeyJwk(oid, curve, bits.subarray(1));
+    const bits = info.bitString('subjectPublicKey');
+    const curve = oid === EC_OID && parameters?.tag === UNIVERSAL.OID ? CURVES[oidText(algorithm, parameters)] : undefined;
+    return publicKeyJwk(oid, curve, bits);
   } catch {
     return undefined;
   }
@@ -43,19 +39,19 @@ export function spkiToJwk(spki: Uint8Array): JsonWebKey | undefined {
  */
 export function publicKeyJwk(oid: string, curve: string | undefined, key: Uint8Array): JsonWebKey | undefined {
   try {
-    if (oid === EC) {
+    if (oid === EC_OID) {
       const size = curve ? COORDINATE_BYTES[curve] : undefined;
       if (!curve || !size || key.length !== 1 + 2 * size || key[0] !== 4) return undefined;
       const point = asBuffer(key);
       return { kty: 'EC', crv: curve, x: point.toString('base64url', 1, 1 + size), y: point.toString('base64url', 1 + size) };
     }
-    if (oid === RSA) {
+    if (oid === RSA_OID) {
       const rsa = new DerReader(key, 'MALFORMED_PUBLIC_KEY').sequence('RSAPublicKey');
       const n = rsa.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'modulus').content;
       const e = rsa.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'publicExponent').content;
       return { kty: 'RSA', n: unsigned(n), e: unsigned(e) };
     }
-    if (oid === ED25519 && key.length === 32) return { kty: 'OKP', crv: 'Ed25519', x: asBuffer(key).toString('base64url') };
+    if (oid === ED25519_OID && key.length === 32) return { kty: 'OKP', crv: 'Ed25519', x: asBuffer(key).toString('base64url') };
     return undefined;
   } catch {
     return undefined;

@@ -2,28 +2,38 @@ import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'no
 import { contentError } from '../errors.js';
 import * as der from './der-writer.js';
 import { BoundedCache } from './bounded-cache.js';
+import { asBuffer } from './bytes.js';
 
 const keyCache = new BoundedCache<string, KeyObject>(4096);
 
 export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 export const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
+/** SubjectPublicKeyInfo algorithm OIDs of the keys Keyward reads itself. */
+export const EC_OID = '1.2.840.10045.2.1';
+export const RSA_OID = '1.2.840.113549.1.1.1';
+export const ED25519_OID = '1.3.101.112';
+const P256_OID = '1.2.840.10045.3.1.7';
+
 /** Names of public-key algorithms Keyward recognises by SubjectPublicKeyInfo OID. */
 const KEY_ALGORITHMS: Record<string, string> = {
-  '1.2.840.10045.2.1': 'EC',
-  '1.2.840.113549.1.1.1': 'RSA',
+  [EC_OID]: 'EC',
+  [RSA_OID]: 'RSA',
   '1.2.840.113549.1.1.10': 'RSA-PSS',
-  '1.3.101.112': 'Ed25519',
+  [ED25519_OID]: 'Ed25519',
   '2.16.840.1.101.3.4.3.17': 'ML-DSA-44',
   '2.16.840.1.101.3.4.3.18': 'ML-DSA-65',
   '2.16.840.1.101.3.4.3.19': 'ML-DSA-87',
 };
 
+/** Curve names (as JWKs write them) by namedCurve OID. */
 export const CURVES: Record<string, string> = {
-  '1.2.840.10045.3.1.7': 'P-256',
+  [P256_OID]: 'P-256',
   '1.3.132.0.34': 'P-384',
   '1.3.132.0.35': 'P-521',
 };
+
+const CURVE_OIDS: Record<string, string> = Object.fromEntries(Object.entries(CURVES).map(([oid, name]) => [name, oid]));
 
 export const keyAlgorithmName = (oid: string) => KEY_ALGORITHMS[oid] ?? oid;
 
@@ -37,7 +47,7 @@ export function importSpki(spki: Uint8Array, algorithmOid?: string): KeyObject {
   const cached = keyCache.get(id);
   if (cached) return cached;
   try {
-    return keyCache.set(id, createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
+    return keyCache.set(id, createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' }));
   } catch (error) {
     const name = algorithmOid ? keyAlgorithmName(algorithmOid) : 'unknown';
     throw contentError('UNSUPPORTED_KEY_ALGORITHM', `Public keys of type ${name} are not supported by this server.`, {
@@ -66,8 +76,6 @@ export function ecPoint(key: KeyObject): Buffer {
   return jwkPoint(jwk);
 }
 
-const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' };
-
 /**
  * The SubjectPublicKeyInfo DER of an EC or RSA public key, built from its JWK: OpenSSL 3
  * encodes SPKI DER through a generic encoder that costs more than a signature, a JWK export
@@ -76,17 +84,17 @@ const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-
 export function spkiOf(key: KeyObject): Buffer {
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty === 'EC' && jwk.crv && CURVE_OIDS[jwk.crv]) {
-    return der.sequence(der.sequence(der.oid('1.2.840.10045.2.1'), der.oid(CURVE_OIDS[jwk.crv]!)), der.bitString(jwkPoint(jwk)));
+    return der.sequence(der.sequence(der.oid(EC_OID), der.oid(CURVE_OIDS[jwk.crv]!)), der.bitString(jwkPoint(jwk)));
   }
   if (jwk.kty === 'RSA') {
     const unsigned = (value: string) => BigInt(`0x${Buffer.from(value, 'base64url').toString('hex')}`);
     const rsa = der.sequence(der.integer(unsigned(jwk.n!)), der.integer(unsigned(jwk.e!)));
-    return der.sequence(der.sequence(der.oid('1.2.840.113549.1.1.1'), der.nullValue()), der.bitString(rsa));
+    return der.sequence(der.sequence(der.oid(RSA_OID), der.nullValue()), der.bitString(rsa));
   }
   return key.export({ format: 'der', type: 'spki' });
 }
 
 /** Imports a request's public key through its JWK (half the cost of OpenSSL 3's DER decoder); DER for other key types. */
 export function importRequestKey(spki: Uint8Array, jwk: JsonWebKey | undefined): KeyObject {
-  return jwk ? createPublicKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  return jwk ? createPublicKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
 }

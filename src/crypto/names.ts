@@ -1,3 +1,4 @@
+import { asBuffer } from './bytes.js';
 import { DerReader, TagClass, UNIVERSAL } from './der.js';
 import { oidText } from './oid.js';
 
@@ -29,9 +30,9 @@ function decodeString(tag: number, content: Uint8Array): string {
       return swapped.toString('utf16le');
     }
     case 20:
-      return Buffer.from(content).toString('latin1');
+      return asBuffer(content).toString('latin1');
     default:
-      return Buffer.from(content).toString('utf8');
+      return asBuffer(content).toString('utf8');
   }
 }
 
@@ -56,18 +57,19 @@ export function readName(der: Uint8Array, code = 'MALFORMED_CERTIFICATE'): NameA
   return result;
 }
 
-/** A readable distinguished name ("CN=…, O=…") in certificate order; for logs and results. */
+/** A name read by `readName` as readable text ("CN=…, O=…") in certificate order; for logs and results. */
+export const formatName = (rdns: readonly NameAttribute[][]): string =>
+  rdns.map((rdn) => rdn.map(({ type, value }) => `${SHORT_NAMES[type] ?? type}=${value.replace(/([,+"\\<>;])/g, '\\$1')}`).join('+')).join(', ');
+
+/** A DER Name as readable text (see `formatName`); never throws. */
 export function describeName(der: Uint8Array): string {
   try {
-    return readName(der)
-      .map((rdn) => rdn.map(({ type, value }) => `${SHORT_NAMES[type] ?? type}=${value.replace(/([,+"\\<>;])/g, '\\$1')}`).join('+'))
-      .join(', ');
+    return formatName(readName(der));
   } catch {
     return '(malformed name)';
   }
 }
 
-/** The values of one attribute type in a DER name (e.g. every serialNumber of a CSR subject). */
-export function nameValues(der: Uint8Array, type: string): string[] {
-  return readName(der).flatMap((rdn) => rdn.filter((attribute) => attribute.type === type).map((attribute) => attribute.value));
-}
+/** The values of one attribute type in a name read by `readName` (e.g. every serialNumber of a CSR subject). */
+export const attributeValues = (rdns: readonly NameAttribute[][], type: string): string[] =>
+  rdns.flatMap((rdn) => rdn.filter((attribute) => attribute.type === type).map((attribute) => attribute.value));

@@ -1,10 +1,13 @@
 import { verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/chain.js';
 import type { ParsedCertificate } from '../../crypto/certificate.js';
-import { NAME_OIDS, nameValues } from '../../crypto/names.js';
+import { NAME_OIDS, attributeValues, readName } from '../../crypto/names.js';
 import { trustError } from '../../errors.js';
 
 /** Remote key provisioning's Google-operated CAs ("Droid CA2", "Droid CA3", O=Google LLC). */
-const isDroidCa = (name: Uint8Array) => nameValues(name, NAME_OIDS.O).includes('Google LLC') && nameValues(name, NAME_OIDS.CN).some((cn) => cn.startsWith('Droid CA'));
+function isDroidCa(name: Uint8Array): boolean {
+  const rdns = readName(name);
+  return attributeValues(rdns, NAME_OIDS.O).includes('Google LLC') && attributeValues(rdns, NAME_OIDS.CN).some((cn) => cn.startsWith('Droid CA'));
+}
 
 /** Per certificate, once (shared intermediates are parsed once per process and seen on every request). */
 const droid = new WeakMap<ParsedCertificate, { subject: boolean; issuer: boolean }>();
@@ -50,7 +53,7 @@ export interface AndroidChain {
 export function verifyAndroidChain(chain: readonly ParsedCertificate[], at: number, options: AndroidChainOptions): AndroidChain {
   // The leaf is the app's key: never an RKP certificate (and not worth decoding names for).
   const rkp = chain.slice(1).some(isRkpCertificate);
-  const checkValidity = (index: number, _length: number, certificate: ParsedCertificate) => {
+  const checkValidity = (index: number, certificate: ParsedCertificate) => {
     if (index === 0) return !options.ignoreLeafValidity;
     if (isRkpCertificate(certificate)) return options.enforceRkpValidity || options.enforceIntermediateValidity;
     return options.enforceIntermediateValidity;

@@ -1,5 +1,5 @@
 import { asBuffer } from '../../crypto/bytes.js';
-import { DerReader, TagClass, UNIVERSAL, type DerElement } from '../../crypto/der.js';
+import { DerReader, TagClass, UNIVERSAL, integerValue, type DerElement } from '../../crypto/der.js';
 import { contentError } from '../../errors.js';
 import {
   AUTHORIZATION_TAGS,
@@ -68,11 +68,6 @@ export interface ParseOptions {
 
 /** The raw challenge bytes (the decoded record keeps them base64 for JSON). */
 export const challengeBytes = (description: KeyDescription) => Buffer.from(description.attestationChallenge, 'base64');
-
-function integerValue(value: number | bigint): number | string {
-  if (typeof value === 'number') return value;
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
-}
 
 class Decoder {
   readonly quirks = new Set<KeyDescriptionQuirk>();

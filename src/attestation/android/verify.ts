@@ -1,13 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.js';
-import { asBuffer } from '../../crypto/bytes.js';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
-import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
-import { toJwk } from '../../crypto/keys.js';
+import { assertChainLength, TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
 import type { AndroidConfig } from '../../config/schema.js';
-import { contentError, isKeywardError } from '../../errors.js';
-import type { AttestationResult, AttestedPublicKey, SecurityLevel } from '../result.js';
-import { verifyAndroidChain, type AndroidChainOptions } from './chain.js';
+import { contentError } from '../../errors.js';
+import { describeKey } from '../attested-key.js';
+import type { AttestationResult, SecurityLevel } from '../result.js';
+import { verifyAndroidChain, type AndroidChain, type AndroidChainOptions } from './chain.js';
 import { KEY_DESCRIPTION_OID, type AndroidSecurityLevel } from './constants.js';
 import { challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
 import { checkAttestKey, checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
@@ -15,9 +14,7 @@ import { FetchedStatusList, fileStatusList, httpFetcher, type Fetcher, type Stat
 import { configuredAnchors } from '../shipped-roots.js';
 import { googleHardwareRoots, googleSoftwareRoots } from './roots.js';
 
-export interface AndroidVerifierOptions extends Omit<AndroidChainOptions, 'hardwareAnchors' | 'softwareAnchors'> {
-  hardwareAnchors: TrustAnchors;
-  softwareAnchors: TrustAnchors;
+export interface AndroidVerifierOptions extends AndroidChainOptions {
   strictEncoding: boolean;
   /** Absent: revocation is not checked. */
   statusList?: StatusListProvider;
@@ -52,28 +49,6 @@ function dateText(level: number | undefined): string | undefined {
   if (text.length === 6) return `${text.slice(0, 4)}-${text.slice(4, 6)}`;
   if (text.length === 8) return `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`;
   return text;
-}
-
-function describeKey(certificate: ParsedCertificate): AttestedPublicKey {
-  const key: AttestedPublicKey = {
-    algorithm: certificate.keyAlgorithm,
-    spki: asBuffer(certificate.spki).toString('base64'),
-    supported: true,
-  };
-  if (certificate.curve) key.curve = certificate.curve;
-  const direct = certificate.publicKeyJwk();
-  if (direct) {
-    key.jwk = direct;
-    return key;
-  }
-  try {
-    const jwk = toJwk(certificate.publicKey());
-    if (jwk) key.jwk = jwk;
-  } catch (error) {
-    if (!isKeywardError(error) || error.code !== 'UNSUPPORTED_KEY_ALGORITHM') throw error;
-    key.supported = false;
-  }
-  return key;
 }
 
 interface CertificateFacts {
@@ -142,10 +117,7 @@ export class AndroidVerifier {
   async verify(input: AndroidAttestationInput): Promise<AttestationResult> {
     const { options } = this;
     const policy = input.policy ?? options.policy;
-    if (input.chain.length === 0) throw contentError('CERTIFICATE_CHAIN_EMPTY', 'The certificate chain is empty.');
-    if (input.chain.length > options.maxChainLength) {
-      throw contentError('CERTIFICATE_CHAIN_TOO_LONG', 'The certificate chain is too long.', { detail: `${input.chain.length} certificates` });
-    }
+    assertChainLength(input.chain.length, options.maxChainLength);
     // The leaf is new with every request: parsed without polluting the certificate cache.
     const chain = input.chain.map((der, index) => parseCertificate(der, 'MALFORMED_CERTIFICATE', { cache: index > 0 }));
     const records = this.records(chain);
@@ -185,7 +157,7 @@ export class AndroidVerifier {
     chain: ParsedCertificate[],
     leaf: KeyDescription,
     attestKeyRecords: { index: number; record: KeyDescription }[],
-    verified: { anchor: TrustAnchor; rkp: boolean; software: boolean },
+    verified: AndroidChain,
   ): AttestationResult {
     const allowSoftware = this.options.allowSoftwareAttestation;
     const enforced = <K extends keyof KeyDescription['hardwareEnforced']>(key: K) => enforcedFact(leaf, key, allowSoftware);

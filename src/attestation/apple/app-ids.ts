@@ -1,4 +1,5 @@
 import { APPLE_APP_ID_PATTERN } from '../../config/apple.js';
+import { asBuffer } from '../../crypto/bytes.js';
 import { sha256 } from '../../crypto/keys.js';
 
 const APP_ID = new RegExp(APPLE_APP_ID_PATTERN);
@@ -22,7 +23,7 @@ export class AppIds {
 
   /** The app id whose hash this is, or undefined. */
   match(hash: Uint8Array): string | undefined {
-    return this.byHash.get(Buffer.from(hash).toString('hex'));
+    return this.byHash.get(asBuffer(hash).toString('hex'));
   }
 
   get list(): string[] {

@@ -1,11 +1,10 @@
+import { asBuffer } from '../../crypto/bytes.js';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
-import { DerReader, TagClass, UNIVERSAL, decodeInteger, type DerElement } from '../../crypto/der.js';
-import { oidText } from '../../crypto/oid.js';
+import { DerReader, TagClass, UNIVERSAL, decodeIntegerValue, integerValue, type DerElement } from '../../crypto/der.js';
+import { EC_OID } from '../../crypto/keys.js';
 import { contentError } from '../../errors.js';
 
 const CODE = 'MALFORMED_CERTIFICATE';
-const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const P256 = '1.2.840.10045.3.1.7';
 
 /** credCert extension holding SEQUENCE { [1] OCTET STRING nonce }. */
 export const NONCE_OID = '1.2.840.113635.100.8.2';
@@ -26,20 +25,18 @@ export interface CredentialCertificate {
 
 export function readCredentialCertificate(der: Uint8Array): CredentialCertificate {
   const certificate = parseCertificate(der, CODE, { cache: false });
-  return { certificate, point: readP256Point(certificate.spki) };
+  return { certificate, point: readP256Point(certificate) };
 }
 
-/** SubjectPublicKeyInfo of an EC P-256 key → 04‖X‖Y; App Attest keys are always Secure Enclave P-256 keys. */
-function readP256Point(spki: Uint8Array): Uint8Array {
-  const outer = new DerReader(spki, CODE);
-  const info = outer.sequence('subjectPublicKeyInfo');
-  const algorithm = info.sequence('algorithm');
-  const keyType = oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'algorithm'));
-  const curve = algorithm.peek() ? oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'namedCurve')) : '';
-  if (keyType !== EC_PUBLIC_KEY || curve !== P256) throw outer.fail(`credential key is ${keyType} ${curve}, not EC P-256`);
-  const bits = info.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'subjectPublicKey').content;
-  if (bits.length !== 66 || bits[0] !== 0 || bits[1] !== 4) throw outer.fail('credential key is not an uncompressed P-256 point');
-  return bits.subarray(1);
+/** The certificate's EC P-256 key as 04‖X‖Y (the parse has read the key); App Attest keys are always Secure Enclave P-256 keys. */
+function readP256Point(certificate: ParsedCertificate): Uint8Array {
+  const malformed = (detail: string) => contentError(CODE, 'The attestation data is malformed.', { detail });
+  if (certificate.keyAlgorithmOid !== EC_OID || certificate.curve !== 'P-256') {
+    throw malformed(`credential key is ${certificate.keyAlgorithmOid} ${certificate.curve ?? ''}, not EC P-256`);
+  }
+  const bits = certificate.publicKeyBits;
+  if (bits.length !== 65 || bits[0] !== 4) throw malformed('credential key is not an uncompressed P-256 point');
+  return bits;
 }
 
 /** The nonce the device bound into credCert (PROTOCOLS §2 step 2): the single OCTET STRING of extension 1.2.840.113635.100.8.2. */
@@ -95,9 +92,9 @@ export function readOsInfo({ certificate }: CredentialCertificate): OsInfo | und
 
 function fieldValue(element: DerElement, reader: DerReader): string | number {
   if (element.tagClass === TagClass.Universal && element.tag === UNIVERSAL.INTEGER) {
-    const value = decodeInteger(element, reader, 'OS field');
-    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+    return integerValue(decodeIntegerValue(element, reader, 'OS field'));
   }
-  const text = Buffer.from(element.content).toString('utf8');
-  return element.tag === UNIVERSAL.OCTET_STRING && /^[\x20-\x7e]*$/.test(text) ? text : Buffer.from(element.content).toString('hex');
+  const content = asBuffer(element.content);
+  const text = content.toString('utf8');
+  return element.tag === UNIVERSAL.OCTET_STRING && /^[\x20-\x7e]*$/.test(text) ? text : content.toString('hex');
 }

@@ -1,5 +1,5 @@
 import { parseCertificate } from '../../crypto/certificate.js';
-import { verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/chain.js';
+import { assertChainLength, verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/chain.js';
 import { contentError, trustError } from '../../errors.js';
 import { ATTESTATION_MALFORMED } from './attestation-object.js';
 import { readCredentialCertificate, type CredentialCertificate } from './credential-certificate.js';
@@ -21,19 +21,10 @@ export function verifyCredentialChain(x5c: readonly Uint8Array[], options: Crede
   if (x5c.length < 2) {
     throw contentError(ATTESTATION_MALFORMED, 'The attestation is malformed.', { detail: 'x5c must hold credCert and its issuing CA' });
   }
-  if (x5c.length > options.maxChainLength) {
-    throw contentError('CERTIFICATE_CHAIN_TOO_LONG', 'The certificate chain is too long.', {
-      detail: `${x5c.length} certificates, at most ${options.maxChainLength} allowed`,
-    });
-  }
+  assertChainLength(x5c.length, options.maxChainLength);
   const credential = readCredentialCertificate(x5c[0]!);
   const issuers = x5c.slice(1).map((der) => parseCertificate(der));
-  const { anchor } = verifyChain([credential.certificate, ...issuers], {
-    anchors: options.anchors,
-    at: options.at,
-    maxLength: options.maxChainLength,
-    checkValidity: () => true,
-  });
+  const { anchor } = verifyChain([credential.certificate, ...issuers], { anchors: options.anchors, at: options.at, maxLength: options.maxChainLength });
   const notCa = issuers.find((certificate) => certificate.isCa !== true);
   if (notCa) throw trustError('CERTIFICATE_NOT_CA', 'A certificate in the chain is not a CA.', { detail: `${notCa.subject} is not a CA` });
   return { credential, anchor };

@@ -1,4 +1,7 @@
 import { createPublicKey, timingSafeEqual, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { asBuffer } from '../../crypto/bytes.js';
+import { publicKeyJwk } from '../../crypto/jwk.js';
+import { EC_OID } from '../../crypto/keys.js';
 import { contentError } from '../../errors.js';
 
 /** Warden's clientData purpose for a Secure Enclave key bound by App Attest (PROTOCOLS §2). */
@@ -50,20 +53,21 @@ export function parseEmulatedKeyClientData(clientData: Uint8Array, expectedChall
     throw contentError('CLIENT_DATA_PURPOSE_MISMATCH', 'The client data was made for another purpose.', { detail: `purpose ${JSON.stringify(purpose)}` });
   }
   const point = base64url(publicKey, 'publicKey');
-  const key = p256Key(point);
+  const { key, jwk } = p256Key(point);
   const actual = base64url(challenge, 'challenge');
   if (actual.length !== expectedChallenge.length || !timingSafeEqual(actual, expectedChallenge)) {
     throw contentError('CLIENT_DATA_CHALLENGE_MISMATCH', 'The client data was not made for this challenge.');
   }
-  return { publicKey: key, jwk: key.export({ format: 'jwk' }), point };
+  return { publicKey: key, jwk, point };
 }
 
-/** An uncompressed P-256 point as a key; points off the curve fail to import. */
-function p256Key(point: Buffer): KeyObject {
+/** An uncompressed P-256 point as a key and its JWK (the import's input, so it need not be exported again); points off the curve fail to import. */
+function p256Key(point: Buffer): { key: KeyObject; jwk: JsonWebKey } {
   const invalid = (detail: string) => contentError('CLIENT_DATA_KEY_INVALID', 'The bound public key is not a P-256 key.', { detail });
-  if (point.length !== 65 || point[0] !== 4) throw invalid(`${point.length} bytes${point.length > 0 ? ` starting 0x${point[0]!.toString(16)}` : ''}, expected 04‖X‖Y (65 bytes)`);
+  const jwk = publicKeyJwk(EC_OID, 'P-256', point);
+  if (!jwk) throw invalid(`${point.length} bytes${point.length > 0 ? ` starting 0x${point[0]!.toString(16)}` : ''}, expected 04‖X‖Y (65 bytes)`);
   try {
-    return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') }, format: 'jwk' });
+    return { key: createPublicKey({ key: jwk, format: 'jwk' }), jwk };
   } catch (error) {
     throw invalid(`not a point on P-256: ${(error as Error).message}`);
   }
@@ -75,6 +79,6 @@ function p256Key(point: Buffer): KeyObject {
  * compact JSON with purpose, publicKey and challenge in this order, values unpadded base64url.
  */
 export function emulatedKeyClientData(point: Uint8Array, challenge: Uint8Array): Buffer {
-  const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+  const b64url = (bytes: Uint8Array) => asBuffer(bytes).toString('base64url');
   return Buffer.from(JSON.stringify({ purpose: EMULATED_KEY_PURPOSE, publicKey: b64url(point), challenge: b64url(challenge) }));
 }

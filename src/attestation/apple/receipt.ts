@@ -5,7 +5,7 @@ import { TagClass, UNIVERSAL } from '../../crypto/der.js';
 import { verifySignature } from '../../crypto/signatures.js';
 import { KeywardError, contentError, trustError } from '../../errors.js';
 import { BerReader } from './ber.js';
-import { sameBytes } from '../../crypto/bytes.js';
+import { asBuffer, sameBytes } from '../../crypto/bytes.js';
 
 const CODE = 'RECEIPT_MALFORMED';
 const SIGNED_DATA = '1.2.840.113549.1.7.2';
@@ -136,7 +136,7 @@ function readSignedData(bytes: Uint8Array): SignedData {
     content,
     certificates,
     signerIssuer,
-    signerSerial: Buffer.from(serial).toString('hex').replace(/^0+(?=.)/, ''),
+    signerSerial: asBuffer(serial).toString('hex').replace(/^0+(?=.)/, ''),
     signatureAlgorithm,
     signature,
   };
@@ -157,7 +157,6 @@ function verifySignerChain(signer: ParsedCertificate, certificates: ParsedCertif
       anchors: options.anchors,
       at: options.at,
       maxLength: options.maxChainLength,
-      checkValidity: () => true,
       cacheable: () => true,
     });
     const notCa = path.slice(1).find((certificate) => certificate.isCa !== true);
@@ -200,7 +199,7 @@ function readFields(content: Uint8Array, signer: string, anchor: string): AppAtt
     if (!value) throw contentError(CODE, 'The receipt is malformed.', { detail: `receipt field ${type} (${name}) is missing` });
     return value;
   };
-  const text = (value: Uint8Array) => Buffer.from(value).toString('utf8');
+  const text = (value: Uint8Array) => asBuffer(value).toString('utf8');
   const time = (value: Uint8Array, name: string) => {
     const parsed = Date.parse(text(value));
     if (Number.isNaN(parsed)) throw contentError(CODE, 'The receipt is malformed.', { detail: `receipt ${name} is not a time` });

@@ -30,6 +30,7 @@ export async function verifyStoredAssertion(
 ): Promise<VerifiedAssertion & { keyId: string; previousCounter: number }> {
   const record = await store.find(input.keyId);
   if (!record) throw trustError('APP_ATTEST_KEY_UNKNOWN', 'No attested key with this key id is registered.', { detail: `key id ${input.keyId}` });
+  // A device asserts again and again with the same key: it stays in the bounded key cache.
   const verified = verifyAppleAssertion(input, { publicKey: importSpki(Buffer.from(record.publicKey, 'base64')), appId: record.appId, counter: record.counter });
   if (!(await store.advanceCounter(record.keyId, verified.counter, input.at))) {
     throw trustError('COUNTER_NOT_INCREASING', 'The assertion counter did not increase: a replayed or cloned assertion.', {

@@ -1,15 +1,15 @@
 import { sha256 } from '../../crypto/keys.js';
 import { contentError, trustError } from '../../errors.js';
+import { describeKey } from '../attested-key.js';
 import type { AttestationResult } from '../result.js';
 import { decodeAttestationObject, ATTESTATION_MALFORMED } from './attestation-object.js';
 import { parseAttestedAuthenticatorData } from './authenticator-data.js';
-import { sameBytes } from '../../crypto/bytes.js';
+import { asBuffer, sameBytes } from '../../crypto/bytes.js';
 import { coseKeyIsPoint } from './cose-key.js';
 import { verifyCredentialChain } from './credential-chain.js';
 import { readNonce, readOsInfo, type CredentialCertificate } from './credential-certificate.js';
 import { environmentOf, type AppAttestEnvironment } from './environment.js';
 import type { AppleVerifierOptions } from './options.js';
-import { describeP256Key } from './public-key.js';
 import { verifyAppAttestReceipt, type AppAttestReceipt } from './receipt.js';
 
 export interface AppleAttestationInput {
@@ -79,7 +79,7 @@ export function verifyAppleAttestation(input: AppleAttestationInput, options: Ap
   const keyId = sha256(credential.point);
   if (input.keyId && !keyId.equals(input.keyId)) {
     throw contentError('KEY_ID_MISMATCH', 'The attested key is not the key the app named.', {
-      detail: `attested key id ${keyId.toString('base64')}, reported ${Buffer.from(input.keyId).toString('base64')}`,
+      detail: `attested key id ${keyId.toString('base64')}, reported ${asBuffer(input.keyId).toString('base64')}`,
     });
   }
 
@@ -87,7 +87,7 @@ export function verifyAppleAttestation(input: AppleAttestationInput, options: Ap
   const appId = options.appIds.match(authData.rpIdHash);
   if (!appId) {
     throw trustError('APP_ID_MISMATCH', 'The attestation was made for another app.', {
-      detail: `rpIdHash ${Buffer.from(authData.rpIdHash).toString('hex')} matches none of ${options.appIds.list.join(', ')}`,
+      detail: `rpIdHash ${asBuffer(authData.rpIdHash).toString('hex')} matches none of ${options.appIds.list.join(', ')}`,
     });
   }
   if (authData.counter !== 0) {
@@ -95,7 +95,7 @@ export function verifyAppleAttestation(input: AppleAttestationInput, options: Ap
   }
   const environment = environmentOf(authData.aaguid);
   if (!environment) {
-    throw contentError('AAGUID_UNKNOWN', 'The attestation names no App Attest environment.', { detail: `aaguid ${Buffer.from(authData.aaguid).toString('hex')}` });
+    throw contentError('AAGUID_UNKNOWN', 'The attestation names no App Attest environment.', { detail: `aaguid ${asBuffer(authData.aaguid).toString('hex')}` });
   }
   if (options.environment !== 'any' && environment !== options.environment) {
     throw trustError('ENVIRONMENT_NOT_ALLOWED', `Attestations from the ${environment} environment are not accepted.`, {
@@ -104,7 +104,7 @@ export function verifyAppleAttestation(input: AppleAttestationInput, options: Ap
   }
   if (!keyId.equals(authData.credentialId)) {
     throw contentError('CREDENTIAL_ID_MISMATCH', 'The credential id is not the key id.', {
-      detail: `credentialId ${Buffer.from(authData.credentialId).toString('base64')}, key id ${keyId.toString('base64')}`,
+      detail: `credentialId ${asBuffer(authData.credentialId).toString('base64')}, key id ${keyId.toString('base64')}`,
     });
   }
   if (!coseKeyIsPoint(authData.credentialPublicKey, credential.point, ATTESTATION_MALFORMED)) {
@@ -116,7 +116,7 @@ export function verifyAppleAttestation(input: AppleAttestationInput, options: Ap
   const facts: AppleAttestationFacts = {
     keyId: keyId.toString('base64'),
     environment,
-    aaguid: Buffer.from(authData.aaguid).toString('hex'),
+    aaguid: asBuffer(authData.aaguid).toString('hex'),
     credentialCertificate: {
       notBefore: new Date(credential.certificate.notBefore).toISOString(),
       notAfter: new Date(credential.certificate.notAfter).toISOString(),
@@ -128,7 +128,7 @@ export function verifyAppleAttestation(input: AppleAttestationInput, options: Ap
   if (os?.osVersion) facts.osVersion = os.osVersion;
   if (os?.build) facts.build = os.build;
   if (os) facts.osFields = os.fields;
-  if (object.receipt) facts.receiptBase64 = Buffer.from(object.receipt).toString('base64');
+  if (object.receipt) facts.receiptBase64 = asBuffer(object.receipt).toString('base64');
   if (options.receiptAnchors) {
     const receipt = checkReceipt(object.receipt, credential, { appId, clientDataHash, at: input.at, options });
     facts.receipt = receiptFacts(receipt);
@@ -136,7 +136,7 @@ export function verifyAppleAttestation(input: AppleAttestationInput, options: Ap
 
   const result: AppleAttestationResult = {
     platform: 'apple',
-    publicKey: describeP256Key(credential.certificate.spki, credential.point),
+    publicKey: describeKey(credential.certificate),
     securityLevel: 'secure-enclave',
     app: { ids: [appId], signerDigests: [] },
     counter: 0,
@@ -182,6 +182,6 @@ function receiptFacts(receipt: AppAttestReceipt): ReceiptFacts {
   if (receipt.expirationTime !== undefined) facts.expirationTime = iso(receipt.expirationTime);
   if (receipt.riskMetric !== undefined) facts.riskMetric = receipt.riskMetric;
   if (receipt.token !== undefined) facts.token = receipt.token;
-  if (receipt.clientHash) facts.clientHash = Buffer.from(receipt.clientHash).toString('base64');
+  if (receipt.clientHash) facts.clientHash = asBuffer(receipt.clientHash).toString('base64');
   return facts;
 }
