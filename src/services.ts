@@ -74,27 +74,30 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
     redis = connectRedis({ url: config.redisUrl, onError: (error) => logger.error({ err: error }, 'redis connection error') });
     challengeStore = new RedisChallengeStore(redis, config.redisKeyPrefix);
   }
+  /** Closes the store and Redis; their failures are not worth failing start-up or shutdown over. */
+  const closeBackends = async () => {
+    await Promise.allSettled([store.close(), redis?.quit()]);
+  };
   const challenges = new ChallengeService(challengeStore, clock, config.challenges, metrics.challenges);
   if (redis) {
     try {
       await withTimeout(pingRedis(redis), 5000);
     } catch (error) {
-      await Promise.allSettled([store.close(), redis.quit()]);
+      await closeBackends();
       throw new Error(`cannot reach Redis (redisUrl): ${(error as Error).message}`, { cause: error });
     }
   }
   // A configured public URL is fixed; otherwise it is the address the server ends up listening on.
-  const configuredBaseUrl = config.publicBaseUrl ? resolvePublicBaseUrl(config) : undefined;
-  let listeningUrl = configuredBaseUrl ?? resolvePublicBaseUrl(config);
-  const publicBaseUrl = () => configuredBaseUrl ?? listeningUrl;
+  let baseUrl = resolvePublicBaseUrl(config);
+  const publicBaseUrl = () => baseUrl;
   let verifiers: ReturnType<typeof buildVerifiers>;
   try {
     verifiers = buildVerifiers(config, clock, logger, store, challenges, keys, publicBaseUrl);
   } catch (error) {
-    await Promise.allSettled([store.close(), redis?.quit()]);
+    await closeBackends();
     throw error instanceof TypeError ? new ConfigError(`invalid configuration: ${error.message}`) : error;
   }
-  const stopPurging = challengeStore === store.challenges ? challenges.startPurging((error) => logger.warn({ err: error }, 'challenge purge failed')) : () => {};
+  const stopPurging = challenges.startPurging((error) => logger.warn({ err: error }, 'challenge purge failed'));
 
   return {
     config,
@@ -108,7 +111,7 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
     ...verifiers,
     publicBaseUrl,
     listening(url) {
-      listeningUrl = url;
+      if (!config.publicBaseUrl) baseUrl = url;
     },
     async checkReady() {
       const checks: ReadinessReport['checks'] = {};
@@ -126,7 +129,7 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
     },
     async close() {
       stopPurging();
-      await Promise.allSettled([store.close(), redis ? redis.quit().then(() => undefined) : Promise.resolve()]);
+      await closeBackends();
     },
   };
 }

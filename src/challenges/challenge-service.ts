@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { ChallengesConfig } from '../config/schema.js';
 import { KeywardError, contentError, timeError, trustError } from '../errors.js';
 import type { ChallengeRecord, ChallengeStore, ConsumeRejection } from '../store/challenge-store.js';
-import { challengeId, uuidV4Bytes } from './encoding.js';
+import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, challengeId, uuidV4Bytes } from './encoding.js';
 
 export interface ChallengeMetrics {
   issued(purpose: string): void;
@@ -29,8 +29,6 @@ export interface IssuedChallenge {
   expiresAt: number;
 }
 
-export const MIN_CHALLENGE_BYTES = 4;
-export const MAX_CHALLENGE_BYTES = 128;
 const VALID_SUBJECT = /^[^\u0000-\u001f\u007f]{1,512}$/;
 
 const REJECTIONS: Record<ConsumeRejection, () => KeywardError> = {
@@ -39,6 +37,9 @@ const REJECTIONS: Record<ConsumeRejection, () => KeywardError> = {
   used: () => trustError('CHALLENGE_USED', 'The challenge has already been used.'),
   subject: () => trustError('CHALLENGE_SUBJECT_MISMATCH', 'The challenge was issued for a different subject.'),
 };
+
+/** The error a rejected consume raises; ChallengeTokens raises the 'expired' one for tokens past their lifetime too. */
+export const challengeRejection = (reason: ConsumeRejection): KeywardError => REJECTIONS[reason]();
 
 const noMetrics: ChallengeMetrics = { issued() {}, consumed() {}, rejected() {} };
 
@@ -92,11 +93,11 @@ export class ChallengeService {
   async consume(purpose: string, value: Uint8Array, subject?: string): Promise<ChallengeRecord> {
     if (value.length < MIN_CHALLENGE_BYTES || value.length > MAX_CHALLENGE_BYTES) {
       this.metrics.rejected(purpose, 'CHALLENGE_UNKNOWN');
-      throw REJECTIONS.unknown();
+      throw challengeRejection('unknown');
     }
     const result = await this.store.consume(challengeId(value), purpose, subject ?? null, this.clock.now());
     if (!result.ok) {
-      const error = REJECTIONS[result.reason]();
+      const error = challengeRejection(result.reason);
       this.metrics.rejected(purpose, error.code);
       throw error;
     }
@@ -104,13 +105,17 @@ export class ChallengeService {
     return result.record;
   }
 
-  /** Deletes challenges whose retention has passed; returns how many. */
+  /** Deletes challenges whose retention has passed; returns how many (none where the store expires them itself). */
   async purgeExpired(): Promise<number> {
-    return this.store.purge(this.clock.now() - this.config.retentionSeconds * 1000);
+    return (await this.store.purge?.(this.clock.now() - this.config.retentionSeconds * 1000)) ?? 0;
   }
 
-  /** Purges every challenges.purgeIntervalSeconds until the returned function is called. */
+  /**
+   * Purges every challenges.purgeIntervalSeconds until the returned function is called. A store
+   * without `purge` expires records itself, so no timer is started and the stopper does nothing.
+   */
   startPurging(onError: (error: unknown) => void): () => void {
+    if (!this.store.purge) return () => {};
     const timer = setInterval(() => {
       this.purgeExpired().catch(onError);
     }, this.config.purgeIntervalSeconds * 1000);

@@ -1,8 +1,8 @@
 import { decodeCompactJws, signCompactJws, verifyHs256 } from '../crypto/compact-jws.js';
 import type { Clock } from '../clock.js';
-import { contentError, timeError, trustError } from '../errors.js';
+import { contentError, trustError } from '../errors.js';
 import type { MacKeyRing } from '../keys/mac-keys.js';
-import type { ChallengeService } from './challenge-service.js';
+import { challengeRejection, type ChallengeService } from './challenge-service.js';
 import { decodeBase64Url, UUID, uuidText } from './encoding.js';
 
 export interface ChallengeTokenOptions {
@@ -69,7 +69,7 @@ export class ChallengeTokens {
     if (claims.iss !== this.options.issuer) throw invalid(`iss ${JSON.stringify(claims.iss)}`);
     if (typeof claims.iat !== 'number' || typeof claims.nonce !== 'string') throw malformed('iat and nonce are required');
     const age = this.clock.now() / 1000 - claims.iat;
-    if (age > this.options.ttlSeconds) throw timeError('CHALLENGE_EXPIRED', 'The challenge has expired; request a new one.');
+    if (age > this.options.ttlSeconds) throw challengeRejection('expired');
     if (age < -CLOCK_TOLERANCE_SECONDS) throw invalid('iat lies in the future');
     let nonce: Buffer;
     if (this.options.nonceFormat === 'uuid') {

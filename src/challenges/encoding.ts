@@ -1,11 +1,18 @@
 import { hash } from 'node:crypto';
 import { contentError } from '../errors.js';
 
+/** Sizes a challenge may have; the configuration schemas bound their size options by them too. */
+export const MIN_CHALLENGE_BYTES = 4;
+export const MAX_CHALLENGE_BYTES = 128;
+
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Strict base64url: the URL-safe alphabet only, no padding, no length that cannot encode whole bytes. */
+export const isBase64Url = (text: string): boolean => BASE64URL.test(text) && text.length % 4 !== 1;
 
 /** Strict base64url (no padding, no other characters): the one textual form of challenges on the wire. */
 export function decodeBase64Url(text: string, what: string, code = 'MALFORMED_BASE64URL'): Buffer {
-  if (!BASE64URL.test(text) || text.length % 4 === 1) {
+  if (!isBase64Url(text)) {
     throw contentError(code, `${what} is not base64url`);
   }
   return Buffer.from(text, 'base64url');

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
+import { isBase64Url } from '../challenges/encoding.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const HEX = /^([0-9a-fA-F]{2})*$/;
 
 /**
@@ -21,7 +21,7 @@ export function parseByteValue(text: string): Buffer {
       if (!HEX.test(value)) throw new InvalidArgumentError('not valid hex (expected an even number of hex digits)');
       return Buffer.from(value, 'hex');
     case 'b64url':
-      if (!BASE64URL.test(value) || value.length % 4 === 1) throw new InvalidArgumentError('not valid base64url');
+      if (!isBase64Url(value)) throw new InvalidArgumentError('not valid base64url');
       return Buffer.from(value, 'base64url');
     default:
       if (!BASE64.test(value) || (value.includes('=') && value.length % 4 !== 0) || value.replace(/=+$/, '').length % 4 === 1) {

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { writeKeyDirectory } from './key-directory.js';
 import { addConfigOptions, configFromFlags } from './options.js';
-import { UsageError } from './usage-error.js';
 
 export function registerCa(program: Command): void {
   const ca = program.command('ca').description('the binding-certificate CA of the Warden endpoint');
@@ -14,9 +12,7 @@ export function registerCa(program: Command): void {
     .option('--name <name>', 'CA name used in the subjects', 'Keyward Binding CA')
     .action(async (flags: { out: string; name: string }) => {
       const { BINDING_CA_FILES: FILES, generateBindingCaDirectory } = await import('../features/warden/binding-ca.js');
-      const directory = resolve(flags.out);
-      if (existsSync(directory)) throw new UsageError(`${directory} exists; choose a new directory`);
-      writeKeyDirectory(directory, generateBindingCaDirectory(systemClock.now(), flags.name));
+      const directory = writeKeyDirectory(flags.out, generateBindingCaDirectory(systemClock.now(), flags.name));
       process.stdout.write(
         `${JSON.stringify(
           {

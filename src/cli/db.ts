@@ -7,11 +7,9 @@ export function registerDb(program: Command): void {
   addConfigOptions(db.command('migrate').description('apply pending migrations to the configured database')).action(
     async (flags: Record<string, unknown>) => {
       const { config } = configFromFlags(flags);
-      const [{ ensureSchema, openDatabase }, { migrateToLatest }] = await Promise.all([import('../store/database.js'), import('../store/migrate.js')]);
-      const database = openDatabase({ url: resolveDatabaseUrl(config), schema: config.databaseSchema, poolSize: 1 });
+      const { openMigratedDatabase } = await import('../store/store.js');
+      const { database, applied } = await openMigratedDatabase({ url: resolveDatabaseUrl(config), schema: config.databaseSchema, poolSize: 1 });
       try {
-        await ensureSchema(database, config.databaseSchema);
-        const { applied } = await migrateToLatest(database.db);
         process.stdout.write(
           `${JSON.stringify({ database: database.location, applied, status: applied.length ? 'migrated' : 'up to date' })}\n`,
         );

@@ -11,3 +11,14 @@ export function readInputFile(file: string, what?: string): Buffer {
 }
 
 export const readInputText = (file: string, what?: string): string => readInputFile(file, what).toString('utf8');
+
+/** JSON a command was given in `file`; a UsageError (exit 2) naming the file when it does not parse. */
+export function parseInputJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export const readInputJson = (file: string, what?: string): unknown => parseInputJson(readInputText(file, what), file);

@@ -13,7 +13,7 @@ import { UsageError } from './usage-error.js';
 import { registerVerify } from './verify.js';
 
 /** Exit codes: 0 success, 1 failure or rejection, 2 usage or configuration error. */
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
 const program = new Command('keyward')
   .description('Keyward device-trust server')

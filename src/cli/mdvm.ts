@@ -1,4 +1,4 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { readInputText } from './input-files.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -17,10 +17,8 @@ export function registerMdvm(program: Command): void {
     .option('--name <name>', 'root name', 'Keyward MDVM Root')
     .action(async (flags: { out: string; name: string }) => {
       const { MDVM_KEY_FILES: FILES, generateMdvmKeyDirectory } = await import('../features/mdvm/signing-keys.js');
-      const directory = resolve(flags.out);
-      if (existsSync(directory)) throw new UsageError(`${directory} exists; choose a new directory`);
       const generated = generateMdvmKeyDirectory(systemClock.now(), flags.name);
-      writeKeyDirectory(directory, generated.files);
+      const directory = writeKeyDirectory(flags.out, generated.files);
       process.stdout.write(
         `${JSON.stringify(
           {

@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { ecPoint, sha256 } from '../crypto/keys.js';
 import { collect, parseByteValue, parseInstant } from './byte-values.js';
 import { UsageError } from './usage-error.js';
-import { readInputFile } from './input-files.js';
+import { parseInputJson, readInputFile } from './input-files.js';
 import { printVerification } from './verify-output.js';
 
 const BYTES_HELP = 'b64:, b64url:, hex: or utf8: prefix; base64 without one';
@@ -28,14 +28,9 @@ function parseCounter(text: string): number {
 /** The attestation file: JSON {"attestation": "<base64 CBOR>"} or the raw CBOR itself. */
 function readAttestation(file: string): Buffer {
   const content = readInputFile(file, 'attestation file');
-  if (content.toString('utf8').trimStart().startsWith('{')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(content.toString('utf8'));
-    } catch (error) {
-      throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
-    }
-    const attestation = (json as { attestation?: unknown }).attestation;
+  const text = content.toString('utf8');
+  if (text.trimStart().startsWith('{')) {
+    const attestation = (parseInputJson(text, file) as { attestation?: unknown }).attestation;
     if (typeof attestation !== 'string') throw new UsageError(`${file}: expected {"attestation": "<base64 CBOR>"}`);
     try {
       return parseByteValue(`b64:${attestation}`);

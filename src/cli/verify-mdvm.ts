@@ -4,7 +4,7 @@ import { secretsEqual } from '../http/auth.js';
 import { trustError } from '../errors.js';
 import { parseInstant } from './byte-values.js';
 import { UsageError } from './usage-error.js';
-import { readInputText } from './input-files.js';
+import { readInputJson, readInputText } from './input-files.js';
 import { printVerification } from './verify-output.js';
 
 interface MdvmRequestFlags {
@@ -17,22 +17,12 @@ interface MdvmRequestFlags {
   at?: number;
 }
 
-function readJson(file: string, what: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readInputText(file, what)) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
 /**
  * The request file: {"method", "path" (the request-target as sent), "headers": {name: value},
  * and "body" (text) or "bodyBase64"}.
  */
 function readRequest(file: string) {
-  const json = readJson(file, 'request file');
-  const { method, path, headers, body, bodyBase64 } = json as Record<string, unknown>;
+  const { method, path, headers, body, bodyBase64 } = readInputJson(file, 'request file') as Record<string, unknown>;
   if (typeof method !== 'string' || typeof path !== 'string' || typeof headers !== 'object' || headers === null) {
     throw new UsageError(`${file}: expected {"method", "path", "headers", "body" | "bodyBase64"}`);
   }
@@ -64,7 +54,7 @@ export function registerMdvmVerify(verify: Command): void {
         if (flags.root && !root) throw new Error(`${flags.root} holds no PEM certificate`);
         trust = {
           issuer: flags.issuer,
-          ...(flags.jwks ? { keys: keysFromJwks(readJson(flags.jwks, 'JWKS')) } : {}),
+          ...(flags.jwks ? { keys: keysFromJwks(readInputJson(flags.jwks, 'JWKS') as { keys?: unknown }) } : {}),
           ...(root ? { root: parseCertificate(root) } : {}),
         };
       } catch (error) {

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MAX_CHALLENGE_BYTES } from '../challenges/encoding.js';
 import { AndroidConfigSchema } from './android.js';
 import { AppleConfigSchema } from './apple.js';
 import { MdvmConfigSchema } from './mdvm.js';
@@ -14,7 +15,7 @@ const secret = <T extends TSchema>(schema: T): T => ({ ...schema, secret: true }
 
 const PurposeSettings = Type.Object(
   {
-    bytes: Type.Optional(Type.Integer({ minimum: 16, maximum: 128, description: 'Challenge size for this purpose.' })),
+    bytes: Type.Optional(Type.Integer({ minimum: 16, maximum: MAX_CHALLENGE_BYTES, description: 'Challenge size for this purpose.' })),
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Lifetime for this purpose.' })),
   },
   { additionalProperties: false },
@@ -24,9 +25,9 @@ export const ChallengesSchema = Type.Object(
   {
     bytes: Type.Integer({
       minimum: 16,
-      maximum: 128,
+      maximum: MAX_CHALLENGE_BYTES,
       default: 32,
-      description: 'Random bytes per challenge unless its purpose says otherwise (16–128).',
+      description: `Random bytes per challenge unless its purpose says otherwise (16–${MAX_CHALLENGE_BYTES}).`,
     }),
     ttlSeconds: Type.Integer({
       minimum: 1,

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES } from '../challenges/encoding.js';
 
 const OID_PATTERN = '^[0-2](\\.(0|[1-9][0-9]*))+$';
 
@@ -23,7 +24,7 @@ const NamedPolicy = Type.Object(
 export const WardenConfigSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Serve the Warden endpoints (/api/v1/challenge, /api/v1/attest, /api/v1/crl).' }),
-    nonceBytes: Type.Integer({ minimum: 4, maximum: 128, default: 64, description: 'Random bytes in each challenge nonce.' }),
+    nonceBytes: Type.Integer({ minimum: MIN_CHALLENGE_BYTES, maximum: MAX_CHALLENGE_BYTES, default: 64, description: 'Random bytes in each challenge nonce.' }),
     validitySeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 600, description: 'How long a challenge can be answered.' }),
     clockSkewSeconds: Type.Integer({
       minimum: 0,

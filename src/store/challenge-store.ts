@@ -20,6 +20,12 @@ export interface ChallengeStore {
   insert(id: string, record: ChallengeRecord, retainMs: number): Promise<void>;
   /** Purpose must match (otherwise 'unknown'); a bound challenge needs the same subject. */
   consume(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult>;
-  /** Deletes challenges that expired before `before`; returns how many. */
-  purge(before: number): Promise<number>;
+  /**
+   * Deletes challenges that expired before `before`; returns how many. Absent where records
+   * expire by themselves (Redis key TTLs), so nothing needs to run it.
+   */
+  purge?(before: number): Promise<number>;
 }
+
+/** A store that keeps expired records until purged (the SQL one), so something must call `purge`. */
+export type PurgeableChallengeStore = ChallengeStore & Required<Pick<ChallengeStore, 'purge'>>;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { WAL_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import type { Tables } from './tables.js';
 
-export type SqlDialect = 'sqlite' | 'postgres';
+type SqlDialect = 'sqlite' | 'postgres';
 
 export interface DatabaseOptions {
   /** postgres://… or sqlite:<path> (sqlite::memory: for a private in-memory database). */

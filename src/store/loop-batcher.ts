@@ -1,3 +1,6 @@
+/** Items one flush takes at most; the rest go out in the next turn, so one batch stays bounded. */
+const MAX_BATCH = 512;
+
 interface Pending<Item, Result> {
   item: Item;
   resolve(result: Result): void;
@@ -14,10 +17,7 @@ export class LoopBatcher<Item, Result> {
   private queue: Pending<Item, Result>[] = [];
   private scheduled = false;
 
-  constructor(
-    private readonly flush: (items: Item[]) => Promise<(Result | Error)[]>,
-    private readonly maxBatch = 512,
-  ) {}
+  constructor(private readonly flush: (items: Item[]) => Promise<(Result | Error)[]>) {}
 
   submit(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
@@ -30,7 +30,7 @@ export class LoopBatcher<Item, Result> {
   }
 
   private async run(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.queue.splice(0, MAX_BATCH);
     if (this.queue.length > 0) setImmediate(() => void this.run());
     else this.scheduled = false;
     try {

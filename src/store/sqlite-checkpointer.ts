@@ -4,6 +4,9 @@ import { Worker } from 'node:worker_threads';
 /** Pages the writing connection lets the WAL grow to before it checkpoints itself (backstop). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
+/** How often the worker checkpoints: often enough that the WAL stays far below the backstop. */
+const CHECKPOINT_INTERVAL_MS = 200;
+
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const SQLite = require(workerData.driver);
@@ -20,10 +23,10 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(
  * off the event loop instead of inside whichever request's commit crossed the threshold. The
  * writing connection keeps a high auto-checkpoint threshold as a backstop.
  */
-export function startCheckpointer(file: string, options: { intervalMs?: number; onError?: (message: string) => void } = {}): () => Promise<void> {
+export function startCheckpointer(file: string, options: { onError?: (message: string) => void } = {}): () => Promise<void> {
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: options.intervalMs ?? 200 },
+    workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS },
   });
   worker.unref();
   worker.on('message', (message: string) => options.onError?.(message));

@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely';
 import type { AppAttestKeyStore } from './app-attest-key-store.js';
 import type { BindingCertificateStore } from './binding-certificate-store.js';
-import type { ChallengeStore } from './challenge-store.js';
-import { ensureSchema, openDatabase, pingDatabase, type Database, type DatabaseOptions, type SqlDialect } from './database.js';
+import type { PurgeableChallengeStore } from './challenge-store.js';
+import { ensureSchema, openDatabase, pingDatabase, type Database, type DatabaseOptions } from './database.js';
 import type { MdvmAccountStore, MdvmVulnerabilityStore } from './mdvm-store.js';
-import { migrateToLatest } from './migrate.js';
+import { migrateToLatest, type MigrationReport } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
 import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
@@ -12,14 +11,11 @@ import { SqlMdvmAccountStore } from './sql/mdvm-account-store.js';
 import { SqlMdvmVulnerabilityStore } from './sql/mdvm-vulnerability-store.js';
 import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
 import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
-import type { Tables } from './tables.js';
 
 /** Everything Keyward keeps in its SQL database, whichever dialect holds it. */
 export interface Store {
-  readonly dialect: SqlDialect;
   readonly location: string;
-  readonly db: Kysely<Tables>;
-  readonly challenges: ChallengeStore;
+  readonly challenges: PurgeableChallengeStore;
   readonly appAttestKeys: AppAttestKeyStore;
   readonly bindingCertificates: BindingCertificateStore;
   readonly mdvmAccounts: MdvmAccountStore;
@@ -33,21 +29,28 @@ export interface StoreOptions extends DatabaseOptions {
   migrate?: boolean;
 }
 
-export async function openStore(options: StoreOptions): Promise<Store> {
-  const database: Database = openDatabase(options);
+/**
+ * Opens the database with its schema created and (unless `migrate` is false) migrated; shared by
+ * openStore and `keyward db migrate`. When that fails the database is closed again, so no pool leaks.
+ */
+export async function openMigratedDatabase(options: StoreOptions): Promise<{ database: Database } & MigrationReport> {
+  const database = openDatabase(options);
   try {
     await ensureSchema(database, options.schema);
-    if (options.migrate ?? true) await migrateToLatest(database.db);
+    const { applied } = (options.migrate ?? true) ? await migrateToLatest(database.db) : { applied: [] };
+    return { database, applied };
   } catch (error) {
     await database.close();
     throw error;
   }
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const { database } = await openMigratedDatabase(options);
   // SQLite's hot statements are group-committed; PostgreSQL has real concurrency through its pool.
   const hotPathRunner: QueryRunner = database.sqlite ? new SqliteGroupCommit(database.db, database.sqlite) : kyselyRunner(database.db);
   return {
-    dialect: database.dialect,
     location: database.location,
-    db: database.db,
     challenges: new SqlChallengeStore(database.db, hotPathRunner),
     appAttestKeys: new SqlAppAttestKeyStore(database.db, hotPathRunner),
     bindingCertificates: new SqlBindingCertificateStore(database.db, hotPathRunner),

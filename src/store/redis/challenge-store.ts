@@ -64,9 +64,4 @@ export class RedisChallengeStore implements ChallengeStore {
       record: { purpose, subject: storedSubject || null, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) },
     };
   }
-
-  /** Redis expires keys itself. */
-  async purge(): Promise<number> {
-    return 0;
-  }
 }

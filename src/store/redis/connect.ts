@@ -6,7 +6,11 @@ export interface RedisOptions {
   onError?: (error: Error) => void;
 }
 
-/** One ioredis client with auto-pipelining (concurrent commands share round trips). */
+/**
+ * One ioredis client. Auto-pipelining groups only the commands issued on the client itself (such
+ * as readiness PINGs); the challenge store sends each event-loop turn's commands as one explicit
+ * pipeline of its own, which ioredis does not auto-pipeline.
+ */
 export function connectRedis(options: RedisOptions): Redis {
   const redis = new Redis(options.url, {
     enableAutoPipelining: true,
