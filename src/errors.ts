@@ -3,7 +3,10 @@
  * with a category, a stable code callers can switch on, a client-safe message and, separately,
  * a log-only detail. Programmer and configuration mistakes are TypeErrors, not KeywardErrors.
  */
-export type ErrorCategory = 'TRUST' | 'TIME' | 'CONTENT' | 'INTERNAL';
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
+
+/** Every category, in the order the error-reply schemas (Keyward's and Warden's) list them. */
+export const ERROR_CATEGORIES = ['TRUST', 'TIME', 'CONTENT', 'INTERNAL'] as const;
 
 const DEFAULT_STATUS: Record<ErrorCategory, number> = {
   CONTENT: 400,

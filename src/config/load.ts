@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type KeywardConfig } from './schema.js';
-import { OPTIONS, SECTIONS, envName, optionPath, type OptionInfo } from './options.js';
+import { OPTIONS, SECTIONS, optionPath, type OptionInfo } from './options.js';
 
 /** A configuration mistake: stops the process at start with a message naming the option. */
 export class ConfigError extends Error {
@@ -158,5 +158,3 @@ function redactUrl(value: string): string {
     return '***';
   }
 }
-
-export { envName };

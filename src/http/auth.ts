@@ -8,18 +8,21 @@ export function secretsEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-/** Checks an `Authorization: Bearer <token>` header against the expected token in constant time. */
-export function bearerTokenMatches(header: string | undefined, expected: string): boolean {
-  const match = /^Bearer +(\S+)\s*$/i.exec(header ?? '');
-  return match !== null && secretsEqual(match[1]!, expected);
-}
+const BEARER = /^Bearer +(\S+)\s*$/i;
 
-/** An onRequest hook admitting only requests that present one of `apiKeys` as a bearer token (operator endpoints). */
-export function requireApiKey(apiKeys: readonly string[]) {
+/**
+ * An onRequest hook admitting only requests that present one of `apiKeys` as a bearer token
+ * (operator endpoints, /metrics); others are refused with 401 and `message`. The keys are
+ * hashed once here and the token once per request, so every comparison is a constant-time
+ * one of equal-length digests.
+ */
+export function requireApiKey(apiKeys: readonly string[], message = 'A valid operator API key is required.') {
+  const expected = apiKeys.map(digest);
   return async (request: { headers: { authorization?: string | undefined } }): Promise<void> => {
-    const header = request.headers.authorization;
-    if (!apiKeys.some((key) => bearerTokenMatches(header, key))) {
-      throw trustError('UNAUTHORIZED', 'A valid operator API key is required.', { status: 401 });
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const presented = token === undefined ? undefined : digest(token);
+    if (!presented || !expected.some((key) => timingSafeEqual(presented, key))) {
+      throw trustError('UNAUTHORIZED', message, { status: 401 });
     }
   };
 }

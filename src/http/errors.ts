@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from './app-type.js';
-import { KeywardError, contentError, internalError, isKeywardError, type ErrorCategory } from '../errors.js';
+import { ERROR_CATEGORIES, KeywardError, contentError, internalError, isKeywardError } from '../errors.js';
 
-/** The JSON body of every error reply. */
-export interface ErrorBody {
-  error: string;
-  category: ErrorCategory;
-  message: string;
-  /** Only on INTERNAL errors: the id of the log line that holds the detail. */
-  incidentId?: string;
-}
+/** The JSON body of every error reply: the type errorBody builds and the schema routes document. */
+export const ErrorReply = Type.Object(
+  {
+    error: Type.String({ description: 'Stable error code.' }),
+    category: Type.Union(ERROR_CATEGORIES.map((category) => Type.Literal(category))),
+    message: Type.String({ description: 'Client-safe explanation.' }),
+    incidentId: Type.Optional(Type.String({ description: 'On internal errors: quote it to the operator.' })),
+  },
+  { description: 'Every error reply has this shape.' },
+);
+export type ErrorBody = Static<typeof ErrorReply>;
 
 const FASTIFY_ERRORS: Record<string, (error: FastifyError) => KeywardError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => contentError('BODY_TOO_LARGE', 'The request body is too large.', { status: 413 }),

@@ -1,7 +1,6 @@
 import type { App } from './app-type.js';
 import type { Metrics } from '../metrics.js';
-import { trustError } from '../errors.js';
-import { bearerTokenMatches } from './auth.js';
+import { requireApiKey } from './auth.js';
 
 /** Counts and times every request by route template; serves /metrics when enabled. */
 export function installMetrics(app: App, metrics: Metrics, options: { enabled: boolean; bearerToken: string }): void {
@@ -22,10 +21,8 @@ export function installMetrics(app: App, metrics: Metrics, options: { enabled: b
     done();
   });
   if (!options.enabled) return;
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    if (options.bearerToken && !bearerTokenMatches(request.headers.authorization, options.bearerToken)) {
-      throw trustError('UNAUTHORIZED', 'A valid bearer token is required.', { status: 401 });
-    }
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const onRequest = options.bearerToken ? requireApiKey([options.bearerToken], 'A valid bearer token is required.') : undefined;
+  app.get('/metrics', { schema: { hide: true }, ...(onRequest ? { onRequest } : {}) }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 }

@@ -1,12 +1,11 @@
 import type { App } from './app-type.js';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { reachableHost } from '../config/derived.js';
 import type { KeywardConfig } from '../config/schema.js';
 import { redactConfig } from '../config/load.js';
-import { createServices, type Services } from '../services.js';
+import { createServices, type ServiceOptions, type Services } from '../services.js';
 import { KEYWARD_VERSION } from '../version.js';
 import { buildApp } from './app.js';
-import type { Metrics } from '../metrics.js';
 
 export interface RunningServer {
   readonly app: App;
@@ -17,10 +16,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface StartOptions {
-  clock?: Clock;
-  metrics?: Metrics;
-}
+export type StartOptions = ServiceOptions;
 
 export async function startServer(config: KeywardConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const services = await createServices(config, logger, options);
@@ -40,9 +36,8 @@ export async function startServer(config: KeywardConfig, logger: Logger, options
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
-  services.listening(config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${port}` : url);
+  const url = `http://${bracketed(config.host)}:${port}`;
+  services.listening(`http://${bracketed(reachableHost(config.host))}:${port}`);
   logger.info(
     { url, publicBaseUrl: services.publicBaseUrl(), store: services.store.location, challenges: services.redis ? 'redis' : 'database', version: KEYWARD_VERSION, config: redactConfig(config) },
     'keyward listening',
@@ -65,6 +60,9 @@ export async function startServer(config: KeywardConfig, logger: Logger, options
     })());
   return { app, services, url, stop };
 }
+
+/** IPv6 literals go in brackets in a URL. */
+const bracketed = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
 /** SIGTERM/SIGINT stop the server gracefully, then the process exits. */
 export function stopOnSignals(server: RunningServer, logger: Logger): void {

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { contentError } from '../../errors.js';
 import { requireApiKey } from '../../http/auth.js';
+import { ErrorReply } from '../../http/errors.js';
 import type { Services } from '../../services.js';
 import { REVOCATION_REASONS, type BindingCertificateRecord } from '../../store/binding-certificate-store.js';
-import { ErrorReply } from '../challenges/schemas.js';
 
 const Serial = Type.Object({ serial: Type.String({ pattern: '^[0-9a-f]{1,64}$', description: 'Certificate serial, lowercase hex.' }) });
 

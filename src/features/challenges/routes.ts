@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { decodeBase64Url } from '../../challenges/encoding.js';
+import { ErrorReply } from '../../http/errors.js';
 import type { Services } from '../../services.js';
-import { ConsumeChallengeBody, ConsumedChallengeReply, ErrorReply, IssueChallengeBody, IssuedChallengeReply } from './schemas.js';
+import { ConsumeChallengeBody, ConsumedChallengeReply, IssueChallengeBody, IssuedChallengeReply } from './schemas.js';
 
 const errors = { 400: ErrorReply, 403: ErrorReply, 413: ErrorReply, 415: ErrorReply };
 

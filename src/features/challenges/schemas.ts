@@ -25,13 +25,3 @@ export const ConsumedChallengeReply = Type.Object({
   purpose: Type.String(),
   issuedAt: Type.String({ format: 'date-time' }),
 });
-
-export const ErrorReply = Type.Object(
-  {
-    error: Type.String({ description: 'Stable error code.' }),
-    category: Type.Union(['TRUST', 'TIME', 'CONTENT', 'INTERNAL'].map((c) => Type.Literal(c))),
-    message: Type.String({ description: 'Client-safe explanation.' }),
-    incidentId: Type.Optional(Type.String({ description: 'On internal errors: quote it to the operator.' })),
-  },
-  { description: 'Every error reply has this shape.' },
-);

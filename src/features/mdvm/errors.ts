@@ -36,7 +36,6 @@ export function mdvmError(code: MdvmErrorCode, detail?: string): KeywardError {
 
 /** Keyward codes (challenges, signatures, platform verifiers) → the reference code they are reported as. */
 const TRANSLATED: Record<string, string> = {
-  CHALLENGE_EXPIRED: 'CHALLENGE_EXPIRED',
   CHALLENGE_TOKEN_INVALID: 'CHALLENGE_VERIFICATION_FAILURE',
   CHALLENGE_TOKEN_MALFORMED: 'CHALLENGE_VERIFICATION_FAILURE',
   CHALLENGE_UNKNOWN: 'CHALLENGE_VERIFICATION_FAILURE',
@@ -68,7 +67,7 @@ const TRANSLATED: Record<string, string> = {
 export function toMdvmError(thrown: unknown): KeywardError {
   const error = toKeywardError(thrown);
   if (error.category === 'INTERNAL' || error.status === 404 || error.status === 415) return error;
-  if (referenceOf(error.code) && !TRANSLATED[error.code]) return rebuild(error, error.code, error.category);
+  if (referenceOf(error.code)) return rebuild(error, error.code, error.category);
   const code = TRANSLATED[error.code] ?? (error.category === 'CONTENT' ? 'BAD_REQUEST' : 'SECURITY_VIOLATION');
   return rebuild(error, code, error.category === 'TIME' && code === 'SECURITY_VIOLATION' ? 'TRUST' : error.category);
 }

@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { parseCertificate, pemCertificates } from '../../crypto/certificate.js';
 import { contentError } from '../../errors.js';
 import { requireApiKey } from '../../http/auth.js';
+import { ErrorReply } from '../../http/errors.js';
 import type { MdvmAccount } from '../../store/mdvm-store.js';
-import { ErrorReply } from '../challenges/schemas.js';
 import type { MdvmOperations } from './mdvm-operations.js';
 import { AccountId, AccountView, NewLeakedKeySchema, NewVulnerableClassSchema, ScanReply } from './schemas.js';
 

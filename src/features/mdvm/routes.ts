@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { sendError } from '../../http/errors.js';
-import { ErrorReply } from '../challenges/schemas.js';
+import { ErrorReply, sendError } from '../../http/errors.js';
 import { toMdvmError } from './errors.js';
 import type { MdvmService } from './mdvm-service.js';
 import type { MdvmOperations } from './mdvm-operations.js';

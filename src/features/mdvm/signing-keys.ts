@@ -14,9 +14,7 @@ export interface MdvmSigningKey {
   createdAt: number;
   privateKey: KeyObject;
   publicJwk: JsonWebKey;
-  /** DER, leaf first, ending with the root. */
-  chain: Buffer[];
-  /** The chain as a JOSE x5c (standard base64 DER). */
+  /** The certificate chain as a JOSE x5c (standard base64 DER, leaf first, ending with the root). */
   x5c: string[];
 }
 
@@ -83,7 +81,7 @@ export class MdvmSigningKeys {
       const ownJwk = createPublicKey(privateKey).export({ format: 'jwk' });
       if (!publicJwk || publicJwk.x !== ownJwk.x || publicJwk.y !== ownJwk.y) throw new TypeError(`${where}: the private key does not belong to the signing certificate`);
       if (jwkThumbprint(publicJwk) !== entry.kid) throw new TypeError(`${where}: kid must be the key's JWK thumbprint`);
-      return { kid: entry.kid, createdAt, privateKey, publicJwk, chain, x5c: chain.map((der) => der.toString('base64')) };
+      return { kid: entry.kid, createdAt, privateKey, publicJwk, x5c: chain.map((der) => der.toString('base64')) };
     });
     return new MdvmSigningKeys(keys, root!);
   }

@@ -112,17 +112,13 @@ const HASHES = { 'HASH-SHA256': 'sha256', 'HASH-SHA384': 'sha384', 'HASH-SHA512'
 
 /**
  * HASH mode: the platform attestation's challenge is the digest of
- * SEQUENCE { version, subject, [0] IMPLICIT SET OF every attribute except the proof }, and the
- * request must be exactly SEQUENCE { version, subject, SPKI, [0] attributes } in canonical order —
- * so the attestation binds everything the certificate is issued for.
+ * SEQUENCE { version, subject, [0] IMPLICIT SET OF every attribute except the proof } (as received,
+ * in the DER order checkAttributes enforces), so the attestation binds everything the certificate
+ * is issued for.
  */
 export function hashBinding(csr: ParsedCsr, proofOid: string, dataAuth: keyof typeof HASHES): Buffer {
-  const attributes = csr.attributes.map((attribute) => Buffer.from(attribute.der));
-  const canonical = der.sequence(Buffer.from(csr.version.bytes), Buffer.from(csr.subjectDer), Buffer.from(csr.spki), der.element(2, true, 0, Buffer.concat(attributes)));
-  if (!canonical.equals(Buffer.from(csr.info))) {
-    throw contentError('ATTESTATION_BINDING', 'The request does not use the canonical attestation binding.');
-  }
-  const bound = csr.attributes.filter((attribute) => attribute.type !== proofOid).map((attribute) => Buffer.from(attribute.der));
-  const input = der.sequence(Buffer.from(csr.version.bytes), Buffer.from(csr.subjectDer), der.element(2, true, 0, Buffer.concat(bound)));
+  // ParsedCsr's strict DER reading guarantees the info is exactly SEQUENCE { version, subject, SPKI, [0] attributes }.
+  const bound = csr.attributes.filter((attribute) => attribute.type !== proofOid).map((attribute) => attribute.der);
+  const input = der.sequence(csr.version.bytes, csr.subjectDer, der.element(2, true, 0, Buffer.concat(bound)));
   return createHash(HASHES[dataAuth]).update(input).digest();
 }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ERROR_CATEGORIES } from '../../errors.js';
 
 const Base64Url = Type.String({ pattern: '^[A-Za-z0-9_-]*$', description: 'base64url without padding' });
 
@@ -33,7 +34,7 @@ export const WardenSuccessSchema = Type.Object(
 export const WardenFailureSchema = Type.Object(
   {
     type: Type.Literal('Failure'),
-    kind: Type.Union(['TRUST', 'TIME', 'CONTENT', 'INTERNAL'].map((kind) => Type.Literal(kind))),
+    kind: Type.Union(ERROR_CATEGORIES.map((kind) => Type.Literal(kind))),
     explanation: Type.Union([Type.String(), Type.Null()]),
   },
   { additionalProperties: false },
