@@ -1,5 +1,8 @@
 import { KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { readAsset } from '../assets.js';
+import { keyIdentifier, type Signer } from '../crypto/certificate-builder.js';
+import { parseCertificate } from '../crypto/certificate.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -105,3 +108,27 @@ export async function issueAuthority(options: Omit<IssueOptions, 'publicKey' | '
 }
 
 export const toDer = (certificate: x509.X509Certificate) => Buffer.from(certificate.rawData);
+
+/** A Signer (node key, subject and key identifier) for certificates `authority` issues with the synchronous builder. */
+export function signerOf(authority: CertificateAuthority): Signer {
+  const parsed = parseCertificate(toDer(authority.certificate));
+  return { key: nodeKey(authority.keys.privateKey), subjectDer: parsed.subjectDer, keyIdentifier: keyIdentifier(parsed.spki) };
+}
+
+const shipped = new Map<string, Promise<CertificateAuthority>>();
+
+/**
+ * A fixed simulator root from assets/simulator (`<name>.pem` and `<name>.key.pem`), read once:
+ * its private key is published on purpose, so only a deployment that opts in trusts it.
+ */
+export function shippedAuthority(name: string): Promise<CertificateAuthority> {
+  let authority = shipped.get(name);
+  if (!authority) {
+    authority = (async () => {
+      const certificate = new x509.X509Certificate(readAsset(`simulator/${name}.pem`));
+      return { certificate, keys: await importKeys(readAsset(`simulator/${name}.key.pem`), certificate) };
+    })();
+    shipped.set(name, authority);
+  }
+  return authority;
+}

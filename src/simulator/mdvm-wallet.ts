@@ -1,8 +1,8 @@
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
 import { contentDigest } from '../crypto/content-digest.js';
 import { signHttpMessage, type HttpMessageParts } from '../crypto/http-signatures.js';
-import { jwkPoint, spkiOf } from '../crypto/keys.js';
+import { ecPoint, sha256, spkiOf } from '../crypto/keys.js';
 import type { AndroidDeviceSimulator } from './android/device.js';
 import type { SimulatedAppleDevice } from './apple/device.js';
 import { SIMULATOR_PACKAGE } from './defaults.js';
@@ -44,7 +44,6 @@ const REGISTER = ['@method', '@path', 'auth-challenge', 'content-digest'];
 const RENEWAL = ['@method', '@path', 'mdvm-wi-id', 'auth-challenge', 'content-digest'];
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /**
  * A simulated wallet instance (PROTOCOLS.md §4) on a simulated Android or iOS device: it
@@ -121,7 +120,7 @@ export class SimulatedWalletInstance {
     options: { challenge?: string; tamper?: (request: SignedWalletRequest) => void; /** iOS: register this auth key (another instance's, to test uniqueness). */ authKey?: { privateKey: KeyObject; publicKey: KeyObject } } = {},
   ): Promise<WalletResponse> {
     const challenge = options.challenge ?? (await this.challenge(mdvmUrl));
-    const nonce = sha256(challenge);
+    const nonce = sha256(Buffer.from(challenge, 'utf8'));
     let body: Record<string, unknown>;
     if (this.platform === 'android') {
       const attestation = await this.attestAndroid(nonce);
@@ -152,7 +151,7 @@ export class SimulatedWalletInstance {
   ): Promise<WalletResponse> {
     if (!this.authKey || !this.mdvmWiId) throw new Error('register first');
     const challenge = options.challenge ?? (await this.challenge(mdvmUrl));
-    const nonce = sha256(challenge);
+    const nonce = sha256(Buffer.from(challenge, 'utf8'));
     const path = `/v1/mdvm/${this.platform}/renewal`;
     const signers = [{ label: 'mdvm-auth-sig', keyid: 'wi-mdvm-auth-key', key: this.authKey.privateKey, components: RENEWAL }];
     let body: Record<string, unknown>;
@@ -202,7 +201,7 @@ export class SimulatedWalletInstance {
   }
 
   private iosClientData(nonce: Buffer): Buffer {
-    return emulatedKeyClientData(jwkPoint(this.authKey!.publicKey.export({ format: 'jwk' })), nonce);
+    return emulatedKeyClientData(ecPoint(this.authKey!.publicKey), nonce);
   }
 
   private sign(path: string, challenge: string, body: unknown, signers: { label: string; keyid: string; key: KeyObject; components: string[] }[], extra: Record<string, string> = {}): SignedWalletRequest {

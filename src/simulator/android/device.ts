@@ -1,11 +1,9 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-import { readAsset } from '../../assets.js';
+import type * as x509 from '@peculiar/x509';
 import { KEY_DESCRIPTION_OID, KEY_PURPOSE } from '../../attestation/android/constants.js';
 import { buildCertificate, encodeName, keyIdentifier, type Signer } from '../../crypto/certificate-builder.js';
-import { parseCertificate } from '../../crypto/certificate.js';
 import { spkiOf } from '../../crypto/keys.js';
-import { importKeys, issueAuthority, nodeKey, selfSignedAuthority, toDer, type CertificateAuthority, type KeyKind } from '../certificates.js';
+import { issueAuthority, selfSignedAuthority, shippedAuthority, signerOf, toDer, type CertificateAuthority, type KeyKind } from '../certificates.js';
 import { encodeKeyDescription, type SimulatedRecord } from './key-description-encoder.js';
 
 const DAY = 86_400_000;
@@ -43,8 +41,7 @@ export class AndroidDeviceSimulator {
     attestationAuthority: CertificateAuthority,
     intermediates: x509.X509Certificate[],
   ) {
-    const attestation = parseCertificate(toDer(attestationAuthority.certificate));
-    this.attestationSigner = { key: nodeKey(attestationAuthority.keys.privateKey), subjectDer: attestation.subjectDer, keyIdentifier: keyIdentifier(attestation.spki) };
+    this.attestationSigner = signerOf(attestationAuthority);
     this.chainTail = [...intermediates, root.certificate].map(toDer);
   }
 
@@ -59,7 +56,7 @@ export class AndroidDeviceSimulator {
     const root =
       options.root === 'generated'
         ? await selfSignedAuthority('CN=Keyward Simulated Android Root, O=Keyward Test', 'EC-P384', { notBefore: new Date(at - 3650 * DAY), notAfter: new Date(at + 3650 * DAY) })
-        : await shippedRoot();
+        : await shippedAuthority('android-root');
     const longLived = { notBefore: new Date(at - 365 * DAY), notAfter: new Date(at + 3650 * DAY) };
     const shortLived = { notBefore: new Date(at - DAY), notAfter: new Date(at + 30 * DAY) };
     const chain: CertificateAuthority[] = [];
@@ -128,15 +125,4 @@ function keyCertificate(issuer: Signer, spki: Buffer, kind: KeyKind, record: Sim
     },
     issuer,
   );
-}
-
-let shipped: Promise<CertificateAuthority> | undefined;
-
-/** The fixed simulator root (assets/simulator): its private key is public by design, so only a deployment that opts in trusts it. */
-function shippedRoot(): Promise<CertificateAuthority> {
-  shipped ??= (async () => {
-    const certificate = new x509.X509Certificate(readAsset('simulator/android-root.pem'));
-    return { certificate, keys: await importKeys(readAsset('simulator/android-root.key.pem'), certificate) };
-  })();
-  return shipped;
 }

@@ -1,16 +1,10 @@
-import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import { encode } from 'cbor2';
 import { rpIdHash } from '../../attestation/apple/app-ids.js';
 import { aaguidOf, type AppAttestEnvironment } from '../../attestation/apple/environment.js';
-import { ecPoint } from '../../crypto/keys.js';
+import { ecPoint, sha256 } from '../../crypto/keys.js';
 import { generateKeys, nodeKey, type CryptoKeyPair } from '../certificates.js';
 import type { AppleTestAuthority } from './test-authority.js';
-
-const sha256 = (...parts: Uint8Array[]) => {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
-};
 
 /** cbor2 encodes a Buffer through its toJSON; a plain Uint8Array view encodes as a byte string. */
 const bstr = (bytes: Uint8Array) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -80,7 +74,7 @@ export class SimulatedAppleDevice {
     const x5c = await this.authority.credentialChain({
       publicKey: this.keys.publicKey,
       keyId: this.keyId,
-      nonce: sha256(authData, clientDataHash),
+      nonce: sha256(Buffer.concat([authData, clientDataHash])),
       at: options.at,
       ...(options.os === null ? {} : { os: options.os ?? { version: '17.5.1', build: '21F90' } }),
     });
@@ -107,7 +101,7 @@ export class SimulatedAppleDevice {
     const counter = options.counter ?? this.counter + 1;
     this.counter = Math.max(this.counter, counter);
     const authenticatorData = Buffer.concat([rpIdHash(options.appId ?? this.appId), Buffer.of(FLAG_ATTESTED_CREDENTIAL), uint32(counter)]);
-    const nonce = sha256(authenticatorData, sha256(clientData));
+    const nonce = sha256(Buffer.concat([authenticatorData, sha256(clientData)]));
     // The Secure Enclave signs SHA256(nonce): ECDSA with SHA-256 over the nonce.
     const signature = sign('sha256', nonce, { key: this.privateKey, dsaEncoding: 'der' });
     return Buffer.from(encode(new Map<string, unknown>([['signature', bstr(signature)], ['authenticatorData', bstr(authenticatorData)]])));

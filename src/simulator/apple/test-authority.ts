@@ -4,17 +4,16 @@ import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
 import { explicit, nullValue, octetString, sequence } from '../../crypto/der-writer.js';
 import { NONCE_OID, OS_INFO_OID } from '../../attestation/apple/credential-certificate.js';
 import { RECEIPT_SIGNER_OID } from '../../attestation/apple/receipt.js';
-import { readAsset } from '../../assets.js';
-import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Signer } from '../../crypto/certificate-builder.js';
-import { parseCertificate } from '../../crypto/certificate.js';
+import { buildCertificate, encodeName, extensions, randomSerial, type Signer } from '../../crypto/certificate-builder.js';
 import { spkiOf } from '../../crypto/keys.js';
 import {
   generateKeys,
-  importKeys,
   issueAuthority,
   issueCertificate,
   nodeKey,
   selfSignedAuthority,
+  shippedAuthority,
+  signerOf,
   toDer,
   type CertificateAuthority,
   type CryptoKeyPair,
@@ -62,10 +61,8 @@ export class AppleTestAuthority {
     private readonly receiptChain: Buffer[],
     private readonly receiptSigningKey: KeyObject,
   ) {
-    const der = toDer(intermediate.certificate);
-    const parsed = parseCertificate(der);
-    this.intermediateDer = der;
-    this.intermediateSigner = { key: nodeKey(intermediate.keys.privateKey), subjectDer: parsed.subjectDer, keyIdentifier: keyIdentifier(parsed.spki) };
+    this.intermediateDer = toDer(intermediate.certificate);
+    this.intermediateSigner = signerOf(intermediate);
   }
 
   static async create(options: AppleTestAuthorityOptions = {}): Promise<AppleTestAuthority> {
@@ -133,10 +130,4 @@ export class AppleTestAuthority {
   receipt(content: ReceiptContent): Buffer {
     return signedReceipt(content, this.receiptChain, (payload) => sign('sha256', payload, { key: this.receiptSigningKey, dsaEncoding: 'der' }));
   }
-}
-
-/** A fixed simulator root from assets/simulator: its private key is published on purpose, so only a deployment that opts in trusts it. */
-async function shippedAuthority(name: string): Promise<CertificateAuthority> {
-  const certificate = new x509.X509Certificate(readAsset(`simulator/${name}.pem`));
-  return { certificate, keys: await importKeys(readAsset(`simulator/${name}.key.pem`), certificate) };
 }
