@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, skipWithoutPostgres, skipWithoutRedis, uniqueName } from './helpers/backends.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, postgresDatabase, skipWithoutPostgres, skipWithoutRedis } from './helpers/backends.js';
 import { runCli, serve } from './helpers/cli.js';
 import pg from 'pg';
 
@@ -78,7 +78,8 @@ describe('keyward db migrate and config check', () => {
   });
 
   it.skipIf(skipWithoutPostgres)('migrates PostgreSQL into the named schema', async () => {
-    const schema = uniqueName('kw_cli');
+    const database = postgresDatabase();
+    const schema = database.config.databaseSchema;
     try {
       const result = await runCli(['db', 'migrate', '--database-url', TEST_DATABASE_URL, '--database-schema', schema]);
       expect(result.code).toBe(0);
@@ -87,8 +88,8 @@ describe('keyward db migrate and config check', () => {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       const tables = await client.query('select table_name from information_schema.tables where table_schema = $1 order by 1', [schema]);
-      await client.query(`drop schema if exists "${schema}" cascade`);
       await client.end();
+      await database.remove();
       expect(tables.rows.map((row) => row.table_name)).toContain('challenges');
     }
   });
@@ -106,17 +107,14 @@ describe('keyward db migrate and config check', () => {
 describe.skipIf(skipWithoutPostgres || skipWithoutRedis)('keyward serve on PostgreSQL and Redis', () => {
   it('uses both and reports them ready', async () => {
     const cwd = mkdtempSync(join(work, 'pg-'));
-    const schema = uniqueName('kw_serve');
-    const server = await serve(['--database-url', TEST_DATABASE_URL, '--database-schema', schema, '--redis-url', TEST_REDIS_URL], { cwd });
+    const database = postgresDatabase();
+    const server = await serve(['--database-url', TEST_DATABASE_URL, '--database-schema', database.config.databaseSchema, '--redis-url', TEST_REDIS_URL], { cwd });
     try {
       expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
       expect(server.logs.find((line) => line.msg === 'keyward listening')?.challenges).toBe('redis');
     } finally {
       expect(await server.stop()).toBe(0);
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists "${schema}" cascade`);
-      await client.end();
+      await database.remove();
     }
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
-import { KeywardError } from '../errors.js';
+import type { KeywardError } from '../errors.js';
 import { sqliteBackend, type TestBackend } from '../../test/helpers/backends.js';
+import { asyncRejection } from '../../test/helpers/outcome.js';
 import { ChallengeService, type ChallengeMetrics } from './challenge-service.js';
 
 const T0 = Date.UTC(2026, 2, 1);
@@ -30,12 +31,7 @@ describe('ChallengeService', () => {
     await backend.cleanup();
   });
 
-  const rejection = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => undefined, (thrown: unknown) => thrown);
-    expect(error).toBeInstanceOf(KeywardError);
-    const { category, code, status } = error as KeywardError;
-    return { category, code, status };
-  };
+  const fields = ({ category, code, status }: KeywardError) => ({ category, code, status });
 
   it('uses the global size and lifetime, or the purpose’s own, or the caller’s', async () => {
     const plain = await service.issue('default');
@@ -62,15 +58,15 @@ describe('ChallengeService', () => {
 
   it('maps each rejection to its own code, category and status', async () => {
     const bound = await service.issue('default', { subject: 'alice' });
-    expect(await rejection(service.consume('default', bound.value, 'bob'))).toEqual({ category: 'TRUST', code: 'CHALLENGE_SUBJECT_MISMATCH', status: 403 });
-    expect(await rejection(service.consume('login', bound.value, 'alice'))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
-    expect(await rejection(service.consume('default', Buffer.alloc(2), 'alice'))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
+    expect(fields(await asyncRejection(() => service.consume('default', bound.value, 'bob')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_SUBJECT_MISMATCH', status: 403 });
+    expect(fields(await asyncRejection(() => service.consume('login', bound.value, 'alice')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
+    expect(fields(await asyncRejection(() => service.consume('default', Buffer.alloc(2), 'alice')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
     expect((await service.consume('default', bound.value, 'alice')).subject).toBe('alice');
-    expect(await rejection(service.consume('default', bound.value, 'alice'))).toEqual({ category: 'TRUST', code: 'CHALLENGE_USED', status: 403 });
+    expect(fields(await asyncRejection(() => service.consume('default', bound.value, 'alice')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_USED', status: 403 });
 
     const short = await service.issue('login');
     clock.advance(30_000);
-    expect(await rejection(service.consume('login', short.value))).toEqual({ category: 'TIME', code: 'CHALLENGE_EXPIRED', status: 400 });
+    expect(fields(await asyncRejection(() => service.consume('login', short.value)))).toEqual({ category: 'TIME', code: 'CHALLENGE_EXPIRED', status: 400 });
     expect(counted).toContain('rejected login CHALLENGE_EXPIRED');
     expect(counted).toContain('consumed default');
   });
@@ -80,9 +76,9 @@ describe('ChallengeService', () => {
     const issued = await service.issue('default');
     clock.advance(120_000 + 600_000 - 1);
     expect(await service.purgeExpired()).toBeGreaterThanOrEqual(0);
-    expect(await rejection(service.consume('default', issued.value))).toMatchObject({ code: 'CHALLENGE_EXPIRED' });
+    expect(fields(await asyncRejection(() => service.consume('default', issued.value)))).toMatchObject({ code: 'CHALLENGE_EXPIRED' });
     clock.advance(2);
     expect(await service.purgeExpired()).toBeGreaterThanOrEqual(1);
-    expect(await rejection(service.consume('default', issued.value))).toMatchObject({ code: 'CHALLENGE_UNKNOWN' });
+    expect(fields(await asyncRejection(() => service.consume('default', issued.value)))).toMatchObject({ code: 'CHALLENGE_UNKNOWN' });
   });
 });

@@ -2,9 +2,9 @@ import { SignJWT, decodeProtectedHeader, decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
-import { KeywardError } from '../errors.js';
 import { MacKeyRing, generateMacKeyFile, parseMacKeyFile } from '../keys/mac-keys.js';
 import { sqliteBackend, type TestBackend } from '../../test/helpers/backends.js';
+import { asyncOutcome } from '../../test/helpers/outcome.js';
 import { ChallengeService } from './challenge-service.js';
 import { ChallengeTokens } from './challenge-tokens.js';
 
@@ -27,12 +27,6 @@ describe('ChallengeTokens', () => {
     await backend.cleanup();
   });
 
-  const code = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => undefined, (thrown: unknown) => thrown);
-    expect(error).toBeInstanceOf(KeywardError);
-    return `${(error as KeywardError).category} ${(error as KeywardError).code}`;
-  };
-
   it('issues an HS256 JWT with typ, kid of the newest key, iss, iat and a nonce, accepted once', async () => {
     const tokens = new ChallengeTokens(challenges, rotated, clock, 'mdvm', options);
     const issued = await tokens.issue();
@@ -42,7 +36,7 @@ describe('ChallengeTokens', () => {
     expect(issued.expiresAt).toBe(T0 + 300_000);
     clock.advance(1000);
     expect((await tokens.consume(issued.token)).nonce.equals(issued.nonce)).toBe(true);
-    expect(await code(tokens.consume(issued.token))).toBe('TRUST CHALLENGE_USED');
+    expect(await asyncOutcome(tokens.consume(issued.token))).toBe('TRUST CHALLENGE_USED');
   });
 
   it('writes the nonce as a random version-4 UUID when asked (MDVM), still accepted once', async () => {
@@ -52,7 +46,7 @@ describe('ChallengeTokens', () => {
     expect(nonce).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(nonce.replaceAll('-', '')).toBe(issued.nonce.toString('hex'));
     expect((await tokens.consume(issued.token)).nonce.equals(issued.nonce)).toBe(true);
-    expect(await code(tokens.consume(issued.token))).toBe('TRUST CHALLENGE_USED');
+    expect(await asyncOutcome(tokens.consume(issued.token))).toBe('TRUST CHALLENGE_USED');
     const other = await tokens.issue();
     expect((decodeJwt(other.token) as { nonce: string }).nonce).not.toBe(nonce);
   });
@@ -69,22 +63,22 @@ describe('ChallengeTokens', () => {
     const issued = await tokens.issue();
     const [header, payload, signature] = issued.token.split('.');
     const flipped = `${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BA' : 'AA'}`;
-    expect(await code(tokens.consume(`${header}.${payload}.${flipped}`))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
+    expect(await asyncOutcome(tokens.consume(`${header}.${payload}.${flipped}`))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
 
     const foreign = new ChallengeTokens(challenges, parseMacKeyFile(generateMacKeyFile(T0), 'x'), clock, 'mdvm', options);
-    expect(await code(tokens.consume((await foreign.issue()).token))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
+    expect(await asyncOutcome(tokens.consume((await foreign.issue()).token))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
 
     const wrongTyp = await new SignJWT({ nonce: issued.nonce.toString('base64url') })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: newKeys.current.kid })
       .setIssuer(options.issuer)
       .setIssuedAt(T0 / 1000)
       .sign(newKeys.current.secret);
-    expect(await code(tokens.consume(wrongTyp))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
+    expect(await asyncOutcome(tokens.consume(wrongTyp))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
 
-    expect(await code(tokens.consume('not.a.jwt'))).toBe('CONTENT CHALLENGE_TOKEN_MALFORMED');
+    expect(await asyncOutcome(tokens.consume('not.a.jwt'))).toBe('CONTENT CHALLENGE_TOKEN_MALFORMED');
 
     const stale = await tokens.issue();
     clock.advance(301_000);
-    expect(await code(tokens.consume(stale.token))).toBe('TIME CHALLENGE_EXPIRED');
+    expect(await asyncOutcome(tokens.consume(stale.token))).toBe('TIME CHALLENGE_EXPIRED');
   });
 });

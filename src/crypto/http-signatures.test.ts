@@ -1,8 +1,7 @@
 import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { outcome } from '../../test/helpers/outcome.js';
-import { KeywardError } from '../errors.js';
+import { outcome, rejection } from '../../test/helpers/outcome.js';
 import { contentDigest, verifyContentDigest } from './content-digest.js';
 import { parseDictionary, serializeInnerList } from './structured-fields.js';
 import {
@@ -238,17 +237,6 @@ function ttrpRequest(): HttpMessageParts {
   };
 }
 
-
-function failure(run: () => unknown): KeywardError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return error as KeywardError;
-  }
-  throw new Error('expected a KeywardError, nothing was thrown');
-}
-
 const sigBytes = (member: string) => Buffer.from(member.slice(member.indexOf('=:') + 2, -1), 'base64');
 const withSignature = (label: string, bytes: Buffer) => `${label}=:${bytes.toString('base64')}:`;
 const flipped = (bytes: Buffer, at = 10) => {
@@ -412,7 +400,7 @@ describe('RFC 9421 §2.4 reqres and B.3 ttrp (ecdsa-p256-sha256)', () => {
       status: 503,
       headers: { 'content-type': 'application/json', 'content-length': '62', ...signatureFields('reqres') },
     };
-    const error = failure(() =>
+    const error = rejection(() =>
       verifyHttpSignature(response, { label: 'reqres', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: (1618884479 + 5) * 1000 }, ECC),
     );
     expect(`${error.category} ${error.code}`).toBe('CONTENT SIGNATURE_MALFORMED');
@@ -424,7 +412,7 @@ describe('RFC 9421 §2.4 reqres and B.3 ttrp (ecdsa-p256-sha256)', () => {
     const message = testRequest();
     message.headers['signature-input'] = `sig=("content-type";${parameter});created=${CREATED}`;
     message.headers.signature = `sig=:${Buffer.alloc(64).toString('base64')}:`;
-    const error = failure(() => verifyHttpSignature(message, { label: 'sig', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: AT_CREATED }, ECC));
+    const error = rejection(() => verifyHttpSignature(message, { label: 'sig', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: AT_CREATED }, ECC));
     expect(`${error.category} ${error.code}`).toBe('CONTENT SIGNATURE_MALFORMED');
     expect(error.detail).toContain(`unsupported component parameter ${parameter}`);
   });

@@ -1,16 +1,6 @@
-import { postgresBackend, skipWithoutPostgres, sqliteBackend } from '../../test/helpers/backends.js';
+import { postgresBackend, skipWithoutPostgres, sqliteBackend, storeHarness } from '../../test/helpers/backends.js';
 import { describeAppAttestKeyStoreContract } from './contract/app-attest-key-store.contract.js';
 
-describeAppAttestKeyStoreContract('SQLite', async () => {
-  const backend = await sqliteBackend();
-  return { store: backend.store.appAttestKeys, cleanup: backend.cleanup };
-});
+describeAppAttestKeyStoreContract('SQLite', storeHarness(sqliteBackend, (store) => store.appAttestKeys));
 
-describeAppAttestKeyStoreContract(
-  'PostgreSQL',
-  async () => {
-    const backend = await postgresBackend({ poolSize: 20 });
-    return { store: backend.store.appAttestKeys, cleanup: backend.cleanup };
-  },
-  { skip: skipWithoutPostgres },
-);
+describeAppAttestKeyStoreContract('PostgreSQL', storeHarness(() => postgresBackend({ poolSize: 20 }), (store) => store.appAttestKeys), { skip: skipWithoutPostgres });

@@ -1,16 +1,6 @@
-import { postgresBackend, skipWithoutPostgres, sqliteBackend } from '../../test/helpers/backends.js';
+import { postgresBackend, skipWithoutPostgres, sqliteBackend, storeHarness } from '../../test/helpers/backends.js';
 import { describeBindingCertificateStoreContract } from './contract/binding-certificate-store.contract.js';
 
-describeBindingCertificateStoreContract('SQLite', async () => {
-  const backend = await sqliteBackend();
-  return { store: backend.store.bindingCertificates, cleanup: backend.cleanup };
-});
+describeBindingCertificateStoreContract('SQLite', storeHarness(sqliteBackend, (store) => store.bindingCertificates));
 
-describeBindingCertificateStoreContract(
-  'PostgreSQL',
-  async () => {
-    const backend = await postgresBackend();
-    return { store: backend.store.bindingCertificates, cleanup: backend.cleanup };
-  },
-  { skip: skipWithoutPostgres },
-);
+describeBindingCertificateStoreContract('PostgreSQL', storeHarness(postgresBackend, (store) => store.bindingCertificates), { skip: skipWithoutPostgres });

@@ -1,21 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresBackend, redisBackend, skipWithoutPostgres, skipWithoutRedis, sqliteBackend } from '../../test/helpers/backends.js';
+import { postgresBackend, redisBackend, skipWithoutPostgres, skipWithoutRedis, sqliteBackend, storeHarness } from '../../test/helpers/backends.js';
 import { describeChallengeStoreContract } from './contract/challenge-store.contract.js';
 import { RedisChallengeStore } from './redis/challenge-store.js';
 
-describeChallengeStoreContract('SQLite', async () => {
-  const backend = await sqliteBackend();
-  return { store: backend.store.challenges, cleanup: backend.cleanup };
-});
+describeChallengeStoreContract('SQLite', storeHarness(sqliteBackend, (store) => store.challenges));
 
-describeChallengeStoreContract(
-  'PostgreSQL',
-  async () => {
-    const backend = await postgresBackend({ poolSize: 20 });
-    return { store: backend.store.challenges, cleanup: backend.cleanup };
-  },
-  { skip: skipWithoutPostgres },
-);
+describeChallengeStoreContract('PostgreSQL', storeHarness(() => postgresBackend({ poolSize: 20 }), (store) => store.challenges), { skip: skipWithoutPostgres });
 
 describeChallengeStoreContract(
   'Redis',

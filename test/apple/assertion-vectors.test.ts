@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { verifyAppleAssertion } from '../../src/attestation/apple/verify-assertion.js';
 import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
 import { importSpki } from '../../src/crypto/keys.js';
-import { expectRejection, options } from './helpers.js';
+import { expectRejection } from '../helpers/outcome.js';
+import { options } from './helpers.js';
 import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestAssertion } from './vectors.js';
 
 const vectors = devicecheckVectors();

@@ -1,7 +1,8 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
-import { credentialValidity, decodeAttestation, encodeAttestation, expectRejection, options } from './helpers.js';
+import { expectRejection } from '../helpers/outcome.js';
+import { credentialValidity, decodeAttestation, encodeAttestation, options } from './helpers.js';
 import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestVectors } from './vectors.js';
 
 const devicecheck = devicecheckVectors();

@@ -5,7 +5,8 @@ import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attes
 import { ecPoint } from '../../src/crypto/keys.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
-import { expectRejection, options } from './helpers.js';
+import { expectRejection } from '../helpers/outcome.js';
+import { trustingOptions } from './helpers.js';
 
 const APP_ID = 'ABCDE12345.at.asitplus.warden.demo';
 const challenge = randomBytes(32);
@@ -23,7 +24,7 @@ describe("Warden's emulated key attestation clientData", () => {
     const data = clientData(genuine);
     const attested = verifyAppleAttestation(
       { attestation: await device.attest(data, { at }), clientData: data, at },
-      options({ appIds: [APP_ID], environment: 'development' }, { extraAnchors: authority.anchors(), extraReceiptAnchors: authority.receiptAnchors() }),
+      trustingOptions(authority, { appIds: [APP_ID], environment: 'development' }),
     );
     expect(attested.facts.keyId).toBe(device.keyId.toString('base64'));
     const bound = parseEmulatedKeyClientData(data, challenge);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BerReader } from '../../src/attestation/apple/ber.js';
 import { cborItemLength } from '../../src/attestation/apple/cbor.js';
 import { TagClass } from '../../src/crypto/der.js';
-import { expectRejection } from './helpers.js';
+import { expectRejection } from '../helpers/outcome.js';
 
 describe('CBOR item length (finding the end of a COSE key in authenticator data)', () => {
   it('measures items of every major type as cbor2 encodes them', () => {

@@ -1,41 +1,18 @@
 import { X509Certificate } from 'node:crypto';
 import { decode, encode } from 'cbor2';
-import { expect } from 'vitest';
 import { appleVerifierOptions, type AppleExtraAnchors, type AppleVerifierOptions } from '../../src/attestation/apple/options.js';
 import type { AppleConfig } from '../../src/config/apple.js';
 import { loadConfig } from '../../src/config/load.js';
-import { KeywardError, type ErrorCategory } from '../../src/errors.js';
+import type { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 
 /** Verifier options from the documented defaults with `overrides`, as a deployment would configure them. */
 export function options(overrides: Partial<AppleConfig>, extras: AppleExtraAnchors = {}): AppleVerifierOptions {
   return appleVerifierOptions({ ...loadConfig({ env: {} }).config.apple, ...overrides }, extras);
 }
 
-/** Runs `action` and returns the KeywardError it throws, failing the test otherwise. */
-export function rejection(action: () => unknown): KeywardError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return error as KeywardError;
-  }
-  throw new Error('expected a KeywardError, but the call succeeded');
-}
-
-export async function asyncRejection(action: () => Promise<unknown>): Promise<KeywardError> {
-  try {
-    await action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return error as KeywardError;
-  }
-  throw new Error('expected a KeywardError, but the call succeeded');
-}
-
-export function expectRejection(action: () => unknown, category: ErrorCategory, code: string): KeywardError {
-  const error = rejection(action);
-  expect({ category: error.category, code: error.code }).toEqual({ category, code });
-  return error;
+/** The same, trusting `authority`'s attestation and receipt roots (a simulated device's). */
+export function trustingOptions(authority: AppleTestAuthority, overrides: Partial<AppleConfig>): AppleVerifierOptions {
+  return options(overrides, { extraAnchors: authority.anchors(), extraReceiptAnchors: authority.receiptAnchors() });
 }
 
 /** The attestation object decoded with the library (not with the code under test), to take apart or rebuild. */

@@ -9,7 +9,8 @@ import { verifyAppleAssertion } from '../../src/attestation/apple/verify-asserti
 import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
 import { TrustAnchors } from '../../src/crypto/chain.js';
 import { KeywardError, type ErrorCategory } from '../../src/errors.js';
-import { options, rejection } from './helpers.js';
+import { rejection } from '../helpers/outcome.js';
+import { options } from './helpers.js';
 import { DEVICECHECK_APP_ID, devicecheckVectors } from './vectors.js';
 
 /**

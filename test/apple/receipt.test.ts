@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { verifyAppAttestReceipt } from '../../src/attestation/apple/receipt.js';
 import { appleAppAttestationRoot, appleRootG3 } from '../../src/attestation/apple/roots.js';
 import { TrustAnchors } from '../../src/crypto/chain.js';
-import { decodeAttestation, expectRejection } from './helpers.js';
+import { expectRejection } from '../helpers/outcome.js';
+import { decodeAttestation } from './helpers.js';
 import { DEVICECHECK_APP_ID, devicecheckVectors } from './vectors.js';
 
 const vectors = devicecheckVectors();

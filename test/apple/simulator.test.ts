@@ -9,7 +9,8 @@ import { verifyAppleAttestation, type AppleAttestationInput } from '../../src/at
 import { ecPoint, importSpki } from '../../src/crypto/keys.js';
 import { SimulatedAppleDevice, type SimulatedAttestationOptions } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
-import { decodeAttestation, encodeAttestation, expectRejection, options } from './helpers.js';
+import { expectRejection } from '../helpers/outcome.js';
+import { decodeAttestation, encodeAttestation, options, trustingOptions } from './helpers.js';
 
 const APP_ID = 'ABCDE12345.org.keyward.simulated';
 const AT = Date.parse('2026-03-01T10:00:00Z');
@@ -23,7 +24,7 @@ const work = mkdtempSync(join(tmpdir(), 'keyward-apple-sim-'));
 beforeAll(async () => {
   authority = await AppleTestAuthority.create();
   device = await SimulatedAppleDevice.create(authority, { appId: APP_ID });
-  trusted = options({ appIds: [APP_ID], environment: 'any' }, { extraAnchors: authority.anchors(), extraReceiptAnchors: authority.receiptAnchors() });
+  trusted = trustingOptions(authority, { appIds: [APP_ID], environment: 'any' });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -60,7 +61,7 @@ describe('simulated App Attest device: trust', () => {
     const unmarked = await AppleTestAuthority.create({ markReceiptSigner: false });
     const other = await SimulatedAppleDevice.create(unmarked, { appId: APP_ID });
     const input = { attestation: await other.attest(CLIENT_DATA, { at: AT }), clientData: CLIENT_DATA, at: AT };
-    const with_ = options({ appIds: [APP_ID], environment: 'any' }, { extraAnchors: unmarked.anchors(), extraReceiptAnchors: unmarked.receiptAnchors() });
+    const with_ = trustingOptions(unmarked, { appIds: [APP_ID], environment: 'any' });
     expectRejection(() => verifyAppleAttestation(input, with_), 'TRUST', 'RECEIPT_UNTRUSTED');
     expect(verifyAppleAttestation(input, { ...with_, receiptAnchors: undefined }).facts.receiptChecked).toBe(false);
   });
@@ -82,7 +83,7 @@ describe('simulated App Attest device: authenticator data', () => {
   });
 
   it('checks the environment against the aaguid', async () => {
-    const production = options({ appIds: [APP_ID], environment: 'production' }, { extraAnchors: authority.anchors(), extraReceiptAnchors: authority.receiptAnchors() });
+    const production = trustingOptions(authority, { appIds: [APP_ID], environment: 'production' });
     expect((await attestWith({ environment: 'production' }, {}, () => production)).facts.environment).toBe('production');
     await expect(attestWith({ environment: 'development' }, {}, () => production)).rejects.toMatchObject({ category: 'TRUST', code: 'ENVIRONMENT_NOT_ALLOWED' });
     await expect(attestWith({ aaguid: Buffer.alloc(16, 0x41) })).rejects.toMatchObject({ category: 'CONTENT', code: 'AAGUID_UNKNOWN' });

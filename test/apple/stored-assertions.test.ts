@@ -5,7 +5,8 @@ import { KeywardError } from '../../src/errors.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { postgresBackend, skipWithoutPostgres, sqliteBackend, type TestBackend } from '../helpers/backends.js';
-import { asyncRejection, options } from './helpers.js';
+import { asyncRejection } from '../helpers/outcome.js';
+import { trustingOptions } from './helpers.js';
 
 const APP_ID = 'ABCDE12345.org.keyward.counter';
 const AT = Date.parse('2026-02-01T12:00:00Z');
@@ -20,7 +21,7 @@ async function attestedDevice(): Promise<{ device: SimulatedAppleDevice; attesta
   const device = await SimulatedAppleDevice.create(authority, { appId: APP_ID });
   const attestation = verifyAppleAttestation(
     { attestation: await device.attest(CLIENT_DATA, { at: AT }), clientData: CLIENT_DATA, at: AT },
-    options({ appIds: [APP_ID], environment: 'development' }, { extraAnchors: authority.anchors(), extraReceiptAnchors: authority.receiptAnchors() }),
+    trustingOptions(authority, { appIds: [APP_ID], environment: 'development' }),
   );
   return { device, attestation };
 }

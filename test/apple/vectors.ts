@@ -1,13 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { readVector, vectorPath } from '../helpers/vectors.js';
 
 /**
  * The App Attest vectors of test/vectors/ios (copied from shared/vectors; licences beside them):
  * devicecheck-appattest (Apache-2.0) and node-app-attest (MIT).
  */
-const IOS = fileURLToPath(new URL('../vectors/ios/', import.meta.url));
-
 export const DEVICECHECK_APP_ID = '6MURL8TA57.de.vincent-haupert.apple-appattest-poc';
 export const NODE_APP_ATTEST_APP_ID = 'V8H6LQ9448.io.uebelacker.AppAttestExample';
 
@@ -34,12 +32,12 @@ export interface DevicecheckVector {
 }
 
 export function devicecheckVectors(): DevicecheckVector[] {
-  const folder = `${IOS}devicecheck-appattest/`;
-  return readdirSync(folder)
+  const folder = 'ios/devicecheck-appattest';
+  return readdirSync(vectorPath(folder))
     .filter((file) => file.endsWith('.yaml'))
     .sort()
     .map((file) => {
-      const documents = parseAllDocuments(readFileSync(folder + file, 'utf8')).map((document) => document.toJS() as Record<string, any>);
+      const documents = parseAllDocuments(readVector(`${folder}/${file}`)).map((document) => document.toJS() as Record<string, any>);
       const attestation = documents.find((document) => document.type === 'attestation')!;
       const assertion = documents.find((document) => document.type === 'assertion')!;
       return {
@@ -77,12 +75,12 @@ export interface NodeAppAttestVector {
 
 export function nodeAppAttestVectors(): NodeAppAttestVector[] {
   return (['development', 'production'] as const).map((name) => {
-    const json = JSON.parse(readFileSync(`${IOS}node-app-attest/attestation-${name}.json`, 'utf8'));
+    const json = JSON.parse(readVector(`ios/node-app-attest/attestation-${name}.json`));
     return { name, attestation: b64(json.attestation), keyId: b64(json.keyId), clientData: b64(json.challenge) };
   });
 }
 
 export function nodeAppAttestAssertion(): { assertion: Buffer; clientData: Buffer; publicKeyPem: string; appId: string; counter: number } {
-  const json = JSON.parse(readFileSync(`${IOS}node-app-attest/assertion.json`, 'utf8'));
+  const json = JSON.parse(readVector('ios/node-app-attest/assertion.json'));
   return { assertion: b64(json.assertion), clientData: Buffer.from(json.clientData, 'utf8'), publicKeyPem: json.publicKeyPem, appId: json.appId, counter: json.expectedCounter };
 }

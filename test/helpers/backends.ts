@@ -25,8 +25,6 @@ export interface TestDatabase {
 
 export interface TestBackend {
   store: Store;
-  /** Configuration fragment pointing a server at this backend. */
-  config: TestDatabase['config'];
   /** Closes the store and removes the database. */
   cleanup(): Promise<void>;
 }
@@ -65,7 +63,6 @@ async function opened(database: TestDatabase, poolSize?: number): Promise<TestBa
   const store = await openStore({ url: database.config.databaseUrl, schema: database.config.databaseSchema, ...(poolSize ? { poolSize } : {}) });
   return {
     store,
-    config: database.config,
     async cleanup() {
       await store.close();
       await database.remove();
@@ -76,8 +73,19 @@ async function opened(database: TestDatabase, poolSize?: number): Promise<TestBa
 /** A store over a fresh SQLite file. */
 export const sqliteBackend = (): Promise<TestBackend> => opened(sqliteDatabase());
 
-/** A store over a fresh PostgreSQL schema. */
-export const postgresBackend = (options: { poolSize?: number } = {}): Promise<TestBackend> => opened(postgresDatabase(), options.poolSize ?? 10);
+/** A store over a fresh PostgreSQL schema (openStore's pool size unless given). */
+export const postgresBackend = (options: { poolSize?: number } = {}): Promise<TestBackend> => opened(postgresDatabase(), options.poolSize);
+
+/**
+ * For the store contract suites: opens a backend and hands over the one store `pick` chooses,
+ * with the backend's cleanup.
+ */
+export function storeHarness<T>(open: () => Promise<TestBackend>, pick: (store: Store) => T): () => Promise<{ store: T; cleanup(): Promise<void> }> {
+  return async () => {
+    const backend = await open();
+    return { store: pick(backend.store), cleanup: backend.cleanup };
+  };
+}
 
 /** A Redis connection and a key prefix no other test run uses; the prefix's keys are deleted afterwards. */
 export async function redisBackend(): Promise<{ redis: Redis; prefix: string; cleanup(): Promise<void> }> {

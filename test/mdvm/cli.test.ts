@@ -5,7 +5,7 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, serve } from '../helpers/cli.js';
 import { SIMULATOR_APP_ID } from '../helpers/server.js';
-import { androidWallet, OPERATOR_KEY } from './helpers.js';
+import { androidWallet, operator, OPERATOR_KEY } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-mdvm-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -78,12 +78,7 @@ describe('keyward simulate mdvm and keyward verify mdvm-request', () => {
       const byRoot = await runCli(['verify', 'mdvm-request', join(work, 'request.json'), '--root', rootPath, '--issuer', 'keyward-mdvm', '--label', 'rwsca-auth-sig', '--challenge', 'backend-challenge-1']);
       expect(JSON.parse(byRoot.stdout)).toMatchObject({ verified: true });
 
-      const response = await fetch(`${server.url}/v1/mdvm/accounts/${wallet.mdvmWiId}/revoke`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${OPERATOR_KEY}`, 'content-type': 'application/json' },
-        body: '{"reason":"stolen"}',
-      });
-      expect(response.status).toBe(200);
+      expect((await operator(server, 'POST', `/v1/mdvm/accounts/${wallet.mdvmWiId}/revoke`, { reason: 'stolen' })).status).toBe(200);
       writeFileSync(join(work, 'revocations.jwt'), await (await fetch(`${server.url}/v1/mdvm/revocations`)).text());
       const revoked = await runCli([...args, '--challenge', 'backend-challenge-1', '--revocations', join(work, 'revocations.jwt')]);
       expect(revoked.code).toBe(1);

@@ -1,13 +1,15 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixedClock } from '../../src/clock.js';
 import { trustError } from '../../src/errors.js';
 import { keysFromJwks, type MdvmTrust } from '../../src/features/mdvm/mdvm-token.js';
 import { MdvmRevocations, verifyMdvmRequest } from '../../src/features/mdvm/relying-backend.js';
 import type { SimulatedWalletInstance, WalletResponse } from '../../src/simulator/mdvm-wallet.js';
 import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
 import type { TestServer } from '../helpers/server.js';
-import { androidWallet, iosWallet, operator, sharedAndroidDevice, startMdvmServer } from './helpers.js';
+import { sharedAndroidDevice } from '../helpers/simulators.js';
+import { androidWallet, iosWallet, operator, startMdvmServer } from './helpers.js';
 
 const BACKENDS = [
   { name: 'SQLite', database: 'sqlite' as const, redis: false, skip: false },
@@ -186,23 +188,19 @@ for (const backend of BACKENDS) {
         'SIGNATURE_VERIFICATION_FAILURE',
       );
 
-      const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
-        const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-      };
       const challenge = await wallet.challenge(server.url);
-      rejected(await post('/v1/mdvm/android/register', '{"wi_mdvm_auth_pubk":', { 'auth-challenge': challenge }), 400, 'BAD_REQUEST');
-      rejected(await post('/v1/mdvm/android/register', JSON.stringify({ wi_mdvm_auth_pubk: 'AAAA' })), 400, 'BAD_REQUEST');
-      rejected(await post('/v1/mdvm/ios/register', `{"x":"${'a'.repeat(70_000)}"}`), 400, 'CONTENT_LENGTH_EXCEEDED');
+      rejected(await server.post('/v1/mdvm/android/register', '{"wi_mdvm_auth_pubk":', { 'auth-challenge': challenge }), 400, 'BAD_REQUEST');
+      rejected(await server.post('/v1/mdvm/android/register', JSON.stringify({ wi_mdvm_auth_pubk: 'AAAA' })), 400, 'BAD_REQUEST');
+      rejected(await server.post('/v1/mdvm/ios/register', `{"x":"${'a'.repeat(70_000)}"}`), 400, 'CONTENT_LENGTH_EXCEEDED');
       // Prototype poisoning is refused by the parser itself, before the schema sees the body.
-      rejected(await post('/v1/mdvm/ios/register', '{"wi_device_class":{"__proto__":"x"}}'), 400, 'BAD_REQUEST');
+      rejected(await server.post('/v1/mdvm/ios/register', '{"wi_device_class":{"__proto__":"x"}}'), 400, 'BAD_REQUEST');
       expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)).toMatchObject({ code: 'BAD_REQUEST', detail: 'MALFORMED_BODY' });
       // The key is read before the signature can be checked with it.
       const badKey = await wallet.register(server.url, {
         tamper: (request) => (request.body = Buffer.from(request.body.toString().replace(/"wi_mdvm_auth_pubk":"[^"]+"/, '"wi_mdvm_auth_pubk":"MFkwEwYHKoZIzj0CAQ=="'))),
       });
       rejected(badKey, 400, 'MALFORMED_KEY');
-      rejected(await post('/v1/mdvm/android/renewal', '{}', { 'mdvm-wi-id': randomUUID(), 'auth-challenge': await wallet.challenge(server.url) }), 400, 'BAD_REQUEST');
+      rejected(await server.post('/v1/mdvm/android/renewal', '{}', { 'mdvm-wi-id': randomUUID(), 'auth-challenge': await wallet.challenge(server.url) }), 400, 'BAD_REQUEST');
 
       expect((await wallet.register(server.url)).status).toBe(200);
       rejected(await wallet.renew(server.url, { tamper: (request) => (request.headers['mdvm-wi-id'] = randomUUID()) }), 404, 'ACCOUNT_NOT_FOUND');
@@ -300,7 +298,6 @@ describe('MDVM operations that need their own server', () => {
   });
 
   it('answers an expired challenge with CHALLENGE_EXPIRED and a stale signature with SIGNATURE_VERIFICATION_FAILURE', async () => {
-    const { FixedClock } = await import('../../src/clock.js');
     const clock = new FixedClock(Date.now());
     const server = await startMdvmServer({ clock });
     try {

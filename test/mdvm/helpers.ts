@@ -1,10 +1,8 @@
-import { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
-import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { SimulatedWalletInstance, type AndroidWalletState, type IosWalletState } from '../../src/simulator/mdvm-wallet.js';
 import { SIMULATOR_APP_ID, startSimulatorServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
+import { sharedAndroidDevice, sharedAppleAuthority } from '../helpers/simulators.js';
 
-export const APP_ID = SIMULATOR_APP_ID;
 export const OPERATOR_KEY = 'mdvm-operator-key-0123456789';
 
 /** A simulator-trusting server with an operator key. */
@@ -12,24 +10,19 @@ export function startMdvmServer(options: TestServerOptions = {}): Promise<TestSe
   return startSimulatorServer({ ...options, options: { admin: { apiKeys: [OPERATOR_KEY] }, ...options.options } });
 }
 
-let androidDevice: Promise<AndroidDeviceSimulator> | undefined;
-let appleAuthority: Promise<AppleTestAuthority> | undefined;
-
-/** One simulated Android device (its attestation intermediates) shared by the tests' wallets. */
-export const sharedAndroidDevice = () => (androidDevice ??= AndroidDeviceSimulator.create({ root: 'shipped' }));
-
+/** A wallet on the shared simulated Android device. */
 export async function androidWallet(state: Partial<AndroidWalletState> = {}): Promise<SimulatedWalletInstance> {
   return SimulatedWalletInstance.forAndroid(await sharedAndroidDevice(), state);
 }
 
+/** A wallet on a fresh simulated Apple device (its own App Attest key and counter) under the shared authority. */
 export async function iosWallet(state: Partial<IosWalletState> = {}): Promise<SimulatedWalletInstance> {
-  const authority = await (appleAuthority ??= AppleTestAuthority.create({ roots: 'shipped' }));
-  return SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(authority, { appId: APP_ID, environment: 'production' }), state);
+  return SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(await sharedAppleAuthority(), { appId: SIMULATOR_APP_ID, environment: 'production' }), state);
 }
 
-/** An operator API call. */
-export async function operator(server: TestServer, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}${path}`, {
+/** An operator API call to a server (in-process or `keyward serve`): content-type only when there is a body. */
+export async function operator({ url }: { url: string }, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${OPERATOR_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

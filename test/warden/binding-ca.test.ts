@@ -1,27 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeName } from '../../src/crypto/certificate-builder.js';
 import { describeName, readName } from '../../src/crypto/names.js';
 import { BindingCa, generateBindingCa } from '../../src/features/warden/binding-ca.js';
 import { subjectFromTemplate } from '../../src/features/warden/subject-template.js';
+import { openssl, opensslResult } from './helpers.js';
 
 const AT = Date.parse('2026-11-01T12:00:00Z');
 const DAY = 86_400_000;
-const work = mkdtempSync(join(tmpdir(), 'keyward-binding-ca-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const generated = generateBindingCa(AT, 'Test Binding CA');
 const ca = new BindingCa(generated);
-
-function openssl(args: string[], files: Record<string, string | Buffer>): string {
-  const directory = mkdtempSync(join(work, 'openssl-'));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(directory, name), content);
-  return execFileSync('openssl', args.map((arg) => arg.replace(/^@/, `${directory}/`)), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 describe('binding CA', () => {
   const device = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -82,13 +71,9 @@ describe('binding CA', () => {
     expect(text).toMatch(/Next Update: Nov  2 12:00:00 2026 GMT/);
     expect(text).toContain('X509v3 CRL Number');
     // With -CAfile openssl checks the CRL's signature and reports it on stderr.
-    const directory = mkdtempSync(join(work, 'crl-'));
-    writeFileSync(join(directory, 'crl.der'), crl);
-    writeFileSync(join(directory, 'ca.pem'), generated.intermediateCertificate);
-    writeFileSync(join(directory, 'other.pem'), generateBindingCa(AT).intermediateCertificate);
-    const verify = (caFile: string) => spawnSync('openssl', ['crl', '-inform', 'DER', '-in', join(directory, 'crl.der'), '-CAfile', join(directory, caFile), '-noout'], { encoding: 'utf8' });
-    expect(verify('ca.pem').stderr).toContain('verify OK');
-    expect(verify('other.pem').stderr).not.toContain('verify OK');
+    const verify = (caCertificate: string) => opensslResult(['crl', '-inform', 'DER', '-in', '@crl.der', '-CAfile', '@ca.pem', '-noout'], { 'crl.der': crl, 'ca.pem': caCertificate });
+    expect(verify(generated.intermediateCertificate).stderr).toContain('verify OK');
+    expect(verify(generateBindingCa(AT).intermediateCertificate).stderr).not.toContain('verify OK');
   });
 
   it('refuses CA files that do not fit together, saying why', () => {

@@ -1,9 +1,10 @@
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
 import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
 import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
 import type { TestServer } from '../helpers/server.js';
-import { assertChainVerifies, simulatedDevices, startWardenServer, type Devices } from './helpers.js';
+import { assertChainVerifies, openssl, simulatedDevices, startWardenServer, type Devices } from './helpers.js';
 
 const failure = (result: { status: number; response: unknown }) => ({ status: result.status, ...(result.response as object) });
 
@@ -74,7 +75,7 @@ for (const backend of [
         expect(response.type).toBe('Success');
         expect(response.certificateChain).toHaveLength(3);
         const [leaf] = assertChainVerifies(response.certificateChain);
-        const requested = (await import('node:crypto')).createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' });
+        const requested = createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' });
         expect(leaf!.publicKey.export({ type: 'spki', format: 'der' }).equals(requested)).toBe(true);
         expect(leaf!.subject).toContain(`serialNumber=${Buffer.from(result.challenge.nonce, 'base64url').toString('hex').toUpperCase()}`);
         expect(leaf!.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
@@ -82,7 +83,6 @@ for (const backend of [
         expect(Buffer.from(leaf!.serialNumber, 'hex').length).toBeGreaterThanOrEqual(16);
         const validDays = (Date.parse(leaf!.validTo) - Date.parse(leaf!.validFrom)) / 86_400_000;
         expect(validDays).toBe(30);
-        const { createHash, createPublicKey } = await import('node:crypto');
         const thumbprint = createHash('sha256').update(createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' })).digest('hex');
         const [record] = await server.services.store.bindingCertificates.list({ limit: 1, keyThumbprint: thumbprint });
         expect(record).toMatchObject({ serial: leaf!.serialNumber.toLowerCase(), platform: platform === 'ios' ? 'apple' : 'android', policy: 'default' });
@@ -233,14 +233,8 @@ describe('Warden failures that need their own server', () => {
       expect((await revoke(apiKey)).status).toBe(409);
       const crl = Buffer.from(await (await fetch(`${server.url}/api/v1/crl`)).arrayBuffer());
       expect(crl.includes(Buffer.from(serial, 'hex'))).toBe(true);
-      const { X509Certificate } = await import('node:crypto');
       const intermediate = new X509Certificate(Buffer.from((result.response as any).certificateChain[1], 'base64url'));
-      const { execFileSync } = await import('node:child_process');
-      const { writeFileSync, mkdtempSync } = await import('node:fs');
-      const dir = mkdtempSync('/tmp/keyward-crl-');
-      writeFileSync(`${dir}/crl.der`, crl);
-      writeFileSync(`${dir}/ca.pem`, intermediate.toString());
-      const text = execFileSync('openssl', ['crl', '-inform', 'DER', '-in', `${dir}/crl.der`, '-CAfile', `${dir}/ca.pem`, '-noout', '-text'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const text = openssl(['crl', '-inform', 'DER', '-in', '@crl.der', '-CAfile', '@ca.pem', '-noout', '-text'], { 'crl.der': crl, 'ca.pem': intermediate.toString() });
       expect(text).toContain(serial.toUpperCase());
       const list = await (await fetch(`${server.url}/admin/v1/binding-certificates?limit=5`, { headers: { authorization: `Bearer ${apiKey}` } })).json();
       expect((list as any).certificates[0]).toMatchObject({ serial, revokedAt: expect.any(String) });

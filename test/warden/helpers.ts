@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
-import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import type { SimulatedDevice } from '../../src/simulator/warden-client.js';
 import { SIMULATOR_APP_ID, startSimulatorServer } from '../helpers/server.js';
+import { sharedAndroidDevice, sharedAppleAuthority } from '../helpers/simulators.js';
 
-export const APP_ID = SIMULATOR_APP_ID;
 export const startWardenServer = startSimulatorServer;
 
 export interface Devices {
@@ -17,12 +15,47 @@ export interface Devices {
   ios: SimulatedDevice;
 }
 
-export async function simulatedDevices(): Promise<Devices> {
-  const authority = await AppleTestAuthority.create({ roots: 'shipped' });
-  return {
-    android: { platform: 'android', device: await AndroidDeviceSimulator.create({ root: 'shipped' }) },
-    ios: { platform: 'ios', device: await SimulatedAppleDevice.create(authority, { appId: APP_ID, environment: 'production' }) },
-  };
+let devices: Promise<Devices> | undefined;
+
+/**
+ * One simulated device per platform under the shipped roots, built once and shared: every Warden
+ * flow attests a fresh key with a fresh nonce, and Warden keeps no per-device state (no counters).
+ */
+export function simulatedDevices(): Promise<Devices> {
+  devices ??= (async () => ({
+    android: { platform: 'android', device: await sharedAndroidDevice() },
+    ios: { platform: 'ios', device: await SimulatedAppleDevice.create(await sharedAppleAuthority(), { appId: SIMULATOR_APP_ID, environment: 'production' }) },
+  }))();
+  return devices;
+}
+
+export interface OpensslResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the openssl command with `files` written to a temporary directory (removed afterwards);
+ * an argument `@name` stands for the path of file `name`. Does not throw on a non-zero exit.
+ */
+export function opensslResult(args: string[], files: Record<string, string | Buffer>): OpensslResult {
+  const directory = mkdtempSync(join(tmpdir(), 'keyward-openssl-'));
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(directory, name), content);
+    const result = spawnSync('openssl', args.map((arg) => arg.replace(/^@/, `${directory}/`)), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (result.error) throw result.error;
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** The same, returning stdout and failing on a non-zero exit. */
+export function openssl(args: string[], files: Record<string, string | Buffer>): string {
+  const result = opensslResult(args, files);
+  if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** Checks a returned chain (base64url DER, leaf first) with node:crypto and with the openssl command. */
@@ -35,17 +68,11 @@ export function assertChainVerifies(chain: string[]): X509Certificate[] {
   }
   const root = certificates.at(-1)!;
   if (!root.verify(root.publicKey)) throw new Error('the root is not self-signed');
-  const directory = mkdtempSync(join(tmpdir(), 'keyward-chain-'));
-  try {
-    writeFileSync(join(directory, 'root.pem'), root.toString());
-    writeFileSync(join(directory, 'untrusted.pem'), certificates.slice(1, -1).map((c) => c.toString()).join(''));
-    writeFileSync(join(directory, 'leaf.pem'), certificates[0]!.toString());
-    const output = execFileSync('openssl', ['verify', '-CAfile', join(directory, 'root.pem'), '-untrusted', join(directory, 'untrusted.pem'), '-purpose', 'sslclient', join(directory, 'leaf.pem')], {
-      encoding: 'utf8',
-    });
-    if (!output.includes(': OK')) throw new Error(`openssl verify: ${output}`);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  const output = openssl(['verify', '-CAfile', '@root.pem', '-untrusted', '@untrusted.pem', '-purpose', 'sslclient', '@leaf.pem'], {
+    'root.pem': root.toString(),
+    'untrusted.pem': certificates.slice(1, -1).map((c) => c.toString()).join(''),
+    'leaf.pem': certificates[0]!.toString(),
+  });
+  if (!output.includes(': OK')) throw new Error(`openssl verify: ${output}`);
   return certificates;
 }

@@ -10,7 +10,7 @@ import { csrDer, parseCsr } from '../../src/crypto/csr.js';
 import { spkiOf } from '../../src/crypto/keys.js';
 import { checkAttributes, deviceNameOf, nonceOf, statementOf } from '../../src/features/warden/proof.js';
 import { certificationRequestInfo, signedCsr, type CsrAttributeSpec } from '../../src/simulator/csr-builder.js';
-import { rejection } from '../apple/helpers.js';
+import { rejection } from '../helpers/outcome.js';
 
 const PROOF_OID = '1.3.6.1.4.1.61200.2.1.2';
 const NAME_OID = '1.3.6.1.4.1.61200.2.1.1';

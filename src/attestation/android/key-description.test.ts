@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../crypto/certificate.js';
 import * as der from '../../crypto/der-writer.js';
-import { KeywardError } from '../../errors.js';
+import { outcome } from '../../../test/helpers/outcome.js';
 import { androidChain, androidVectors } from '../../../test/helpers/vectors.js';
 import { KEY_DESCRIPTION_OID } from './constants.js';
 import { parseKeyDescription, type KeyDescription } from './key-description.js';
@@ -47,16 +47,6 @@ describe('KeyDescription decoding against Google’s own decodings', () => {
   }
 });
 
-const rejection = (run: () => unknown) => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeywardError);
-    return `${(error as KeywardError).category} ${(error as KeywardError).code}`;
-  }
-  throw new Error('expected a rejection');
-};
-
 describe('KeyDescription quirks (decided: accept and report; strictEncoding rejects)', () => {
   it('accepts authorization-list tags out of ascending order, and rejects them when strict', () => {
     const extension = recordOf(androidChain('android/keyattestation/testdata/invalid/tags_not_in_ascending_order.pem')[0]!);
@@ -64,7 +54,7 @@ describe('KeyDescription quirks (decided: accept and report; strictEncoding reje
     expect(record.quirks).toEqual(['tags-not-in-ascending-order']);
     expect(record.hardwareEnforced.purposes).toEqual([2]);
     expect(record.hardwareEnforced.algorithms).toBe(3);
-    expect(rejection(() => parseKeyDescription(extension, { strict: true }))).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
+    expect(outcome(() => parseKeyDescription(extension, { strict: true }))).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
   });
 
   it('reads deviceLocked written as BER TRUE (0x01) as locked, and rejects it when strict', () => {
@@ -72,7 +62,7 @@ describe('KeyDescription quirks (decided: accept and report; strictEncoding reje
     const record = parseKeyDescription(extension);
     expect(record.quirks).toEqual(['non-der-boolean']);
     expect(record.hardwareEnforced.rootOfTrust).toMatchObject({ deviceLocked: true, verifiedBootState: 'VERIFIED' });
-    expect(rejection(() => parseKeyDescription(extension, { strict: true }))).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
+    expect(outcome(() => parseKeyDescription(extension, { strict: true }))).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
   });
 
   it('decodes allowWhileOnBody', () => {
@@ -98,14 +88,14 @@ describe('KeyDescription structure', () => {
   });
 
   it('rejects duplicate tags, wrong inner types, trailing data and unknown enumerations', () => {
-    expect(rejection(() => parseKeyDescription(description(list(der.explicit(705, der.integer(1)), der.explicit(705, der.integer(2))))))).toBe(
+    expect(outcome(() => parseKeyDescription(description(list(der.explicit(705, der.integer(1)), der.explicit(705, der.integer(2))))))).toBe(
       'CONTENT MALFORMED_KEY_DESCRIPTION',
     );
-    expect(rejection(() => parseKeyDescription(description(list(der.explicit(705, der.octetString(Buffer.of(1)))))))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
-    expect(rejection(() => parseKeyDescription(description(list(), [der.integer(1)])))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
-    expect(rejection(() => parseKeyDescription(Buffer.concat([description(list()), Buffer.of(0)])))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
+    expect(outcome(() => parseKeyDescription(description(list(der.explicit(705, der.octetString(Buffer.of(1)))))))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
+    expect(outcome(() => parseKeyDescription(description(list(), [der.integer(1)])))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
+    expect(outcome(() => parseKeyDescription(Buffer.concat([description(list()), Buffer.of(0)])))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
     const badLevel = der.sequence(der.integer(400), der.enumerated(7), der.integer(400), der.enumerated(1), der.octetString(Buffer.alloc(1)), der.octetString(Buffer.alloc(0)), list(), list());
-    expect(rejection(() => parseKeyDescription(badLevel))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
-    expect(rejection(() => parseKeyDescription(Buffer.alloc(0)))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
+    expect(outcome(() => parseKeyDescription(badLevel))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
+    expect(outcome(() => parseKeyDescription(Buffer.alloc(0)))).toBe('CONTENT MALFORMED_KEY_DESCRIPTION');
   });
 });

@@ -4,15 +4,24 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../clock.js';
 import { TrustAnchors } from '../../crypto/chain.js';
-import { KeywardError } from '../../errors.js';
 import { AndroidDeviceSimulator } from '../../simulator/android/device.js';
 import { androidVerifier } from '../../../test/helpers/android.js';
+import { asyncRejection } from '../../../test/helpers/outcome.js';
 import { readVector, vectorPath } from '../../../test/helpers/vectors.js';
 import { FetchedStatusList, StatusList, type Fetcher } from './revocation.js';
 
 const AT = Date.UTC(2026, 10, 20);
 const sample = () => new StatusList(JSON.parse(readVector('android/revocation-status-sample.json')), 'sample');
 const challenge = Buffer.from('revocation');
+
+/** A simulated chain whose intermediates carry `serials` (top first). */
+const chainWithSerials = async (serials: string[]) => {
+  const device = await AndroidDeviceSimulator.create({ root: 'generated', at: AT, intermediateSerials: serials });
+  return { device, attestation: await device.attest({ challenge }, { at: AT }) };
+};
+let revokedChain: ReturnType<typeof chainWithSerials> | undefined;
+/** One chain with the sample list's revoked intermediate (5cb838f1fe157a85), shared by the tests that need it. */
+const withRevokedIntermediate = () => (revokedChain ??= chainWithSerials(['5cb838f1fe157a85']));
 
 describe('the attestation status list', () => {
   it('indexes the sample’s decimal keys as hex serials and its hex keys as they are', () => {
@@ -35,18 +44,12 @@ describe('revocation during verification (simulated chains carrying listed seria
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const chainWithSerials = async (serials: string[]) => {
-    const device = await AndroidDeviceSimulator.create({ root: 'generated', at: AT, intermediateSerials: serials });
-    return { device, attestation: await device.attest({ challenge }, { at: AT }) };
-  };
-
   it('rejects a chain with a revoked intermediate (TRUST, naming the certificate) and one with a suspended one', async () => {
-    const revoked = await chainWithSerials(['5cb838f1fe157a85']);
+    const revoked = await withRevokedIntermediate();
     const verifier = androidVerifier({ revocation: { enabled: true, file: vectorPath('android/revocation-status-sample.json') } }, TrustAnchors.fromPem(revoked.device.rootPem, 'test'));
-    const error = await verifier.verify({ chain: revoked.attestation.chain, challenge, at: AT }).catch((thrown: unknown) => thrown);
-    expect(error).toBeInstanceOf(KeywardError);
+    const error = await asyncRejection(() => verifier.verify({ chain: revoked.attestation.chain, challenge, at: AT }));
     expect(error).toMatchObject({ category: 'TRUST', code: 'CERTIFICATE_REVOKED' });
-    expect((error as KeywardError).message).toBe('The intermediate 2 certificate (serial 5cb838f1fe157a85) is revoked (KEY_COMPROMISE).');
+    expect(error.message).toBe('The intermediate 2 certificate (serial 5cb838f1fe157a85) is revoked (KEY_COMPROMISE).');
 
     const suspended = await chainWithSerials(['0a', 'cc66e9a93713b6e643b26c15879786f7']);
     const verifier2 = androidVerifier({ revocation: { enabled: true, file: vectorPath('android/revocation-status-sample.json') } }, TrustAnchors.fromPem(suspended.device.rootPem, 'test'));
@@ -115,8 +118,7 @@ describe('fetching the status list', () => {
   });
 
   it('is what fromConfig uses when revocation is enabled without a file (injected fetcher, no network)', async () => {
-    const device = await AndroidDeviceSimulator.create({ root: 'generated', at: AT, intermediateSerials: ['5cb838f1fe157a85'] });
-    const attestation = await device.attest({ challenge }, { at: AT });
+    const { device, attestation } = await withRevokedIntermediate();
     const fetch = fetcher([async () => ({ status: 200, body, cacheControl: 'max-age=60' })]);
     const verifier = androidVerifier({ revocation: { enabled: true } }, TrustAnchors.fromPem(device.rootPem, 'test'), { fetcher: fetch, now: () => AT });
     await expect(verifier.verify({ chain: attestation.chain, challenge, at: AT })).rejects.toMatchObject({ code: 'CERTIFICATE_REVOKED' });

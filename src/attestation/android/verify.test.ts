@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../crypto/certificate.js';
-import { TrustAnchors } from '../../crypto/chain.js';
+import { TrustAnchors, verifyChain } from '../../crypto/chain.js';
 import { KeywardError } from '../../errors.js';
 import { androidVerifier } from '../../../test/helpers/android.js';
+import { asyncOutcome } from '../../../test/helpers/outcome.js';
 import { androidChain, androidVectors } from '../../../test/helpers/vectors.js';
 import { KEY_DESCRIPTION_OID } from './constants.js';
 import { challengeBytes, parseKeyDescription } from './key-description.js';
@@ -23,12 +24,6 @@ async function outcome(verifier: AndroidVerifier, input: Parameters<AndroidVerif
     return { ok: false as const, category: error.category, code: error.code, message: error.message };
   }
 }
-
-const rejected = async (verifier: AndroidVerifier, input: Parameters<AndroidVerifier['verify']>[0]) => {
-  const result = await outcome(verifier, input);
-  if (result.ok) throw new Error('expected a rejection');
-  return `${result.category} ${result.code}`;
-};
 
 const osVersionText = (value: string) => {
   const n = Number(value);
@@ -86,8 +81,8 @@ describe('Android vectors verified at their creation time with their own challen
   it('rejects an intermediate outside its validity just after the chain’s window, and just before it', async () => {
     const vector = hardware.find((v) => v.name === 'caiman/sdk36/TEE_EC_RKP')!;
     const device = parseCertificate(vector.chain[1]!);
-    expect(await rejected(verifier, { chain: vector.chain, challenge: vector.challenge, at: device.notAfter + 1000 })).toBe('TIME CERTIFICATE_EXPIRED');
-    expect(await rejected(verifier, { chain: vector.chain, challenge: vector.challenge, at: device.notBefore - 1000 })).toBe('TIME CERTIFICATE_NOT_YET_VALID');
+    expect(await asyncOutcome(verifier.verify({ chain: vector.chain, challenge: vector.challenge, at: device.notAfter + 1000 }))).toBe('TIME CERTIFICATE_EXPIRED');
+    expect(await asyncOutcome(verifier.verify({ chain: vector.chain, challenge: vector.challenge, at: device.notBefore - 1000 }))).toBe('TIME CERTIFICATE_NOT_YET_VALID');
     const lenient = androidVerifier({ ...forTestDevices, enforceIntermediateValidity: false, enforceRkpValidity: false });
     expect((await outcome(lenient, { chain: vector.chain, challenge: vector.challenge, at: device.notAfter + 1000 })).ok).toBe(true);
   });
@@ -96,7 +91,7 @@ describe('Android vectors verified at their creation time with their own challen
 describe('chains that must not pass by default', () => {
   it('rejects the software-rooted marlin chains unless software attestation is allowed', async () => {
     for (const vector of androidVectors().filter((v) => v.name.startsWith('marlin/'))) {
-      expect(await rejected(androidVerifier(forTestDevices), { chain: vector.chain, challenge: vector.challenge, at: vector.createdAt })).toBe(
+      expect(await asyncOutcome(androidVerifier(forTestDevices).verify({ chain: vector.chain, challenge: vector.challenge, at: vector.createdAt }))).toBe(
         'TRUST SOFTWARE_ATTESTATION_ROOT',
       );
       const allowed = await outcome(androidVerifier({ ...forTestDevices, allowSoftwareAttestation: true }), {
@@ -111,7 +106,7 @@ describe('chains that must not pass by default', () => {
 
   it('rejects the sony chain, created after its factory intermediates expired, unless intermediate validity is relaxed', async () => {
     const vector = androidVectors().find((v) => v.name === 'sony-xperia10-iii/sdk33/TEE_EC')!;
-    expect(await rejected(androidVerifier(forTestDevices), { chain: vector.chain, challenge: vector.challenge, at: vector.createdAt })).toBe('TIME CERTIFICATE_EXPIRED');
+    expect(await asyncOutcome(androidVerifier(forTestDevices).verify({ chain: vector.chain, challenge: vector.challenge, at: vector.createdAt }))).toBe('TIME CERTIFICATE_EXPIRED');
     const relaxed = await outcome(androidVerifier({ ...forTestDevices, enforceIntermediateValidity: false }), {
       chain: vector.chain,
       challenge: vector.challenge,
@@ -131,7 +126,7 @@ describe('chains that must not pass by default', () => {
     for (const name of ['algorithm_EC_SecurityLevel_StrongBox', 'algorithm_RSA_SecurityLevel_StrongBox']) {
       const chain = androidChain(`android/legacy-google/${name}.pem`);
       const challenge = challengeBytes(parseKeyDescription(parseCertificate(chain[0]!).extension(KEY_DESCRIPTION_OID)!.value));
-      expect(await rejected(androidVerifier(forTestDevices), { chain, challenge, at })).toBe('TRUST UNTRUSTED_ROOT');
+      expect(await asyncOutcome(androidVerifier(forTestDevices).verify({ chain, challenge, at }))).toBe('TRUST UNTRUSTED_ROOT');
       const root = TrustAnchors.fromPem(parseCertificate(chain.at(-1)!).toPem(), 'legacy StrongBox root');
       const configured = await outcome(androidVerifier(forTestDevices, root), { chain, challenge, at });
       expect(configured.ok && configured.result.securityLevel).toBe('strongbox');
@@ -144,18 +139,17 @@ describe('chains that must not pass by default', () => {
     const input = { chain: malformed, challenge: challengeBytes(record), at: record.softwareEnforced.creationDateTime! };
     const accepted = await outcome(androidVerifier(), input);
     expect(accepted.ok && accepted.result.facts.keyDescription).toMatchObject({ quirks: ['non-der-boolean'] });
-    expect(await rejected(androidVerifier({ strictEncoding: true }), input)).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
+    expect(await asyncOutcome(androidVerifier({ strictEncoding: true }).verify(input))).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
 
     const reordered = androidChain('android/keyattestation/testdata/invalid/tags_not_in_ascending_order.pem');
     const reorderedRecord = parseKeyDescription(parseCertificate(reordered[0]!).extension(KEY_DESCRIPTION_OID)!.value);
     const reorderedInput = { chain: reordered, challenge: challengeBytes(reorderedRecord), at: reorderedRecord.softwareEnforced.creationDateTime! };
-    expect(await rejected(androidVerifier(forTestDevices), reorderedInput)).toBe('TRUST CERTIFICATE_SIGNATURE_INVALID');
-    expect(await rejected(androidVerifier({ ...forTestDevices, strictEncoding: true }), reorderedInput)).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
+    expect(await asyncOutcome(androidVerifier(forTestDevices).verify(reorderedInput))).toBe('TRUST CERTIFICATE_SIGNATURE_INVALID');
+    expect(await asyncOutcome(androidVerifier({ ...forTestDevices, strictEncoding: true }).verify(reorderedInput))).toBe('CONTENT KEY_DESCRIPTION_NOT_STRICT_DER');
   });
 
   it('verifies the P-256 intermediate that signs with SHA-384 against its own test root', async () => {
     const chain = androidChain('android/keyattestation/testdata/p256_sha384_intermediate.pem').map((der) => parseCertificate(der));
-    const { verifyChain } = await import('../../crypto/chain.js');
     const anchors = new TrustAnchors(TrustAnchors.fromPem(chain[2]!.toPem(), 'test root'));
     const verified = verifyChain(chain, { anchors, at: Date.UTC(2025, 0, 1), maxLength: 4, checkValidity: () => true });
     expect(verified.anchor.name).toContain('Test Root');
@@ -168,7 +162,7 @@ describe('each kind of rejection has its own code', () => {
 
   it('wrong challenge', async () => {
     const vector = akita();
-    expect(await rejected(androidVerifier(forTestDevices), { chain: vector.chain, challenge: Buffer.from('challengf'), at: vector.createdAt })).toBe('CONTENT CHALLENGE_MISMATCH');
+    expect(await asyncOutcome(androidVerifier(forTestDevices).verify({ chain: vector.chain, challenge: Buffer.from('challengf'), at: vector.createdAt }))).toBe('CONTENT CHALLENGE_MISMATCH');
   });
 
   it('wrong package, wrong signer digest and too old an app version', async () => {
@@ -178,42 +172,42 @@ describe('each kind of rejection has its own code', () => {
     const signer = Buffer.from('EDk47kU35Z6O55L2VFBPuDRvxrNG0LvEQV/DOfz8jsE=', 'base64').toString('hex');
     const app = (overrides: object) => androidVerifier({ policy: { requireLockedBootloader: false, apps: [{ packageName, signerDigests: [signer], minVersion: 0, ...overrides }] } });
     expect((await outcome(app({}), input)).ok).toBe(true);
-    expect(await rejected(app({ packageName: 'com.example.other' }), input)).toBe('TRUST PACKAGE_NOT_ALLOWED');
-    expect(await rejected(app({ signerDigests: ['00'.repeat(32)] }), input)).toBe('TRUST SIGNER_NOT_ALLOWED');
-    expect(await rejected(app({ minVersion: 1 }), input)).toBe('TRUST APP_VERSION_TOO_OLD');
+    expect(await asyncOutcome(app({ packageName: 'com.example.other' }).verify(input))).toBe('TRUST PACKAGE_NOT_ALLOWED');
+    expect(await asyncOutcome(app({ signerDigests: ['00'.repeat(32)] }).verify(input))).toBe('TRUST SIGNER_NOT_ALLOWED');
+    expect(await asyncOutcome(app({ minVersion: 1 }).verify(input))).toBe('TRUST APP_VERSION_TOO_OLD');
   });
 
   it('an unlocked bootloader', async () => {
     const vector = akita();
-    expect(await rejected(androidVerifier(), { chain: vector.chain, challenge: vector.challenge, at: vector.createdAt })).toBe('TRUST BOOTLOADER_UNLOCKED');
+    expect(await asyncOutcome(androidVerifier().verify({ chain: vector.chain, challenge: vector.challenge, at: vector.createdAt }))).toBe('TRUST BOOTLOADER_UNLOCKED');
   });
 
   it('an old patch level, and one in the future', async () => {
     const vector = akita();
     const input = { chain: vector.chain, challenge: vector.challenge, at: vector.createdAt };
     const policy = (rules: object) => androidVerifier({ policy: { requireLockedBootloader: false, maxPatchMonthsAhead: 12, ...rules } });
-    expect(await rejected(policy({ minPatchLevel: '2024-09' }), input)).toBe('TRUST PATCH_LEVEL_TOO_OLD');
+    expect(await asyncOutcome(policy({ minPatchLevel: '2024-09' }).verify(input))).toBe('TRUST PATCH_LEVEL_TOO_OLD');
     expect((await outcome(policy({ minPatchLevel: '2024-08' }), input)).ok).toBe(true);
     // caiman's pre-release build reports patch level 2025-11 in a key created months earlier; one month ahead is allowed by default.
     const ahead = androidVectors().find((v) => v.name === 'caiman/sdk36/TEE_EC_RKP')!;
     const aheadInput = { chain: ahead.chain, challenge: ahead.challenge, at: ahead.createdAt };
     expect(new Date(ahead.createdAt).toISOString() < '2025-10-01').toBe(true);
-    expect(await rejected(androidVerifier({ policy: { requireLockedBootloader: false } }), aheadInput)).toBe('TRUST PATCH_LEVEL_IN_FUTURE');
+    expect(await asyncOutcome(androidVerifier({ policy: { requireLockedBootloader: false } }).verify(aheadInput))).toBe('TRUST PATCH_LEVEL_IN_FUTURE');
   });
 
   it('a chain longer than allowed, an empty one, garbage DER and a leaf without a record', async () => {
     const vector = akita();
     const input = { challenge: vector.challenge, at: vector.createdAt };
-    expect(await rejected(androidVerifier({ maxChainLength: 4 }), { ...input, chain: vector.chain })).toBe('CONTENT CERTIFICATE_CHAIN_TOO_LONG');
-    expect(await rejected(androidVerifier(), { ...input, chain: [] })).toBe('CONTENT CERTIFICATE_CHAIN_EMPTY');
-    expect(await rejected(androidVerifier(), { ...input, chain: [Buffer.from('not a certificate')] })).toBe('CONTENT MALFORMED_CERTIFICATE');
-    expect(await rejected(androidVerifier(), { ...input, chain: vector.chain.slice(1) })).toBe('CONTENT KEY_DESCRIPTION_MISSING');
+    expect(await asyncOutcome(androidVerifier({ maxChainLength: 4 }).verify({ ...input, chain: vector.chain }))).toBe('CONTENT CERTIFICATE_CHAIN_TOO_LONG');
+    expect(await asyncOutcome(androidVerifier().verify({ ...input, chain: [] }))).toBe('CONTENT CERTIFICATE_CHAIN_EMPTY');
+    expect(await asyncOutcome(androidVerifier().verify({ ...input, chain: [Buffer.from('not a certificate')] }))).toBe('CONTENT MALFORMED_CERTIFICATE');
+    expect(await asyncOutcome(androidVerifier().verify({ ...input, chain: vector.chain.slice(1) }))).toBe('CONTENT KEY_DESCRIPTION_MISSING');
   });
 
   it('a chain whose leaf was signed by someone else', async () => {
     const vector = akita();
     const other = androidVectors().find((v) => v.name === 'tegu/sdk36/TEE_EC_2026_ROOT')!;
-    expect(await rejected(androidVerifier(forTestDevices), { chain: [vector.chain[0]!, ...other.chain.slice(1)], challenge: vector.challenge, at: vector.createdAt })).toBe(
+    expect(await asyncOutcome(androidVerifier(forTestDevices).verify({ chain: [vector.chain[0]!, ...other.chain.slice(1)], challenge: vector.challenge, at: vector.createdAt }))).toBe(
       'TRUST CERTIFICATE_SIGNATURE_INVALID',
     );
   });
