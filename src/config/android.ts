@@ -72,6 +72,20 @@ export const AndroidConfigSchema = Type.Object(
       default: false,
       description: "Accept chains ending in Google's software-attestation roots (emulators, very old devices). Never in production.",
     }),
+    rkpKeys: Type.Array(HexDigest, {
+      default: [
+        // Droid CA2 under the RSA root (2022–2037)
+        '0b00ad49ac69ab38a7597fb9e74b62ca5feb030c215e060b1b79a37d919a3663',
+        '630c11f36545e38c36f097c0bb888b9a5716ba3964266eea8793507e9ffc84f6',
+        // Droid CA2 under Key Attestation CA1 (2026–2029)
+        '26e378ef4bab0719ce6a8c3d23c9a27da4b6b60fd50af60ef001bd2b56936f03',
+        'a09d44236bed43f43c79f1d5ee5463ccb6f178bc03adb287fa46a9dc9b46d114',
+        // Key Attestation CA1, the EC root that anchors only remotely provisioned chains
+        '3ee44512a1af2beb39c889490c60ea3f82e43f5d5a5532f5ab9419f676cd07ec',
+      ],
+      description:
+        "SHA-256 (hex) of the SubjectPublicKeyInfo of Google's remote key provisioning CAs: the four Droid CA2 keys (two under each root) and the EC root Key Attestation CA1. A chain is remotely provisioned (policy.requireRkp, facts.rkp) only when its verified path passes through one of these keys; names are never trusted for this. Droid CA3 keys rotate and are not pinned (JSON array in the env var).",
+    }),
     maxChainLength: Type.Integer({ minimum: 2, maximum: 16, default: 8, description: 'Longest accepted certificate chain.' }),
     strictEncoding: Type.Boolean({
       default: false,

@@ -14,6 +14,14 @@ export interface CertificateExtension {
 }
 
 const BASIC_CONSTRAINTS = '2.5.29.19';
+const KEY_USAGE = '2.5.29.15';
+
+/** basicConstraints as RFC 5280 §4.2.1.9 defines it. */
+export interface BasicConstraints {
+  ca: boolean;
+  /** pathLenConstraint, when present. */
+  pathLength?: number;
+}
 
 /**
  * An X.509 certificate as Keyward uses it: the exact DER of the parts that are signed or
@@ -43,8 +51,9 @@ export class ParsedCertificate {
   /** Where the subjectPublicKey BIT STRING's content lies in `der`. */
   private readonly keyBits: { start: number; end: number };
   private serialHex: string | undefined;
-  /** basicConstraints cA once read; null until then (undefined is a value: no extension). */
-  private ca: boolean | undefined | null = null;
+  /** basicConstraints and keyCertSign once read; null until then (undefined is a value: no extension). */
+  private constraints: BasicConstraints | undefined | null = null;
+  private certSign: boolean | undefined | null = null;
 
   constructor(der: Uint8Array, code: string, options: { copy?: boolean } = {}) {
     // Cached certificates keep their own copy; a request's leaf just views the caller's bytes.
@@ -154,13 +163,29 @@ export class ParsedCertificate {
   }
 
   /**
-   * basicConstraints cA, or undefined when the extension is absent. Decoded on first read (CAs
-   * are cached and checked on every request); a malformed extension is not remembered, so every
+   * basicConstraints, or undefined when the extension is absent. Decoded on first read (CAs are
+   * cached and checked on every request); a malformed extension is not remembered, so every
    * read of it throws.
    */
+  get basicConstraints(): BasicConstraints | undefined {
+    if (this.constraints === null) this.constraints = readBasicConstraints(this.extensions.get(BASIC_CONSTRAINTS));
+    return this.constraints;
+  }
+
+  /** basicConstraints cA, or undefined when the extension is absent. */
   get isCa(): boolean | undefined {
-    if (this.ca === null) this.ca = readIsCa(this.extensions.get(BASIC_CONSTRAINTS));
-    return this.ca;
+    return this.basicConstraints?.ca;
+  }
+
+  /** Whether keyUsage asserts keyCertSign; undefined when the certificate has no keyUsage extension. */
+  get keyCertSign(): boolean | undefined {
+    if (this.certSign === null) this.certSign = readKeyCertSign(this.extensions.get(KEY_USAGE));
+    return this.certSign;
+  }
+
+  /** Subject and issuer names are byte-identical (RFC 5280's self-issued certificates). */
+  get selfIssued(): boolean {
+    return sameBytes(this.subjectDer, this.issuerDer);
   }
 
   /** The subjectPublicKey BIT STRING's bits (for EC keys, the point). */
@@ -201,12 +226,31 @@ function checkName(reader: DerReader, element: DerElement, what: string): Uint8A
   return element.bytes;
 }
 
-function readIsCa(extension: CertificateExtension | undefined): boolean | undefined {
+function readBasicConstraints(extension: CertificateExtension | undefined): BasicConstraints | undefined {
+  if (!extension) return undefined;
+  const outer = new DerReader(extension.value, 'MALFORMED_CERTIFICATE');
+  const sequence = outer.sequence('basicConstraints');
+  outer.end('basicConstraints');
+  const ca = sequence.peek()?.tag === UNIVERSAL.BOOLEAN ? decodeBoolean(sequence.next(), sequence, 'cA') : false;
+  const constraints: BasicConstraints = { ca };
+  if (!sequence.done) {
+    const pathLength = sequence.integer('pathLenConstraint');
+    if (pathLength < 0n || pathLength > 255n) throw sequence.fail(`pathLenConstraint ${pathLength}`);
+    constraints.pathLength = Number(pathLength);
+  }
+  sequence.end('basicConstraints');
+  return constraints;
+}
+
+/** keyUsage is a BIT STRING (usually with unused bits); keyCertSign is bit 5, 0x04 of the first byte after the unused-bits count. */
+function readKeyCertSign(extension: CertificateExtension | undefined): boolean | undefined {
   if (!extension) return undefined;
   const reader = new DerReader(extension.value, 'MALFORMED_CERTIFICATE');
-  const constraints = reader.sequence('basicConstraints');
-  const first = constraints.peek();
-  return first?.tag === UNIVERSAL.BOOLEAN ? decodeBoolean(constraints.next(), constraints, 'cA') : false;
+  const element = reader.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'keyUsage');
+  reader.end('keyUsage');
+  const content = element.content;
+  if (element.constructed || content.length === 0 || content[0]! > 7) throw reader.fail('keyUsage: malformed BIT STRING');
+  return content.length > 1 && (content[1]! & 0x04) !== 0;
 }
 
 function algorithmOid(reader: DerReader, element: DerElement, what: string): string {

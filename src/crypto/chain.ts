@@ -9,12 +9,13 @@ export interface TrustAnchor {
 }
 
 export class TrustAnchors {
-  private readonly bySpki = new Map<string, TrustAnchor>();
+  private readonly bySpki = new Map<string, TrustAnchor[]>();
   private readonly bySubject = new Map<string, TrustAnchor[]>();
 
   constructor(anchors: Iterable<TrustAnchor>) {
     for (const anchor of anchors) {
-      this.bySpki.set(anchor.certificate.spkiFingerprint, anchor);
+      const key = anchor.certificate.spkiFingerprint;
+      this.bySpki.set(key, [...(this.bySpki.get(key) ?? []), anchor]);
       const subject = anchor.certificate.subjectId;
       this.bySubject.set(subject, [...(this.bySubject.get(subject) ?? []), anchor]);
     }
@@ -28,12 +29,14 @@ export class TrustAnchors {
     });
   }
 
+  /** Distinct trusted keys. */
   get size(): number {
     return this.bySpki.size;
   }
 
-  matchKey(certificate: ParsedCertificate): TrustAnchor | undefined {
-    return this.bySpki.get(certificate.spkiFingerprint);
+  /** The anchors (one per shipped or configured certificate) holding `certificate`'s public key. */
+  withKeyOf(certificate: ParsedCertificate): readonly TrustAnchor[] {
+    return this.bySpki.get(certificate.spkiFingerprint) ?? [];
   }
 
   /** Anchors named as `certificate`'s issuer. */
@@ -54,10 +57,24 @@ export interface ChainOptions {
    * but the leaf — worth it for CAs shared by many devices, wasted on per-request certificates.
    */
   cacheable?(index: number, certificate: ParsedCertificate): boolean;
+  /**
+   * From this index up, every certificate of the path that signs another must be a CA (RFC 5280
+   * §6.1.4): basicConstraints cA, keyCertSign where keyUsage is present, pathLenConstraint
+   * respected. Default 1: every issuer. Android raises it past the certificates KeyMint makes and
+   * the factory batch certificate that signs them, which real devices issue without CA flags.
+   */
+  caFrom?: number;
 }
 
 export interface VerifiedChain {
   anchor: TrustAnchor;
+  /**
+   * How many certificates of the chain, from the leaf, form the verified path. The whole chain,
+   * or one less when its top certificate carries an anchor's key without being that anchor's
+   * certificate: such a certificate is not trusted for anything, so it is left out and nothing
+   * may be read from it.
+   */
+  length: number;
 }
 
 /**
@@ -103,12 +120,15 @@ export function assertChainLength(count: number, max: number): void {
 }
 
 /**
- * Verifies a leaf-first chain: signatures up the chain and a trust anchor at the top — either
- * the last certificate's key is an anchor, or an anchor with the last certificate's issuer name
- * signed it — and only then validity where the options ask (so a tampered certificate is a
- * TRUST failure, not a TIME one). Anchors' own validity is not checked. Issuer names are not
- * required to chain: the signature is the binding, and real attestation chains (Google's legacy
- * StrongBox batches) name an issuer other than the certificate above them.
+ * Verifies a leaf-first chain: signatures up the chain and a trust anchor at the top, then CA
+ * constraints, then validity where the options ask (so a tampered certificate is a TRUST
+ * failure, not a TIME one). The top is anchored in one of three ways:
+ * - it is byte for byte a shipped or configured anchor certificate (its validity is not checked);
+ * - it carries an anchor's key but is some other certificate: it is ignored, and the path ends
+ *   at the certificate below it, which that key signed;
+ * - an anchor with the top's issuer name signed it.
+ * Issuer names are not required to chain: the signature is the binding, and real attestation
+ * chains (Google's legacy StrongBox batches) name an issuer other than the certificate above them.
  */
 export function verifyChain(chain: readonly ParsedCertificate[], options: ChainOptions): VerifiedChain {
   assertChainLength(chain.length, options.maxLength);
@@ -116,16 +136,57 @@ export function verifyChain(chain: readonly ParsedCertificate[], options: ChainO
   const cacheable = (index: number) => (options.cacheable ? options.cacheable(index, chain[index]!) : index > 0);
   for (let index = 0; index < last; index++) assertSignedBy(chain[index]!, chain[index + 1]!, index, cacheable(index));
   const top = chain[last]!;
-  const carried = options.anchors.matchKey(top);
-  const anchor = carried ?? findSigningAnchor(top, last, options.anchors, cacheable(last));
-  // A chain that carries the anchor's own certificate: that certificate's validity is not checked.
-  const checked = carried ? last : chain.length;
-  for (let index = 0; index < checked; index++) {
+  const keyAnchors = options.anchors.withKeyOf(top);
+  let anchor: TrustAnchor;
+  // How many certificates are checked below as issued ones: a carried anchor certificate is not.
+  let issued = chain.length;
+  let length = chain.length;
+  if (keyAnchors.length > 0) {
+    const carried = keyAnchors.find((candidate) => candidate.certificate === top || candidate.certificate.der.equals(top.der));
+    anchor = carried ?? keyAnchors[0]!;
+    issued = last;
+    if (!carried) length = last;
+    if (length === 0) throw untrusted(top);
+  } else {
+    anchor = findSigningAnchor(top, last, options.anchors, cacheable(last));
+  }
+  assertCaConstraints(chain, options.caFrom ?? 1, issued);
+  for (let index = 0; index < issued; index++) {
     const certificate = chain[index]!;
     if (!options.checkValidity || options.checkValidity(index, certificate)) assertValid(certificate, index, options.at);
   }
-  return { anchor };
+  return { anchor, length };
 }
+
+const notCa = (certificate: ParsedCertificate, index: number, why: string) =>
+  trustError('CERTIFICATE_NOT_CA', 'A certificate in the chain is not a CA.', { detail: `certificate ${index} (${certificate.subject}) ${why}` });
+
+/**
+ * RFC 5280 §6.1.4 (k), (l), (m) and (n) for the issuers at `from` … `end - 1`: each is a CA,
+ * may sign certificates where it states its key usage, and has no more non-self-issued
+ * intermediates below it than its pathLenConstraint allows (the leaf does not count).
+ */
+function assertCaConstraints(chain: readonly ParsedCertificate[], from: number, end: number): void {
+  let intermediates = 0;
+  for (let index = 1; index < end; index++) {
+    const certificate = chain[index]!;
+    if (index >= from) {
+      const constraints = certificate.basicConstraints;
+      if (!constraints) throw notCa(certificate, index, 'has no basicConstraints');
+      if (!constraints.ca) throw notCa(certificate, index, 'has basicConstraints cA false');
+      if (certificate.keyCertSign === false) throw notCa(certificate, index, 'has a keyUsage without keyCertSign');
+      if (constraints.pathLength !== undefined && intermediates > constraints.pathLength) {
+        throw notCa(certificate, index, `allows ${constraints.pathLength} intermediates below it, the path has ${intermediates}`);
+      }
+    }
+    if (!certificate.selfIssued) intermediates++;
+  }
+}
+
+const untrusted = (top: ParsedCertificate) =>
+  trustError('UNTRUSTED_ROOT', 'The certificate chain does not lead to a trusted root.', {
+    detail: `top certificate ${top.subject} (key ${top.spkiFingerprint}) matches no trust anchor`,
+  });
 
 /** The anchor named as `top`'s issuer whose key signed it (for chains that stop below the anchor's certificate). */
 function findSigningAnchor(top: ParsedCertificate, index: number, anchors: TrustAnchors, cacheable: boolean): TrustAnchor {
@@ -137,7 +198,5 @@ function findSigningAnchor(top: ParsedCertificate, index: number, anchors: Trust
       // another anchor with the same name may hold the signing key
     }
   }
-  throw trustError('UNTRUSTED_ROOT', 'The certificate chain does not lead to a trusted root.', {
-    detail: `top certificate ${top.subject} (key ${top.spkiFingerprint}) matches no trust anchor`,
-  });
+  throw untrusted(top);
 }

@@ -1,3 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { buildCertificate, encodeName, keyIdentifier, randomSerial } from '../../src/crypto/certificate-builder.js';
+import { parseCertificate } from '../../src/crypto/certificate.js';
+import { spkiOf } from '../../src/crypto/keys.js';
+import type { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AndroidConfig } from '../../src/config/schema.js';
 import type { TrustAnchor } from '../../src/crypto/chain.js';
@@ -13,4 +18,32 @@ export function androidVerifier(overrides: DeepPartial<AndroidConfig> = {}, extr
     extraAnchors,
     ...(options.fetcher ? { fetcher: options.fetcher } : {}),
   });
+}
+
+/**
+ * The `requireRkp` bypass of issue 16: a certificate with the root's key and subject, named as
+ * issued by Google's "Droid CA2" and signed by a key of the attacker's.
+ */
+export function forgedTopCertificate(rootDer: Uint8Array): Buffer {
+  const root = parseCertificate(rootDer);
+  const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const droidCa2 = encodeName([
+    ['2.5.4.10', 'Google LLC'],
+    ['2.5.4.3', 'Droid CA2'],
+  ]);
+  return buildCertificate(
+    { serial: randomSerial(), subjectDer: root.subjectDer, spki: root.spki, notBefore: root.notBefore, notAfter: root.notAfter, extensions: [] },
+    { key: attacker.privateKey, subjectDer: droidCa2, keyIdentifier: keyIdentifier(spkiOf(attacker.publicKey)) },
+  );
+}
+
+/** A simulated device whose chains end in `forgedTopCertificate` of its root instead of the root. */
+export function withForgedTop(device: AndroidDeviceSimulator): AndroidDeviceSimulator {
+  const forged = forgedTopCertificate(new Uint8Array(device.root.certificate.rawData));
+  return {
+    attest: async (...args: Parameters<AndroidDeviceSimulator['attest']>) => {
+      const attestation = await device.attest(...args);
+      return { ...attestation, chain: [...attestation.chain.slice(0, -1), forged] };
+    },
+  } as unknown as AndroidDeviceSimulator;
 }

@@ -1,37 +1,12 @@
 import { verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/chain.js';
 import type { ParsedCertificate } from '../../crypto/certificate.js';
-import { NAME_OIDS, attributeValues, readName } from '../../crypto/names.js';
 import { trustError } from '../../errors.js';
-
-/** Remote key provisioning's Google-operated CAs ("Droid CA2", "Droid CA3", O=Google LLC). */
-function isDroidCa(name: Uint8Array): boolean {
-  const rdns = readName(name);
-  return attributeValues(rdns, NAME_OIDS.O).includes('Google LLC') && attributeValues(rdns, NAME_OIDS.CN).some((cn) => cn.startsWith('Droid CA'));
-}
-
-/** Per certificate, once (shared intermediates are parsed once per process and seen on every request). */
-const droid = new WeakMap<ParsedCertificate, { subject: boolean; issuer: boolean }>();
-function droidNames(certificate: ParsedCertificate) {
-  let names = droid.get(certificate);
-  if (!names) droid.set(certificate, (names = { subject: isDroidCa(certificate.subjectDer), issuer: isDroidCa(certificate.issuerDer) }));
-  return names;
-}
-
-/** A remotely provisioned certificate: a Droid CA itself or the short-lived device certificate it issued. */
-export const isRkpCertificate = (certificate: ParsedCertificate) => {
-  const names = droidNames(certificate);
-  return names.subject || names.issuer;
-};
-
-/** The short-lived per-device certificate RKP issues under a Droid CA: unique to one device, like the leaf. */
-const isRkpDeviceCertificate = (certificate: ParsedCertificate) => {
-  const names = droidNames(certificate);
-  return !names.subject && names.issuer;
-};
 
 export interface AndroidChainOptions {
   hardwareAnchors: TrustAnchors;
   softwareAnchors: TrustAnchors;
+  /** SHA-256 (hex) of the SPKIs of Google's RKP CAs (Droid CA2 keys, Key Attestation CA1). */
+  rkpKeys: ReadonlySet<string>;
   allowSoftwareAttestation: boolean;
   maxChainLength: number;
   ignoreLeafValidity: boolean;
@@ -43,34 +18,51 @@ export interface AndroidChain {
   anchor: TrustAnchor;
   software: boolean;
   rkp: boolean;
+  /** How many certificates, from the leaf, form the verified path (see VerifiedChain.length). */
+  length: number;
+}
+
+/** The highest certificate above the leaf whose key is a pinned RKP key; -1 when none is. */
+function pinnedRkpIndex(chain: readonly ParsedCertificate[], keys: ReadonlySet<string>): number {
+  for (let index = chain.length - 1; index > 0; index--) if (keys.has(chain[index]!.spkiFingerprint)) return index;
+  return -1;
 }
 
 /**
  * Android's rules on top of generic path validation: the root is matched by key among
  * Google's hardware roots (and configured ones); software-attestation roots are recognised
- * and refused unless allowed; validity is checked per certificate kind (leaf, RKP, other).
+ * and refused unless allowed; certificates KeyMint made (the leaf and attest-key certificates,
+ * up to `keyMintTop`) and the one that signed them are exempt from CA constraints, as real
+ * factory batch certificates carry none; validity is checked per certificate kind.
+ *
+ * A chain is remotely provisioned only by verified structure: its path passes through a pinned
+ * RKP key (a Droid CA2 key) or ends at a pinned root (Key Attestation CA1). Names are never
+ * read for this, since anyone with a leaked factory key can write "Droid CA" into a certificate.
  */
-export function verifyAndroidChain(chain: readonly ParsedCertificate[], at: number, options: AndroidChainOptions): AndroidChain {
-  // The leaf is the app's key: never an RKP certificate (and not worth decoding names for).
-  const rkp = chain.slice(1).some(isRkpCertificate);
-  const checkValidity = (index: number, certificate: ParsedCertificate) => {
+export function verifyAndroidChain(chain: readonly ParsedCertificate[], at: number, options: AndroidChainOptions, keyMintTop = 0): AndroidChain {
+  const pinned = pinnedRkpIndex(chain, options.rkpKeys);
+  // In an RKP chain the certificate above KeyMint's is the short-lived per-device one: unique like the leaf.
+  const deviceCertificate = pinned > keyMintTop + 1 ? keyMintTop + 1 : -1;
+  const checkValidity = (index: number) => {
     if (index === 0) return !options.ignoreLeafValidity;
-    if (isRkpCertificate(certificate)) return options.enforceRkpValidity || options.enforceIntermediateValidity;
+    if (index <= pinned) return options.enforceRkpValidity || options.enforceIntermediateValidity;
     return options.enforceIntermediateValidity;
   };
   // Shared CAs (batch intermediates, Droid CAs) are verified once per process; per-device certificates every time.
-  const cacheable = (index: number, certificate: ParsedCertificate) => index > 0 && !isRkpDeviceCertificate(certificate);
+  const cacheable = (index: number) => index > keyMintTop && index !== deviceCertificate;
+  const chainOptions = { at, maxLength: options.maxChainLength, checkValidity, cacheable, caFrom: keyMintTop + 2 };
   const top = chain[chain.length - 1];
-  const software = top !== undefined && (options.softwareAnchors.matchKey(top) !== undefined || options.softwareAnchors.candidatesFor(top).length > 0);
+  const software = top !== undefined && (options.softwareAnchors.withKeyOf(top).length > 0 || options.softwareAnchors.candidatesFor(top).length > 0);
   if (software) {
-    const verified = verifyChain(chain, { anchors: options.softwareAnchors, at, maxLength: options.maxChainLength, checkValidity, cacheable });
+    const verified = verifyChain(chain, { anchors: options.softwareAnchors, ...chainOptions });
     if (!options.allowSoftwareAttestation) {
       throw trustError('SOFTWARE_ATTESTATION_ROOT', 'The key was attested in software, not by secure hardware.', {
         detail: `chain ends in ${verified.anchor.name}`,
       });
     }
-    return { anchor: verified.anchor, software: true, rkp };
+    return { anchor: verified.anchor, software: true, rkp: false, length: verified.length };
   }
-  const verified = verifyChain(chain, { anchors: options.hardwareAnchors, at, maxLength: options.maxChainLength, checkValidity, cacheable });
-  return { anchor: verified.anchor, software: false, rkp };
+  const verified = verifyChain(chain, { anchors: options.hardwareAnchors, ...chainOptions });
+  const rkp = (pinned > 0 && pinned < verified.length) || options.rkpKeys.has(verified.anchor.certificate.spkiFingerprint);
+  return { anchor: verified.anchor, software: false, rkp, length: verified.length };
 }

@@ -241,5 +241,37 @@ export function parseKeyDescription(der: Uint8Array, options: ParseOptions = {})
   };
 }
 
+/** Equal decoded facts; the sets (purposes, digests, …) compared as sets. */
+function sameFact(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const sorted = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
+    const [left, right] = [sorted(a), sorted(b)];
+    return left.length === right.length && left.every((value, index) => value === right[index]);
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * A fact stated in both authorization lists must state the same thing: otherwise which list a
+ * reader consults decides what it believes (an app id, a boot state), so the record is refused.
+ */
+export function assertNoConflictingFacts(record: KeyDescription, certificate: number): void {
+  const software = record.softwareEnforced;
+  const hardware = record.hardwareEnforced;
+  const conflicts = Object.keys(software).filter((tag) => {
+    if (tag === 'unknownTags') return false;
+    return hardware[tag] !== undefined && !sameFact(software[tag], hardware[tag]);
+  });
+  for (const [tag, value] of Object.entries(software.unknownTags ?? {})) {
+    const other = hardware.unknownTags?.[tag];
+    if (other !== undefined && other !== value) conflicts.push(`tag ${tag}`);
+  }
+  if (conflicts.length > 0) {
+    throw contentError('CONFLICTING_AUTHORIZATIONS', 'The attestation record states a fact twice with different values.', {
+      detail: `certificate ${certificate}: ${conflicts.join(', ')} differ between softwareEnforced and hardwareEnforced`,
+    });
+  }
+}
+
 export const isKnownAttestationVersion = (version: number) => KNOWN_ATTESTATION_VERSIONS.includes(version);
 

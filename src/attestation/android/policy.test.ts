@@ -94,9 +94,13 @@ describe('Android device and app policy (simulated devices)', () => {
     expect((await verify({ osPatchLevel: 202612 })).osPatchLevel).toBe('2026-12');
   });
 
-  it('requires RKP when configured', async () => {
+  it('requires RKP when configured, decided by the pinned Droid CA2 key, not by names', async () => {
     expect(await asyncOutcome(verify({}, { requireRkp: true }))).toBe('TRUST RKP_REQUIRED');
-    expect((await verify({}, { requireRkp: true }, rkp)).facts.rkp).toBe(true);
+    const attestation = await rkp.attest({ challenge }, { at: AT });
+    const input = { chain: attestation.chain, challenge, at: AT };
+    expect((await androidVerifier({ policy: { requireRkp: true }, rkpKeys: [rkp.rkpKey!] }, anchors).verify(input)).facts.rkp).toBe(true);
+    // The same chain, named "Droid CA2"/"Droid CA3" throughout, is not RKP when its CA key is not pinned.
+    expect(await asyncOutcome(androidVerifier({ policy: { requireRkp: true } }, anchors).verify(input))).toBe('TRUST RKP_REQUIRED');
   });
 
   it('checks statement freshness from creationDateTime when configured', async () => {

@@ -8,7 +8,7 @@ import { describeKey } from '../attested-key.js';
 import type { AttestationResult, SecurityLevel } from '../result.js';
 import { verifyAndroidChain, type AndroidChain, type AndroidChainOptions } from './chain.js';
 import { KEY_DESCRIPTION_OID, type AndroidSecurityLevel } from './constants.js';
-import { challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
+import { assertNoConflictingFacts, challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
 import { checkAttestKey, checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
 import { FetchedStatusList, fileStatusList, httpFetcher, type Fetcher, type StatusListProvider } from './revocation.js';
 import { configuredAnchors } from '../shipped-roots.js';
@@ -76,10 +76,17 @@ function certificateFacts(certificate: ParsedCertificate): CertificateFacts {
   return facts;
 }
 
+/** The highest certificate of the unbroken run of record-carrying certificates from the leaf: the ones KeyMint made. */
+function keyMintTop(records: readonly { index: number }[]): number {
+  let top = 0;
+  while (records[top + 1]?.index === top + 1) top++;
+  return top;
+}
+
 /**
  * Android Key Attestation (PROTOCOLS.md §1), in order: decode the chain and its attestation
  * records → verify the chain to a trusted root → compare the challenge → check revocation of
- * every certificate → device requirements on every record, key and app requirements on the
+ * every certificate → refuse records that state a fact twice with different values → device requirements on every record, key and app requirements on the
  * leaf's → the normalized result.
  */
 export class AndroidVerifier {
@@ -103,6 +110,7 @@ export class AndroidVerifier {
     return new AndroidVerifier({
       hardwareAnchors: new TrustAnchors(anchors),
       softwareAnchors: new TrustAnchors(googleSoftwareRoots()),
+      rkpKeys: new Set(config.rkpKeys.map((key) => key.toLowerCase())),
       allowSoftwareAttestation: config.allowSoftwareAttestation,
       maxChainLength: config.maxChainLength,
       strictEncoding: config.strictEncoding,
@@ -120,24 +128,28 @@ export class AndroidVerifier {
     assertChainLength(input.chain.length, options.maxChainLength);
     // The leaf is new with every request: parsed without polluting the certificate cache.
     const chain = input.chain.map((der, index) => parseCertificate(der, 'MALFORMED_CERTIFICATE', { cache: index > 0 }));
-    const records = this.records(chain);
-    const leafRecord = records[0]!.record;
+    const parsed = this.records(chain);
 
-    const verified = verifyAndroidChain(chain, input.at, options);
+    const verified = verifyAndroidChain(chain, input.at, options, keyMintTop(parsed));
+    // A top certificate left out of the path (an anchor's key in another certificate) is not read from.
+    const path = verified.length === chain.length ? chain : chain.slice(0, verified.length);
+    const records = parsed.filter(({ index }) => index < verified.length);
+    const leafRecord = records[0]!.record;
 
     const actual = challengeBytes(leafRecord);
     if (actual.length !== input.challenge.length || !timingSafeEqual(actual, input.challenge)) {
       throw contentError('CHALLENGE_MISMATCH', 'The attestation was not made for this challenge.');
     }
 
-    if (options.statusList) (await options.statusList.current()).assertNoneListed(chain);
+    if (options.statusList) (await options.statusList.current()).assertNoneListed(path);
 
     const context = { at: input.at, rkp: verified.rkp, allowSoftwareAttestation: options.allowSoftwareAttestation };
+    for (const { index, record } of records) assertNoConflictingFacts(record, index);
     for (const { index, record } of records.slice(1)) checkAttestKey(record, index, options.allowSoftwareAttestation);
     for (const { record } of records) checkDevice(record, policy, context);
     checkKeyAndApp(leafRecord, policy, context);
 
-    return this.result(chain, leafRecord, records.slice(1), verified);
+    return this.result(path, leafRecord, records.slice(1), verified);
   }
 
   /** The leaf's record (required) and the records of attest-key certificates above it, leaf first. */

@@ -1,6 +1,6 @@
 import { parseCertificate } from '../../crypto/certificate.js';
 import { assertChainLength, verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/chain.js';
-import { contentError, trustError } from '../../errors.js';
+import { contentError } from '../../errors.js';
 import { ATTESTATION_MALFORMED } from './attestation-object.js';
 import { readCredentialCertificate, type CredentialCertificate } from './credential-certificate.js';
 
@@ -25,7 +25,5 @@ export function verifyCredentialChain(x5c: readonly Uint8Array[], options: Crede
   const credential = readCredentialCertificate(x5c[0]!);
   const issuers = x5c.slice(1).map((der) => parseCertificate(der));
   const { anchor } = verifyChain([credential.certificate, ...issuers], { anchors: options.anchors, at: options.at, maxLength: options.maxChainLength });
-  const notCa = issuers.find((certificate) => certificate.isCa !== true);
-  if (notCa) throw trustError('CERTIFICATE_NOT_CA', 'A certificate in the chain is not a CA.', { detail: `${notCa.subject} is not a CA` });
   return { credential, anchor };
 }

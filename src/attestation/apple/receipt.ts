@@ -159,8 +159,6 @@ function verifySignerChain(signer: ParsedCertificate, certificates: ParsedCertif
       maxLength: options.maxChainLength,
       cacheable: () => true,
     });
-    const notCa = path.slice(1).find((certificate) => certificate.isCa !== true);
-    if (notCa) throw trustError('CERTIFICATE_NOT_CA', 'A certificate in the chain is not a CA.', { detail: `${notCa.subject} is not a CA` });
     return anchor.name;
   } catch (error) {
     throw asReceiptError(error);

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type * as x509 from '@peculiar/x509';
 import { KEY_DESCRIPTION_OID, KEY_PURPOSE } from '../../attestation/android/constants.js';
+import { parseCertificate } from '../../crypto/certificate.js';
 import { buildCertificate, encodeName, keyIdentifier, type Signer } from '../../crypto/certificate-builder.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { issueAuthority, selfSignedAuthority, shippedAuthority, signerOf, toDer, type CertificateAuthority, type KeyKind } from '../certificates.js';
@@ -40,9 +41,19 @@ export class AndroidDeviceSimulator {
     readonly root: CertificateAuthority,
     attestationAuthority: CertificateAuthority,
     intermediates: x509.X509Certificate[],
+    private readonly rkp: boolean,
   ) {
     this.attestationSigner = signerOf(attestationAuthority);
     this.chainTail = [...intermediates, root.certificate].map(toDer);
+  }
+
+  /**
+   * SHA-256 (hex) of the simulated Droid CA2's SPKI (RKP shape only): add it to android.rkpKeys
+   * for its chains to count as remotely provisioned.
+   */
+  get rkpKey(): string | undefined {
+    const ca2 = this.chainTail.at(-2);
+    return this.rkp && ca2 ? parseCertificate(ca2).spkiFingerprint : undefined;
   }
 
   /** PEM of the test root: configure it as an extra trust anchor to accept this simulator's chains. */
@@ -83,7 +94,7 @@ export class AndroidDeviceSimulator {
       });
       chain.push(issuer);
     }
-    return new AndroidDeviceSimulator(root, issuer, chain.map((authority) => authority.certificate).reverse());
+    return new AndroidDeviceSimulator(root, issuer, chain.map((authority) => authority.certificate).reverse(), options.rkp === true);
   }
 
   /**
