@@ -1,4 +1,5 @@
 import { createHmac, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { parseStrictJson } from './strict-json.js';
 
 export interface DecodedJws {
   header: Record<string, unknown>;
@@ -18,8 +19,9 @@ function segment(text: string, what: string): Buffer {
   return bytes;
 }
 
+/** Duplicate members refused: a first-wins reader of the same token must not see other claims than the verified ones. */
 function json(bytes: Buffer, what: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(bytes.toString('utf8'));
+  const value = parseStrictJson(bytes.toString('utf8'), (detail) => new SyntaxError(`${what}: ${detail}`));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SyntaxError(`${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }

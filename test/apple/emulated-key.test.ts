@@ -42,6 +42,15 @@ describe("Warden's emulated key attestation clientData", () => {
     expectRejection(() => parseEmulatedKeyClientData(Buffer.from('{"purpose":'), challenge), 'CONTENT', 'CLIENT_DATA_MALFORMED');
   });
 
+  it('rejects a duplicate key, plain or escaped, whichever value comes last', () => {
+    const otherPoint = ecPoint(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey).toString('base64url');
+    const withDuplicate = (key: string) => Buffer.from(`${JSON.stringify(genuine).slice(0, -1)},${key}:${JSON.stringify(otherPoint)}}`, 'utf8');
+    expectRejection(() => parseEmulatedKeyClientData(withDuplicate('"publicKey"'), challenge), 'CONTENT', 'CLIENT_DATA_MALFORMED');
+    expectRejection(() => parseEmulatedKeyClientData(withDuplicate('"\\u0070ublicKey"'), challenge), 'CONTENT', 'CLIENT_DATA_MALFORMED');
+    const first = Buffer.from(`{"publicKey":${JSON.stringify(otherPoint)},${JSON.stringify(genuine).slice(1)}`, 'utf8');
+    expectRejection(() => parseEmulatedKeyClientData(first, challenge), 'CONTENT', 'CLIENT_DATA_MALFORMED');
+  });
+
   it('rejects another purpose', () => {
     expectRejection(
       () => parseEmulatedKeyClientData(clientData({ ...genuine, purpose: 'ios app-attest: other key' }), challenge),

@@ -110,6 +110,13 @@ describe('the attestation statement', () => {
     expect(statementError(proof(null, [der.utf8String('{}'), der.utf8String('[]')]))).toMatchObject({ code: 'PROOF_MALFORMED' });
   });
 
+  it('refuses a statement with a duplicate key, at any depth and however escaped', () => {
+    const duplicate = statementError(proof('{"typ":"android-key","x5c":["AQID"],"x5c":["BAU"]}'));
+    expect(duplicate).toMatchObject({ category: 'CONTENT', code: 'STATEMENT_MALFORMED', detail: 'duplicate key "x5c"' });
+    expect(statementError(proof('{"typ":"ios-appattest","attestation":"AQ","clientDataJSON":"e30","\\u0074yp":"android-key"}'))).toMatchObject({ code: 'STATEMENT_MALFORMED', detail: 'duplicate key "typ"' });
+    expect(statementError(proof('{"typ":"android-key","x5c":[{"a":1,"a":2}]}'))).toMatchObject({ code: 'STATEMENT_MALFORMED', detail: 'duplicate key "a"' });
+  });
+
   it('takes the device name from its attribute when configured, and refuses control characters', () => {
     const named = csr({ attributes: [{ oid: NAME_OID, values: [der.utf8String('Ada’s Pixel')] }] });
     expect(deviceNameOf(named, NAME_OID)).toBe('Ada’s Pixel');

@@ -2,6 +2,7 @@ import { createPublicKey, timingSafeEqual, type JsonWebKey, type KeyObject } fro
 import { asBuffer } from '../../crypto/bytes.js';
 import { publicKeyJwk } from '../../crypto/jwk.js';
 import { EC_OID } from '../../crypto/keys.js';
+import { parseStrictJson } from '../../crypto/strict-json.js';
 import { contentError } from '../../errors.js';
 
 /** Warden's clientData purpose for a Secure Enclave key bound by App Attest (PROTOCOLS §2). */
@@ -33,13 +34,13 @@ function base64url(text: string, field: string): Buffer {
  */
 export function parseEmulatedKeyClientData(clientData: Uint8Array, expectedChallenge: Uint8Array): EmulatedKeyBinding {
   let text: string;
-  let parsed: unknown;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(clientData);
-    parsed = JSON.parse(text);
   } catch (error) {
-    throw malformed(`not UTF-8 JSON: ${(error as Error).message}`);
+    throw malformed(`not UTF-8: ${(error as Error).message}`);
   }
+  // Duplicate keys refused: another reader keeping the first "publicKey" must not see another key than this one.
+  const parsed = parseStrictJson(text, (detail) => malformed(`not strict JSON: ${detail}`));
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw malformed('not a JSON object');
   const fields = parsed as Record<string, unknown>;
   const keys = Object.keys(fields);

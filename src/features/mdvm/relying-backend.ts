@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { verifyContentDigest } from '../../crypto/content-digest.js';
 import { verifyHttpSignature, type HttpMessageParts, type VerifiedHttpSignature } from '../../crypto/http-signatures.js';
+import { checkStrictJson } from '../../crypto/strict-json.js';
 import { contentError, trustError } from '../../errors.js';
 import { verifyMdvmToken, type MdvmTrust, type VerifiedMdvmToken } from './mdvm-token.js';
 import { verifyRevocationList } from './revocation-list.js';
@@ -18,6 +19,7 @@ export class MdvmRevocations {
 
   /** Verifies a list and merges it; returns how many instances it named. */
   async apply(jwt: string, now: number): Promise<number> {
+    refuseDuplicateMembers(jwt);
     const claims = await verifyRevocationList(jwt, { issuer: this.trust.issuer, key: (kid) => (kid ? this.trust.keys?.get(kid) : undefined), now });
     for (const entry of claims.revoked) this.revoked.set(entry.mdvm_wi_id, entry.revoked_at);
     // A cut list continues at `next`; a complete one covers everything up to its issue time, less a
@@ -38,6 +40,21 @@ export class MdvmRevocations {
   /** Forgets instances revoked before `epochSeconds`: no token of theirs can still be live after tokenLifetime. */
   forgetBefore(epochSeconds: number): void {
     for (const [id, revokedAt] of this.revoked) if (revokedAt < epochSeconds) this.revoked.delete(id);
+  }
+}
+
+/**
+ * jose reads a JWT's header and claims with JSON.parse, where the last duplicate member wins:
+ * a list whose segments repeat a member is refused before it is verified. Segments that do not
+ * decode are left for jose to report.
+ */
+function refuseDuplicateMembers(jwt: string): void {
+  const segments = jwt.split('.');
+  if (segments.length !== 3) return;
+  for (const [index, what] of [[0, 'header'], [1, 'claims']] as const) {
+    checkStrictJson(Buffer.from(segments[index]!, 'base64url').toString('utf8'), (detail) =>
+      contentError('REVOCATION_LIST_MALFORMED', 'The revocation list is malformed.', { detail: `${what}: ${detail}` }),
+    );
   }
 }
 

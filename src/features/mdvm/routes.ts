@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { checkStrictJson } from '../../crypto/strict-json.js';
+import { contentError } from '../../errors.js';
 import { ErrorReply, sendError } from '../../http/errors.js';
 import { toMdvmError } from './errors.js';
 import type { MdvmService } from './mdvm-service.js';
@@ -39,12 +41,20 @@ const signed = (request: FastifyRequest): SignedRequest => ({
  */
 export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{ mdvm: MdvmService; operations: MdvmOperations; maxBodyBytes: number }> = async (app, { mdvm, operations, maxBodyBytes }) => {
   app.setErrorHandler((thrown, request, reply) => sendError(request, reply, toMdvmError(thrown)));
-  // Fastify's own JSON parser (prototype-poisoning protection included), after keeping the raw bytes.
+  // Fastify's own JSON parser (prototype-poisoning protection included), after keeping the raw bytes
+  // and refusing duplicate keys (a first-wins reader of the signed body must see what Keyward checked).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (request, body, done) => {
     request.rawBody = body as Buffer;
-    parseJson(request, (body as Buffer).toString('utf8'), done);
+    const text = (body as Buffer).toString('utf8');
+    try {
+      checkStrictJson(text, (detail) => contentError('MALFORMED_BODY', 'The request body is not strict JSON.', { detail }));
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, text, done);
   });
 
   const tags = ['mdvm'];

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { TagClass, UNIVERSAL, type DerElement } from '../../crypto/der.js';
 import * as der from '../../crypto/der-writer.js';
 import type { ParsedCsr } from '../../crypto/csr.js';
+import { parseStrictJson } from '../../crypto/strict-json.js';
 import { contentError } from '../../errors.js';
 
 const SERIAL_NUMBER = '2.5.4.5';
-const MAX_JSON_DEPTH = 64;
 const MAX_DEVICE_NAME = 256;
 
 export type Statement = { typ: 'android-key'; x5c: Buffer[] } | { typ: 'ios-appattest'; attestation: Buffer; clientDataJSON: Buffer };
@@ -39,27 +39,6 @@ function utf8Value(values: DerElement[], what: string, code: string): string {
   return Buffer.from(value.content).toString('utf8');
 }
 
-/** JSON nesting bounded before parsing (the statement arrives from the network). */
-function parseJson(text: string, code: string): unknown {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (inString) {
-      if (char === '\\') i++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === '{' || char === '[') {
-      if (++depth > MAX_JSON_DEPTH) throw contentError(code, 'The attestation statement is malformed.', { detail: 'nested too deeply' });
-    } else if (char === '}' || char === ']') depth--;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw contentError(code, 'The attestation statement is malformed.', { detail: (error as Error).message });
-  }
-}
-
 /** Base64url as Warden writes it (no padding), tolerating padding. */
 function base64url(value: unknown, what: string): Buffer {
   if (typeof value !== 'string' || !/^[A-Za-z0-9_-]*={0,2}$/.test(value) || value.replace(/=+$/, '').length % 4 === 1) {
@@ -80,7 +59,8 @@ function exactKeys(object: Record<string, unknown>, keys: string[]): void {
 export function statementOf(csr: ParsedCsr, proofOid: string, maxChainLength: number): Statement {
   const attribute = csr.attributes.find((candidate) => candidate.type === proofOid);
   if (!attribute) throw contentError('PROOF_MISSING', 'The request carries no attestation proof attribute.');
-  const json = parseJson(utf8Value(attribute.values, 'proof', 'PROOF_MALFORMED'), 'STATEMENT_MALFORMED');
+  // Nesting bounded and duplicate keys refused: a first-wins reader must not see another statement than the one verified.
+  const json = parseStrictJson(utf8Value(attribute.values, 'proof', 'PROOF_MALFORMED'), (detail) => contentError('STATEMENT_MALFORMED', 'The attestation statement is malformed.', { detail }));
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw contentError('STATEMENT_MALFORMED', 'The attestation statement is malformed.');
   const statement = json as Record<string, unknown>;
   switch (statement.typ) {
