@@ -71,6 +71,20 @@ describe('ChallengeService', () => {
     expect(counted).toContain('consumed default');
   });
 
+  it('checks with the same errors as consume, without consuming, counting only rejections', async () => {
+    const bound = await service.issue('default', { subject: 'carol' });
+    counted.length = 0;
+    expect(fields(await asyncRejection(() => service.check('default', bound.value, 'dave')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_SUBJECT_MISMATCH', status: 403 });
+    expect(fields(await asyncRejection(() => service.check('login', bound.value, 'carol')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
+    expect(fields(await asyncRejection(() => service.check('default', Buffer.alloc(2), 'carol')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
+    expect(await service.check('default', bound.value, 'carol')).toMatchObject({ subject: 'carol', purpose: 'default' });
+    expect(await service.check('default', bound.value, 'carol')).toMatchObject({ subject: 'carol' });
+    expect(counted).toEqual(['rejected default CHALLENGE_SUBJECT_MISMATCH', 'rejected login CHALLENGE_UNKNOWN', 'rejected default CHALLENGE_UNKNOWN']);
+    expect((await service.consume('default', bound.value, 'carol')).subject).toBe('carol');
+    expect(fields(await asyncRejection(() => service.check('default', bound.value, 'carol')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_USED', status: 403 });
+    expect(counted.slice(3)).toEqual(['consumed default', 'rejected default CHALLENGE_USED']);
+  });
+
   it('purges challenges once their retention has passed, and not before', async () => {
     clock.set(T0 + 10_000_000);
     const issued = await service.issue('default');

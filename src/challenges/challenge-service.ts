@@ -2,7 +2,7 @@ import { secureRandomBytes } from './random-pool.js';
 import type { Clock } from '../clock.js';
 import type { ChallengesConfig } from '../config/schema.js';
 import { KeywardError, contentError, timeError, trustError } from '../errors.js';
-import type { ChallengeRecord, ChallengeStore, ConsumeRejection } from '../store/challenge-store.js';
+import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../store/challenge-store.js';
 import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, challengeId, uuidV4Bytes } from './encoding.js';
 
 export interface ChallengeMetrics {
@@ -91,17 +91,32 @@ export class ChallengeService {
 
   /** Consumes once or throws: CHALLENGE_UNKNOWN, CHALLENGE_EXPIRED, CHALLENGE_USED or CHALLENGE_SUBJECT_MISMATCH. */
   async consume(purpose: string, value: Uint8Array, subject?: string): Promise<ChallengeRecord> {
+    const record = await this.resolve(purpose, value, (id, now) => this.store.consume(id, purpose, subject ?? null, now));
+    this.metrics.consumed(purpose);
+    return record;
+  }
+
+  /**
+   * Throws what `consume` would throw now, without consuming: a protocol checks its nonce before
+   * the costly verification and consumes it only once the proof verified, so a third party who
+   * saw the nonce cannot burn it with a bad proof. Counts only rejections (a later consume counts the use).
+   */
+  async check(purpose: string, value: Uint8Array, subject?: string): Promise<ChallengeRecord> {
+    return this.resolve(purpose, value, (id, now) => this.store.check(id, purpose, subject ?? null, now));
+  }
+
+  /** Runs a consume or check of `value` in the store; a rejection is counted and thrown. */
+  private async resolve(purpose: string, value: Uint8Array, query: (id: string, now: number) => Promise<ConsumeResult>): Promise<ChallengeRecord> {
     if (value.length < MIN_CHALLENGE_BYTES || value.length > MAX_CHALLENGE_BYTES) {
       this.metrics.rejected(purpose, 'CHALLENGE_UNKNOWN');
       throw challengeRejection('unknown');
     }
-    const result = await this.store.consume(challengeId(value), purpose, subject ?? null, this.clock.now());
+    const result = await query(challengeId(value), this.clock.now());
     if (!result.ok) {
       const error = challengeRejection(result.reason);
       this.metrics.rejected(purpose, error.code);
       throw error;
     }
-    this.metrics.consumed(purpose);
     return result.record;
   }
 

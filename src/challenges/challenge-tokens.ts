@@ -23,14 +23,19 @@ export interface IssuedChallengeToken {
   expiresAt: number;
 }
 
-export interface ConsumedChallengeToken {
+/** A token whose MAC, claims and age verified and whose nonce was unused when checked. */
+export interface CheckedChallengeToken {
   nonce: Buffer;
+  /** Spends the nonce (the atomic single use); throws CHALLENGE_USED when another request spent it first. */
+  consume(): Promise<void>;
 }
 
 /**
  * Challenges carried as HS256 JWTs {iss, iat, nonce} with the MAC key's kid in the header. The
  * MAC lets a client see what it was given; the nonce is an ordinary stored challenge, so each
  * token is accepted once even though the MAC alone would allow replays within its lifetime.
+ * `check` and the consume it returns are apart so the nonce is spent only once the request
+ * carrying it has verified: a bad request with a seen token does not burn it.
  */
 export class ChallengeTokens {
   constructor(
@@ -56,8 +61,8 @@ export class ChallengeTokens {
     return { token, nonce: issued.value, expiresAt: issued.expiresAt };
   }
 
-  /** Verifies the MAC, typ, issuer and age (synchronously), then consumes the nonce (single use). */
-  async consume(token: string): Promise<ConsumedChallengeToken> {
+  /** Verifies the MAC, typ, issuer and age (synchronously) and that the nonce is unused; consumes nothing. */
+  async check(token: string): Promise<CheckedChallengeToken> {
     const invalid = (detail: string) => trustError('CHALLENGE_TOKEN_INVALID', 'The challenge token was not issued by this server.', { detail });
     const malformed = (detail: string) => contentError('CHALLENGE_TOKEN_MALFORMED', 'The challenge token is malformed.', { detail });
     const jws = decodeCompactJws(token, malformed);
@@ -76,7 +81,12 @@ export class ChallengeTokens {
       if (!UUID.test(claims.nonce)) throw malformed('nonce is not a UUID');
       nonce = Buffer.from(claims.nonce.replaceAll('-', ''), 'hex');
     } else nonce = decodeBase64Url(claims.nonce, 'challenge nonce', 'CHALLENGE_TOKEN_MALFORMED');
-    await this.challenges.consume(this.purpose, nonce);
-    return { nonce };
+    await this.challenges.check(this.purpose, nonce);
+    return {
+      nonce,
+      consume: async () => {
+        await this.challenges.consume(this.purpose, nonce);
+      },
+    };
   }
 }

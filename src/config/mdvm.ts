@@ -40,7 +40,16 @@ export const MdvmConfigSchema = Type.Object(
           default: '',
           description: 'App Attest environment accepted for wallet instances; empty uses apple.environment.',
         }),
-        minOsVersion: Type.String({ pattern: '^\\d+(\\.\\d+){0,2}$', default: '18.0', description: 'Lowest iOS version (wi_device_class.systemVersion) accepted.' }),
+        minOsVersion: Type.String({
+          pattern: '^\\d+(\\.\\d+){0,2}$',
+          default: '18.0',
+          description: 'Lowest iOS version accepted: at registration the version Apple signed into the App Attest credential certificate, at renewal the reported wi_device_class.systemVersion (which may only rise).',
+        }),
+        allowUnsignedOsVersion: Type.Boolean({
+          default: false,
+          description:
+            'Register iOS devices whose App Attest credential certificate carries no OS version (extension 1.2.840.113635.100.8.7, absent on old iOS releases), deciding on the self-reported wi_device_class.systemVersion instead. Off: such devices are refused, since a reported version can be forged.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

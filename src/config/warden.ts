@@ -68,7 +68,12 @@ export const WardenConfigSchema = Type.Object(
         subject: Type.String({
           default: '',
           description:
-            'Subject of binding certificates: empty copies the CSR subject; otherwise RDNs such as "CN=Attested Client: {deviceName}, O=Example" with {deviceName}, {platform} and {policy}.',
+            'Subject of binding certificates: empty gives "CN={deviceName}, serialNumber={nonce}" (CN only when the request names a device, cut to 64 characters); otherwise RDNs such as "CN=Attested Client: {deviceName}, O=Example" with {deviceName}, {platform}, {policy} and {nonce} (uppercase hex).',
+        }),
+        copyCsrSubject: Type.Boolean({
+          default: false,
+          description:
+            'Copy the CSR subject into binding certificates (as Warden does) instead of using warden.certificate.subject. Risky: the client then chooses every attribute a relying party reads (e.g. O=, CN=), and only the nonce in it is checked.',
         }),
       },
       { additionalProperties: false, default: {} },

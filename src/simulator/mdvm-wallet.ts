@@ -25,9 +25,12 @@ export interface AndroidWalletState {
 }
 
 export interface IosWalletState {
+  /** What the app reports (wi_device_class.systemVersion). */
   systemVersion: string;
   model: string;
   hardwareModel: string;
+  /** The OS version App Attest signs into the credential certificate: systemVersion when absent, null for none (an old iOS). */
+  attestedOsVersion?: string | null;
 }
 
 export interface WalletResponse {
@@ -55,6 +58,8 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 export class SimulatedWalletInstance {
   mdvmWiId: string | undefined;
   mdvmToken: string | undefined;
+  /** Fields the app reports in wi_device_class over what the device is (to play an app lying about its device). */
+  reportedOverrides: Record<string, string> = {};
   private authKey: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
 
   private constructor(
@@ -101,11 +106,19 @@ export class SimulatedWalletInstance {
   deviceClass(): Record<string, string> {
     if (this.platform === 'ios') {
       const { systemVersion, model, hardwareModel } = this.ios;
-      return { systemVersion, uname: '', model, hardwareModel, osVersion: `Version ${systemVersion}` };
+      return { systemVersion, uname: '', model, hardwareModel, osVersion: `Version ${systemVersion}`, ...this.reportedOverrides };
     }
     const { model, product, device, osVersion, osPatchLevel } = this.android;
     const patch = String(osPatchLevel);
-    return { model, device, product, hardware: device, versionPatch: `${patch.slice(0, 4)}-${patch.slice(4, 6)}-05`, versionRelease: String(Math.floor(osVersion / 10000)) };
+    return {
+      model,
+      device,
+      product,
+      hardware: device,
+      versionPatch: `${patch.slice(0, 4)}-${patch.slice(4, 6)}-05`,
+      versionRelease: String(Math.floor(osVersion / 10000)),
+      ...this.reportedOverrides,
+    };
   }
 
   async challenge(mdvmUrl: string): Promise<string> {
@@ -130,7 +143,8 @@ export class SimulatedWalletInstance {
       this.authKey = options.authKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const clientData = this.iosClientData(nonce);
       const device = this.device.ios!;
-      const attestation = await device.attest(clientData, { at: Date.now() });
+      const attested = this.ios.attestedOsVersion === undefined ? this.ios.systemVersion : this.ios.attestedOsVersion;
+      const attestation = await device.attest(clientData, { at: Date.now(), os: attested === null ? null : { version: attested, build: '22C152' } });
       body = { wi_mdvm_auth_pubk: this.authPublicKey, wi_device_class: this.deviceClass(), pap_devicecheck_attestation: b64(attestation), pap_devicecheck_assertion: b64(device.assert(clientData)) };
     }
     const path = `/v1/mdvm/${this.platform}/register`;

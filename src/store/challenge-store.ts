@@ -14,12 +14,16 @@ export type ConsumeResult = { ok: true; record: ChallengeRecord } | { ok: false;
 /**
  * Single-use challenge storage. `consume` is one atomic compare-and-set: of any number of
  * concurrent consumes of one challenge exactly one succeeds. A rejected consume changes nothing.
+ * `check` answers what `consume` would without consuming, so a protocol can refuse a stale
+ * nonce early yet spend it only once the proof carrying it has verified.
  */
 export interface ChallengeStore {
   /** @param retainMs how long past expiry the record is kept to tell replays from unknown challenges */
   insert(id: string, record: ChallengeRecord, retainMs: number): Promise<void>;
   /** Purpose must match (otherwise 'unknown'); a bound challenge needs the same subject. */
   consume(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult>;
+  /** Read-only: the result `consume` would give now, with the same rejections; changes nothing. */
+  check(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult>;
   /**
    * Deletes challenges that expired before `before`; returns how many. Absent where records
    * expire by themselves (Redis key TTLs), so nothing needs to run it.

@@ -313,3 +313,129 @@ describe('MDVM operations that need their own server', () => {
     }
   });
 });
+
+describe('MDVM decides on signed facts over reported ones', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startMdvmServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('registers an iOS instance whose reported version matches the signed one, and keeps the signed version', async () => {
+    const wallet = await iosWallet({ systemVersion: '18.2', attestedOsVersion: '18.2.0' });
+    expect((await wallet.register(server.url)).status).toBe(200);
+    expect((await operator(server, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body.attested).toMatchObject({ osVersion: '18.2.0' });
+    wallet.ios.systemVersion = '18.3';
+    expect((await wallet.renew(server.url)).status).toBe(200);
+    wallet.ios.systemVersion = '18.2.1';
+    rejected(await wallet.renew(server.url), 403, 'SECURITY_VIOLATION');
+  });
+
+  it('refuses an iOS device whose certificate says 16.0 but which claims 18.2', async () => {
+    rejected(await (await iosWallet({ systemVersion: '18.2', attestedOsVersion: '16.0' })).register(server.url), 403, 'SECURITY_VIOLATION');
+    rejected(await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: '18.2' })).register(server.url), 403, 'SECURITY_VIOLATION');
+    rejected(await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: '17.6' })).register(server.url), 403, 'OUTDATED_OS_VERSION');
+  });
+
+  it('decides on the signed version when matching vulnerable classes at registration', async () => {
+    const added = await operator(server, 'POST', '/v1/mdvm/vulnerable-device-classes', {
+      id: 'DCVDB-SIGNED',
+      platform: 'ios',
+      classification: 'fixable',
+      match: { models: ['iPhone98,1'], versionFrom: '18.0', versionTo: '18.1.9' },
+    });
+    expect(added.status).toBe(201);
+    rejected(await (await iosWallet({ hardwareModel: 'iPhone98,1', systemVersion: '18.1', attestedOsVersion: '18.1' })).register(server.url), 403, 'DEVICE_VULNERABLE_FIXABLE');
+    expect((await (await iosWallet({ hardwareModel: 'iPhone98,1', systemVersion: '18.2' })).register(server.url)).status).toBe(200);
+  });
+
+  it('refuses a credential certificate without the OS version unless mdvm.ios.allowUnsignedOsVersion', async () => {
+    rejected(await (await iosWallet({ attestedOsVersion: null })).register(server.url), 403, 'SECURITY_VIOLATION');
+    const lenient = await startMdvmServer({ options: { mdvm: { ios: { allowUnsignedOsVersion: true } } } });
+    try {
+      const wallet = await iosWallet({ systemVersion: '18.2', attestedOsVersion: null });
+      expect((await wallet.register(lenient.url)).status).toBe(200);
+      expect((await operator(lenient, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body.attested.osVersion).toBeUndefined();
+      rejected(await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: null })).register(lenient.url), 403, 'OUTDATED_OS_VERSION');
+      // A signed version still decides where there is one.
+      rejected(await (await iosWallet({ systemVersion: '18.2', attestedOsVersion: '16.0' })).register(lenient.url), 403, 'SECURITY_VIOLATION');
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  it('refuses an Android instance reporting another model, product or device than it attested', async () => {
+    for (const [field, value] of [
+      ['model', 'Pixel 9'],
+      ['product', 'husky'],
+      ['device', 'husky'],
+    ] as const) {
+      const wallet = await androidWallet();
+      wallet.reportedOverrides = { [field]: value };
+      rejected(await wallet.register(server.url), 403, 'SECURITY_VIOLATION');
+    }
+    const unattested = await androidWallet({ attestIds: false });
+    unattested.reportedOverrides = { model: 'Pixel 9' };
+    expect((await unattested.register(server.url)).status).toBe(200);
+  });
+
+  it('answers a body with a duplicate key with BAD_REQUEST, before anything else reads it', async () => {
+    const wallet = await androidWallet();
+    const challenge = await wallet.challenge(server.url);
+    for (const body of ['{"wi_mdvm_auth_pubk":"A","wi_mdvm_auth_pubk":"B"}', '{"wi_device_class":{"model":"Pixel 8","\\u006dodel":"Pixel 9"}}']) {
+      rejected(await server.post('/v1/mdvm/android/register', body, { 'auth-challenge': challenge }), 400, 'BAD_REQUEST');
+      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)).toMatchObject({ code: 'BAD_REQUEST', detail: expect.stringMatching(/^MALFORMED_BODY: duplicate key/) });
+    }
+    // A genuine request on the same challenge still goes through: the refused ones consumed nothing.
+    expect((await wallet.register(server.url, { challenge })).status).toBe(200);
+  });
+});
+
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip)(`MDVM spends an auth challenge only on a verified request, on ${backend.name}`, () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startMdvmServer({ database: backend.database, redis: backend.redis });
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    const corruptSignature = (request: { headers: Record<string, string> }) => {
+      request.headers.signature = request.headers.signature!.replace(/:(.)/, (_, c: string) => `:${c === 'A' ? 'B' : 'A'}`);
+    };
+
+    it('does not burn a registration challenge on a bad signature or a refused attestation; the wallet’s own request then succeeds, a replay does not', async () => {
+      for (const wallet of [await androidWallet(), await iosWallet()]) {
+        const challenge = await wallet.challenge(server.url);
+        // Someone who saw the challenge sends requests with it: a broken signature, a device the policy refuses.
+        rejected(await (await androidWallet()).register(server.url, { challenge, tamper: corruptSignature }), 401, 'SIGNATURE_VERIFICATION_FAILURE');
+        rejected(await (await androidWallet({ osPatchLevel: 202501 })).register(server.url, { challenge }), 403, 'OUTDATED_PATCH_LEVEL');
+        rejected(await (await iosWallet({ systemVersion: '17.6' })).register(server.url, { challenge }), 403, 'OUTDATED_OS_VERSION');
+        expect((await wallet.register(server.url, { challenge })).status).toBe(200);
+        rejected(await (await androidWallet()).register(server.url, { challenge }), 400, 'CHALLENGE_VERIFICATION_FAILURE');
+        rejected(await (await iosWallet()).register(server.url, { challenge }), 400, 'CHALLENGE_VERIFICATION_FAILURE');
+      }
+    });
+
+    it('does not burn a renewal challenge on a bad signature; the renewal with it then succeeds, a replay does not', async () => {
+      for (const wallet of [await androidWallet(), await iosWallet()]) {
+        expect((await wallet.register(server.url)).status).toBe(200);
+        const challenge = await wallet.challenge(server.url);
+        rejected(await wallet.renew(server.url, { challenge, tamper: corruptSignature }), 401, 'SIGNATURE_VERIFICATION_FAILURE');
+        expect((await wallet.renew(server.url, { challenge })).status).toBe(200);
+        rejected(await wallet.renew(server.url, { challenge }), 400, 'CHALLENGE_VERIFICATION_FAILURE');
+      }
+    });
+
+    it('gives one success to concurrent registrations on one challenge', async () => {
+      const challenge = await (await androidWallet()).challenge(server.url);
+      const wallets = await Promise.all(Array.from({ length: 20 }, () => androidWallet()));
+      const results = await Promise.all(wallets.map((wallet) => wallet.register(server.url, { challenge })));
+      expect(results.filter((result) => result.status === 200)).toHaveLength(1);
+      expect(results.filter((result) => result.body.error === 'CHALLENGE_VERIFICATION_FAILURE')).toHaveLength(19);
+    });
+  });
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeName } from '../../src/crypto/certificate-builder.js';
 import { describeName, readName } from '../../src/crypto/names.js';
 import { BindingCa, generateBindingCa } from '../../src/features/warden/binding-ca.js';
-import { subjectFromTemplate } from '../../src/features/warden/subject-template.js';
+import { defaultSubject, subjectFromTemplate } from '../../src/features/warden/subject-template.js';
 import { openssl, opensslResult } from './helpers.js';
 
 const AT = Date.parse('2026-11-01T12:00:00Z');
@@ -90,18 +90,53 @@ describe('binding CA', () => {
 });
 
 describe('binding certificate subject template', () => {
+  const NONCE = 'A1B2C3D4E5F60718';
+
   it('fills the device name, platform and policy into a DN', () => {
-    const subject = subjectFromTemplate('CN=Attested {platform}: {deviceName}, O=Example Health, OU={policy}', { deviceName: 'Ada’s phone', platform: 'android', policy: 'clinic' });
+    const subject = subjectFromTemplate('CN=Attested {platform}: {deviceName}, O=Example Health, OU={policy}', { deviceName: 'Ada’s phone', platform: 'android', policy: 'clinic', nonce: NONCE });
     expect(describeName(subject)).toBe('CN=Attested android: Ada’s phone, O=Example Health, OU=clinic');
   });
 
   it('names the platform when the device sent no name, and refuses unknown attributes', () => {
-    expect(describeName(subjectFromTemplate('CN={deviceName}', { deviceName: undefined, platform: 'apple', policy: 'default' }))).toBe('CN=apple device');
-    expect(() => subjectFromTemplate('XX=1', { deviceName: undefined, platform: 'apple', policy: 'default' })).toThrow('unknown attribute XX');
+    expect(describeName(subjectFromTemplate('CN={deviceName}', { deviceName: undefined, platform: 'apple', policy: 'default', nonce: NONCE }))).toBe('CN=apple device');
+    expect(() => subjectFromTemplate('XX=1', { deviceName: undefined, platform: 'apple', policy: 'default', nonce: NONCE })).toThrow('unknown attribute XX');
   });
 
   it('keeps a device name inside its attribute, whatever it contains', () => {
-    const subject = subjectFromTemplate('CN=Attested Client: {deviceName}, O=Example', { deviceName: 'x, O=Evil Corp, XX=1', platform: 'android', policy: 'default' });
+    const subject = subjectFromTemplate('CN=Attested Client: {deviceName}, O=Example', { deviceName: 'x, O=Evil Corp, XX=1', platform: 'android', policy: 'default', nonce: NONCE });
     expect(readName(subject)).toEqual([[{ type: '2.5.4.3', value: 'Attested Client: x, O=Evil Corp, XX=1' }], [{ type: '2.5.4.10', value: 'Example' }]]);
+  });
+
+  it('fills the nonce in, and cuts CN values to RFC 5280’s 64 characters (by code point)', () => {
+    const long = `${'é'.repeat(60)}😀😀😀😀😀`;
+    const subject = subjectFromTemplate('CN={deviceName}, serialNumber={nonce}, OU={nonce}', { deviceName: long, platform: 'android', policy: 'default', nonce: NONCE });
+    expect(readName(subject)).toEqual([
+      [{ type: '2.5.4.3', value: `${'é'.repeat(60)}😀😀😀😀` }],
+      [{ type: '2.5.4.5', value: NONCE }],
+      [{ type: '2.5.4.11', value: NONCE }],
+    ]);
+  });
+});
+
+describe('default binding certificate subject', () => {
+  const NONCE = 'A1B2C3D4E5F60718';
+
+  it('is the device name as CN and the nonce as serialNumber', () => {
+    expect(readName(defaultSubject({ deviceName: 'Pixel of Ada', platform: 'android', policy: 'default', nonce: NONCE }))).toEqual([
+      [{ type: '2.5.4.3', value: 'Pixel of Ada' }],
+      [{ type: '2.5.4.5', value: NONCE }],
+    ]);
+  });
+
+  it('leaves CN out when the request named no device', () => {
+    expect(readName(defaultSubject({ deviceName: undefined, platform: 'apple', policy: 'default', nonce: NONCE }))).toEqual([[{ type: '2.5.4.5', value: NONCE }]]);
+  });
+
+  it('cuts a long device name to 64 characters and keeps separators inside the CN', () => {
+    const name = `Evil, O=Corp ${'x'.repeat(100)}`;
+    expect(readName(defaultSubject({ deviceName: name, platform: 'android', policy: 'default', nonce: NONCE }))).toEqual([
+      [{ type: '2.5.4.3', value: name.slice(0, 64) }],
+      [{ type: '2.5.4.5', value: NONCE }],
+    ]);
   });
 });

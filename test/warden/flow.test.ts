@@ -1,12 +1,28 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config/load.js';
+import { WardenService, type WardenDependencies } from '../../src/features/warden/warden-service.js';
 import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
 import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
 import type { TestServer } from '../helpers/server.js';
-import { assertChainVerifies, openssl, simulatedDevices, startWardenServer, type Devices } from './helpers.js';
+import { androidProofWithSubject, assertChainVerifies, nonceHex, openssl, simulatedDevices, startWardenServer, type Devices } from './helpers.js';
 
 const failure = (result: { status: number; response: unknown }) => ({ status: result.status, ...(result.response as object) });
+
+const CN = '2.5.4.3';
+const O = '2.5.4.10';
+const SERIAL_NUMBER = '2.5.4.5';
+const USED = { status: 403, type: 'Failure', kind: 'TRUST', explanation: 'The challenge has already been used.' };
+
+/** The leaf of a Success response (its chain checked), and the issuance the server recorded for it. */
+async function issuedLeaf(server: TestServer, result: { status: number; response: unknown }) {
+  expect(result.status).toBe(200);
+  const [leaf] = assertChainVerifies((result.response as { certificateChain: string[] }).certificateChain);
+  const thumbprint = createHash('sha256').update(leaf!.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  const [record] = await server.services.store.bindingCertificates.list({ limit: 1, keyThumbprint: thumbprint });
+  return { leaf: leaf!, record: record! };
+}
 
 async function getChallenge(server: TestServer, policy?: string) {
   const response = await fetch(`${server.url}/api/v1/${policy ? `${policy}/` : ''}challenge`);
@@ -97,6 +113,70 @@ for (const backend of [
       expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({ status: 403, type: 'Failure', kind: 'TRUST', explanation: 'The challenge has already been used.' });
     });
 
+    it('does not let bad proofs carrying a seen nonce burn it: the device’s own proof still gets its certificate, later proofs with it do not', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const { body: other } = await getChallenge(server);
+      // A third party who saw the nonce posts proofs with it before the device does.
+      const attempts = [
+        { proof: await buildProof(challenge, devices.android, { otherKey: true }), refused: { status: 403, kind: 'TRUST', explanation: 'The request is not for the attested key.' } },
+        { proof: await buildProof(challenge, devices.ios, { badSignature: true }), refused: { status: 403, kind: 'TRUST', explanation: 'The request is not signed by the attested key.' } },
+        { proof: await buildProof(challenge, devices.android, { proofCopies: 0 }), refused: { status: 400, kind: 'CONTENT', explanation: 'The request carries no attestation proof attribute.' } },
+        // The nonce in the subject, but an attestation of another challenge.
+        { proof: await buildProof(other, devices.android, { subjectNonce: Buffer.from(challenge.nonce, 'base64url') }), refused: { status: 400, kind: 'CONTENT', explanation: 'The attestation was not made for this challenge.' } },
+      ];
+      for (const { proof, refused } of attempts) expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({ type: 'Failure', ...refused });
+
+      const proof = await buildProof(challenge, devices.android);
+      const issued = await post(challenge.attestationEndpoint, proof.body);
+      expect(issued.response.type).toBe('Success');
+      expect((await issuedLeaf(server, issued)).leaf.subject).toContain(`serialNumber=${nonceHex(challenge)}`);
+      // After the issuance the nonce is spent: a replay, another valid proof and a bad proof with it are all refused as used.
+      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject(USED);
+      expect(failure(await post(challenge.attestationEndpoint, (await buildProof(challenge, devices.ios)).body))).toMatchObject(USED);
+      expect(failure(await post(challenge.attestationEndpoint, (await buildProof(challenge, devices.android, { badSignature: true })).body))).toMatchObject(USED);
+      // The other challenge was not burned by the proof that named it only in its attestation.
+      expect((await post(other.attestationEndpoint, (await buildProof(other, devices.ios)).body)).response.type).toBe('Success');
+    });
+
+    it('issues exactly one certificate for 200 concurrent submissions of one proof, bad proofs with its nonce racing them', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const proof = await buildProof(challenge, devices.android);
+      const bad = await buildProof(challenge, devices.android, { badSignature: true });
+      const results = await Promise.all([
+        ...Array.from({ length: 200 }, () => post(challenge.attestationEndpoint, proof.body)),
+        ...Array.from({ length: 20 }, () => post(challenge.attestationEndpoint, bad.body)),
+      ]);
+      expect(results.filter((result) => result.status === 200)).toHaveLength(1);
+      expect(results.slice(0, 200).filter((result) => result.response.explanation === USED.explanation)).toHaveLength(199);
+      expect(results.slice(200).every((result) => result.status === 403)).toBe(true);
+    });
+
+    it('gives the certificate its own subject by default: the device name as CN (cut to 64) and the nonce, nothing else of the CSR’s', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const hex = nonceHex(challenge);
+      const device = devices.android.device as Extract<typeof devices.android, { platform: 'android' }>['device'];
+      const csrSubject: [string, string][] = [
+        [CN, 'Bank of Example'],
+        [O, 'Evil'],
+        [SERIAL_NUMBER, hex],
+      ];
+      const named = await issuedLeaf(server, await post(challenge.attestationEndpoint, await androidProofWithSubject(challenge, device, csrSubject, 'Pixel of Ada')));
+      expect(named.leaf.subject).toBe(`CN=Pixel of Ada\nserialNumber=${hex}`);
+      expect(named.record.subject).toBe(`CN=Pixel of Ada, serialNumber=${hex}`);
+
+      const { body: unnamedChallenge } = await getChallenge(server);
+      const unnamedHex = nonceHex(unnamedChallenge);
+      const unnamed = await issuedLeaf(server, await post(unnamedChallenge.attestationEndpoint, await androidProofWithSubject(unnamedChallenge, device, [[O, 'Evil'], [SERIAL_NUMBER, unnamedHex]])));
+      expect(unnamed.leaf.subject).toBe(`serialNumber=${unnamedHex}`);
+      expect(unnamed.record.summary.deviceName).toBeUndefined();
+
+      const { body: longChallenge } = await getChallenge(server);
+      const longName = `Ada’s ${'very '.repeat(30)}long phone`;
+      const long = await issuedLeaf(server, await post(longChallenge.attestationEndpoint, await androidProofWithSubject(longChallenge, device, [[SERIAL_NUMBER, nonceHex(longChallenge)]], longName)));
+      expect(long.leaf.subject).toBe(`CN=${longName.slice(0, 64)}\nserialNumber=${nonceHex(longChallenge)}`);
+      expect(long.record.summary.deviceName).toBe(longName);
+    });
+
     it('refuses a nonce in the subject that is not the challenge’s', async () => {
       const result = await runWardenFlow(server.url, devices.android, { subjectNonce: Buffer.alloc(64, 7) });
       expect(failure(result)).toMatchObject({ status: 400, type: 'Failure', kind: 'CONTENT' });
@@ -166,6 +246,37 @@ describe('Warden failures that need their own server', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('copies the CSR subject, extra RDNs and all, only with warden.certificate.copyCsrSubject', async () => {
+    const server = await startWardenServer({ options: { warden: { certificate: { copyCsrSubject: true } } } });
+    try {
+      const devices = await simulatedDevices();
+      const device = devices.android.device as Extract<typeof devices.android, { platform: 'android' }>['device'];
+      const { body: challenge } = await getChallenge(server);
+      const hex = nonceHex(challenge);
+      const proof = await androidProofWithSubject(challenge, device, [[CN, 'Bank of Example'], [O, 'Evil'], [SERIAL_NUMBER, hex]], 'Pixel of Ada');
+      const { leaf, record } = await issuedLeaf(server, await post(challenge.attestationEndpoint, proof));
+      expect(leaf.subject).toBe(`CN=Bank of Example\nO=Evil\nserialNumber=${hex}`);
+      expect(record.subject).toBe(`CN=Bank of Example, O=Evil, serialNumber=${hex}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fills a configured subject template, and refuses copyCsrSubject next to a template at start', async () => {
+    const server = await startWardenServer({ options: { warden: { certificate: { subject: 'CN=Attested {platform}: {deviceName}, O=Example Health, serialNumber={nonce}' } } } });
+    try {
+      const devices = await simulatedDevices();
+      const result = await runWardenFlow(server.url, devices.ios, { deviceName: 'Ada’s iPhone' });
+      const { leaf } = await issuedLeaf(server, result);
+      expect(leaf.subject).toBe(`CN=Attested apple: Ada’s iPhone\nO=Example Health\nserialNumber=${nonceHex(result.challenge)}`);
+    } finally {
+      await server.close();
+    }
+    const both = loadConfig({ env: {}, flags: { warden: { certificate: { subject: 'CN=x', copyCsrSubject: true } } } }).config.warden;
+    // The service checks its configuration before it uses any other dependency.
+    expect(() => new WardenService({ config: both } as WardenDependencies)).toThrow(new TypeError('warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other'));
   });
 
   it('answers Failures with HTTP 200 when configured for deployed Warden Supreme clients', async () => {

@@ -4,7 +4,6 @@ import { withForgedTop } from '../helpers/android.js';
 import type { TestServer } from '../helpers/server.js';
 import { sharedAndroidDevice } from '../helpers/simulators.js';
 import { androidWallet, startMdvmServer } from '../mdvm/helpers.js';
-import { startWardenServer } from './helpers.js';
 
 /**
  * Issue 16's requireRkp bypass, end to end: the simulated factory chain's root replaced by a

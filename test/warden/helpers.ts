@@ -3,7 +3,12 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as der from '../../src/crypto/der-writer.js';
+import { spkiOf } from '../../src/crypto/keys.js';
+import type { WardenChallenge } from '../../src/features/warden/warden-service.js';
+import type { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
+import { certificationRequestInfo, signedCsr, type CsrAttributeSpec } from '../../src/simulator/csr-builder.js';
 import type { SimulatedDevice } from '../../src/simulator/warden-client.js';
 import { SIMULATOR_APP_ID, startSimulatorServer } from '../helpers/server.js';
 import { sharedAndroidDevice, sharedAppleAuthority } from '../helpers/simulators.js';
@@ -27,6 +32,26 @@ export function simulatedDevices(): Promise<Devices> {
     ios: { platform: 'ios', device: await SimulatedAppleDevice.create(await sharedAppleAuthority(), { appId: SIMULATOR_APP_ID, environment: 'production' }) },
   }))();
   return devices;
+}
+
+/** The challenge's nonce as a request carries it in its subject's serialNumber. */
+export const nonceHex = (challenge: WardenChallenge): string => Buffer.from(challenge.nonce, 'base64url').toString('hex').toUpperCase();
+
+/**
+ * A valid signed Android proof (SIGNATURE mode) whose subject the caller writes: what a client
+ * that wants to choose its certificate's subject sends. `subject` lists [OID, value] pairs.
+ */
+export async function androidProofWithSubject(
+  challenge: WardenChallenge,
+  device: AndroidDeviceSimulator,
+  subject: [string, string][],
+  deviceName?: string,
+): Promise<Buffer> {
+  const attestation = await device.attest({ challenge: Buffer.from(challenge.nonce, 'base64url') });
+  const statement = { typ: 'android-key', x5c: attestation.chain.map((certificate) => certificate.toString('base64url')) };
+  const attributes: CsrAttributeSpec[] = [{ oid: challenge.proofOID, values: [der.utf8String(JSON.stringify(statement))] }];
+  if (deviceName !== undefined) attributes.push({ oid: challenge.genericDeviceNameOID!, values: [der.utf8String(deviceName)] });
+  return signedCsr(certificationRequestInfo(subject, spkiOf(attestation.publicKey), attributes), attestation.privateKey);
 }
 
 export interface OpensslResult {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { outcome } from '../../../test/helpers/outcome.js';
 import type { VulnerableDeviceClass } from '../../store/mdvm-store.js';
-import { androidIdentity, checkAndroidRenewal, checkIosDeviceClass, classMatches, compareVersions, iosIdentity, parseVersion, vulnerableClassOf } from './device-checks.js';
+import { androidIdentity, checkAndroidDeviceClass, checkAndroidRenewal, checkIosRegistration, checkIosRenewal, classMatches, compareVersions, iosIdentity, parseVersion, vulnerableClassOf } from './device-checks.js';
 
 /** The code alone (categories are checked where they matter, in the flows). */
 const code = (action: () => unknown) => outcome(action).split(' ').at(-1);
@@ -47,14 +47,72 @@ describe('Android renewal plausibility', () => {
   });
 });
 
-describe('iOS device class', () => {
+describe('Android reported ids against attested ones', () => {
+  const attested = { attestationIdModel: 'Pixel 8', attestationIdProduct: 'shiba', attestationIdDevice: 'shiba', chainKeys: [] };
+  it('refuses a reported model, product or device that contradicts the attested one', () => {
+    expect(code(() => checkAndroidDeviceClass(attested, { model: 'Pixel 8', product: 'shiba', device: 'shiba' }))).toBe('accepted');
+    expect(code(() => checkAndroidDeviceClass(attested, { model: 'Pixel 9', product: 'shiba', device: 'shiba' }))).toBe('SECURITY_VIOLATION');
+    expect(code(() => checkAndroidDeviceClass(attested, { model: 'Pixel 8', product: 'husky' }))).toBe('SECURITY_VIOLATION');
+    expect(code(() => checkAndroidDeviceClass(attested, { device: 'husky' }))).toBe('SECURITY_VIOLATION');
+  });
+
+  it('accepts reported ids nothing attests, and reported ids left out', () => {
+    expect(code(() => checkAndroidDeviceClass({ chainKeys: [] }, { model: 'Anything', product: 'any', device: 'any' }))).toBe('accepted');
+    expect(code(() => checkAndroidDeviceClass(attested, {}))).toBe('accepted');
+  });
+});
+
+describe('iOS registration: the signed OS version decides', () => {
+  const reported = { systemVersion: '18.2', model: 'iPhone', hardwareModel: 'iPhone15,3' };
+  /** The version accepted, or the refusal's code. */
+  const register = (systemVersion: string, signed: string | undefined, allowUnsignedOsVersion = false) => {
+    let accepted = '';
+    const result = code(() => (accepted = checkIosRegistration({ ...reported, systemVersion }, signed, { minOsVersion: '18.0', allowUnsignedOsVersion })));
+    return result === 'accepted' ? accepted : result;
+  };
+
+  it('accepts a report equal to the signed version, compared numerically, and returns the signed one', () => {
+    expect(register('18.2', '18.2')).toBe('18.2');
+    expect(register('18.2', '18.2.0')).toBe('18.2.0');
+    expect(register('18', '18.0.0')).toBe('18.0.0');
+  });
+
+  it('refuses a report contradicting the signed version, either way', () => {
+    expect(register('18.2', '16.0')).toBe('SECURITY_VIOLATION');
+    expect(register('18.2', '18.3')).toBe('SECURITY_VIOLATION');
+    expect(register('18.2', 'garbage')).toBe('SECURITY_VIOLATION');
+  });
+
+  it('applies the minimum to the signed version', () => {
+    expect(register('17.6', '17.6')).toBe('OUTDATED_OS_VERSION');
+  });
+
+  it('refuses a certificate without the OS version unless allowUnsignedOsVersion, then decides on the report', () => {
+    expect(register('18.2', undefined)).toBe('SECURITY_VIOLATION');
+    expect(register('18.2', undefined, true)).toBe('18.2');
+    expect(register('17.6', undefined, true)).toBe('OUTDATED_OS_VERSION');
+    expect(register('eighteen', undefined, true)).toBe('BAD_REQUEST');
+    expect(register('eighteen', '18.2')).toBe('BAD_REQUEST');
+  });
+});
+
+describe('iOS renewal', () => {
   const stored = { systemVersion: '18.2', model: 'iPhone', hardwareModel: 'iPhone15,3' };
+  const renew = (current: Record<string, string>, attestedOsVersion?: string) =>
+    code(() => checkIosRenewal(current, '18.0', { deviceClass: stored, ...(attestedOsVersion ? { attestedOsVersion } : {}) }));
+
   it('needs a parseable systemVersion at or above the minimum, the same model and no downgrade', () => {
-    expect(code(() => checkIosDeviceClass({ ...stored, systemVersion: '18.3' }, '18.0', stored))).toBe('accepted');
-    expect(code(() => checkIosDeviceClass({ ...stored, systemVersion: '17.7' }, '18.0'))).toBe('OUTDATED_OS_VERSION');
-    expect(code(() => checkIosDeviceClass({ ...stored, systemVersion: 'eighteen' }, '18.0'))).toBe('BAD_REQUEST');
-    expect(code(() => checkIosDeviceClass({ ...stored, systemVersion: '18.1' }, '18.0', stored))).toBe('SECURITY_VIOLATION');
-    expect(code(() => checkIosDeviceClass({ ...stored, hardwareModel: 'iPhone16,1' }, '18.0', stored))).toBe('SECURITY_VIOLATION');
+    expect(renew({ ...stored, systemVersion: '18.3' })).toBe('accepted');
+    expect(renew({ ...stored, systemVersion: '18.2.0' }, '18.2')).toBe('accepted');
+    expect(renew({ ...stored, systemVersion: '17.7' })).toBe('OUTDATED_OS_VERSION');
+    expect(renew({ ...stored, systemVersion: 'eighteen' })).toBe('BAD_REQUEST');
+    expect(renew({ ...stored, systemVersion: '18.1' })).toBe('SECURITY_VIOLATION');
+    expect(renew({ ...stored, hardwareModel: 'iPhone16,1' })).toBe('SECURITY_VIOLATION');
+  });
+
+  it('never goes below the version attested at registration', () => {
+    expect(renew({ ...stored, systemVersion: '18.2' }, '18.3')).toBe('SECURITY_VIOLATION');
+    expect(renew({ ...stored, systemVersion: '18.3' }, '18.3')).toBe('accepted');
   });
 });
 

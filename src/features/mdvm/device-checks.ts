@@ -31,15 +31,31 @@ export function compareVersions(a: number[], b: number[]): number {
 
 const violation = (detail: string) => mdvmError('SECURITY_VIOLATION', detail);
 
+const ATTESTED_IDS = [
+  ['attestationIdModel', 'model'],
+  ['attestationIdProduct', 'product'],
+  ['attestationIdDevice', 'device'],
+] as const;
+
+/** Where the device attested its ids (ID attestation), a reported wi_device_class model, product or device that differs is refused. */
+export function checkAndroidDeviceClass(attested: AndroidAttested, deviceClass: Record<string, string>): void {
+  for (const [id, field] of ATTESTED_IDS) {
+    if (attested[id] !== undefined && deviceClass[field] !== undefined && deviceClass[field] !== attested[id]) {
+      throw violation(`wi_device_class.${field} ${JSON.stringify(deviceClass[field]).slice(0, 40)} contradicts the attested ${attested[id]}`);
+    }
+  }
+}
+
 /**
- * Renewal plausibility (PROTOCOLS.md §4): the device is the one that registered — attested
- * model, product and device ids and the reported ones unchanged — and OS version, patch level
- * and app version never went down.
+ * Renewal plausibility (PROTOCOLS.md §4): the reported ids agree with the attested ones, the
+ * device is the one that registered — attested model, product and device ids and the reported
+ * ones unchanged — and OS version, patch level and app version never went down.
  */
 export function checkAndroidRenewal(
   current: { attested: AndroidAttested; deviceClass: Record<string, string> },
   stored: { attested: AndroidAttested; deviceClass: Record<string, string> },
 ): void {
+  checkAndroidDeviceClass(current.attested, current.deviceClass);
   for (const id of ['attestationIdModel', 'attestationIdProduct', 'attestationIdDevice'] as const) {
     if (stored.attested[id] !== undefined && current.attested[id] !== stored.attested[id]) {
       throw violation(`${id} changed from ${stored.attested[id]} to ${current.attested[id] ?? 'absent'}`);
@@ -72,18 +88,49 @@ export function iosSystemVersion(deviceClass: Record<string, string>): number[] 
   return version;
 }
 
-/** Minimum iOS version, and on renewal the same model and no downgrade. */
-export function checkIosDeviceClass(current: Record<string, string>, minimum: string, stored?: Record<string, string>): void {
+function checkIosMinimum(version: number[], text: string, minimum: string): void {
+  if (compareVersions(version, parseVersion(minimum)!) < 0) throw mdvmError('OUTDATED_OS_VERSION', `iOS ${text} < ${minimum}`);
+}
+
+/**
+ * Registration: the OS version Apple signed into the App Attest credential certificate decides
+ * (minimum version, vulnerable classes), not the one the app reports. A certificate without it
+ * is refused unless `allowUnsignedOsVersion` lets the reported one stand in; a report that
+ * contradicts the signed version is refused. Returns the version accepted.
+ */
+export function checkIosRegistration(
+  deviceClass: Record<string, string>,
+  attestedOsVersion: string | undefined,
+  options: { minOsVersion: string; allowUnsignedOsVersion: boolean },
+): string {
+  const reported = iosSystemVersion(deviceClass);
+  if (attestedOsVersion === undefined) {
+    if (!options.allowUnsignedOsVersion) throw violation('the credential certificate carries no OS version (mdvm.ios.allowUnsignedOsVersion is off)');
+    checkIosMinimum(reported, deviceClass.systemVersion!, options.minOsVersion);
+    return deviceClass.systemVersion!;
+  }
+  const attested = parseVersion(attestedOsVersion);
+  if (!attested) throw violation(`the attested OS version ${JSON.stringify(attestedOsVersion).slice(0, 40)} is not a version`);
+  if (compareVersions(reported, attested) !== 0) throw violation(`systemVersion ${deviceClass.systemVersion} contradicts the attested ${attestedOsVersion}`);
+  checkIosMinimum(attested, attestedOsVersion, options.minOsVersion);
+  return attestedOsVersion;
+}
+
+/**
+ * Renewal (no new attestation): the same model, and the reported version at least the minimum
+ * and never below the last one accepted — attested at registration or reported at a renewal.
+ */
+export function checkIosRenewal(current: Record<string, string>, minimum: string, stored: { deviceClass: Record<string, string>; attestedOsVersion?: string }): void {
   const version = iosSystemVersion(current);
-  if (compareVersions(version, parseVersion(minimum)!) < 0) {
-    throw mdvmError('OUTDATED_OS_VERSION', `systemVersion ${current.systemVersion} < ${minimum}`);
+  checkIosMinimum(version, current.systemVersion!, minimum);
+  const previous = stored.deviceClass;
+  if (current.model !== previous.model || (previous.hardwareModel !== undefined && current.hardwareModel !== previous.hardwareModel)) {
+    throw violation(`model changed from ${previous.model}/${previous.hardwareModel} to ${current.model}/${current.hardwareModel}`);
   }
-  if (!stored) return;
-  if (current.model !== stored.model || (stored.hardwareModel !== undefined && current.hardwareModel !== stored.hardwareModel)) {
-    throw violation(`model changed from ${stored.model}/${stored.hardwareModel} to ${current.model}/${current.hardwareModel}`);
+  for (const accepted of [stored.attestedOsVersion, previous.systemVersion]) {
+    const parsed = parseVersion(accepted);
+    if (parsed && compareVersions(version, parsed) < 0) throw violation(`systemVersion went from ${accepted} to ${current.systemVersion}`);
   }
-  const previous = parseVersion(stored.systemVersion);
-  if (previous && compareVersions(version, previous) < 0) throw violation(`systemVersion went from ${stored.systemVersion} to ${current.systemVersion}`);
 }
 
 /** What a device is matched on: Android by attested ids where present, else the reported ones. */
@@ -101,9 +148,10 @@ export function androidIdentity(attested: AndroidAttested, deviceClass: Record<s
   return { platform: 'android', models: model ? [model] : [], ...(product ? { product } : {}), ...(attested.osPatchLevel ? { level: attested.osPatchLevel.slice(0, 7) } : {}) };
 }
 
-export function iosIdentity(deviceClass: Record<string, string>): DeviceIdentity {
+/** iOS: the reported models; the level is `osVersion` when given (the attested one at registration), else the reported systemVersion. */
+export function iosIdentity(deviceClass: Record<string, string>, osVersion: string | undefined = deviceClass.systemVersion): DeviceIdentity {
   const models = [deviceClass.hardwareModel, deviceClass.model].filter((model): model is string => typeof model === 'string' && model.length > 0);
-  return { platform: 'ios', models, ...(deviceClass.systemVersion ? { level: deviceClass.systemVersion } : {}) };
+  return { platform: 'ios', models, ...(osVersion ? { level: osVersion } : {}) };
 }
 
 const lower = (values: unknown) => (Array.isArray(values) ? values.map((value) => String(value).toLowerCase()) : []);

@@ -16,7 +16,7 @@ import { jwkThumbprint, spkiToJwk } from '../../crypto/jwk.js';
 import { importRequestKey, jwkPoint } from '../../crypto/keys.js';
 import { mdvmError } from './errors.js';
 import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
-import { androidIdentity, checkAndroidRenewal, checkIosDeviceClass, iosIdentity, vulnerableClassOf, vulnerableError, type AndroidAttested, type DeviceIdentity } from './device-checks.js';
+import { androidIdentity, checkAndroidDeviceClass, checkAndroidRenewal, checkIosRegistration, checkIosRenewal, iosIdentity, vulnerableClassOf, vulnerableError, type AndroidAttested, type DeviceIdentity } from './device-checks.js';
 import { issueMdvmToken, type IssuedMdvmToken } from './mdvm-token.js';
 import type { MdvmSigningKeys } from './signing-keys.js';
 import {
@@ -80,6 +80,8 @@ interface IosAttested {
   appAttestPublicKey: string;
   appId: string;
   environment: string;
+  /** The OS version Apple signed into the credential certificate at registration (absent when allowUnsignedOsVersion let a reported one through). */
+  osVersion?: string;
 }
 
 /**
@@ -97,19 +99,21 @@ export class MdvmService {
   }
 
   async registerAndroid(request: SignedRequest, body: AndroidRegistration): Promise<RegistrationResult> {
-    const { challenge, now } = await this.authenticateChallenge(request);
+    const { challenge, now, consume } = await this.authenticateChallenge(request);
     const auth = parseAuthKey(body.wi_mdvm_auth_pubk);
     verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
     const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
     if (result.publicKey.jwk?.x !== auth.jwk.x || result.publicKey.jwk?.y !== auth.jwk.y) {
       throw mdvmError('SECURITY_VIOLATION', 'the attested key is not wi_mdvm_auth_pubk');
     }
+    checkAndroidDeviceClass(attested, body.wi_device_class);
     await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
+    await consume();
     return this.register(auth, 'android', body.wi_device_class, { ...attested }, now);
   }
 
   async registerIos(request: SignedRequest, body: IosRegistration): Promise<RegistrationResult> {
-    const { challenge, now } = await this.authenticateChallenge(request);
+    const { challenge, now, consume } = await this.authenticateChallenge(request);
     const auth = parseAuthKey(body.wi_mdvm_auth_pubk);
     verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
     const apple = this.appleOptions();
@@ -121,26 +125,34 @@ export class MdvmService {
       { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
       { publicKey, appId: attestation.app.ids[0]!, counter: 0 },
     );
-    checkIosDeviceClass(body.wi_device_class, this.deps.config.ios.minOsVersion);
-    await this.refuseVulnerable(iosIdentity(body.wi_device_class), []);
-    const attested: IosAttested = { appAttestPublicKey: attestation.publicKey.spki, appId: assertion.appId, environment: attestation.facts.environment };
+    const signedOsVersion = attestation.facts.osVersion;
+    const osVersion = checkIosRegistration(body.wi_device_class, signedOsVersion, this.deps.config.ios);
+    await this.refuseVulnerable(iosIdentity(body.wi_device_class, osVersion), []);
+    const attested: IosAttested = {
+      appAttestPublicKey: attestation.publicKey.spki,
+      appId: assertion.appId,
+      environment: attestation.facts.environment,
+      ...(signedOsVersion === undefined ? {} : { osVersion: signedOsVersion }),
+    };
+    await consume();
     return this.register(auth, 'ios', body.wi_device_class, { ...attested }, now, { appAttestKeyId: attestation.facts.keyId, counter: assertion.counter });
   }
 
   async renewAndroid(request: SignedRequest, body: AndroidRenewal): Promise<RenewalResult> {
-    const { challenge, now } = await this.authenticateChallenge(request);
+    const { challenge, now, consume } = await this.authenticateChallenge(request);
     const { account, auth } = await this.authenticateAccount(request, 'android', now);
     const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
     // The re-attest key is fresh for this renewal and signs the same request: it proves the attestation is this request's.
     verifyWalletSignature(request, REATTEST_SIGNATURE, RENEWAL_COMPONENTS, importRequestKey(Buffer.from(result.publicKey.spki, 'base64'), result.publicKey.jwk), this.window(now));
     checkAndroidRenewal({ attested, deviceClass: body.wi_device_class }, { attested: account.attested as unknown as AndroidAttested, deviceClass: account.deviceClass });
     await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
+    await consume();
     await this.save(account, body.wi_device_class, { ...attested }, 0, now);
     return this.renewed(account.id, auth, now);
   }
 
   async renewIos(request: SignedRequest, body: IosRenewal): Promise<RenewalResult> {
-    const { challenge, now } = await this.authenticateChallenge(request);
+    const { challenge, now, consume } = await this.authenticateChallenge(request);
     const { account, auth } = await this.authenticateAccount(request, 'ios', now);
     const stored = account.attested as unknown as IosAttested;
     const storedKey = Buffer.from(stored.appAttestPublicKey, 'base64');
@@ -149,17 +161,22 @@ export class MdvmService {
       { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
       { publicKey: importRequestKey(storedKey, spkiToJwk(storedKey)), appId: stored.appId, counter: account.counter },
     );
-    checkIosDeviceClass(body.wi_device_class, this.deps.config.ios.minOsVersion, account.deviceClass);
+    checkIosRenewal(body.wi_device_class, this.deps.config.ios.minOsVersion, { deviceClass: account.deviceClass, ...(stored.osVersion === undefined ? {} : { attestedOsVersion: stored.osVersion }) });
     await this.refuseVulnerable(iosIdentity(body.wi_device_class), []);
+    await consume();
     await this.save(account, body.wi_device_class, { ...stored }, assertion.counter, now);
     return this.renewed(account.id, auth, now);
   }
 
-  /** Verifies and consumes the Auth-Challenge header (once). */
-  private async authenticateChallenge(request: SignedRequest): Promise<{ challenge: string; now: number }> {
+  /**
+   * Verifies the Auth-Challenge header and that it is unused. Each flow calls `consume` (the
+   * atomic single use) only once the request's signatures and attestation verified, right before
+   * the account write, so a bad request carrying a seen challenge does not burn it.
+   */
+  private async authenticateChallenge(request: SignedRequest): Promise<{ challenge: string; now: number; consume: () => Promise<void> }> {
     const challenge = header(request, 'auth-challenge');
-    await this.deps.challenges.consume(challenge);
-    return { challenge, now: this.deps.clock.now() };
+    const { consume } = await this.deps.challenges.check(challenge);
+    return { challenge, now: this.deps.clock.now(), consume };
   }
 
   /** The account named by Mdvm-Wi-Id, its auth signature checked with the stored key, not revoked, of this platform. */

@@ -3,17 +3,27 @@ import { NAME_OIDS } from '../../crypto/names.js';
 
 const ATTRIBUTE_TYPES: Record<string, string> = { ...NAME_OIDS, L: '2.5.4.7', ST: '2.5.4.8' };
 
+/** RFC 5280's ub-common-name: longer device names are cut, so the certificate stays valid for strict parsers. */
+const MAX_COMMON_NAME = 64;
+
 export interface SubjectValues {
   deviceName: string | undefined;
   platform: string;
   policy: string;
+  /** The challenge nonce in uppercase hex, as the request carries it in its serialNumber. */
+  nonce: string;
 }
+
+const PLACEHOLDER = /\{(deviceName|platform|policy|nonce)\}/g;
+
+/** Cuts a CN value to ub-common-name characters (code points, so no surrogate pair is split). */
+const commonName = (value: string): string => (value.length <= MAX_COMMON_NAME ? value : Array.from(value).slice(0, MAX_COMMON_NAME).join(''));
 
 /**
  * Compiles "CN=Attested Client: {deviceName}, O=Example" once: the template is split into
  * attributes first and the placeholders are filled into each value afterwards, so a device
- * name containing ", O=…" stays inside its attribute instead of adding one. TypeError for an
- * unknown attribute (a configuration mistake).
+ * name containing ", O=…" stays inside its attribute instead of adding one. CN values are cut
+ * to 64 characters. TypeError for an unknown attribute (a configuration mistake).
  */
 export function compileSubjectTemplate(template: string): (values: SubjectValues) => Buffer {
   const attributes = template.split(/,\s*(?=[A-Za-z]+=)/).map((part) => {
@@ -24,11 +34,21 @@ export function compileSubjectTemplate(template: string): (values: SubjectValues
   });
   return (values) =>
     encodeName(
-      attributes.map(([type, value]) => [
-        type,
-        value.replace(/\{(deviceName|platform|policy)\}/g, (_, name: keyof SubjectValues) => values[name] ?? (name === 'deviceName' ? `${values.platform} device` : '')),
-      ]),
+      attributes.map(([type, template]) => {
+        const value = template.replace(PLACEHOLDER, (_, name: keyof SubjectValues) => values[name] ?? (name === 'deviceName' ? `${values.platform} device` : ''));
+        return [type, type === NAME_OIDS.CN ? commonName(value) : value];
+      }),
     );
+}
+
+/**
+ * The subject when none is configured: the device name, if the request named one, as CN and
+ * the nonce as serialNumber (the request's own serialNumber, which the proof is bound to).
+ * Nothing else of the request's subject is copied: a client must not choose what a relying
+ * party reads as the certificate's organization or other attributes.
+ */
+export function defaultSubject(values: SubjectValues): Buffer {
+  return encodeName([...(values.deviceName ? [[NAME_OIDS.CN, commonName(values.deviceName)] as const] : []), [NAME_OIDS.serialNumber, values.nonce]]);
 }
 
 /** One-off form of `compileSubjectTemplate`. */

@@ -16,7 +16,7 @@ import { contentError, internalError, trustError } from '../../errors.js';
 import type { BindingCertificateRecord, BindingCertificateStore } from '../../store/binding-certificate-store.js';
 import type { BindingCa } from './binding-ca.js';
 import { DEFAULT_POLICY, policyNamed, type ResolvedPolicy } from './policies.js';
-import { compileSubjectTemplate, type SubjectValues } from './subject-template.js';
+import { compileSubjectTemplate, defaultSubject, type SubjectValues } from './subject-template.js';
 import { checkAttributes, deviceNameOf, hashBinding, nonceOf, statementOf, type Statement } from './proof.js';
 
 /** The Challenge JSON (data format version 2, or 3 with HASH): exactly Warden's keys, which its clients parse strictly. */
@@ -52,16 +52,20 @@ const PURPOSE = 'warden';
 
 /**
  * Warden-style attestation (PROTOCOLS.md §3): challenges, and for each proof, in order: nonce
- * consumed once → dataAuth matches → attributes distinct → statement → platform attestation →
- * attested key = CSR key → CSR signature with that key → (policy, inside the platform verifiers)
- * → binding certificate issued and recorded.
+ * known, unexpired, unused (checked, not consumed) → dataAuth matches → attributes distinct →
+ * statement → platform attestation → attested key = CSR key → CSR signature with that key →
+ * (policy, inside the platform verifiers) → nonce consumed once → binding certificate issued
+ * and recorded. The nonce is spent only by a verified proof: anyone who saw it cannot burn it
+ * with a bad one, and the consume's compare-and-set still lets exactly one proof through.
  */
 export class WardenService {
-  /** The configured subject template, compiled (and so checked) once; undefined copies the CSR subject. */
+  /** The configured subject template compiled (and so checked) once, else the default subject; undefined copies the CSR subject. */
   private readonly subject: ((values: SubjectValues) => Buffer) | undefined;
 
   constructor(private readonly deps: WardenDependencies) {
-    this.subject = deps.config.certificate.subject ? compileSubjectTemplate(deps.config.certificate.subject) : undefined;
+    const { subject, copyCsrSubject } = deps.config.certificate;
+    if (copyCsrSubject && subject) throw new TypeError('warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other');
+    this.subject = copyCsrSubject ? undefined : subject ? compileSubjectTemplate(subject) : defaultSubject;
   }
 
   async challenge(policyName?: string): Promise<WardenChallenge> {
@@ -94,7 +98,7 @@ export class WardenService {
     const csr = parseCsr(csrDer(body));
 
     const nonce = nonceOf(csr);
-    await this.deps.challenges.consume(PURPOSE, nonce, policy.name);
+    await this.deps.challenges.check(PURPOSE, nonce, policy.name);
 
     const hashed = csr.signature === undefined;
     if (hashed !== (config.dataAuth !== 'SIGNATURE')) {
@@ -118,7 +122,8 @@ export class WardenService {
       throw trustError('CSR_SIGNATURE_INVALID', 'The request is not signed by the attested key.');
     }
 
-    return this.issue(csr, policy, result, deviceName, at);
+    await this.deps.challenges.consume(PURPOSE, nonce, policy.name);
+    return this.issue(csr, nonce, policy, result, deviceName, at);
   }
 
   /** The platform result and the attested key: the leaf's for Android (SPKI and JWK), the clientData-bound key's for iOS (JWK). */
@@ -151,9 +156,11 @@ export class WardenService {
     }
   }
 
-  private async issue(csr: ParsedCsr, policy: ResolvedPolicy, result: AttestationResult, deviceName: string | undefined, at: number): Promise<string[]> {
+  private async issue(csr: ParsedCsr, nonce: Buffer, policy: ResolvedPolicy, result: AttestationResult, deviceName: string | undefined, at: number): Promise<string[]> {
     const { config, ca } = this.deps;
-    const subjectDer = this.subject ? this.subject({ deviceName, platform: result.platform, policy: policy.name }) : csr.subjectDer;
+    const subjectDer = this.subject
+      ? this.subject({ deviceName, platform: result.platform, policy: policy.name, nonce: nonce.toString('hex').toUpperCase() })
+      : csr.subjectDer;
     const issued = ca.issue({ spki: csr.spki, subjectDer, at, validityDays: config.certificate.validityDays });
     const record: BindingCertificateRecord = {
       serial: issued.serial,

@@ -48,6 +48,56 @@ export function describeChallengeStoreContract(name: string, open: () => Promise
       expect((await harness.store.consume(id, 'contract', 'alice', T0 + 59_999)).ok).toBe(true);
     });
 
+    it('checks without consuming: the same result as consume would give, any number of times', async () => {
+      const id = newId();
+      await harness.store.insert(id, record({ subject: 'device-1' }), 60_000);
+      const accepted = { ok: true, record: record({ subject: 'device-1' }) };
+      expect(await harness.store.check(id, 'contract', 'device-1', T0 + 1000)).toEqual(accepted);
+      expect(await harness.store.check(id, 'contract', 'device-1', T0 + 1000)).toEqual(accepted);
+      expect(await harness.store.consume(id, 'contract', 'device-1', T0 + 2000)).toEqual(accepted);
+      expect(await harness.store.check(id, 'contract', 'device-1', T0 + 3000)).toEqual({ ok: false, reason: 'used' });
+      const unbound = newId();
+      await harness.store.insert(unbound, record(), 60_000);
+      expect(await harness.store.check(unbound, 'contract', 'whoever', T0)).toEqual({ ok: true, record: record() });
+      expect(await harness.store.check(unbound, 'contract', null, T0)).toEqual({ ok: true, record: record() });
+    });
+
+    it('classifies unknown, wrong-purpose, expired, wrong-subject and used challenges in check exactly as consume does', async () => {
+      const id = newId();
+      await harness.store.insert(id, record({ subject: 'alice' }), 60_000);
+      const cases: [string, string, string | null, number][] = [
+        [newId(), 'contract', null, T0],
+        [id, 'other-purpose', 'alice', T0],
+        [id, 'contract', 'mallory', T0],
+        [id, 'contract', null, T0],
+        [id, 'contract', 'alice', T0 + 60_000],
+      ];
+      const expected = ['unknown', 'unknown', 'subject', 'subject', 'expired'];
+      for (const [index, args] of cases.entries()) {
+        expect(await harness.store.check(...args)).toEqual({ ok: false, reason: expected[index] });
+        expect(await harness.store.consume(...args)).toEqual({ ok: false, reason: expected[index] });
+      }
+      // Used wins over expired and subject, in both.
+      expect((await harness.store.consume(id, 'contract', 'alice', T0)).ok).toBe(true);
+      for (const [subject, at] of [['alice', T0], ['alice', T0 + 60_000], ['mallory', T0]] as const) {
+        expect(await harness.store.check(id, 'contract', subject, at)).toEqual({ ok: false, reason: 'used' });
+        expect(await harness.store.consume(id, 'contract', subject, at)).toEqual({ ok: false, reason: 'used' });
+      }
+    });
+
+    it('still gives exactly one success when 200 concurrent callers all check before consuming', async () => {
+      const id = newId();
+      await harness.store.insert(id, record(), 60_000);
+      const results = await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const checked = await harness.store.check(id, 'contract', null, T0 + 10);
+          return checked.ok ? harness.store.consume(id, 'contract', null, T0 + 10) : checked;
+        }),
+      );
+      expect(results.filter((result) => result.ok)).toHaveLength(1);
+      expect(results.filter((result) => !result.ok && result.reason === 'used')).toHaveLength(199);
+    });
+
     it('accepts any subject for an unbound challenge', async () => {
       const id = newId();
       await harness.store.insert(id, record(), 60_000);

@@ -23,7 +23,18 @@ redis.call('SET', KEYS[1], f[1] .. '\\31' .. f[2] .. '\\31' .. f[3] .. '\\31' ..
 return {'ok', f[2], f[3], f[4]}
 `;
 
-type Command = { command: 'set' | 'keywardConsumeChallenge'; args: string[] };
+type Command = { command: 'get' | 'set' | 'keywardConsumeChallenge'; args: string[] };
+
+/** What CONSUME would answer for a stored value, without changing it: the script's rules, in the same order. */
+function classify(value: string | null, purpose: string, subject: string | null, now: number): ConsumeResult {
+  if (value === null) return { ok: false, reason: 'unknown' };
+  const [storedPurpose, storedSubject, issuedAt, expiresAt, consumedAt] = value.split(SEPARATOR);
+  if (storedPurpose !== purpose) return { ok: false, reason: 'unknown' };
+  if (consumedAt !== '') return { ok: false, reason: 'used' };
+  if (Number(expiresAt) <= now) return { ok: false, reason: 'expired' };
+  if (storedSubject !== '' && storedSubject !== (subject ?? '')) return { ok: false, reason: 'subject' };
+  return { ok: true, record: { purpose, subject: storedSubject || null, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) } };
+}
 
 export class RedisChallengeStore implements ChallengeStore {
   /** Commands of one event-loop turn go out as one pipeline: one socket write for many requests. */
@@ -63,5 +74,10 @@ export class RedisChallengeStore implements ChallengeStore {
       ok: true,
       record: { purpose, subject: storedSubject || null, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) },
     };
+  }
+
+  async check(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult> {
+    const value = (await this.batcher.submit({ command: 'get', args: [this.key(id)] })) as string | null;
+    return classify(value, purpose, subject, now);
   }
 }

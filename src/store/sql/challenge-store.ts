@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ChallengeRecord, ChallengeStore, ConsumeResult } from '../challenge-store.js';
+import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../challenge-store.js';
 import type { ChallengesTable, Tables } from '../tables.js';
 import { param, precompile, type QueryRunner } from './precompiled.js';
 
@@ -11,6 +11,15 @@ const toRecord = (row: RecordRow): ChallengeRecord => ({
   issuedAt: row.issued_at,
   expiresAt: row.expires_at,
 });
+
+/** Why `row` cannot be consumed now, or null when it can: the rules of the compare-and-set in `consume`, in JS. */
+function rejectionOf(row: ChallengesTable | undefined, purpose: string, subject: string | null, now: number): ConsumeRejection | null {
+  if (!row || row.purpose !== purpose) return 'unknown';
+  if (row.consumed_at !== null) return 'used';
+  if (row.expires_at <= now) return 'expired';
+  if (row.subject !== null && row.subject !== subject) return 'subject';
+  return null;
+}
 
 /** Challenges in the SQL database; the hot statements are compiled once and run through `runner`. */
 export class SqlChallengeStore implements ChallengeStore {
@@ -60,12 +69,16 @@ export class SqlChallengeStore implements ChallengeStore {
     const [consumed] = subject === null ? await this.consumeUnbound({ id, purpose, now }) : await this.consumeAsSubject({ id, purpose, now, subject });
     if (consumed) return { ok: true, record: toRecord(consumed) };
 
-    // The compare-and-set failed; read the row only to say why.
+    // The compare-and-set failed; read the row only to say why. Rows are never un-consumed, so the
+    // row cannot read as consumable now: the fallback only satisfies the type.
     const [row] = await this.readRow({ id });
-    if (!row || row.purpose !== purpose) return { ok: false, reason: 'unknown' };
-    if (row.consumed_at !== null) return { ok: false, reason: 'used' };
-    if (row.expires_at <= now) return { ok: false, reason: 'expired' };
-    return { ok: false, reason: 'subject' };
+    return { ok: false, reason: rejectionOf(row, purpose, subject, now) ?? 'used' };
+  }
+
+  async check(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult> {
+    const [row] = await this.readRow({ id });
+    const reason = rejectionOf(row, purpose, subject, now);
+    return reason === null ? { ok: true, record: toRecord(row!) } : { ok: false, reason };
   }
 
   async purge(before: number): Promise<number> {
