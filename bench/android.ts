@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AndroidVerifier } from '../src/attestation/android/verify.js';
-import { parseCertificate, pemCertificates, type ParsedCertificate } from '../src/crypto/certificate.js';
-import { signatureAlgorithmName, verifySignature } from '../src/crypto/signatures.js';
+import { parseCertificate, pemCertificates, type ParsedCertificate } from '../src/crypto/x509/certificate.js';
+import { signatureAlgorithmName, verifySignature } from '../src/crypto/x509/signatures.js';
 import { loadConfig } from '../src/config/load.js';
 import { benchLine, log } from './lib.js';
 
 /**
  * Android verifications per second for a factory-provisioned and an RKP chain from
- * shared/vectors, against the bound set by the signatures unique to each request (the leaf's;
+ * test/vectors, against the bound set by the signatures unique to each request (the leaf's;
  * for RKP also the per-device certificate's), measured on this machine in the same run.
  * Shared intermediates are verified once per process (the verifier's cache), so they are not
  * part of the bound. Measurement alternates short rounds of both so drift hits both alike.

@@ -5,7 +5,6 @@ import { systemClock, type Clock } from './clock.js';
 import { AndroidVerifier } from './attestation/android/verify.js';
 import type { AppAttestEnvironment } from './attestation/apple/environment.js';
 import { appleVerifierOptions, type AppleVerifierOptions } from './attestation/apple/options.js';
-import { ConfigError } from './config/load.js';
 import { resolveDatabaseUrl, resolvePublicBaseUrl } from './config/derived.js';
 import { ChallengeTokens } from './challenges/challenge-tokens.js';
 import { MdvmOperations } from './features/mdvm/mdvm-operations.js';
@@ -95,7 +94,7 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
     verifiers = buildVerifiers(config, clock, logger, store, challenges, keys, publicBaseUrl);
   } catch (error) {
     await closeBackends();
-    throw error instanceof TypeError ? new ConfigError(`invalid configuration: ${error.message}`) : error;
+    throw error;
   }
   const stopPurging = challenges.startPurging((error) => logger.warn({ err: error }, 'challenge purge failed'));
 
@@ -142,7 +141,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The platform verifiers and the Warden service, from configuration. Configuration mistakes surface as TypeErrors. */
+/** The platform verifiers and the Warden service, from configuration. Configuration mistakes throw ConfigErrors naming the option. */
 function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, store: Store, challenges: ChallengeService, keys: ServerKeys, publicBaseUrl: () => string) {
   const simulator = config.trustSimulatorRoots ? simulatorAnchors() : undefined;
   if (simulator) logger.warn('trustSimulatorRoots is on: chains from the published simulator test roots are TRUSTED. Never in production.');

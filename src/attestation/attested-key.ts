@@ -1,5 +1,5 @@
 import { asBuffer } from '../crypto/bytes.js';
-import type { ParsedCertificate } from '../crypto/certificate.js';
+import type { ParsedCertificate } from '../crypto/x509/certificate.js';
 import { toJwk } from '../crypto/keys.js';
 import { isKeywardError } from '../errors.js';
 import type { AttestedPublicKey } from './result.js';

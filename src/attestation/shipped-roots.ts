@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { readAsset } from '../assets.js';
-import { TrustAnchors, type TrustAnchor } from '../crypto/chain.js';
+import { invalidConfiguration } from '../config/config-error.js';
+import { TrustAnchors, type TrustAnchor } from '../crypto/x509/chain.js';
+import { isKeywardError } from '../errors.js';
 
 const shipped = new Map<string, TrustAnchor[]>();
 
@@ -11,11 +13,26 @@ export function shippedAnchors(relative: string, name: string): TrustAnchor[] {
   return anchors;
 }
 
-/** Every certificate in each configured PEM file becomes an anchor; a file without certificates is a configuration mistake (TypeError naming `option`). */
+/**
+ * Every certificate in each configured PEM file becomes an anchor; a file that cannot be read,
+ * holds a malformed certificate or none at all is a configuration mistake (ConfigError naming `option`).
+ */
 export function configuredAnchors(files: readonly string[], option: string): TrustAnchor[] {
   return files.flatMap((file) => {
-    const anchors = TrustAnchors.fromPem(readFileSync(file, 'utf8'), `configured root (${file})`);
-    if (anchors.length === 0) throw new TypeError(`${option}: ${file} holds no PEM certificate`);
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw invalidConfiguration(`${option}: cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    let anchors: TrustAnchor[];
+    try {
+      anchors = TrustAnchors.fromPem(pem, `configured root (${file})`);
+    } catch (error) {
+      if (!isKeywardError(error)) throw error;
+      throw invalidConfiguration(`${option}: ${file}: ${error.message} (${error.detail ?? error.code})`, { cause: error });
+    }
+    if (anchors.length === 0) throw invalidConfiguration(`${option}: ${file} holds no PEM certificate`);
     return anchors;
   });
 }

@@ -1,14 +1,14 @@
 import { secureRandomBytes } from './random-pool.js';
 import type { Clock } from '../clock.js';
 import type { ChallengesConfig } from '../config/schema.js';
-import { KeywardError, contentError, timeError, trustError } from '../errors.js';
+import { KeywardError, contentError, timeError, trustError, type ErrorCode } from '../errors.js';
 import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../store/challenge-store.js';
 import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, challengeId, uuidV4Bytes } from './encoding.js';
 
 export interface ChallengeMetrics {
   issued(purpose: string): void;
   consumed(purpose: string): void;
-  rejected(purpose: string, code: string): void;
+  rejected(purpose: string, code: ErrorCode): void;
 }
 
 export interface IssueOptions {

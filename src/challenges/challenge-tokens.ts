@@ -1,4 +1,4 @@
-import { decodeCompactJws, signCompactJws, verifyHs256 } from '../crypto/compact-jws.js';
+import { decodeCompactJws, signCompactJws, verifyHs256 } from '../crypto/jose/compact-jws.js';
 import type { Clock } from '../clock.js';
 import { contentError, trustError } from '../errors.js';
 import type { MacKeyRing } from '../keys/mac-keys.js';

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { contentError } from '../errors.js';
+import { contentError, type ErrorCode } from '../errors.js';
 
 /** Sizes a challenge may have; the configuration schemas bound their size options by them too. */
 export const MIN_CHALLENGE_BYTES = 4;
@@ -11,7 +11,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 export const isBase64Url = (text: string): boolean => BASE64URL.test(text) && text.length % 4 !== 1;
 
 /** Strict base64url (no padding, no other characters): the one textual form of challenges on the wire. */
-export function decodeBase64Url(text: string, what: string, code = 'MALFORMED_BASE64URL'): Buffer {
+export function decodeBase64Url(text: string, what: string, code: ErrorCode = 'MALFORMED_BASE64URL'): Buffer {
   if (!isBase64Url(text)) {
     throw contentError(code, `${what} is not base64url`);
   }

@@ -6,6 +6,7 @@ import { registerCa } from './ca.js';
 import { registerCertificates } from './certificates.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
+import { registerErrors } from './errors.js';
 import { registerMdvm } from './mdvm.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
@@ -23,6 +24,7 @@ const program = new Command('keyward')
 registerServe(program);
 registerDb(program);
 registerConfig(program);
+registerErrors(program);
 registerVerify(program);
 registerCa(program);
 registerCertificates(program);

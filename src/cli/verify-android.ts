@@ -32,7 +32,7 @@ export function registerAndroidVerify(verify: Command): void {
     .addOption(new Option('--no-revocation', 'do not check revocation'))
     .action(async (file: string, flags: AndroidFlags) => {
       const pem = readInputText(file);
-      const [{ AndroidVerifier }, { pemCertificates }] = await Promise.all([import('../attestation/android/verify.js'), import('../crypto/certificate.js')]);
+      const [{ AndroidVerifier }, { pemCertificates }] = await Promise.all([import('../attestation/android/verify.js'), import('../crypto/x509/certificate.js')]);
       const chain = pemCertificates(pem);
       if (chain.length === 0) throw new UsageError(`${file} holds no PEM certificates`);
       if (flags.signerDigest && !flags.package) throw new UsageError('--signer-digest needs --package');

@@ -94,7 +94,7 @@ function verifierOptions(flags: AttestOptions) {
 export function registerAppleVerify(verify: Command): void {
   verify
     .command('app-attest')
-    .description('verify an Apple App Attest attestation (PROTOCOLS.md §2) offline')
+    .description('verify an Apple App Attest attestation (docs/protocols/apple-app-attest.md) offline')
     .argument('<file>', 'JSON {"attestation": "<base64 CBOR>"} or the raw CBOR attestation object')
     .requiredOption('--client-data <value>', `the exact bytes the app hashed (${BYTES_HELP})`, parseByteValue)
     .requiredOption('--app-id <TEAMID.bundleId>', 'the app id the attestation must be for', parseAppId)

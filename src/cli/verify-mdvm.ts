@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseCertificate, pemCertificates } from '../crypto/certificate.js';
+import { parseCertificate, pemCertificates } from '../crypto/x509/certificate.js';
 import { secretsEqual } from '../http/auth.js';
 import { trustError } from '../errors.js';
 import { parseInstant } from './byte-values.js';

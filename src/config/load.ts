@@ -4,11 +4,9 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type KeywardConfig } from './schema.js';
 import { OPTIONS, SECTIONS, optionPath, type OptionInfo } from './options.js';
+import { ConfigError } from './config-error.js';
 
-/** A configuration mistake: stops the process at start with a message naming the option. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 export interface ConfigSources {
   /** Path to a YAML or JSON file. */

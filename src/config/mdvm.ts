@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { APPLE_APP_ID_PATTERN } from './apple.js';
 
-/** Mobile device vulnerability management for wallet instances (config key `mdvm`, PROTOCOLS.md §4). */
+/** Mobile device vulnerability management for wallet instances (config key `mdvm`, docs/protocols/mdvm.md). */
 export const MdvmConfigSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Serve the MDVM endpoints under /v1/mdvm.' }),

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { contentError } from '../errors.js';
-import * as der from './der-writer.js';
+import * as der from './asn1/der-writer.js';
 import { BoundedCache } from './bounded-cache.js';
 import { asBuffer } from './bytes.js';
 

@@ -1,8 +1,8 @@
 import { KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { readAsset } from '../assets.js';
-import { keyIdentifier, type Signer } from '../crypto/certificate-builder.js';
-import { parseCertificate } from '../crypto/certificate.js';
+import { keyIdentifier, type Signer } from '../crypto/x509/certificate-builder.js';
+import { parseCertificate } from '../crypto/x509/certificate.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { encodeName, signed } from '../crypto/certificate-builder.js';
-import * as der from '../crypto/der-writer.js';
+import { encodeName, signed } from '../crypto/x509/certificate-builder.js';
+import * as der from '../crypto/asn1/der-writer.js';
 
 export interface CsrAttributeSpec {
   oid: string;

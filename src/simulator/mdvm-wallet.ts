@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
-import { contentDigest } from '../crypto/content-digest.js';
-import { signHttpMessage, type HttpMessageParts } from '../crypto/http-signatures.js';
+import { contentDigest } from '../crypto/http-message/content-digest.js';
+import { signHttpMessage, type HttpMessageParts } from '../crypto/http-message/http-signatures.js';
 import { ecPoint, sha256, spkiOf } from '../crypto/keys.js';
 import type { AndroidDeviceSimulator } from './android/device.js';
 import type { SimulatedAppleDevice } from './apple/device.js';
@@ -49,7 +49,7 @@ const RENEWAL = ['@method', '@path', 'mdvm-wi-id', 'auth-challenge', 'content-di
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /**
- * A simulated wallet instance (PROTOCOLS.md §4) on a simulated Android or iOS device: it
+ * A simulated wallet instance (docs/protocols/mdvm.md) on a simulated Android or iOS device: it
  * registers with an MDVM, renews its mdvm_token, and signs requests to relying backends with
  * its auth key, exactly as the wallet app does — HTTP message signatures, Content-Digest,
  * attestations bound to SHA-256 of the challenge. Its state can be changed between calls to

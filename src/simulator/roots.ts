@@ -1,5 +1,5 @@
 import { shippedAnchors } from '../attestation/shipped-roots.js';
-import type { TrustAnchor } from '../crypto/chain.js';
+import type { TrustAnchor } from '../crypto/x509/chain.js';
 
 /** The simulators' published test roots as anchors: trusted only when a deployment opts in (`trustSimulatorRoots`). */
 export function simulatorAnchors(): { android: TrustAnchor[]; apple: TrustAnchor[]; appleReceipts: TrustAnchor[] } {

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
-import { encodeName } from '../crypto/certificate-builder.js';
-import * as der from '../crypto/der-writer.js';
+import { encodeName } from '../crypto/x509/certificate-builder.js';
+import * as der from '../crypto/asn1/der-writer.js';
 import { ecPoint, spkiOf } from '../crypto/keys.js';
 import type { WardenChallenge } from '../features/warden/warden-service.js';
 import type { AndroidDeviceSimulator } from './android/device.js';

@@ -1,4 +1,4 @@
-/** MDVM (PROTOCOLS.md §4): wallet-instance accounts, vulnerable device classes and leaked attestation keys. */
+/** MDVM (docs/protocols/mdvm.md): wallet-instance accounts, vulnerable device classes and leaked attestation keys. */
 import type { RevokeOutcome } from './binding-certificate-store.js';
 
 export type MdvmPlatform = 'android' | 'ios';

@@ -36,7 +36,7 @@ describe('apple configuration', () => {
 
   it('refuses to build a verifier without app ids or without roots (configuration mistakes)', () => {
     const defaults = loadConfig({ env: {} }).config.apple;
-    expect(() => appleVerifierOptions(defaults)).toThrow(TypeError);
+    expect(() => appleVerifierOptions(defaults)).toThrow(ConfigError);
     const appIds = ['ABCDE12345.com.example.app'];
     expect(() => appleVerifierOptions({ ...defaults, appIds, appleRoots: false })).toThrow(/no attestation root/);
     expect(() => appleVerifierOptions({ ...defaults, appIds, appleRoots: false, extraRootFiles: [join(work, 'missing.pem')] })).toThrow();

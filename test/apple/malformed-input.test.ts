@@ -7,7 +7,7 @@ import { verifyAppAttestReceipt } from '../../src/attestation/apple/receipt.js';
 import { appleRootG3 } from '../../src/attestation/apple/roots.js';
 import { verifyAppleAssertion } from '../../src/attestation/apple/verify-assertion.js';
 import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
-import { TrustAnchors } from '../../src/crypto/chain.js';
+import { TrustAnchors } from '../../src/crypto/x509/chain.js';
 import { KeywardError, type ErrorCategory } from '../../src/errors.js';
 import { rejection } from '../helpers/outcome.js';
 import { options } from './helpers.js';

@@ -4,7 +4,7 @@ import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { describe, expect, it } from 'vitest';
 import { verifyAppAttestReceipt } from '../../src/attestation/apple/receipt.js';
 import { appleAppAttestationRoot, appleRootG3 } from '../../src/attestation/apple/roots.js';
-import { TrustAnchors } from '../../src/crypto/chain.js';
+import { TrustAnchors } from '../../src/crypto/x509/chain.js';
 import { expectRejection } from '../helpers/outcome.js';
 import { decodeAttestation } from './helpers.js';
 import { DEVICECHECK_APP_ID, devicecheckVectors } from './vectors.js';

@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { readVector, vectorPath } from '../helpers/vectors.js';
 
 /**
- * The App Attest vectors of test/vectors/ios (copied from shared/vectors; licences beside them):
+ * The App Attest vectors of test/vectors/ios (sources in test/vectors/README.md; licences beside them):
  * devicecheck-appattest (Apache-2.0) and node-app-attest (MIT).
  */
 export const DEVICECHECK_APP_ID = '6MURL8TA57.de.vincent-haupert.apple-appattest-poc';

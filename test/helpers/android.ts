@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { buildCertificate, encodeName, keyIdentifier, randomSerial } from '../../src/crypto/certificate-builder.js';
-import { parseCertificate } from '../../src/crypto/certificate.js';
+import { buildCertificate, encodeName, keyIdentifier, randomSerial } from '../../src/crypto/x509/certificate-builder.js';
+import { parseCertificate } from '../../src/crypto/x509/certificate.js';
 import { spkiOf } from '../../src/crypto/keys.js';
 import type { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AndroidConfig } from '../../src/config/schema.js';
-import type { TrustAnchor } from '../../src/crypto/chain.js';
+import type { TrustAnchor } from '../../src/crypto/x509/chain.js';
 import { AndroidVerifier } from '../../src/attestation/android/verify.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };

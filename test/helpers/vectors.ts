@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pemCertificates } from '../../src/crypto/certificate.js';
+import { pemCertificates } from '../../src/crypto/x509/certificate.js';
 
-/** test/vectors: real captured data copied from shared/vectors (see its README for sources and licences). */
+/** test/vectors: real captured data (sources and licences in test/vectors/README.md). */
 export const VECTORS = fileURLToPath(new URL('../vectors/', import.meta.url));
 export const vectorPath = (path: string) => join(VECTORS, path);
 export const readVector = (path: string) => readFileSync(vectorPath(path), 'utf8');

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeName } from '../../src/crypto/certificate-builder.js';
-import { describeName, readName } from '../../src/crypto/names.js';
+import { encodeName } from '../../src/crypto/x509/certificate-builder.js';
+import { describeName, readName } from '../../src/crypto/x509/names.js';
 import { BindingCa, generateBindingCa } from '../../src/features/warden/binding-ca.js';
 import { defaultSubject, subjectFromTemplate } from '../../src/features/warden/subject-template.js';
 import { openssl, opensslResult } from './helpers.js';

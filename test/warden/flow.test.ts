@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { WardenService, type WardenDependencies } from '../../src/features/warden/warden-service.js';
 import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
 import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
@@ -276,7 +276,7 @@ describe('Warden failures that need their own server', () => {
     }
     const both = loadConfig({ env: {}, flags: { warden: { certificate: { subject: 'CN=x', copyCsrSubject: true } } } }).config.warden;
     // The service checks its configuration before it uses any other dependency.
-    expect(() => new WardenService({ config: both } as WardenDependencies)).toThrow(new TypeError('warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other'));
+    expect(() => new WardenService({ config: both } as WardenDependencies)).toThrow(new ConfigError('invalid configuration: warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other'));
   });
 
   it('answers Failures with HTTP 200 when configured for deployed Warden Supreme clients', async () => {

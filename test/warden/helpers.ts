@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as der from '../../src/crypto/der-writer.js';
+import * as der from '../../src/crypto/asn1/der-writer.js';
 import { spkiOf } from '../../src/crypto/keys.js';
 import type { WardenChallenge } from '../../src/features/warden/warden-service.js';
 import type { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';

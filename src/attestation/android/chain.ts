@@ -1,5 +1,5 @@
-import { verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/chain.js';
-import type { ParsedCertificate } from '../../crypto/certificate.js';
+import { verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/x509/chain.js';
+import type { ParsedCertificate } from '../../crypto/x509/certificate.js';
 import { trustError } from '../../errors.js';
 
 export interface AndroidChainOptions {

@@ -1,4 +1,4 @@
-/** OIDs and KeyMint/Keymaster enumerations used by Android Key Attestation (PROTOCOLS.md §1). */
+/** OIDs and KeyMint/Keymaster enumerations used by Android Key Attestation (docs/protocols/android-key-attestation.md). */
 export const KEY_DESCRIPTION_OID = '1.3.6.1.4.1.11129.2.1.17';
 
 export const SECURITY_LEVELS = ['SOFTWARE', 'TRUSTED_ENVIRONMENT', 'STRONG_BOX'] as const;

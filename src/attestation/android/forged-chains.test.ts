@@ -1,9 +1,9 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Extension, type Signer } from '../../crypto/certificate-builder.js';
-import { parseCertificate } from '../../crypto/certificate.js';
-import { TrustAnchors } from '../../crypto/chain.js';
-import * as der from '../../crypto/der-writer.js';
+import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Extension, type Signer } from '../../crypto/x509/certificate-builder.js';
+import { parseCertificate } from '../../crypto/x509/certificate.js';
+import { TrustAnchors } from '../../crypto/x509/chain.js';
+import * as der from '../../crypto/asn1/der-writer.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { encodeKeyDescription, type SimulatedRecord } from '../../simulator/android/key-description-encoder.js';
 import { androidVerifier, forgedTopCertificate } from '../../../test/helpers/android.js';

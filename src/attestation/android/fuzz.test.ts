@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCertificate } from '../../crypto/certificate.js';
+import { parseCertificate } from '../../crypto/x509/certificate.js';
 import { KeywardError } from '../../errors.js';
 import { androidVerifier } from '../../../test/helpers/android.js';
 import { androidVectors } from '../../../test/helpers/vectors.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCertificate } from '../../crypto/certificate.js';
-import * as der from '../../crypto/der-writer.js';
+import { parseCertificate } from '../../crypto/x509/certificate.js';
+import * as der from '../../crypto/asn1/der-writer.js';
 import { outcome } from '../../../test/helpers/outcome.js';
 import { androidChain, androidVectors } from '../../../test/helpers/vectors.js';
 import { KEY_DESCRIPTION_OID } from './constants.js';

@@ -1,5 +1,5 @@
 import { asBuffer } from '../../crypto/bytes.js';
-import { DerReader, TagClass, UNIVERSAL, integerValue, type DerElement } from '../../crypto/der.js';
+import { DerReader, TagClass, UNIVERSAL, integerValue, type DerElement } from '../../crypto/asn1/der.js';
 import { contentError } from '../../errors.js';
 import {
   AUTHORIZATION_TAGS,

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TrustAnchors } from '../../crypto/chain.js';
-import * as der from '../../crypto/der-writer.js';
+import { TrustAnchors } from '../../crypto/x509/chain.js';
+import * as der from '../../crypto/asn1/der-writer.js';
 import { AndroidDeviceSimulator } from '../../simulator/android/device.js';
 import { SIMULATED_SIGNER_DIGEST, type SimulatedRecord } from '../../simulator/android/key-description-encoder.js';
 import { KEY_PURPOSE } from './constants.js';
@@ -46,7 +46,7 @@ describe('Android device and app policy (simulated devices)', () => {
       expect(await asyncOutcome(androidVerifier().verify(input))).toBe('TRUST UNTRUSTED_ROOT');
       const empty = join(dir, 'empty.pem');
       writeFileSync(empty, 'no certificates here\n');
-      expect(() => androidVerifier({ extraRootFiles: [empty] })).toThrow(/^android\.extraRootFiles: .*empty\.pem holds no PEM certificate$/);
+      expect(() => androidVerifier({ extraRootFiles: [empty] })).toThrow(/^invalid configuration: android\.extraRootFiles: .*empty\.pem holds no PEM certificate$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../clock.js';
-import { TrustAnchors } from '../../crypto/chain.js';
+import { TrustAnchors } from '../../crypto/x509/chain.js';
 import { AndroidDeviceSimulator } from '../../simulator/android/device.js';
 import { androidVerifier } from '../../../test/helpers/android.js';
 import { asyncRejection } from '../../../test/helpers/outcome.js';

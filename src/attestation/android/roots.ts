@@ -1,4 +1,4 @@
-import type { TrustAnchor } from '../../crypto/chain.js';
+import type { TrustAnchor } from '../../crypto/x509/chain.js';
 import { shippedAnchors } from '../shipped-roots.js';
 
 /** Google's hardware attestation roots: the RSA key's four certificates and Key Attestation CA1 (assets/roots). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCertificate } from '../../crypto/certificate.js';
-import { TrustAnchors, verifyChain } from '../../crypto/chain.js';
+import { parseCertificate } from '../../crypto/x509/certificate.js';
+import { TrustAnchors, verifyChain } from '../../crypto/x509/chain.js';
 import { KeywardError } from '../../errors.js';
 import { androidVerifier } from '../../../test/helpers/android.js';
 import { asyncOutcome } from '../../../test/helpers/outcome.js';

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.js';
-import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
-import { assertChainLength, TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
+import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
+import { assertChainLength, TrustAnchors, type TrustAnchor } from '../../crypto/x509/chain.js';
 import type { AndroidConfig } from '../../config/schema.js';
 import { contentError } from '../../errors.js';
 import { describeKey } from '../attested-key.js';
@@ -84,7 +84,7 @@ function keyMintTop(records: readonly { index: number }[]): number {
 }
 
 /**
- * Android Key Attestation (PROTOCOLS.md §1), in order: decode the chain and its attestation
+ * Android Key Attestation (docs/protocols/android-key-attestation.md), in order: decode the chain and its attestation
  * records → verify the chain to a trusted root → compare the challenge → check revocation of
  * every certificate → refuse records that state a fact twice with different values → device requirements on every record, key and app requirements on the
  * leaf's → the normalized result.

@@ -1,4 +1,4 @@
-import { contentError } from '../../errors.js';
+import { contentError, type ErrorCode } from '../../errors.js';
 import { cborItemLength, decodeCbor } from './cbor.js';
 
 /** Flag bit: extension data follows the attested credential data. */
@@ -25,21 +25,21 @@ export interface AttestedAuthenticatorData extends AuthenticatorData {
   ignoredTrailingBytes: number;
 }
 
-const malformed = (code: string, detail: string) => contentError(code, 'The authenticator data is malformed.', { detail });
+const malformed = (code: ErrorCode, detail: string) => contentError(code, 'The authenticator data is malformed.', { detail });
 
 /** The fixed header; bytes after it are left to the caller (assertions carry none). */
-export function parseAuthenticatorData(bytes: Uint8Array, code: string): AuthenticatorData {
+export function parseAuthenticatorData(bytes: Uint8Array, code: ErrorCode): AuthenticatorData {
   if (bytes.length < HEADER_LENGTH) throw malformed(code, `authenticator data has ${bytes.length} bytes, at least ${HEADER_LENGTH} needed`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { rpIdHash: bytes.subarray(0, 32), flags: bytes[32]!, counter: view.getUint32(33) };
 }
 
 /**
- * Authenticator data with attested credential data (PROTOCOLS §2 step 4): header, aaguid,
+ * Authenticator data with attested credential data (docs/protocols/apple-app-attest.md step 4): header, aaguid,
  * credentialId, COSE key. Extension data is decoded when flagged; unflagged trailing bytes are
  * tolerated because genuine Apple attestations have carried them.
  */
-export function parseAttestedAuthenticatorData(bytes: Uint8Array, code: string): AttestedAuthenticatorData {
+export function parseAttestedAuthenticatorData(bytes: Uint8Array, code: ErrorCode): AttestedAuthenticatorData {
   const header = parseAuthenticatorData(bytes, code);
   let offset = HEADER_LENGTH;
   if (bytes.length < offset + AAGUID_LENGTH + 2) throw malformed(code, 'attested credential data is truncated');

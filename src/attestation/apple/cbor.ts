@@ -1,5 +1,5 @@
 import { decode } from 'cbor2';
-import { contentError } from '../../errors.js';
+import { contentError, type ErrorCode } from '../../errors.js';
 
 /** App Attest objects nest three levels deep (object → attStmt → x5c); anything much deeper is hostile. */
 const MAX_DEPTH = 8;
@@ -8,7 +8,7 @@ const MAX_DEPTH = 8;
  * Decodes one CBOR item from a device. Definite lengths only, no duplicate map keys, tags left
  * undecoded, bounded depth; maps always come back as Map. Any failure is a CONTENT error with `code`.
  */
-export function decodeCbor(bytes: Uint8Array, code: string, what: string): unknown {
+export function decodeCbor(bytes: Uint8Array, code: ErrorCode, what: string): unknown {
   try {
     return decode(bytes, {
       maxDepth: MAX_DEPTH,
@@ -27,7 +27,7 @@ export function decodeCbor(bytes: Uint8Array, code: string, what: string): unkno
  * data concatenates a COSE key and optional extensions with no length prefix, so the key's end
  * has to be found by walking its structure. Definite lengths only.
  */
-export function cborItemLength(bytes: Uint8Array, offset: number, code: string, depth = 0): number {
+export function cborItemLength(bytes: Uint8Array, offset: number, code: ErrorCode, depth = 0): number {
   const fail = (detail: string) => contentError(code, 'The authenticator data is malformed.', { detail: `CBOR item: ${detail}` });
   if (depth > MAX_DEPTH) throw fail('nested too deeply');
   if (offset >= bytes.length) throw fail('truncated');

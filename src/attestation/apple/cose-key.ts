@@ -1,4 +1,4 @@
-import { contentError } from '../../errors.js';
+import { contentError, type ErrorCode } from '../../errors.js';
 import { decodeCbor } from './cbor.js';
 
 // COSE_Key labels and values (RFC 9053): kty EC2 = 2, alg ES256 = -7, crv P-256 = 1.
@@ -17,13 +17,13 @@ const CANONICAL_MIDDLE = Buffer.from('225820', 'hex');
  * byte for byte (a generic CBOR decode costs more than the comparison by two orders of
  * magnitude); any other encoding is decoded and compared by value.
  */
-export function coseKeyIsPoint(bytes: Uint8Array, point: Uint8Array, code: string): boolean {
+export function coseKeyIsPoint(bytes: Uint8Array, point: Uint8Array, code: ErrorCode): boolean {
   const canonical = Buffer.concat([CANONICAL_HEAD, point.subarray(1, 33), CANONICAL_MIDDLE, point.subarray(33, 65)]);
   return canonical.equals(bytes) || coseP256Point(bytes, code).equals(point);
 }
 
 /** The uncompressed point 04‖X‖Y of a COSE EC2 P-256 key. */
-function coseP256Point(bytes: Uint8Array, code: string): Buffer {
+function coseP256Point(bytes: Uint8Array, code: ErrorCode): Buffer {
   const key = decodeCbor(bytes, code, 'credential public key');
   const fail = (detail: string) => contentError(code, 'The credential public key is malformed.', { detail: `COSE key: ${detail}` });
   if (!(key instanceof Map)) throw fail('not a map');

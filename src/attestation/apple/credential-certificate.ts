@@ -1,6 +1,6 @@
 import { asBuffer } from '../../crypto/bytes.js';
-import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
-import { DerReader, TagClass, UNIVERSAL, decodeIntegerValue, integerValue, type DerElement } from '../../crypto/der.js';
+import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
+import { DerReader, TagClass, UNIVERSAL, decodeIntegerValue, integerValue, type DerElement } from '../../crypto/asn1/der.js';
 import { EC_OID } from '../../crypto/keys.js';
 import { contentError } from '../../errors.js';
 
@@ -39,7 +39,7 @@ function readP256Point(certificate: ParsedCertificate): Uint8Array {
   return bits;
 }
 
-/** The nonce the device bound into credCert (PROTOCOLS §2 step 2): the single OCTET STRING of extension 1.2.840.113635.100.8.2. */
+/** The nonce the device bound into credCert (docs/protocols/apple-app-attest.md step 2): the single OCTET STRING of extension 1.2.840.113635.100.8.2. */
 export function readNonce({ certificate }: CredentialCertificate): Uint8Array {
   const value = certificate.extension(NONCE_OID)?.value;
   if (!value) throw contentError('NONCE_EXTENSION_MISSING', 'The credential certificate carries no nonce.');
@@ -62,7 +62,7 @@ export interface OsInfo {
 }
 
 /**
- * The OS facts of extension 1.2.840.113635.100.8.7 (PROTOCOLS §2 step 5), or undefined when the
+ * The OS facts of extension 1.2.840.113635.100.8.7 (docs/protocols/apple-app-attest.md step 5), or undefined when the
  * certificate has none. Informational only: a layout this reader does not know is reported as
  * empty fields rather than failing a certificate Apple signed.
  */

@@ -1,5 +1,5 @@
-import { parseCertificate } from '../../crypto/certificate.js';
-import { assertChainLength, verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/chain.js';
+import { parseCertificate } from '../../crypto/x509/certificate.js';
+import { assertChainLength, verifyChain, type TrustAnchor, type TrustAnchors } from '../../crypto/x509/chain.js';
 import { contentError } from '../../errors.js';
 import { ATTESTATION_MALFORMED } from './attestation-object.js';
 import { readCredentialCertificate, type CredentialCertificate } from './credential-certificate.js';
@@ -11,7 +11,7 @@ export interface CredentialChainOptions {
 }
 
 /**
- * PROTOCOLS §2 step 1: credCert → "Apple App Attestation CA 1" → a trusted root, every
+ * docs/protocols/apple-app-attest.md step 1: credCert → "Apple App Attestation CA 1" → a trusted root, every
  * certificate within its validity. credCert is unique to each attestation and is parsed and
  * verified per request without touching a cache; the CAs above it repeat across devices and their
  * verified signatures are remembered. Signatures are checked before validity, so forged dates

@@ -1,11 +1,11 @@
 import { createPublicKey, timingSafeEqual, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { asBuffer } from '../../crypto/bytes.js';
-import { publicKeyJwk } from '../../crypto/jwk.js';
+import { publicKeyJwk } from '../../crypto/jose/jwk.js';
 import { EC_OID } from '../../crypto/keys.js';
 import { parseStrictJson } from '../../crypto/strict-json.js';
 import { contentError } from '../../errors.js';
 
-/** Warden's clientData purpose for a Secure Enclave key bound by App Attest (PROTOCOLS §2). */
+/** Warden's clientData purpose for a Secure Enclave key bound by App Attest (docs/protocols/apple-app-attest.md). */
 export const EMULATED_KEY_PURPOSE = 'ios app-attest: secure enclave protected key';
 const FIELDS = ['purpose', 'publicKey', 'challenge'] as const;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;

@@ -1,5 +1,6 @@
-import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
+import { TrustAnchors, type TrustAnchor } from '../../crypto/x509/chain.js';
 import type { AppleConfig } from '../../config/apple.js';
+import { invalidConfiguration } from '../../config/config-error.js';
 import { AppIds } from './app-ids.js';
 import type { AppAttestEnvironment } from './environment.js';
 import { configuredAnchors } from '../shipped-roots.js';
@@ -21,14 +22,14 @@ export interface AppleExtraAnchors {
   extraReceiptAnchors?: TrustAnchor[];
 }
 
-/** Verifier options from the `apple` configuration. Missing app ids or roots are configuration mistakes (TypeError). */
+/** Verifier options from the `apple` configuration. Missing app ids or roots are configuration mistakes (ConfigError). */
 export function appleVerifierOptions(config: AppleConfig, extras: AppleExtraAnchors = {}): AppleVerifierOptions {
   const anchors = [
     ...(config.appleRoots ? appleAppAttestationRoot() : []),
     ...configuredAnchors(config.extraRootFiles, 'apple.extraRootFiles'),
     ...(extras.extraAnchors ?? []),
   ];
-  if (anchors.length === 0) throw new TypeError('apple: no attestation root is trusted (apple.appleRoots is false and apple.extraRootFiles is empty)');
+  if (anchors.length === 0) throw invalidConfiguration('apple: no attestation root is trusted (apple.appleRoots is false and apple.extraRootFiles is empty)');
   const options: AppleVerifierOptions = {
     appIds: new AppIds(config.appIds),
     environment: config.environment,
@@ -41,7 +42,7 @@ export function appleVerifierOptions(config: AppleConfig, extras: AppleExtraAnch
       ...configuredAnchors(config.extraReceiptRootFiles, 'apple.extraReceiptRootFiles'),
       ...(extras.extraReceiptAnchors ?? []),
     ];
-    if (receiptAnchors.length === 0) throw new TypeError('apple.checkReceipts is on but no receipt root is trusted');
+    if (receiptAnchors.length === 0) throw invalidConfiguration('apple.checkReceipts is on but no receipt root is trusted');
     options.receiptAnchors = new TrustAnchors(receiptAnchors);
   }
   return options;

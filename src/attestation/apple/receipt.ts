@@ -1,10 +1,10 @@
-import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
-import { decodeOid } from '../../crypto/oid.js';
-import { verifyChain, type TrustAnchors } from '../../crypto/chain.js';
-import { TagClass, UNIVERSAL } from '../../crypto/der.js';
-import { verifySignature } from '../../crypto/signatures.js';
-import { KeywardError, contentError, trustError } from '../../errors.js';
-import { BerReader } from './ber.js';
+import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
+import { decodeOid } from '../../crypto/asn1/oid.js';
+import { verifyChain, type TrustAnchors } from '../../crypto/x509/chain.js';
+import { TagClass, UNIVERSAL } from '../../crypto/asn1/der.js';
+import { verifySignature } from '../../crypto/x509/signatures.js';
+import { KeywardError, contentError, trustError, type ErrorCode } from '../../errors.js';
+import { BerReader } from '../../crypto/asn1/ber.js';
 import { asBuffer, sameBytes } from '../../crypto/bytes.js';
 
 const CODE = 'RECEIPT_MALFORMED';
@@ -68,7 +68,7 @@ interface SignedData {
 }
 
 /**
- * An App Attest receipt (PROTOCOLS §2 step 6): a CMS SignedData whose content is a SET of
+ * An App Attest receipt (docs/protocols/apple-app-attest.md step 6): a CMS SignedData whose content is a SET of
  * {type, version, value} fields. Verifies the signer's chain to the receipt anchors (Apple Root
  * CA - G3), the signer's receipt-signing marker and the signature over the content, then
  * decodes the fields.
@@ -168,7 +168,7 @@ function verifySignerChain(signer: ParsedCertificate, certificates: ParsedCertif
 /** Chain failures keep their category but get receipt codes, so callers can tell a bad receipt from a bad attestation chain. */
 function asReceiptError(error: unknown): unknown {
   if (!(error instanceof KeywardError)) return error;
-  const [code, message] =
+  const [code, message]: [ErrorCode, string] =
     error.category === 'TIME'
       ? ['RECEIPT_CERTIFICATE_NOT_VALID', 'A certificate of the receipt is outside its validity period.']
       : error.category === 'TRUST'

@@ -1,4 +1,4 @@
-import type { TrustAnchor } from '../../crypto/chain.js';
+import type { TrustAnchor } from '../../crypto/x509/chain.js';
 import { shippedAnchors } from '../shipped-roots.js';
 
 /** Apple App Attestation Root CA (assets/roots): every credential certificate chains to it through "Apple App Attestation CA 1". */

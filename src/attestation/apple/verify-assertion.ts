@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { sha256 } from '../../crypto/keys.js';
-import { verifySignature } from '../../crypto/signatures.js';
+import { verifySignature } from '../../crypto/x509/signatures.js';
 import { contentError, trustError } from '../../errors.js';
 import { rpIdHash } from './app-ids.js';
 import { parseAuthenticatorData } from './authenticator-data.js';
@@ -34,7 +34,7 @@ export interface VerifiedAssertion {
 const malformed = (detail: string) => contentError(ASSERTION_MALFORMED, 'The assertion is malformed.', { detail });
 
 /**
- * Apple App Attest assertion (PROTOCOLS §2), in order: decode {signature, authenticatorData} →
+ * Apple App Attest assertion (docs/protocols/apple-app-attest.md), in order: decode {signature, authenticatorData} →
  * nonce = SHA256(authenticatorData ‖ SHA256(clientData)) → ECDSA P-256 signature over the nonce
  * with the stored key → rpIdHash = SHA256(app id) → counter strictly above the stored one.
  * Storing the new counter (atomically) is the caller's step; see stored-keys.ts.

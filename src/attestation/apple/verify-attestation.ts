@@ -58,7 +58,7 @@ export interface ReceiptFacts {
 export type AppleAttestationResult = AttestationResult & { facts: AppleAttestationFacts };
 
 /**
- * Apple App Attest attestation (PROTOCOLS §2), in order: decode → 1 credCert chain to a trusted
+ * Apple App Attest attestation (docs/protocols/apple-app-attest.md), in order: decode → 1 credCert chain to a trusted
  * root → 2 nonce = SHA256(authData ‖ SHA256(clientData)) in credCert → 3 keyId → 4 authData:
  * rpIdHash against the app ids, counter 0, aaguid against the environment, credentialId = keyId,
  * COSE key = credCert key → 5 OS version → 6 receipt → the normalized result.

@@ -47,7 +47,7 @@ export function checkAndroidDeviceClass(attested: AndroidAttested, deviceClass: 
 }
 
 /**
- * Renewal plausibility (PROTOCOLS.md §4): the reported ids agree with the attested ones, the
+ * Renewal plausibility (docs/protocols/mdvm.md#renewal): the reported ids agree with the attested ones, the
  * device is the one that registered — attested model, product and device ids and the reported
  * ones unchanged — and OS version, patch level and app version never went down.
  */

@@ -11,8 +11,8 @@ import type { ChallengeTokens } from '../../challenges/challenge-tokens.js';
 import { UUID } from '../../challenges/encoding.js';
 import type { Clock } from '../../clock.js';
 import type { MdvmConfig } from '../../config/mdvm.js';
-import { parseCertificate } from '../../crypto/certificate.js';
-import { jwkThumbprint, spkiToJwk } from '../../crypto/jwk.js';
+import { parseCertificate } from '../../crypto/x509/certificate.js';
+import { jwkThumbprint, spkiToJwk } from '../../crypto/jose/jwk.js';
 import { importRequestKey, jwkPoint } from '../../crypto/keys.js';
 import { mdvmError } from './errors.js';
 import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
@@ -85,7 +85,7 @@ interface IosAttested {
 }
 
 /**
- * The MDVM's wallet-instance flows (PROTOCOLS.md §4): each request is authenticated by a
+ * The MDVM's wallet-instance flows (docs/protocols/mdvm.md): each request is authenticated by a
  * single-use HS256 challenge and an HTTP message signature with the instance's auth key, the
  * device is attested (Android Key Attestation of the auth or re-attest key; App Attest binding
  * the auth key), checked against policy, the stored account and the vulnerability lists, and

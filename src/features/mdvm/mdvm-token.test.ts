@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { parseCertificate, pemCertificates } from '../../crypto/certificate.js';
-import { spkiToJwk } from '../../crypto/jwk.js';
+import { parseCertificate, pemCertificates } from '../../crypto/x509/certificate.js';
+import { spkiToJwk } from '../../crypto/jose/jwk.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { asyncOutcome } from '../../../test/helpers/outcome.js';
 import { issueMdvmToken, keysFromJwks, verifyMdvmToken, type MdvmTrust } from './mdvm-token.js';

@@ -1,9 +1,9 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { UUID } from '../../challenges/encoding.js';
 import { BoundedCache } from '../../crypto/bounded-cache.js';
-import { decodeCompactJws, signCompactJws, verifyEs256 } from '../../crypto/compact-jws.js';
-import { parseCertificate, type ParsedCertificate } from '../../crypto/certificate.js';
-import { verifySignature } from '../../crypto/signatures.js';
+import { decodeCompactJws, signCompactJws, verifyEs256 } from '../../crypto/jose/compact-jws.js';
+import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
+import { verifySignature } from '../../crypto/x509/signatures.js';
 import { contentError, timeError, trustError } from '../../errors.js';
 import type { MdvmSigningKey } from './signing-keys.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { parseCertificate, pemCertificates } from '../../crypto/certificate.js';
+import { parseCertificate, pemCertificates } from '../../crypto/x509/certificate.js';
 import { contentError } from '../../errors.js';
 import { requireApiKey } from '../../http/auth.js';
 import { ErrorReply } from '../../http/errors.js';

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { spkiToJwk } from '../../crypto/jwk.js';
+import { spkiToJwk } from '../../crypto/jose/jwk.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { asyncOutcome } from '../../../test/helpers/outcome.js';
 import { keysFromJwks, type MdvmTrust } from './mdvm-token.js';

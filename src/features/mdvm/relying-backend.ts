@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { verifyContentDigest } from '../../crypto/content-digest.js';
-import { verifyHttpSignature, type HttpMessageParts, type VerifiedHttpSignature } from '../../crypto/http-signatures.js';
+import { verifyContentDigest } from '../../crypto/http-message/content-digest.js';
+import { verifyHttpSignature, type HttpMessageParts, type VerifiedHttpSignature } from '../../crypto/http-message/http-signatures.js';
 import { checkStrictJson } from '../../crypto/strict-json.js';
 import { contentError, trustError } from '../../errors.js';
 import { verifyMdvmToken, type MdvmTrust, type VerifiedMdvmToken } from './mdvm-token.js';
@@ -94,7 +94,7 @@ const single = (message: HttpMessageParts, name: string) => {
 };
 
 /**
- * A wallet-backend or remote-signing request as §4 prescribes its checks: the mdvm_token
+ * A wallet-backend or remote-signing request as docs/protocols/mdvm.md prescribes its checks: the mdvm_token
  * (Mdvm-Token header) verified against the MDVM's keys, the instance not revoked, the request's
  * HTTP message signature verified with the token's cnf key and covering the token and the
  * backend's challenge, the Content-Digest against the body, and finally the challenge consumed.

@@ -36,7 +36,7 @@ const signed = (request: FastifyRequest): SignedRequest => ({
 });
 
 /**
- * Wallet-facing MDVM endpoints (PROTOCOLS.md §4). Failures carry the reference MDVM's codes;
+ * Wallet-facing MDVM endpoints (docs/protocols/mdvm.md). Failures carry the reference MDVM's codes;
  * JSON bodies are kept raw for the Content-Digest check before being parsed.
  */
 export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{ mdvm: MdvmService; operations: MdvmOperations; maxBodyBytes: number }> = async (app, { mdvm, operations, maxBodyBytes }) => {

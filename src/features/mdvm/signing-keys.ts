@@ -1,9 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Signer } from '../../crypto/certificate-builder.js';
-import { certificatePem, parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/certificate.js';
-import { jwkThumbprint, spkiToJwk } from '../../crypto/jwk.js';
+import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Signer } from '../../crypto/x509/certificate-builder.js';
+import { certificatePem, parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/x509/certificate.js';
+import { jwkThumbprint, spkiToJwk } from '../../crypto/jose/jwk.js';
 import { spkiOf } from '../../crypto/keys.js';
-import { verifySignature } from '../../crypto/signatures.js';
+import { verifySignature } from '../../crypto/x509/signatures.js';
 
 const DAY = 86_400_000;
 

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { verifyContentDigest } from '../../crypto/content-digest.js';
-import { verifyHttpSignature, type HttpMessageParts } from '../../crypto/http-signatures.js';
-import { spkiToJwk } from '../../crypto/jwk.js';
+import { verifyContentDigest } from '../../crypto/http-message/content-digest.js';
+import { verifyHttpSignature, type HttpMessageParts } from '../../crypto/http-message/http-signatures.js';
+import { spkiToJwk } from '../../crypto/jose/jwk.js';
 import { mdvmError } from './errors.js';
 
 /** A signed wallet request as it arrived: method, raw target and headers for the signature base, raw body for the digest. */
@@ -13,7 +13,7 @@ export interface SignedRequest {
 export const AUTH_SIGNATURE = 'mdvm-auth-sig';
 export const REATTEST_SIGNATURE = 'mdvm-reattest-sig';
 
-/** Covered components (PROTOCOLS.md §4): registration, and renewal (which adds the account id). */
+/** Covered components (docs/protocols/mdvm.md): registration, and renewal (which adds the account id). */
 export const REGISTER_COMPONENTS = ['@method', '@path', 'auth-challenge', 'content-digest'];
 export const RENEWAL_COMPONENTS = ['@method', '@path', 'mdvm-wi-id', 'auth-challenge', 'content-digest'];
 

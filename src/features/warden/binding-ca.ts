@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { buildCertificate, buildCrl, encodeName, extensions, keyIdentifier, randomSerial, type RevokedEntry, type Signer } from '../../crypto/certificate-builder.js';
-import { parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/certificate.js';
-import { verifySignature } from '../../crypto/signatures.js';
+import { buildCertificate, buildCrl, encodeName, extensions, keyIdentifier, randomSerial, type RevokedEntry, type Signer } from '../../crypto/x509/certificate-builder.js';
+import { parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/x509/certificate.js';
+import { verifySignature } from '../../crypto/x509/signatures.js';
 
 const DAY = 86_400_000;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';

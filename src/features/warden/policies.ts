@@ -3,6 +3,7 @@ import type { AndroidPolicy } from '../../attestation/android/policy.js';
 import type { AppleVerifierOptions } from '../../attestation/apple/options.js';
 import type { AppAttestEnvironment } from '../../attestation/apple/environment.js';
 import { AndroidPolicySchema } from '../../config/android.js';
+import { invalidConfiguration } from '../../config/config-error.js';
 import type { NamedWardenPolicy } from '../../config/warden.js';
 import { contentError } from '../../errors.js';
 
@@ -24,11 +25,11 @@ export interface PolicyBase {
   appleOptions(appIds: readonly string[], environment: AppAttestEnvironment | 'any'): AppleVerifierOptions;
 }
 
-/** `base` with `overrides` applied, validated as a whole; a TypeError names the offending option under `path`. */
+/** `base` with `overrides` applied, validated as a whole; a ConfigError names the offending option under `path`. */
 export function overridePolicy(base: AndroidPolicy, overrides: Record<string, unknown> | undefined, path: string): AndroidPolicy {
   const merged = { ...base, ...(overrides ?? {}) };
   const problem = Value.Errors(AndroidPolicySchema, merged).First();
-  if (problem) throw new TypeError(`${path}${problem.path.replace(/\//g, '.')}: ${problem.message}`);
+  if (problem) throw invalidConfiguration(`${path}${problem.path.replace(/\//g, '.')}: ${problem.message}`);
   return merged as AndroidPolicy;
 }
 
@@ -45,7 +46,7 @@ export function resolvePolicies(base: PolicyBase, named: Record<string, NamedWar
   };
   const policies = new Map<string, ResolvedPolicy>([[DEFAULT_POLICY, resolve(DEFAULT_POLICY, {})]]);
   for (const [name, overrides] of Object.entries(named)) {
-    if (name === DEFAULT_POLICY) throw new TypeError(`warden.policies: "${DEFAULT_POLICY}" names the base policy; choose another name`);
+    if (name === DEFAULT_POLICY) throw invalidConfiguration(`warden.policies: "${DEFAULT_POLICY}" names the base policy; choose another name`);
     policies.set(name, resolve(name, overrides));
   }
   return policies;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { TagClass, UNIVERSAL, type DerElement } from '../../crypto/der.js';
-import * as der from '../../crypto/der-writer.js';
-import type { ParsedCsr } from '../../crypto/csr.js';
+import { TagClass, UNIVERSAL, type DerElement } from '../../crypto/asn1/der.js';
+import * as der from '../../crypto/asn1/der-writer.js';
+import type { ParsedCsr } from '../../crypto/x509/csr.js';
 import { parseStrictJson } from '../../crypto/strict-json.js';
-import { contentError } from '../../errors.js';
+import { contentError, type ErrorCode } from '../../errors.js';
 
 const SERIAL_NUMBER = '2.5.4.5';
 const MAX_DEVICE_NAME = 256;
@@ -31,7 +31,7 @@ export function checkAttributes(csr: ParsedCsr): void {
   if (!csr.attributesSorted) throw contentError('MALFORMED_CSR', 'The certificate request is malformed.', { detail: 'attributes are not in DER SET OF order' });
 }
 
-function utf8Value(values: DerElement[], what: string, code: string): string {
+function utf8Value(values: DerElement[], what: string, code: ErrorCode): string {
   const value = values[0];
   if (values.length !== 1 || !value || value.tagClass !== TagClass.Universal || value.tag !== UNIVERSAL.UTF8_STRING) {
     throw contentError(code, `The ${what} attribute must hold exactly one UTF8String.`);

@@ -11,7 +11,7 @@ const PROOF_TYPES = ['application/octet-stream', 'application/pkcs10', 'applicat
 const Policy = Type.Object({ policy: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
 
 /**
- * Warden-compatible endpoints (PROTOCOLS.md §3). Every reply of the attest routes — including
+ * Warden-compatible endpoints (docs/protocols/warden.md). Every reply of the attest routes — including
  * framework rejections such as an oversize body — is Warden's Success/Failure JSON, which is all
  * its clients parse.
  */

@@ -1,5 +1,6 @@
-import { encodeName } from '../../crypto/certificate-builder.js';
-import { NAME_OIDS } from '../../crypto/names.js';
+import { invalidConfiguration } from '../../config/config-error.js';
+import { encodeName } from '../../crypto/x509/certificate-builder.js';
+import { NAME_OIDS } from '../../crypto/x509/names.js';
 
 const ATTRIBUTE_TYPES: Record<string, string> = { ...NAME_OIDS, L: '2.5.4.7', ST: '2.5.4.8' };
 
@@ -23,13 +24,13 @@ const commonName = (value: string): string => (value.length <= MAX_COMMON_NAME ?
  * Compiles "CN=Attested Client: {deviceName}, O=Example" once: the template is split into
  * attributes first and the placeholders are filled into each value afterwards, so a device
  * name containing ", O=…" stays inside its attribute instead of adding one. CN values are cut
- * to 64 characters. TypeError for an unknown attribute (a configuration mistake).
+ * to 64 characters. ConfigError for an unknown attribute (a configuration mistake).
  */
 export function compileSubjectTemplate(template: string): (values: SubjectValues) => Buffer {
   const attributes = template.split(/,\s*(?=[A-Za-z]+=)/).map((part) => {
     const [label, ...rest] = part.split('=');
     const type = ATTRIBUTE_TYPES[label!.trim()];
-    if (!type) throw new TypeError(`warden.certificate.subject: unknown attribute ${label}`);
+    if (!type) throw invalidConfiguration(`warden.certificate.subject: unknown attribute ${label}`);
     return [type, rest.join('=').trim()] as const;
   });
   return (values) =>

@@ -6,12 +6,13 @@ import type { AttestationResult } from '../../attestation/result.js';
 import type { ChallengeService } from '../../challenges/challenge-service.js';
 import type { Clock } from '../../clock.js';
 import type { WardenConfig } from '../../config/warden.js';
+import { invalidConfiguration } from '../../config/config-error.js';
 import { sameBytes } from '../../crypto/bytes.js';
-import { csrDer, parseCsr, type ParsedCsr } from '../../crypto/csr.js';
-import { spkiToJwk } from '../../crypto/jwk.js';
+import { csrDer, parseCsr, type ParsedCsr } from '../../crypto/x509/csr.js';
+import { spkiToJwk } from '../../crypto/jose/jwk.js';
 import { importRequestKey, sha256Hex } from '../../crypto/keys.js';
-import { describeName } from '../../crypto/names.js';
-import { verifySignature } from '../../crypto/signatures.js';
+import { describeName } from '../../crypto/x509/names.js';
+import { verifySignature } from '../../crypto/x509/signatures.js';
 import { contentError, internalError, trustError } from '../../errors.js';
 import type { BindingCertificateRecord, BindingCertificateStore } from '../../store/binding-certificate-store.js';
 import type { BindingCa } from './binding-ca.js';
@@ -51,7 +52,7 @@ export interface WardenDependencies {
 const PURPOSE = 'warden';
 
 /**
- * Warden-style attestation (PROTOCOLS.md §3): challenges, and for each proof, in order: nonce
+ * Warden-style attestation (docs/protocols/warden.md): challenges, and for each proof, in order: nonce
  * known, unexpired, unused (checked, not consumed) → dataAuth matches → attributes distinct →
  * statement → platform attestation → attested key = CSR key → CSR signature with that key →
  * (policy, inside the platform verifiers) → nonce consumed once → binding certificate issued
@@ -64,7 +65,7 @@ export class WardenService {
 
   constructor(private readonly deps: WardenDependencies) {
     const { subject, copyCsrSubject } = deps.config.certificate;
-    if (copyCsrSubject && subject) throw new TypeError('warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other');
+    if (copyCsrSubject && subject) throw invalidConfiguration('warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other');
     this.subject = copyCsrSubject ? undefined : subject ? compileSubjectTemplate(subject) : defaultSubject;
   }
 

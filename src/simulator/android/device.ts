@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type * as x509 from '@peculiar/x509';
 import { KEY_DESCRIPTION_OID, KEY_PURPOSE } from '../../attestation/android/constants.js';
-import { parseCertificate } from '../../crypto/certificate.js';
-import { buildCertificate, encodeName, keyIdentifier, type Signer } from '../../crypto/certificate-builder.js';
+import { parseCertificate } from '../../crypto/x509/certificate.js';
+import { buildCertificate, encodeName, keyIdentifier, type Signer } from '../../crypto/x509/certificate-builder.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { issueAuthority, selfSignedAuthority, shippedAuthority, signerOf, toDer, type CertificateAuthority, type KeyKind } from '../certificates.js';
 import { encodeKeyDescription, type SimulatedRecord } from './key-description-encoder.js';

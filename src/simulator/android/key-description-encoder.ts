@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as der from '../../crypto/der-writer.js';
+import * as der from '../../crypto/asn1/der-writer.js';
 import { SIMULATOR_PACKAGE } from '../defaults.js';
 import { KEY_PURPOSE, SECURITY_LEVELS, VERIFIED_BOOT_STATES, type AndroidBootState, type AndroidSecurityLevel } from '../../attestation/android/constants.js';
 

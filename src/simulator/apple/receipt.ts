@@ -18,7 +18,7 @@ import {
   id_signedData,
 } from '@peculiar/asn1-cms';
 import { Certificate } from '@peculiar/asn1-x509';
-import { integer, octetString, sequence, setOf } from '../../crypto/der-writer.js';
+import { integer, octetString, sequence, setOf } from '../../crypto/asn1/der-writer.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';

@@ -1,10 +1,10 @@
 import { sign, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { TrustAnchors, type TrustAnchor } from '../../crypto/chain.js';
-import { explicit, nullValue, octetString, sequence } from '../../crypto/der-writer.js';
+import { TrustAnchors, type TrustAnchor } from '../../crypto/x509/chain.js';
+import { explicit, nullValue, octetString, sequence } from '../../crypto/asn1/der-writer.js';
 import { NONCE_OID, OS_INFO_OID } from '../../attestation/apple/credential-certificate.js';
 import { RECEIPT_SIGNER_OID } from '../../attestation/apple/receipt.js';
-import { buildCertificate, encodeName, extensions, randomSerial, type Signer } from '../../crypto/certificate-builder.js';
+import { buildCertificate, encodeName, extensions, randomSerial, type Signer } from '../../crypto/x509/certificate-builder.js';
 import { spkiOf } from '../../crypto/keys.js';
 import {
   generateKeys,

@@ -1,6 +1,7 @@
-import { asBuffer } from './bytes.js';
-import { DerReader, TagClass, UNIVERSAL } from './der.js';
-import { oidText } from './oid.js';
+import { asBuffer } from '../bytes.js';
+import type { ErrorCode } from '../../errors.js';
+import { DerReader, TagClass, UNIVERSAL } from '../asn1/der.js';
+import { oidText } from '../asn1/oid.js';
 
 const SHORT_NAMES: Record<string, string> = {
   '2.5.4.3': 'CN',
@@ -37,7 +38,7 @@ function decodeString(tag: number, content: Uint8Array): string {
 }
 
 /** A DER Name as its relative distinguished names, in certificate order, values decoded to text. */
-export function readName(der: Uint8Array, code = 'MALFORMED_CERTIFICATE'): NameAttribute[][] {
+export function readName(der: Uint8Array, code: ErrorCode = 'MALFORMED_CERTIFICATE'): NameAttribute[][] {
   const outer = new DerReader(der, code);
   const rdns = outer.sequence('Name');
   outer.end('Name');

@@ -1,8 +1,8 @@
-import { contentError } from '../errors.js';
-import { asBuffer } from './bytes.js';
-import { DerReader, TagClass, UNIVERSAL, type DerElement } from './der.js';
+import { contentError } from '../../errors.js';
+import { asBuffer } from '../bytes.js';
+import { DerReader, TagClass, UNIVERSAL, type DerElement } from '../asn1/der.js';
 import { attributeValues, formatName, readName, type NameAttribute } from './names.js';
-import { oidText } from './oid.js';
+import { oidText } from '../asn1/oid.js';
 
 const CODE = 'MALFORMED_CSR';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { outcome } from '../../test/helpers/outcome.js';
+import { outcome } from '../../../../test/helpers/outcome.js';
 import {
   isValidKey,
   parseDictionary,
@@ -12,7 +12,7 @@ import {
   type BareItem,
   type InnerList,
   type Item,
-} from './structured-fields.js';
+} from './index.js';
 
 const int = (value: number): BareItem => ({ type: 'integer', value });
 const dec = (value: number): BareItem => ({ type: 'decimal', value });

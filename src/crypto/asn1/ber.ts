@@ -1,5 +1,6 @@
-import { TagClass, UNIVERSAL } from '../../crypto/der.js';
-import { contentError } from '../../errors.js';
+import { TagClass, UNIVERSAL } from './der.js';
+import { readHeader } from './header.js';
+import { contentError, type ErrorCode } from '../../errors.js';
 
 const MAX_DEPTH = 32;
 const END_OF_CONTENTS = 0x00;
@@ -18,7 +19,7 @@ export interface BerElement {
 }
 
 /**
- * A reader for BER, the superset of DER that App Attest receipts use: Apple sends them with
+ * A reader for BER (sharing the DER reader's header core), the superset of DER that App Attest receipts use: Apple sends them with
  * indefinite lengths and OCTET STRINGs split into chunks. It walks the structure in place (no
  * schema, no copies) because an ASN.1-schema parse of one receipt costs several milliseconds.
  * Where an indefinite-length element ends is found by walking its children once per receipt
@@ -33,11 +34,11 @@ export class BerReader {
   /** Content start → content end of the indefinite-length elements seen so far. */
   private readonly ends: Map<number, number>;
 
-  constructor(input: Uint8Array, code: string);
-  constructor(input: Uint8Array, code: string, within: { depth: number; start: number; limit: number; ends: Map<number, number> });
+  constructor(input: Uint8Array, code: ErrorCode);
+  constructor(input: Uint8Array, code: ErrorCode, within: { depth: number; start: number; limit: number; ends: Map<number, number> });
   constructor(
     input: Uint8Array,
-    private readonly code: string,
+    private readonly code: ErrorCode,
     within?: { depth: number; start: number; limit: number; ends: Map<number, number> },
   ) {
     // Views of a plain Uint8Array are several times cheaper to make than Buffer views.
@@ -60,47 +61,17 @@ export class BerReader {
   next(): BerElement {
     const input = this.input;
     const start = this.offset;
-    if (start >= this.limit) throw this.fail('unexpected end of data');
-    const first = input[start]!;
-    let position = start + 1;
-    let tag = first & 0x1f;
-    if (tag === 0x1f) {
-      tag = 0;
-      for (let count = 0; ; count++) {
-        if (position >= this.limit || count >= 4) throw this.fail('bad tag number');
-        const byte = input[position++]!;
-        tag = tag * 128 + (byte & 0x7f);
-        if ((byte & 0x80) === 0) break;
-      }
-    }
-    const constructed = (first & 0x20) !== 0;
-    if (position >= this.limit) throw this.fail('truncated length');
-    let length = input[position++]!;
-    let contentEnd: number;
-    let end: number;
-    if (length === 0x80) {
-      if (!constructed) throw this.fail('indefinite length on a primitive element');
-      contentEnd = this.endOfIndefinite(position);
-      end = contentEnd + 2;
-    } else {
-      if (length > 0x80) {
-        const count = length & 0x7f;
-        if (count > 4 || position + count > this.limit) throw this.fail('bad length');
-        length = 0;
-        for (let index = 0; index < count; index++) length = length * 256 + input[position++]!;
-      }
-      contentEnd = position + length;
-      if (contentEnd > this.limit) throw this.fail('content runs past the end');
-      end = contentEnd;
-    }
+    const { first, tag, contentStart, length } = readHeader(input, start, this.limit, false, (detail) => this.fail(detail));
+    const contentEnd = length < 0 ? this.endOfIndefinite(contentStart) : contentStart + length;
+    const end = length < 0 ? contentEnd + 2 : contentEnd;
     this.offset = end;
     return {
       tagClass: (first >> 6) as TagClass,
-      constructed,
+      constructed: (first & 0x20) !== 0,
       tag,
       bytes: input.subarray(start, end),
-      content: input.subarray(position, contentEnd),
-      contentStart: position,
+      content: input.subarray(contentStart, contentEnd),
+      contentStart,
       contentEnd,
     };
   }

@@ -13,57 +13,9 @@
  * refused as a whole with STRUCTURED_FIELD_TOO_LARGE. Syntax errors are STRUCTURED_FIELD_MALFORMED.
  * Callers usually re-throw both under their own code with this error as the cause.
  */
-import { contentError } from '../errors.js';
-import { asBuffer } from './bytes.js';
-
-export type BareItem =
-  | { readonly type: 'integer'; readonly value: number }
-  | { readonly type: 'decimal'; readonly value: number }
-  | { readonly type: 'string'; readonly value: string }
-  | { readonly type: 'token'; readonly value: string }
-  | { readonly type: 'binary'; readonly value: Buffer }
-  | { readonly type: 'boolean'; readonly value: boolean };
-
-/** Parameters in order of first appearance (a duplicate key overwrites the value in place). */
-export type Parameters = ReadonlyMap<string, BareItem>;
-
-export interface Item {
-  readonly kind: 'item';
-  readonly value: BareItem;
-  readonly params: Parameters;
-}
-
-export interface InnerList {
-  readonly kind: 'inner-list';
-  readonly items: readonly Item[];
-  readonly params: Parameters;
-}
-
-export type DictionaryMember = Item | InnerList;
-
-export interface Dictionary {
-  /** Members in order of first appearance; for a duplicate key the last value wins (RFC 8941). */
-  readonly members: ReadonlyMap<string, DictionaryMember>;
-  /** Member keys that occurred more than once, once per extra occurrence. Empty when none. */
-  readonly duplicates: readonly string[];
-  /**
-   * Parameter keys that occurred more than once on the same member or item, as
-   * `member;param` (member or Inner List parameters) or `member[i];param` (parameters of item i
-   * of the member's Inner List). Empty when none.
-   */
-  readonly duplicateParameters: readonly string[];
-}
-
-export interface StructuredFieldLimits {
-  /** Longest accepted field value in characters (default 16384). */
-  maxLength?: number;
-  /** Most dictionary members, duplicates included (default 64). */
-  maxMembers?: number;
-  /** Most items in one Inner List (default 64). */
-  maxInnerListItems?: number;
-  /** Most parameters on one item or Inner List, duplicates included (default 32). */
-  maxParameters?: number;
-}
+import { contentError } from '../../../errors.js';
+import { BASE64, HTAB, isClass, KEY_CHAR, KEY_START, SP, TOKEN_CHAR, TOKEN_START } from './characters.js';
+import type { BareItem, Dictionary, DictionaryMember, InnerList, Item, Parameters, StructuredFieldLimits } from './types.js';
 
 const DEFAULT_MAX_LENGTH = 16_384;
 const DEFAULT_MAX_MEMBERS = 64;
@@ -73,27 +25,6 @@ const DEFAULT_MAX_PARAMETERS = 32;
 const NO_PARAMETERS: Parameters = new Map();
 const NONE: readonly string[] = Object.freeze([]);
 const TRUE: BareItem = Object.freeze({ type: 'boolean', value: true });
-
-// Character classes over ASCII, one bit each.
-const KEY_START = 1;
-const KEY_CHAR = 2;
-const TOKEN_START = 4;
-const TOKEN_CHAR = 8; // tchar / ":" / "/"
-const BASE64 = 16; // ALPHA / DIGIT / "+" / "/" (not "=", handled separately)
-const CLASS = new Uint8Array(128);
-for (let c = 0x61; c <= 0x7a; c++) CLASS[c]! |= KEY_START | KEY_CHAR | TOKEN_START | TOKEN_CHAR | BASE64;
-for (let c = 0x41; c <= 0x5a; c++) CLASS[c]! |= TOKEN_START | TOKEN_CHAR | BASE64;
-for (let c = 0x30; c <= 0x39; c++) CLASS[c]! |= KEY_CHAR | TOKEN_CHAR | BASE64;
-for (const ch of '_-.') CLASS[ch.charCodeAt(0)]! |= KEY_CHAR;
-CLASS[0x2a]! |= KEY_START | KEY_CHAR | TOKEN_START; // "*"
-for (const ch of "!#$%&'*+-.^_`|~:/") CLASS[ch.charCodeAt(0)]! |= TOKEN_CHAR;
-CLASS[0x2b]! |= BASE64; // "+"
-CLASS[0x2f]! |= BASE64; // "/"
-
-const isClass = (code: number, bit: number): boolean => code < 128 && (CLASS[code]! & bit) !== 0;
-
-const SP = 0x20;
-const HTAB = 0x09;
 
 class Parser {
   i = 0;
@@ -384,99 +315,4 @@ export function parseItem(input: string, limits: StructuredFieldLimits = {}): It
   const item = parser.parseItem();
   end(parser);
   return { ...item, duplicateParameters: parser.duplicateParameters ?? NONE };
-}
-
-/** Whether `key` is a valid RFC 8941 key (dictionary member or parameter name). */
-export function isValidKey(key: string): boolean {
-  if (key.length === 0 || !isClass(key.charCodeAt(0), KEY_START)) return false;
-  for (let i = 1; i < key.length; i++) if (!isClass(key.charCodeAt(i), KEY_CHAR)) return false;
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Serialisation (RFC 8941 §4.1). Invalid values are programming errors: TypeError.
-
-function serializeKey(key: string): string {
-  if (!isValidKey(key)) throw new TypeError(`not a structured field key: ${JSON.stringify(key)}`);
-  return key;
-}
-
-/** Serialises a String (§4.1.6): printable ASCII only, `"` and `\` escaped. */
-export function serializeString(value: string): string {
-  let out = '"';
-  let chunk = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) throw new TypeError('structured field strings are printable ASCII only');
-    if (c === 0x22 || c === 0x5c) {
-      out += `${value.slice(chunk, i)}\\`;
-      chunk = i;
-    }
-  }
-  return `${out}${value.slice(chunk)}"`;
-}
-
-function serializeDecimal(value: number): string {
-  if (!Number.isFinite(value)) throw new TypeError('structured field decimals are finite');
-  // Round half to even at three fractional digits (§4.1.5).
-  const scaled = Math.abs(value) * 1000;
-  const floor = Math.floor(scaled);
-  const rest = scaled - floor;
-  const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
-  const integer = Math.floor(rounded / 1000);
-  if (integer > 999_999_999_999) throw new TypeError('structured field decimals have at most 12 integer digits');
-  const fraction = rounded % 1000;
-  const digits = fraction === 0 ? '0' : String(fraction).padStart(3, '0').replace(/0+$/, '');
-  return `${value < 0 && rounded !== 0 ? '-' : ''}${integer}.${digits}`;
-}
-
-/** Serialises a bare item (§4.1.3). */
-export function serializeBareItem(item: BareItem): string {
-  switch (item.type) {
-    case 'integer':
-      if (!Number.isInteger(item.value) || Math.abs(item.value) > 999_999_999_999_999) {
-        throw new TypeError('structured field integers have at most 15 digits');
-      }
-      return String(item.value);
-    case 'decimal':
-      return serializeDecimal(item.value);
-    case 'string':
-      return serializeString(item.value);
-    case 'token': {
-      const v = item.value;
-      let ok = v.length > 0 && isClass(v.charCodeAt(0), TOKEN_START);
-      for (let i = 1; ok && i < v.length; i++) ok = isClass(v.charCodeAt(i), TOKEN_CHAR);
-      if (!ok) throw new TypeError(`not a structured field token: ${JSON.stringify(v)}`);
-      return v;
-    }
-    case 'binary':
-      return `:${asBuffer(item.value).toString('base64')}:`;
-    case 'boolean':
-      return item.value ? '?1' : '?0';
-  }
-}
-
-/** Serialises parameters (§4.1.1.2): `;key=value`, Boolean true as a bare `;key`. */
-export function serializeParameters(params: Parameters): string {
-  let out = '';
-  for (const [key, value] of params) {
-    out += `;${serializeKey(key)}`;
-    if (!(value.type === 'boolean' && value.value)) out += `=${serializeBareItem(value)}`;
-  }
-  return out;
-}
-
-/** Serialises an Item with its parameters (§4.1.3). */
-export function serializeItem(item: Pick<Item, 'value' | 'params'>): string {
-  return serializeBareItem(item.value) + serializeParameters(item.params);
-}
-
-/** Serialises an Inner List with its parameters (§4.1.1.1): items separated by one SP. */
-export function serializeInnerList(list: Pick<InnerList, 'items' | 'params'>): string {
-  let out = '(';
-  for (let i = 0; i < list.items.length; i++) {
-    if (i > 0) out += ' ';
-    out += serializeItem(list.items[i]!);
-  }
-  return `${out})${serializeParameters(list.params)}`;
 }

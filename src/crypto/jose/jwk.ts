@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
-import { asBuffer } from './bytes.js';
-import { DerReader, TagClass, UNIVERSAL } from './der.js';
-import { oidText } from './oid.js';
-import { CURVES, EC_OID, ED25519_OID, RSA_OID } from './keys.js';
+import { asBuffer } from '../bytes.js';
+import { DerReader, TagClass, UNIVERSAL } from '../asn1/der.js';
+import { oidText } from '../asn1/oid.js';
+import { CURVES, EC_OID, ED25519_OID, RSA_OID } from '../keys.js';
 
 const COORDINATE_BYTES: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcome, rejection } from '../../test/helpers/outcome.js';
+import { outcome, rejection } from '../../../test/helpers/outcome.js';
 import { contentDigest, verifyContentDigest } from './content-digest.js';
 
 const MISSING = 'CONTENT CONTENT_DIGEST_MISSING';

@@ -9,8 +9,8 @@
  * is covered by a signature.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { KeywardError, contentError, trustError } from '../errors.js';
-import { parseDictionary } from './structured-fields.js';
+import { KeywardError, contentError, trustError } from '../../errors.js';
+import { parseDictionary } from './structured-fields/index.js';
 
 export type DigestAlgorithm = 'sha-256' | 'sha-512';
 

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { buildCertificate, encodeName, keyIdentifier } from './certificate-builder.js';
-import { parseCertificate } from './certificate.js';
+import { buildCertificate, encodeName, keyIdentifier } from '../x509/certificate-builder.js';
+import { parseCertificate } from '../x509/certificate.js';
 import { jwkThumbprint, spkiToJwk } from './jwk.js';
 
 describe('public JWKs read from DER', () => {

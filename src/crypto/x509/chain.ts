@@ -1,4 +1,4 @@
-import { timeError, trustError, contentError } from '../errors.js';
+import { timeError, trustError, contentError } from '../../errors.js';
 import { parseCertificate, pemCertificates, type ParsedCertificate } from './certificate.js';
 import { verifySignature } from './signatures.js';
 

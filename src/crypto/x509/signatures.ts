@@ -1,5 +1,5 @@
 import { verify, type KeyObject } from 'node:crypto';
-import { contentError } from '../errors.js';
+import { contentError } from '../../errors.js';
 
 interface SignatureScheme {
   /** The algorithm's ASN.1 name, for logs and benchmarks. */

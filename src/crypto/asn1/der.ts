@@ -1,4 +1,5 @@
-import { contentError } from '../errors.js';
+import { contentError, type ErrorCode } from '../../errors.js';
+import { readHeader } from './header.js';
 
 /**
  * A strict DER reader: definite lengths in minimal form, minimal tag numbers, content within
@@ -65,7 +66,7 @@ export class DerReader {
   /** Reads `input`, or its part from `start` to `end` (nested readers share one input instead of making views). */
   constructor(
     input: Uint8Array,
-    private readonly code: string,
+    private readonly code: ErrorCode,
     private readonly depth = 0,
     start = 0,
     end = input.length,
@@ -95,39 +96,10 @@ export class DerReader {
   }
 
   next(): DerElement {
-    const input = this.input;
-    const end = this.limit;
+    const { first, tag, contentStart, length } = readHeader(this.input, this.offset, this.limit, true, (detail) => this.fail(detail));
     const start = this.offset;
-    if (start >= end) throw this.fail('unexpected end of data');
-    const first = input[start]!;
-    let position = start + 1;
-    let tag = first & 0x1f;
-    if (tag === 0x1f) {
-      tag = 0;
-      for (let count = 0; ; count++) {
-        if (position >= end) throw this.fail('truncated tag');
-        const byte = input[position++]!;
-        if (count === 0 && byte === 0x80) throw this.fail('non-minimal tag number');
-        if (count >= 4) throw this.fail('tag number too large');
-        tag = tag * 128 + (byte & 0x7f);
-        if ((byte & 0x80) === 0) break;
-      }
-      if (tag < 0x1f) throw this.fail('non-minimal tag number');
-    }
-    if (position >= end) throw this.fail('truncated length');
-    let length = input[position++]!;
-    if (length === 0x80) throw this.fail('indefinite length');
-    if (length > 0x80) {
-      const count = length & 0x7f;
-      if (count > 4) throw this.fail('length too large');
-      if (position + count > end) throw this.fail('truncated length');
-      length = 0;
-      for (let i = 0; i < count; i++) length = length * 256 + input[position++]!;
-      if (length < 0x80 || input[position - count] === 0) throw this.fail('non-minimal length');
-    }
-    if (position + length > end) throw this.fail('content runs past the end');
-    this.offset = position + length;
-    return new DerElement(input, (first >> 6) as TagClass, (first & 0x20) !== 0, tag, start, position, position + length);
+    this.offset = contentStart + length;
+    return new DerElement(this.input, (first >> 6) as TagClass, (first & 0x20) !== 0, tag, start, contentStart, contentStart + length);
   }
 
   /** Reads one element and checks its class and tag. */

@@ -1,5 +1,5 @@
 import { createHmac, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import { parseStrictJson } from './strict-json.js';
+import { parseStrictJson } from '../strict-json.js';
 
 export interface DecodedJws {
   header: Record<string, unknown>;

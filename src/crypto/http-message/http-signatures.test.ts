@@ -1,9 +1,9 @@
 import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { outcome, rejection } from '../../test/helpers/outcome.js';
+import { outcome, rejection } from '../../../test/helpers/outcome.js';
 import { contentDigest, verifyContentDigest } from './content-digest.js';
-import { parseDictionary, serializeInnerList } from './structured-fields.js';
+import { parseDictionary, serializeInnerList } from './structured-fields/index.js';
 import {
   signHttpMessage,
   signatureBase,

@@ -1,11 +1,12 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { DerReader, TagClass, UNIVERSAL, decodeBoolean, type DerElement } from './der.js';
-import { CURVES, importSpki, keyAlgorithmName, sha256Hex } from './keys.js';
-import { BoundedCache } from './bounded-cache.js';
-import { asBuffer, sameBytes } from './bytes.js';
-import { publicKeyJwk } from './jwk.js';
+import type { ErrorCode } from '../../errors.js';
+import { DerReader, TagClass, UNIVERSAL, decodeBoolean, type DerElement } from '../asn1/der.js';
+import { CURVES, importSpki, keyAlgorithmName, sha256Hex } from '../keys.js';
+import { BoundedCache } from '../bounded-cache.js';
+import { asBuffer, sameBytes } from '../bytes.js';
+import { publicKeyJwk } from '../jose/jwk.js';
 import { describeName } from './names.js';
-import { oidText } from './oid.js';
+import { oidText } from '../asn1/oid.js';
 
 export interface CertificateExtension {
   critical: boolean;
@@ -55,7 +56,7 @@ export class ParsedCertificate {
   private constraints: BasicConstraints | undefined | null = null;
   private certSign: boolean | undefined | null = null;
 
-  constructor(der: Uint8Array, code: string, options: { copy?: boolean } = {}) {
+  constructor(der: Uint8Array, code: ErrorCode, options: { copy?: boolean } = {}) {
     // Cached certificates keep their own copy; a request's leaf just views the caller's bytes.
     this.der = options.copy ? Buffer.from(der) : asBuffer(der);
     const outer = new DerReader(this.der, code);
@@ -307,7 +308,7 @@ function cacheKey(der: Uint8Array): number {
  * are parsed with `cache: false` so they do not crowd out what repeats. Malformed input is a
  * CONTENT error with `code`.
  */
-export function parseCertificate(der: Uint8Array, code = 'MALFORMED_CERTIFICATE', options: { cache?: boolean } = {}): ParsedCertificate {
+export function parseCertificate(der: Uint8Array, code: ErrorCode = 'MALFORMED_CERTIFICATE', options: { cache?: boolean } = {}): ParsedCertificate {
   if (options.cache === false) return new ParsedCertificate(der, code);
   const key = cacheKey(der);
   const cached = certificateCache.get(key);

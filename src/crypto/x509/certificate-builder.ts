@@ -1,7 +1,7 @@
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { asBuffer } from './bytes.js';
-import * as der from './der-writer.js';
-import { DerReader, TagClass, UNIVERSAL } from './der.js';
+import { asBuffer } from '../bytes.js';
+import * as der from '../asn1/der-writer.js';
+import { DerReader, TagClass, UNIVERSAL } from '../asn1/der.js';
 
 /**
  * Certificates and CRLs Keyward issues itself, encoded with the DER writer and signed
