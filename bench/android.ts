@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AndroidVerifier } from '../src/attestation/android/verify.js';
+import { androidVerifierFromConfig } from '../src/config/android-verifier.js';
 import { parseCertificate, pemCertificates, type ParsedCertificate } from '../src/crypto/x509/certificate.js';
 import { signatureAlgorithmName, verifySignature } from '../src/crypto/x509/signatures.js';
 import { loadConfig } from '../src/config/load.js';
@@ -35,7 +35,7 @@ async function timed(task: () => unknown | Promise<unknown>, ms: number): Promis
 export async function run(): Promise<void> {
   // Google's test phones: unlocked, pre-release patch levels (policy is not what is measured here).
   const { config } = loadConfig({ env: {}, flags: { android: { revocation: { enabled: false }, policy: { requireLockedBootloader: false, maxPatchMonthsAhead: 24 } } } });
-  const verifier = AndroidVerifier.fromConfig(config.android, { clock: { now: Date.now } });
+  const verifier = androidVerifierFromConfig(config.android, { clock: { now: Date.now } });
   const lines: string[] = [];
   for (const benchCase of CASES) {
     const chain = pemCertificates(readFileSync(`${VECTORS}${benchCase.vector}.pem`, 'utf8'));

@@ -1,9 +1,8 @@
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { verifyAssertion, verifyAttestation } from 'node-app-attest';
-import { appleVerifierOptions } from '../src/attestation/apple/options.js';
 import { verifyAppleAssertion } from '../src/attestation/apple/verify-assertion.js';
-import { verifyAppleAttestation } from '../src/attestation/apple/verify-attestation.js';
+import { appleVerifierFromConfig } from '../src/config/apple-verifier.js';
 import { loadConfig } from '../src/config/load.js';
 import { importSpki } from '../src/crypto/keys.js';
 import { benchLine, log, syncThroughput } from './lib.js';
@@ -59,12 +58,12 @@ export async function run(): Promise<void> {
   const spki = importSpki(Buffer.from(assertionVector.publicKeyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64')).export({ format: 'der', type: 'spki' });
 
   const defaults = loadConfig({ env: {} }).config.apple;
-  const options = appleVerifierOptions({ ...defaults, appIds: [APP_ID], environment: 'any' });
-  const withoutReceipts = appleVerifierOptions({ ...defaults, appIds: [APP_ID], environment: 'any', checkReceipts: false });
+  const verifier = appleVerifierFromConfig({ ...defaults, appIds: [APP_ID], environment: 'any' });
+  const withoutReceipts = appleVerifierFromConfig({ ...defaults, appIds: [APP_ID], environment: 'any', checkReceipts: false });
 
   const keyward = {
-    attestation: () => verifyAppleAttestation({ attestation, clientData: challenge, keyId, at: ATTESTED_AT }, options),
-    attestationWithoutReceipt: () => verifyAppleAttestation({ attestation, clientData: challenge, keyId, at: ATTESTED_AT }, withoutReceipts),
+    attestation: () => verifier.verify({ attestation, clientData: challenge, keyId, at: ATTESTED_AT }),
+    attestationWithoutReceipt: () => withoutReceipts.verify({ attestation, clientData: challenge, keyId, at: ATTESTED_AT }),
     // The stored key arrives as SPKI each time; importSpki's KeyObject cache is part of the technique.
     assertion: () => verifyAppleAssertion({ assertion, clientData }, { publicKey: importSpki(spki), appId: APP_ID, counter: 0 }),
   };

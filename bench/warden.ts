@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config/load.js';
-import { AndroidVerifier } from '../src/attestation/android/verify.js';
+import { androidVerifierFromConfig } from '../src/config/android-verifier.js';
 import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/services.js';
 import { AndroidDeviceSimulator } from '../src/simulator/android/device.js';
@@ -25,7 +25,7 @@ const TARGET = 0.6;
 
 async function verificationRate(device: AndroidDeviceSimulator): Promise<number> {
   const { config } = loadConfig({ env: {}, flags: { android: { revocation: { enabled: false } } } });
-  const verifier = AndroidVerifier.fromConfig(config.android, { clock: { now: Date.now }, extraAnchors: simulatorAnchors().android });
+  const verifier = androidVerifierFromConfig(config.android, { clock: { now: Date.now }, extraAnchors: simulatorAnchors().android });
   const challenge = randomBytes(64);
   const attestation = await device.attest({ challenge });
   const input = { chain: attestation.chain, challenge, at: Date.now() };

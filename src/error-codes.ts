@@ -3,9 +3,9 @@ import { APPLE_CODES } from './attestation/apple/codes.js';
 import { CHALLENGE_CODES } from './challenges/codes.js';
 import { CRYPTO_CODES } from './crypto/codes.js';
 import type { CodeTable } from './errors.js';
-import { ADMIN_CODES } from './features/admin/codes.js';
 import { MDVM_CODES, MDVM_REFERENCE_CODES } from './features/mdvm/codes.js';
 import { WARDEN_CODES } from './features/warden/codes.js';
+import { WARDEN_OPERATOR_CODES } from './features/warden/operator-codes.js';
 import { HTTP_CODES } from './http/codes.js';
 
 /** Every area's code table, in the order the error reference lists them. */
@@ -18,7 +18,7 @@ export const CODE_AREAS = [
   { area: 'warden', title: 'Warden Supreme', table: WARDEN_CODES },
   { area: 'mdvm', title: 'MDVM', table: MDVM_CODES },
   { area: 'mdvm-reference', title: 'MDVM reference codes', table: MDVM_REFERENCE_CODES },
-  { area: 'admin', title: 'Operator API', table: ADMIN_CODES },
+  { area: 'admin', title: 'Operator API', table: WARDEN_OPERATOR_CODES },
 ] as const satisfies readonly { area: string; title: string; table: CodeTable }[];
 
 /** Every code Keyward raises: the union of the areas' tables. */
@@ -31,4 +31,4 @@ export type ErrorCode =
   | keyof typeof WARDEN_CODES
   | keyof typeof MDVM_CODES
   | keyof typeof MDVM_REFERENCE_CODES
-  | keyof typeof ADMIN_CODES;
+  | keyof typeof WARDEN_OPERATOR_CODES;

@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChallengeService } from './challenges/challenge-service.js';
 import { systemClock, type Clock } from './clock.js';
-import { AndroidVerifier } from './attestation/android/verify.js';
-import type { AppAttestEnvironment } from './attestation/apple/environment.js';
-import { appleVerifierOptions, type AppleVerifierOptions } from './attestation/apple/options.js';
+import type { AndroidVerifier } from './attestation/android/verify.js';
+import { androidVerifierFromConfig } from './config/android-verifier.js';
+import { appleVerifierFromConfig, type AppleVerifierFor } from './config/apple-verifier.js';
 import { resolveDatabaseUrl, resolvePublicBaseUrl } from './config/derived.js';
 import { ChallengeTokens } from './challenges/challenge-tokens.js';
 import { MdvmOperations } from './features/mdvm/mdvm-operations.js';
@@ -145,15 +145,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, store: Store, challenges: ChallengeService, keys: ServerKeys, publicBaseUrl: () => string) {
   const simulator = config.trustSimulatorRoots ? simulatorAnchors() : undefined;
   if (simulator) logger.warn('trustSimulatorRoots is on: chains from the published simulator test roots are TRUSTED. Never in production.');
-  const android = AndroidVerifier.fromConfig(config.android, {
+  const android = androidVerifierFromConfig(config.android, {
     clock,
     ...(simulator ? { extraAnchors: simulator.android } : {}),
     onRevocationError: (error) => logger.warn({ err: error }, 'refreshing the Android attestation status list failed; keeping the last good list'),
   });
-  const appleOptions = (appIds: readonly string[], environment: AppAttestEnvironment | 'any') =>
-    appleVerifierOptions({ ...config.apple, appIds: [...appIds], environment }, simulator ? { extraAnchors: simulator.apple, extraReceiptAnchors: simulator.appleReceipts } : {});
+  const appleVerifier: AppleVerifierFor = (appIds, environment) =>
+    appleVerifierFromConfig({ ...config.apple, appIds: [...appIds], environment }, simulator ? { extraAnchors: simulator.apple, extraReceiptAnchors: simulator.appleReceipts } : {});
   const policies = resolvePolicies(
-    { android: config.android.policy, appleAppIds: config.apple.appIds, appleEnvironment: config.apple.environment, appleOptions },
+    { android: config.android.policy, appleAppIds: config.apple.appIds, appleEnvironment: config.apple.environment, appleVerifier },
     config.warden.policies,
   );
   const ca = keys.bindingCa;
@@ -174,7 +174,7 @@ function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, sto
       else logger.warn(fields, 'binding certificate issued while trustSimulatorRoots is on');
     },
   });
-  const mdvm = keys.mdvmSigningKeys && buildMdvm(config, clock, logger, store, challenges, keys.macKeys, keys.mdvmSigningKeys, android, appleOptions);
+  const mdvm = keys.mdvmSigningKeys && buildMdvm(config, clock, logger, store, challenges, keys.macKeys, keys.mdvmSigningKeys, android, appleVerifier);
   return { warden, mdvm };
 }
 
@@ -187,7 +187,7 @@ function buildMdvm(
   macKeys: MacKeyRing,
   signingKeys: MdvmSigningKeys,
   android: AndroidVerifier,
-  appleOptions: (appIds: readonly string[], environment: AppAttestEnvironment | 'any') => AppleVerifierOptions,
+  appleVerifier: AppleVerifierFor,
 ) {
   const { mdvm: mdvmConfig } = config;
   const appIds = mdvmConfig.ios.appIds.length > 0 ? mdvmConfig.ios.appIds : config.apple.appIds;
@@ -197,7 +197,7 @@ function buildMdvm(
     challenges: new ChallengeTokens(challenges, macKeys, clock, 'mdvm', { typ: 'auth-challenge+jwt', issuer: mdvmConfig.issuer, ttlSeconds: mdvmConfig.challengeTtlSeconds, nonceFormat: 'uuid' }),
     android,
     androidPolicy: overridePolicy(config.android.policy, mdvmConfig.android, 'mdvm.android'),
-    ...(appIds.length > 0 ? { apple: appleOptions(appIds, mdvmConfig.ios.environment || config.apple.environment) } : {}),
+    ...(appIds.length > 0 ? { apple: appleVerifier(appIds, mdvmConfig.ios.environment || config.apple.environment) } : {}),
   });
   const operations = new MdvmOperations({
     ...shared,

@@ -32,7 +32,7 @@ export function registerAndroidVerify(verify: Command): void {
     .addOption(new Option('--no-revocation', 'do not check revocation'))
     .action(async (file: string, flags: AndroidFlags) => {
       const pem = readInputText(file);
-      const [{ AndroidVerifier }, { pemCertificates }] = await Promise.all([import('../attestation/android/verify.js'), import('../crypto/x509/certificate.js')]);
+      const [{ androidVerifierFromConfig }, { pemCertificates }] = await Promise.all([import('../config/android-verifier.js'), import('../crypto/x509/certificate.js')]);
       const chain = pemCertificates(pem);
       if (chain.length === 0) throw new UsageError(`${file} holds no PEM certificates`);
       if (flags.signerDigest && !flags.package) throw new UsageError('--signer-digest needs --package');
@@ -46,7 +46,7 @@ export function registerAndroidVerify(verify: Command): void {
         const digests = (flags.signerDigest ?? []).map((value) => parseByteValue(value).toString('hex'));
         config.android.policy.apps = flags.package.map((packageName) => ({ packageName, signerDigests: digests, minVersion: 0 }));
       }
-      const verifier = AndroidVerifier.fromConfig(config.android, { clock: systemClock });
+      const verifier = androidVerifierFromConfig(config.android, { clock: systemClock });
       await printVerification(() => verifier.verify({ chain, challenge: flags.challenge, at: flags.at ?? systemClock.now() }));
     });
 }

@@ -1,10 +1,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isAppleAppId } from '../attestation/apple/app-ids.js';
-import { appleVerifierOptions } from '../attestation/apple/options.js';
 import { describeKeyObject } from '../attestation/apple/public-key.js';
 import { verifyAppleAssertion } from '../attestation/apple/verify-assertion.js';
-import { verifyAppleAttestation } from '../attestation/apple/verify-attestation.js';
+import { appleVerifierFromConfig } from '../config/apple-verifier.js';
 import { loadConfig } from '../config/load.js';
 import { ecPoint, sha256 } from '../crypto/keys.js';
 import { collect, parseByteValue, parseInstant } from './byte-values.js';
@@ -74,10 +73,10 @@ interface AssertOptions {
   previousCounter: number;
 }
 
-/** The documented defaults with the flags applied; unreadable root files are usage errors. */
-function verifierOptions(flags: AttestOptions) {
+/** The verifier of the documented defaults with the flags applied; unreadable root files are usage errors. */
+function appleVerifier(flags: AttestOptions) {
   try {
-    return appleVerifierOptions({
+    return appleVerifierFromConfig({
       ...loadConfig({ env: {} }).config.apple,
       appIds: [flags.appId],
       environment: flags.env,
@@ -106,13 +105,8 @@ export function registerAppleVerify(verify: Command): void {
     .option('--no-receipt-check', 'do not verify the receipt (it is reported, undecoded)')
     .action(async (file: string, flags: AttestOptions) => {
       const attestation = readAttestation(file);
-      const options = verifierOptions(flags);
-      await printVerification(() =>
-        verifyAppleAttestation(
-          { attestation, clientData: flags.clientData, at: flags.at ?? Date.now(), ...(flags.keyId ? { keyId: flags.keyId } : {}) },
-          options,
-        ),
-      );
+      const verifier = appleVerifier(flags);
+      await printVerification(() => verifier.verify({ attestation, clientData: flags.clientData, at: flags.at ?? Date.now(), ...(flags.keyId ? { keyId: flags.keyId } : {}) }));
     });
 
   verify

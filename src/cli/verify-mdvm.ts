@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseCertificate, pemCertificates } from '../crypto/x509/certificate.js';
-import { secretsEqual } from '../http/auth.js';
+import { secretsEqual } from '../http-kit/api-keys.js';
 import { trustError } from '../errors.js';
 import { parseInstant } from './byte-values.js';
 import { UsageError } from './usage-error.js';

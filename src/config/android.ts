@@ -1,4 +1,5 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { AndroidPolicy } from '../attestation/android/policy.js';
 
 const HexDigest = Type.String({ pattern: '^([0-9a-fA-F]{2}){32}$' });
 
@@ -56,6 +57,11 @@ export const AndroidPolicySchema = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** Fails to compile when the schema and the verifier's AndroidPolicy drift apart (in either direction). */
+export type AndroidPolicySchemaMatchesVerifier = Holds<Same<Static<typeof AndroidPolicySchema>, AndroidPolicy>>;
 
 /** Android Key Attestation options (config key `android`). */
 export const AndroidConfigSchema = Type.Object(

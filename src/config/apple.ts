@@ -1,7 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-
-/** TEAMID.bundleId: Apple's ten-character team id, a dot, the bundle identifier. */
-export const APPLE_APP_ID_PATTERN = '^[A-Z0-9]{10}\\.[A-Za-z0-9][A-Za-z0-9.-]*$';
+import { APPLE_APP_ID_PATTERN } from '../attestation/apple/app-ids.js';
 
 /** Apple App Attest options (config key `apple`). */
 export const AppleConfigSchema = Type.Object(

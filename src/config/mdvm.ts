@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { APPLE_APP_ID_PATTERN } from './apple.js';
+import { APPLE_APP_ID_PATTERN } from '../attestation/apple/app-ids.js';
 
 /** Mobile device vulnerability management for wallet instances (config key `mdvm`, docs/protocols/mdvm.md). */
 export const MdvmConfigSchema = Type.Object(

@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { readAsset } from '../assets.js';
-import { invalidConfiguration } from '../config/config-error.js';
+import { shippedAnchors } from '../assets.js';
 import { TrustAnchors, type TrustAnchor } from '../crypto/x509/chain.js';
 import { isKeywardError } from '../errors.js';
+import { invalidConfiguration } from './config-error.js';
 
-const shipped = new Map<string, TrustAnchor[]>();
+/** Google's hardware attestation roots: the RSA key's four certificates and Key Attestation CA1 (assets/roots; android.googleRoots). */
+export const googleHardwareRoots = (): TrustAnchor[] => shippedAnchors('roots/google-hardware-attestation-roots.pem', 'Google hardware attestation root');
 
-/** Anchors from a PEM file shipped under assets/, read once per process; each named `name: <subject>`. */
-export function shippedAnchors(relative: string, name: string): TrustAnchor[] {
-  let anchors = shipped.get(relative);
-  if (!anchors) shipped.set(relative, (anchors = TrustAnchors.fromPem(readAsset(relative), name)));
-  return anchors;
-}
+/** The software-attestation roots emulators and old devices chain to: recognised so they can be named, trusted only when allowed. */
+export const googleSoftwareRoots = (): TrustAnchor[] => shippedAnchors('roots/google-software-attestation-roots.pem', 'Google software attestation root');
+
+/** Apple App Attestation Root CA (assets/roots; apple.appleRoots): every credential certificate chains to it through "Apple App Attestation CA 1". */
+export const appleAppAttestationRoot = (): TrustAnchor[] => shippedAnchors('roots/apple-app-attestation-root-ca.pem', 'Apple App Attestation Root CA');
+
+/** Apple Root CA - G3 (assets/roots; apple.appleRoots): App Attest receipts are signed under it. */
+export const appleRootG3 = (): TrustAnchor[] => shippedAnchors('roots/apple-root-ca-g3.pem', 'Apple Root CA - G3');
 
 /**
  * Every certificate in each configured PEM file becomes an anchor; a file that cannot be read,

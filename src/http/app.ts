@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { App } from './app-type.js';
-import { adminRoutes } from '../features/admin/routes.js';
-import { challengeRoutes } from '../features/challenges/routes.js';
+import { challengeRoutes } from '../features/challenge-api/routes.js';
 import { mdvmOperatorRoutes } from '../features/mdvm/operator-routes.js';
 import { mdvmWalletRoutes } from '../features/mdvm/routes.js';
+import { wardenOperatorRoutes } from '../features/warden/operator-routes.js';
 import { wardenDocumentRoutes, wardenRoutes } from '../features/warden/routes.js';
 import { resolvePublicBaseUrl } from '../config/derived.js';
 import type { Services } from '../services.js';
@@ -48,15 +48,15 @@ export async function buildApp(services: Services): Promise<App> {
   installMetrics(app, services.metrics, config.metrics);
   await installOpenApi(app, { docs: config.docs.enabled, serverUrl: resolvePublicBaseUrl(config), version: KEYWARD_VERSION });
   installHealth(app, services);
-  await app.register(challengeRoutes, { services });
+  await app.register(challengeRoutes, { challenges: services.challenges });
   if (services.warden) {
-    await app.register(wardenRoutes, { services, warden: services.warden });
+    await app.register(wardenRoutes, { warden: services.warden, config: config.warden, attestations: services.metrics.wardenAttestations });
     await app.register(wardenDocumentRoutes, { warden: services.warden });
+    if (config.admin.apiKeys.length > 0) await app.register(wardenOperatorRoutes, { warden: services.warden, apiKeys: config.admin.apiKeys });
   }
   if (services.mdvm) {
     await app.register(mdvmWalletRoutes, { mdvm: services.mdvm.service, operations: services.mdvm.operations, maxBodyBytes: config.mdvm.maxBodyBytes });
     if (config.admin.apiKeys.length > 0) await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });
   }
-  if (config.admin.apiKeys.length > 0) await app.register(adminRoutes, { services });
   return app;
 }

@@ -1,6 +1,6 @@
 import type { App } from './app-type.js';
 import type { Metrics } from '../metrics.js';
-import { requireApiKey } from './auth.js';
+import { requireApiKey } from '../http-kit/api-keys.js';
 
 /** Counts and times every request by route template; serves /metrics when enabled. */
 export function installMetrics(app: App, metrics: Metrics, options: { enabled: boolean; bearerToken: string }): void {

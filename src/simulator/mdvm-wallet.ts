@@ -3,6 +3,7 @@ import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
 import { contentDigest } from '../crypto/http-message/content-digest.js';
 import { signHttpMessage, type HttpMessageParts } from '../crypto/http-message/http-signatures.js';
 import { ecPoint, sha256, spkiOf } from '../crypto/keys.js';
+import type { AndroidRegistration, AndroidRenewal, ChallengeReply, IosRegistration, IosRenewal, RegistrationReply, RenewalReply } from '../features/mdvm/schemas.js';
 import type { AndroidDeviceSimulator } from './android/device.js';
 import type { SimulatedAppleDevice } from './apple/device.js';
 import { SIMULATOR_PACKAGE } from './defaults.js';
@@ -124,7 +125,7 @@ export class SimulatedWalletInstance {
   async challenge(mdvmUrl: string): Promise<string> {
     const response = await this.transport({ method: 'POST', url: `${mdvmUrl}/v1/mdvm/challenge` });
     if (response.status !== 200) throw new Error(`POST /v1/mdvm/challenge answered ${response.status}: ${response.text}`);
-    return (JSON.parse(response.text) as { mdvm_auth_challenge: string }).mdvm_auth_challenge;
+    return (JSON.parse(response.text) as ChallengeReply).mdvm_auth_challenge;
   }
 
   /** Registers (a fresh auth key for every registration, as the apps must). */
@@ -134,26 +135,27 @@ export class SimulatedWalletInstance {
   ): Promise<WalletResponse> {
     const challenge = options.challenge ?? (await this.challenge(mdvmUrl));
     const nonce = sha256(Buffer.from(challenge, 'utf8'));
-    let body: Record<string, unknown>;
+    let body: AndroidRegistration | IosRegistration;
     if (this.platform === 'android') {
       const attestation = await this.attestAndroid(nonce);
       this.authKey = { privateKey: attestation.privateKey, publicKey: attestation.publicKey };
-      body = { wi_mdvm_auth_pubk: this.authPublicKey, wi_device_class: this.deviceClass(), wi_android_key_attestation: attestation.chain.map(b64) };
+      body = { wi_mdvm_auth_pubk: this.authPublicKey!, wi_device_class: this.deviceClass(), wi_android_key_attestation: attestation.chain.map(b64) };
     } else {
       this.authKey = options.authKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const clientData = this.iosClientData(nonce);
       const device = this.device.ios!;
       const attested = this.ios.attestedOsVersion === undefined ? this.ios.systemVersion : this.ios.attestedOsVersion;
       const attestation = await device.attest(clientData, { at: Date.now(), os: attested === null ? null : { version: attested, build: '22C152' } });
-      body = { wi_mdvm_auth_pubk: this.authPublicKey, wi_device_class: this.deviceClass(), pap_devicecheck_attestation: b64(attestation), pap_devicecheck_assertion: b64(device.assert(clientData)) };
+      body = { wi_mdvm_auth_pubk: this.authPublicKey!, wi_device_class: this.deviceClass(), pap_devicecheck_attestation: b64(attestation), pap_devicecheck_assertion: b64(device.assert(clientData)) };
     }
     const path = `/v1/mdvm/${this.platform}/register`;
     const request = this.sign(path, challenge, body, [{ label: 'mdvm-auth-sig', keyid: 'wi-mdvm-auth-key', key: this.authKey.privateKey, components: REGISTER }]);
     options.tamper?.(request);
     const response = await this.post(`${mdvmUrl}${path}`, request);
     if (response.status === 200) {
-      this.mdvmWiId = response.body.mdvm_wi_id as string;
-      this.mdvmToken = response.body.mdvm_token as string;
+      const reply = response.body as RegistrationReply;
+      this.mdvmWiId = reply.mdvm_wi_id;
+      this.mdvmToken = reply.mdvm_token;
     }
     return response;
   }
@@ -168,7 +170,7 @@ export class SimulatedWalletInstance {
     const nonce = sha256(Buffer.from(challenge, 'utf8'));
     const path = `/v1/mdvm/${this.platform}/renewal`;
     const signers = [{ label: 'mdvm-auth-sig', keyid: 'wi-mdvm-auth-key', key: this.authKey.privateKey, components: RENEWAL }];
-    let body: Record<string, unknown>;
+    let body: AndroidRenewal | IosRenewal;
     if (this.platform === 'android') {
       const reattest = await this.attestAndroid(nonce);
       body = { wi_device_class: this.deviceClass(), wi_android_key_attestation: reattest.chain.map(b64) };
@@ -180,7 +182,7 @@ export class SimulatedWalletInstance {
     const request = this.sign(path, challenge, body, signers, { 'mdvm-wi-id': this.mdvmWiId });
     options.tamper?.(request);
     const response = await this.post(`${mdvmUrl}${path}`, request);
-    if (response.status === 200) this.mdvmToken = response.body.mdvm_token as string;
+    if (response.status === 200) this.mdvmToken = (response.body as RenewalReply).mdvm_token;
     return response;
   }
 

@@ -1,4 +1,4 @@
-import { shippedAnchors } from '../attestation/shipped-roots.js';
+import { shippedAnchors } from '../assets.js';
 import type { TrustAnchor } from '../crypto/x509/chain.js';
 
 /** The simulators' published test roots as anchors: trusted only when a deployment opts in (`trustSimulatorRoots`). */

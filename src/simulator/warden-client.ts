@@ -3,7 +3,7 @@ import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
 import { encodeName } from '../crypto/x509/certificate-builder.js';
 import * as der from '../crypto/asn1/der-writer.js';
 import { ecPoint, spkiOf } from '../crypto/keys.js';
-import type { WardenChallenge } from '../features/warden/warden-service.js';
+import type { WardenChallenge, WardenResponse } from '../features/warden/schemas.js';
 import type { AndroidDeviceSimulator } from './android/device.js';
 import type { SimulatedAppleDevice } from './apple/device.js';
 import { certificationRequestInfo, signedCsr, sortedAttributes, type CsrAttributeSpec } from './csr-builder.js';
@@ -77,7 +77,8 @@ export async function buildProof(challenge: WardenChallenge, simulated: Simulate
 export interface WardenFlowResult {
   challenge: WardenChallenge;
   status: number;
-  response: unknown;
+  /** The Success or Failure JSON. */
+  response: WardenResponse;
   privateKey: KeyObject;
 }
 
@@ -108,5 +109,5 @@ export async function runWardenFlow(
   const challenge = JSON.parse(challengeResponse.text) as WardenChallenge;
   const proof = await buildProof(challenge, simulated, options);
   const response = await transport({ method: 'POST', url: challenge.attestationEndpoint, body: proof.body });
-  return { challenge, status: response.status, response: JSON.parse(response.text), privateKey: proof.privateKey };
+  return { challenge, status: response.status, response: JSON.parse(response.text) as WardenResponse, privateKey: proof.privateKey };
 }

@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { encode } from 'cbor2';
 import { describe, expect, it } from 'vitest';
 import { verifyAppleAssertion } from '../../src/attestation/apple/verify-assertion.js';
-import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
+import { AppleVerifier } from '../../src/attestation/apple/verify.js';
 import { importSpki } from '../../src/crypto/keys.js';
 import { expectRejection } from '../helpers/outcome.js';
 import { options } from './helpers.js';
@@ -14,7 +14,7 @@ const attested = options({ appIds: [DEVICECHECK_APP_ID], environment: 'developme
 describe('App Attest assertion: real devices', () => {
   for (const vector of vectors) {
     it(`verifies the ${vector.name} assertion with the key its attestation vouched for`, () => {
-      const attestation = verifyAppleAttestation({ attestation: vector.attestation, clientData: vector.clientData, at: vector.timestamp }, attested);
+      const attestation = new AppleVerifier(attested).verify({ attestation: vector.attestation, clientData: vector.clientData, at: vector.timestamp });
       const key = { publicKey: importSpki(Buffer.from(attestation.publicKey.spki, 'base64')), appId: attestation.app.ids[0]!, counter: attestation.counter! };
       const verified = verifyAppleAssertion({ assertion: vector.assertion.assertion, clientData: vector.assertion.clientData }, key);
       expect(verified).toEqual({ counter: vector.assertion.counter, appId: DEVICECHECK_APP_ID });

@@ -1,8 +1,8 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
+import { AppleVerifier, type AppleAttestationInput } from '../../src/attestation/apple/verify.js';
 import { expectRejection } from '../helpers/outcome.js';
-import { credentialValidity, decodeAttestation, encodeAttestation, options } from './helpers.js';
+import { credentialValidity, decodeAttestation, encodeAttestation, options, verifier } from './helpers.js';
 import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestVectors } from './vectors.js';
 
 const devicecheck = devicecheckVectors();
@@ -17,8 +17,8 @@ const NODE_APP_ATTEST_AT = { development: Date.parse('2024-02-04T20:27:06.193Z')
 
 const development = options({ appIds: [DEVICECHECK_APP_ID], environment: 'development' });
 const first = devicecheck[0]!;
-const verifyFirst = (overrides: Partial<Parameters<typeof verifyAppleAttestation>[0]> = {}, with_ = development) =>
-  verifyAppleAttestation({ attestation: first.attestation, clientData: first.clientData, keyId: first.keyId, at: first.timestamp, ...overrides }, with_);
+const verifyFirst = (overrides: Partial<AppleAttestationInput> = {}, with_ = development) =>
+  new AppleVerifier(with_).verify({ attestation: first.attestation, clientData: first.clientData, keyId: first.keyId, at: first.timestamp, ...overrides });
 
 describe('App Attest attestation: real devices (devicecheck-appattest, iOS 14)', () => {
   it('has all seven vectors', () => {
@@ -27,7 +27,7 @@ describe('App Attest attestation: real devices (devicecheck-appattest, iOS 14)',
 
   for (const vector of devicecheck) {
     it(`verifies ${vector.name} at its recorded time`, () => {
-      const result = verifyAppleAttestation({ attestation: vector.attestation, clientData: vector.clientData, keyId: vector.keyId, at: vector.timestamp }, development);
+      const result = new AppleVerifier(development).verify({ attestation: vector.attestation, clientData: vector.clientData, keyId: vector.keyId, at: vector.timestamp });
       const expectedKey = createPublicKey(vector.publicKeyPem);
       expect(result.platform).toBe('apple');
       expect(result.securityLevel).toBe('secure-enclave');
@@ -55,10 +55,7 @@ describe('App Attest attestation: real devices (devicecheck-appattest, iOS 14)',
 describe('App Attest attestation: node-app-attest vectors (iOS 17)', () => {
   for (const vector of nodeAppAttest) {
     it(`verifies the ${vector.name} attestation at its receipt's creation time`, () => {
-      const result = verifyAppleAttestation(
-        { attestation: vector.attestation, clientData: vector.clientData, keyId: vector.keyId, at: NODE_APP_ATTEST_AT[vector.name] },
-        options({ appIds: [NODE_APP_ATTEST_APP_ID], environment: vector.name }),
-      );
+      const result = verifier({ appIds: [NODE_APP_ATTEST_APP_ID], environment: vector.name }).verify({ attestation: vector.attestation, clientData: vector.clientData, keyId: vector.keyId, at: NODE_APP_ATTEST_AT[vector.name] });
       expect(result.facts.keyId).toBe(vector.keyId.toString('base64'));
       expect(result.facts.environment).toBe(vector.name);
       // The OS extension of these certificates, as `openssl asn1parse` shows it: [1400] "17.2.1", [1403] "21C66".
@@ -71,7 +68,7 @@ describe('App Attest attestation: node-app-attest vectors (iOS 17)', () => {
   it('accepts either environment with "any" and names the one it saw', () => {
     const any = options({ appIds: [NODE_APP_ATTEST_APP_ID], environment: 'any' });
     const seen = nodeAppAttest.map(
-      (vector) => verifyAppleAttestation({ attestation: vector.attestation, clientData: vector.clientData, at: NODE_APP_ATTEST_AT[vector.name] }, any).facts.environment,
+      (vector) => new AppleVerifier(any).verify({ attestation: vector.attestation, clientData: vector.clientData, at: NODE_APP_ATTEST_AT[vector.name] }).facts.environment,
     );
     expect(seen).toEqual(['development', 'production']);
   });
@@ -93,10 +90,7 @@ describe('App Attest attestation: rejections', () => {
     const production = nodeAppAttest.find((vector) => vector.name === 'production')!;
     expectRejection(
       () =>
-        verifyAppleAttestation(
-          { attestation: production.attestation, clientData: production.clientData, at: NODE_APP_ATTEST_AT.production },
-          options({ appIds: [NODE_APP_ATTEST_APP_ID], environment: 'development' }),
-        ),
+        verifier({ appIds: [NODE_APP_ATTEST_APP_ID], environment: 'development' }).verify({ attestation: production.attestation, clientData: production.clientData, at: NODE_APP_ATTEST_AT.production }),
       'TRUST',
       'ENVIRONMENT_NOT_ALLOWED',
     );

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appleVerifierOptions } from '../../src/attestation/apple/options.js';
+import { appleVerifierOptions } from '../../src/config/apple-verifier.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { OPTIONS } from '../../src/config/options.js';
 

@@ -1,12 +1,11 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EMULATED_KEY_PURPOSE, parseEmulatedKeyClientData } from '../../src/attestation/apple/emulated-key.js';
-import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
 import { ecPoint } from '../../src/crypto/keys.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { expectRejection } from '../helpers/outcome.js';
-import { trustingOptions } from './helpers.js';
+import { trustingVerifier } from './helpers.js';
 
 const APP_ID = 'ABCDE12345.at.asitplus.warden.demo';
 const challenge = randomBytes(32);
@@ -22,10 +21,7 @@ describe("Warden's emulated key attestation clientData", () => {
     const device = await SimulatedAppleDevice.create(authority, { appId: APP_ID });
     const at = Date.parse('2026-05-01T08:00:00Z');
     const data = clientData(genuine);
-    const attested = verifyAppleAttestation(
-      { attestation: await device.attest(data, { at }), clientData: data, at },
-      trustingOptions(authority, { appIds: [APP_ID], environment: 'development' }),
-    );
+    const attested = trustingVerifier(authority, { appIds: [APP_ID], environment: 'development' }).verify({ attestation: await device.attest(data, { at }), clientData: data, at });
     expect(attested.facts.keyId).toBe(device.keyId.toString('base64'));
     const bound = parseEmulatedKeyClientData(data, challenge);
     expect(bound.publicKey.equals(secureEnclaveKey)).toBe(true);

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { decode, encode } from 'cbor2';
-import { appleVerifierOptions, type AppleExtraAnchors, type AppleVerifierOptions } from '../../src/attestation/apple/options.js';
+import { AppleVerifier, type AppleVerifierOptions } from '../../src/attestation/apple/verify.js';
+import { appleVerifierOptions, type AppleExtraAnchors } from '../../src/config/apple-verifier.js';
 import type { AppleConfig } from '../../src/config/apple.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
@@ -14,6 +15,12 @@ export function options(overrides: Partial<AppleConfig>, extras: AppleExtraAncho
 export function trustingOptions(authority: AppleTestAuthority, overrides: Partial<AppleConfig>): AppleVerifierOptions {
   return options(overrides, { extraAnchors: authority.anchors(), extraReceiptAnchors: authority.receiptAnchors() });
 }
+
+/** A verifier with `options(overrides, extras)`. */
+export const verifier = (overrides: Partial<AppleConfig>, extras: AppleExtraAnchors = {}): AppleVerifier => new AppleVerifier(options(overrides, extras));
+
+/** A verifier with `trustingOptions(authority, overrides)`. */
+export const trustingVerifier = (authority: AppleTestAuthority, overrides: Partial<AppleConfig>): AppleVerifier => new AppleVerifier(trustingOptions(authority, overrides));
 
 /** The attestation object decoded with the library (not with the code under test), to take apart or rebuild. */
 export interface DecodedAttestation {

@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEmulatedKeyClientData } from '../../src/attestation/apple/emulated-key.js';
 import { verifyAppAttestReceipt } from '../../src/attestation/apple/receipt.js';
-import { appleRootG3 } from '../../src/attestation/apple/roots.js';
+import { appleRootG3 } from '../../src/config/trust-anchors.js';
 import { verifyAppleAssertion } from '../../src/attestation/apple/verify-assertion.js';
-import { verifyAppleAttestation } from '../../src/attestation/apple/verify-attestation.js';
+import { AppleVerifier } from '../../src/attestation/apple/verify.js';
 import { TrustAnchors } from '../../src/crypto/x509/chain.js';
 import { KeywardError, type ErrorCategory } from '../../src/errors.js';
 import { rejection } from '../helpers/outcome.js';
@@ -22,7 +22,7 @@ const attestationOptions = options({ appIds: [DEVICECHECK_APP_ID], environment: 
 const key = { publicKey: createPublicKey(vector.publicKeyPem), appId: DEVICECHECK_APP_ID, counter: 0 };
 const receiptAnchors = new TrustAnchors(appleRootG3());
 
-const attest = (attestation: Uint8Array) => verifyAppleAttestation({ attestation, clientData: vector.clientData, at: vector.timestamp }, attestationOptions);
+const attest = (attestation: Uint8Array) => new AppleVerifier(attestationOptions).verify({ attestation, clientData: vector.clientData, at: vector.timestamp });
 const assert_ = (assertion: Uint8Array) => verifyAppleAssertion({ assertion, clientData: vector.assertion.clientData }, key);
 
 function expectCategory(action: () => unknown, categories: ErrorCategory[]): void {

@@ -3,7 +3,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { describe, expect, it } from 'vitest';
 import { verifyAppAttestReceipt } from '../../src/attestation/apple/receipt.js';
-import { appleAppAttestationRoot, appleRootG3 } from '../../src/attestation/apple/roots.js';
+import { appleAppAttestationRoot, appleRootG3 } from '../../src/config/trust-anchors.js';
 import { TrustAnchors } from '../../src/crypto/x509/chain.js';
 import { expectRejection } from '../helpers/outcome.js';
 import { decodeAttestation } from './helpers.js';

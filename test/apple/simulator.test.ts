@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'cbor2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppleVerifierOptions } from '../../src/attestation/apple/options.js';
 import { verifyAppleAssertion } from '../../src/attestation/apple/verify-assertion.js';
-import { verifyAppleAttestation, type AppleAttestationInput } from '../../src/attestation/apple/verify-attestation.js';
+import { AppleVerifier, type AppleAttestationInput, type AppleVerifierOptions } from '../../src/attestation/apple/verify.js';
 import { ecPoint, importSpki } from '../../src/crypto/keys.js';
 import { SimulatedAppleDevice, type SimulatedAttestationOptions } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { expectRejection } from '../helpers/outcome.js';
-import { decodeAttestation, encodeAttestation, options, trustingOptions } from './helpers.js';
+import { decodeAttestation, encodeAttestation, options, trustingOptions, verifier } from './helpers.js';
 
 const APP_ID = 'ABCDE12345.org.keyward.simulated';
 const AT = Date.parse('2026-03-01T10:00:00Z');
@@ -29,19 +28,19 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const attestWith = async (attestation: Partial<SimulatedAttestationOptions> = {}, input: Partial<AppleAttestationInput> = {}, with_ = () => trusted) =>
-  verifyAppleAttestation({ attestation: await device.attest(CLIENT_DATA, { at: AT, ...attestation }), clientData: CLIENT_DATA, at: AT, ...input }, with_());
+  new AppleVerifier(with_()).verify({ attestation: await device.attest(CLIENT_DATA, { at: AT, ...attestation }), clientData: CLIENT_DATA, at: AT, ...input });
 
 describe('simulated App Attest device: trust', () => {
   it('is verified only when its test roots are given', async () => {
     const attestation = await device.attest(CLIENT_DATA, { at: AT });
     const input = { attestation, clientData: CLIENT_DATA, keyId: device.keyId, at: AT };
-    expectRejection(() => verifyAppleAttestation(input, options({ appIds: [APP_ID], environment: 'any' })), 'TRUST', 'UNTRUSTED_ROOT');
+    expectRejection(() => verifier({ appIds: [APP_ID], environment: 'any' }).verify(input), 'TRUST', 'UNTRUSTED_ROOT');
     expectRejection(
-      () => verifyAppleAttestation(input, options({ appIds: [APP_ID], environment: 'any' }, { extraAnchors: authority.anchors() })),
+      () => verifier({ appIds: [APP_ID], environment: 'any' }, { extraAnchors: authority.anchors() }).verify(input),
       'TRUST',
       'RECEIPT_UNTRUSTED',
     );
-    const result = verifyAppleAttestation(input, trusted);
+    const result = new AppleVerifier(trusted).verify(input);
     expect(result.facts.keyId).toBe(device.keyId.toString('base64'));
     expect(result.anchor).toMatch(/^Keyward test App Attestation root/);
     expect(result.facts.receipt?.anchor).toMatch(/^Keyward test receipt root/);
@@ -62,13 +61,13 @@ describe('simulated App Attest device: trust', () => {
     const other = await SimulatedAppleDevice.create(unmarked, { appId: APP_ID });
     const input = { attestation: await other.attest(CLIENT_DATA, { at: AT }), clientData: CLIENT_DATA, at: AT };
     const with_ = trustingOptions(unmarked, { appIds: [APP_ID], environment: 'any' });
-    expectRejection(() => verifyAppleAttestation(input, with_), 'TRUST', 'RECEIPT_UNTRUSTED');
-    expect(verifyAppleAttestation(input, { ...with_, receiptAnchors: undefined }).facts.receiptChecked).toBe(false);
+    expectRejection(() => new AppleVerifier(with_).verify(input), 'TRUST', 'RECEIPT_UNTRUSTED');
+    expect(new AppleVerifier({ ...with_, receiptAnchors: undefined }).verify(input).facts.receiptChecked).toBe(false);
   });
 
   it('rejects credCert outside its validity', async () => {
     const attestation = await device.attest(CLIENT_DATA, { at: AT });
-    expectRejection(() => verifyAppleAttestation({ attestation, clientData: CLIENT_DATA, at: AT + 3 * 86_400_000 }, trusted), 'TIME', 'CERTIFICATE_EXPIRED');
+    expectRejection(() => new AppleVerifier(trusted).verify({ attestation, clientData: CLIENT_DATA, at: AT + 3 * 86_400_000 }), 'TIME', 'CERTIFICATE_EXPIRED');
   });
 });
 
@@ -122,15 +121,15 @@ describe('simulated App Attest device: authenticator data', () => {
   it('rejects an attestation object with unexpected members', async () => {
     const parts = decodeAttestation(await device.attest(CLIENT_DATA, { at: AT }));
     const extra = Buffer.from(encode(new Map<string, unknown>([['fmt', parts.fmt], ['attStmt', new Map()], ['authData', new Uint8Array(parts.authData)], ['x', 1]])));
-    expectRejection(() => verifyAppleAttestation({ attestation: extra, clientData: CLIENT_DATA, at: AT }, trusted), 'CONTENT', 'APPLE_ATTESTATION_MALFORMED');
-    expect(verifyAppleAttestation({ attestation: encodeAttestation(parts), clientData: CLIENT_DATA, at: AT }, trusted).counter).toBe(0);
+    expectRejection(() => new AppleVerifier(trusted).verify({ attestation: extra, clientData: CLIENT_DATA, at: AT }), 'CONTENT', 'APPLE_ATTESTATION_MALFORMED');
+    expect(new AppleVerifier(trusted).verify({ attestation: encodeAttestation(parts), clientData: CLIENT_DATA, at: AT }).counter).toBe(0);
   });
 });
 
 describe('simulated App Attest device: assertions', () => {
   it('counts up, and a repeated or lower counter is rejected', async () => {
     const phone = await SimulatedAppleDevice.create(authority, { appId: APP_ID });
-    const attestation = verifyAppleAttestation({ attestation: await phone.attest(CLIENT_DATA, { at: AT }), clientData: CLIENT_DATA, at: AT }, trusted);
+    const attestation = new AppleVerifier(trusted).verify({ attestation: await phone.attest(CLIENT_DATA, { at: AT }), clientData: CLIENT_DATA, at: AT });
     const key = { publicKey: importSpki(Buffer.from(attestation.publicKey.spki, 'base64')), appId: APP_ID, counter: 0 };
     const request = (n: number) => Buffer.from(`request ${n}`);
     let counter = 0;

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rememberAttestedKey, verifyStoredAssertion } from '../../src/attestation/apple/stored-keys.js';
-import { verifyAppleAttestation, type AppleAttestationResult } from '../../src/attestation/apple/verify-attestation.js';
+import type { AppleAttestationResult } from '../../src/attestation/apple/verify.js';
 import { KeywardError } from '../../src/errors.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { postgresBackend, skipWithoutPostgres, sqliteBackend, type TestBackend } from '../helpers/backends.js';
 import { asyncRejection } from '../helpers/outcome.js';
-import { trustingOptions } from './helpers.js';
+import { trustingVerifier } from './helpers.js';
 
 const APP_ID = 'ABCDE12345.org.keyward.counter';
 const AT = Date.parse('2026-02-01T12:00:00Z');
@@ -19,10 +19,7 @@ beforeAll(async () => {
 
 async function attestedDevice(): Promise<{ device: SimulatedAppleDevice; attestation: AppleAttestationResult }> {
   const device = await SimulatedAppleDevice.create(authority, { appId: APP_ID });
-  const attestation = verifyAppleAttestation(
-    { attestation: await device.attest(CLIENT_DATA, { at: AT }), clientData: CLIENT_DATA, at: AT },
-    trustingOptions(authority, { appIds: [APP_ID], environment: 'development' }),
-  );
+  const attestation = trustingVerifier(authority, { appIds: [APP_ID], environment: 'development' }).verify({ attestation: await device.attest(CLIENT_DATA, { at: AT }), clientData: CLIENT_DATA, at: AT });
   return { device, attestation };
 }
 

@@ -6,14 +6,15 @@ import type { AndroidDeviceSimulator } from '../../src/simulator/android/device.
 import { loadConfig } from '../../src/config/load.js';
 import type { AndroidConfig } from '../../src/config/schema.js';
 import type { TrustAnchor } from '../../src/crypto/x509/chain.js';
-import { AndroidVerifier } from '../../src/attestation/android/verify.js';
+import type { AndroidVerifier } from '../../src/attestation/android/verify.js';
+import { androidVerifierFromConfig, type AndroidVerifierDependencies } from '../../src/config/android-verifier.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
 /** A verifier from the documented defaults plus overrides (revocation off unless given): for tests and benchmarks. */
-export function androidVerifier(overrides: DeepPartial<AndroidConfig> = {}, extraAnchors: TrustAnchor[] = [], options: { fetcher?: Parameters<typeof AndroidVerifier.fromConfig>[1]['fetcher']; now?: () => number } = {}): AndroidVerifier {
+export function androidVerifier(overrides: DeepPartial<AndroidConfig> = {}, extraAnchors: TrustAnchor[] = [], options: { fetcher?: AndroidVerifierDependencies['fetcher']; now?: () => number } = {}): AndroidVerifier {
   const { config } = loadConfig({ env: {}, flags: { android: { ...overrides, revocation: { enabled: false, ...overrides.revocation } } } });
-  return AndroidVerifier.fromConfig(config.android, {
+  return androidVerifierFromConfig(config.android, {
     clock: { now: options.now ?? (() => Date.now()) },
     extraAnchors,
     ...(options.fetcher ? { fetcher: options.fetcher } : {}),

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import type { WardenSuccess } from '../../src/features/warden/schemas.js';
 import { WardenService, type WardenDependencies } from '../../src/features/warden/warden-service.js';
 import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
 import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
@@ -18,7 +19,7 @@ const USED = { status: 403, type: 'Failure', kind: 'TRUST', explanation: 'The ch
 /** The leaf of a Success response (its chain checked), and the issuance the server recorded for it. */
 async function issuedLeaf(server: TestServer, result: { status: number; response: unknown }) {
   expect(result.status).toBe(200);
-  const [leaf] = assertChainVerifies((result.response as { certificateChain: string[] }).certificateChain);
+  const [leaf] = assertChainVerifies((result.response as WardenSuccess).certificateChain);
   const thumbprint = createHash('sha256').update(leaf!.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
   const [record] = await server.services.store.bindingCertificates.list({ limit: 1, keyThumbprint: thumbprint });
   return { leaf: leaf!, record: record! };
@@ -87,7 +88,7 @@ for (const backend of [
       it(`issues a binding certificate chain for a simulated ${platform} device that verifies to the root`, async () => {
         const result = await runWardenFlow(server.url, devices[platform], { deviceName: `Simulated ${platform}` });
         expect(result.status).toBe(200);
-        const response = result.response as { type: string; certificateChain: string[] };
+        const response = result.response as WardenSuccess;
         expect(response.type).toBe('Success');
         expect(response.certificateChain).toHaveLength(3);
         const [leaf] = assertChainVerifies(response.certificateChain);
@@ -297,7 +298,7 @@ describe('Warden failures that need their own server', () => {
       for (const platform of ['android', 'ios'] as const) {
         const result = await runWardenFlow(server.url, devices[platform], { deviceName: 'Hash mode' });
         expect((result.response as any).type).toBe('Success');
-        assertChainVerifies((result.response as any).certificateChain);
+        assertChainVerifies((result.response as WardenSuccess).certificateChain);
       }
       // A signed CSR where the challenge asked for HASH.
       const signedServer = await startWardenServer();
@@ -334,7 +335,7 @@ describe('Warden failures that need their own server', () => {
     try {
       const devices = await simulatedDevices();
       const result = await runWardenFlow(server.url, devices.android);
-      const serial = assertChainVerifies((result.response as any).certificateChain)[0]!.serialNumber.toLowerCase();
+      const serial = assertChainVerifies((result.response as WardenSuccess).certificateChain)[0]!.serialNumber.toLowerCase();
       const revoke = (key: string) =>
         fetch(`${server.url}/admin/v1/binding-certificates/${serial}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"reason":"keyCompromise"}' });
       expect((await revoke('wrong-key-0123456789abcdefgh')).status).toBe(401);
@@ -344,7 +345,7 @@ describe('Warden failures that need their own server', () => {
       expect((await revoke(apiKey)).status).toBe(409);
       const crl = Buffer.from(await (await fetch(`${server.url}/api/v1/crl`)).arrayBuffer());
       expect(crl.includes(Buffer.from(serial, 'hex'))).toBe(true);
-      const intermediate = new X509Certificate(Buffer.from((result.response as any).certificateChain[1], 'base64url'));
+      const intermediate = new X509Certificate(Buffer.from((result.response as WardenSuccess).certificateChain[1]!, 'base64url'));
       const text = openssl(['crl', '-inform', 'DER', '-in', '@crl.der', '-CAfile', '@ca.pem', '-noout', '-text'], { 'crl.der': crl, 'ca.pem': intermediate.toString() });
       expect(text).toContain(serial.toUpperCase());
       const list = await (await fetch(`${server.url}/admin/v1/binding-certificates?limit=5`, { headers: { authorization: `Bearer ${apiKey}` } })).json();

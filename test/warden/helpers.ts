@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as der from '../../src/crypto/asn1/der-writer.js';
 import { spkiOf } from '../../src/crypto/keys.js';
-import type { WardenChallenge } from '../../src/features/warden/warden-service.js';
+import type { WardenChallenge } from '../../src/features/warden/schemas.js';
 import type { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { certificationRequestInfo, signedCsr, type CsrAttributeSpec } from '../../src/simulator/csr-builder.js';

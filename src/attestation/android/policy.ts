@@ -1,10 +1,39 @@
-import type { Static } from '@sinclair/typebox';
-import type { AndroidPolicySchema } from '../../config/android.js';
 import { timeError, trustError } from '../../errors.js';
 import { KEY_PURPOSE } from './constants.js';
 import type { AuthorizationList, KeyDescription } from './key-description.js';
 
-export type AndroidPolicy = Static<typeof AndroidPolicySchema>;
+/** An app allowed to attest. */
+export interface AndroidApp {
+  packageName: string;
+  /** SHA-256 digests (hex) of the app signing certificates; any one must match. Empty accepts any signer. */
+  signerDigests: string[];
+  /** Lowest accepted versionCode. */
+  minVersion: number;
+}
+
+/**
+ * The device and app requirements an Android attestation must meet. The configuration schema
+ * (android.policy) documents each one and is checked to stay assignable to this type.
+ */
+export interface AndroidPolicy {
+  /** Empty accepts any app. */
+  apps: AndroidApp[];
+  requireStrongBox: boolean;
+  requireLockedBootloader: boolean;
+  /** verifiedBootKey digests (hex) admitted with SelfSigned boot. */
+  allowedSelfSignedBootKeys: string[];
+  /** 0 = any. */
+  minOsVersion: number;
+  /** YYYY-MM; empty = any. */
+  minPatchLevel: string;
+  /** 0 = off. */
+  maxPatchAgeMonths: number;
+  maxPatchMonthsAhead: number;
+  requireRkp: boolean;
+  /** 0 = off. */
+  maxStatementAgeSeconds: number;
+  requireGeneratedKey: boolean;
+}
 
 export interface PolicyContext {
   /** Verification time, epoch ms. */

@@ -117,7 +117,7 @@ describe('fetching the status list', () => {
     await expect(empty.current()).rejects.toMatchObject({ category: 'INTERNAL', code: 'REVOCATION_LIST_UNAVAILABLE', status: 503 });
   });
 
-  it('is what fromConfig uses when revocation is enabled without a file (injected fetcher, no network)', async () => {
+  it('is what the configured verifier uses when revocation is enabled without a file (injected fetcher, no network)', async () => {
     const { device, attestation } = await withRevokedIntermediate();
     const fetch = fetcher([async () => ({ status: 200, body, cacheControl: 'max-age=60' })]);
     const verifier = androidVerifier({ revocation: { enabled: true } }, TrustAnchors.fromPem(device.rootPem, 'test'), { fetcher: fetch, now: () => AT });

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { Clock } from '../../clock.js';
-import { invalidConfiguration } from '../../config/config-error.js';
 import type { ParsedCertificate } from '../../crypto/x509/certificate.js';
 import { internalError, trustError } from '../../errors.js';
 
@@ -87,32 +85,6 @@ const maxAge = (cacheControl: string | null): number | undefined => {
 
 export interface StatusListProvider {
   current(): Promise<StatusList>;
-}
-
-/** A status list loaded once from a file (offline deployments and the CLI); a bad file is a configuration mistake (ConfigError naming android.revocation.file). */
-export function fileStatusList(path: string): StatusListProvider {
-  const option = 'android.revocation.file';
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw invalidConfiguration(`${option}: cannot read status list ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw invalidConfiguration(`${option}: status list ${path} is not JSON`);
-  }
-  let list: StatusList;
-  try {
-    list = new StatusList(parsed, path);
-  } catch (error) {
-    // The constructor's TypeError is its verdict on the document, here a configured one.
-    if (!(error instanceof TypeError)) throw error;
-    throw invalidConfiguration(`${option}: ${error.message}`, { cause: error });
-  }
-  return { current: async () => list };
 }
 
 /**

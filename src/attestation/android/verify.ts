@@ -1,8 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../clock.js';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
-import { assertChainLength, TrustAnchors, type TrustAnchor } from '../../crypto/x509/chain.js';
-import type { AndroidConfig } from '../../config/schema.js';
+import { assertChainLength } from '../../crypto/x509/chain.js';
 import { contentError } from '../../errors.js';
 import { describeKey } from '../attested-key.js';
 import type { AttestationResult, SecurityLevel } from '../result.js';
@@ -10,9 +8,7 @@ import { verifyAndroidChain, type AndroidChain, type AndroidChainOptions } from 
 import { KEY_DESCRIPTION_OID, type AndroidSecurityLevel } from './constants.js';
 import { assertNoConflictingFacts, challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
 import { checkAttestKey, checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
-import { FetchedStatusList, fileStatusList, httpFetcher, type Fetcher, type StatusListProvider } from './revocation.js';
-import { configuredAnchors } from '../shipped-roots.js';
-import { googleHardwareRoots, googleSoftwareRoots } from './roots.js';
+import type { StatusListProvider } from './revocation.js';
 
 export interface AndroidVerifierOptions extends AndroidChainOptions {
   strictEncoding: boolean;
@@ -91,36 +87,6 @@ function keyMintTop(records: readonly { index: number }[]): number {
  */
 export class AndroidVerifier {
   constructor(readonly options: AndroidVerifierOptions) {}
-
-  static fromConfig(config: AndroidConfig, dependencies: { clock: Clock; fetcher?: Fetcher; extraAnchors?: TrustAnchor[]; onRevocationError?: (error: unknown) => void }): AndroidVerifier {
-    const anchors = [...(config.googleRoots ? googleHardwareRoots() : []), ...configuredAnchors(config.extraRootFiles, 'android.extraRootFiles'), ...(dependencies.extraAnchors ?? [])];
-    let statusList: StatusListProvider | undefined;
-    if (config.revocation.enabled) {
-      statusList = config.revocation.file
-        ? fileStatusList(config.revocation.file)
-        : new FetchedStatusList({
-            url: config.revocation.url,
-            fetcher: dependencies.fetcher ?? httpFetcher,
-            clock: dependencies.clock,
-            fallbackTtlMs: config.revocation.fallbackTtlSeconds * 1000,
-            timeoutMs: config.revocation.timeoutMs,
-            onRefreshError: dependencies.onRevocationError,
-          });
-    }
-    return new AndroidVerifier({
-      hardwareAnchors: new TrustAnchors(anchors),
-      softwareAnchors: new TrustAnchors(googleSoftwareRoots()),
-      rkpKeys: new Set(config.rkpKeys.map((key) => key.toLowerCase())),
-      allowSoftwareAttestation: config.allowSoftwareAttestation,
-      maxChainLength: config.maxChainLength,
-      strictEncoding: config.strictEncoding,
-      ignoreLeafValidity: config.ignoreLeafValidity,
-      enforceIntermediateValidity: config.enforceIntermediateValidity,
-      enforceRkpValidity: config.enforceRkpValidity,
-      statusList,
-      policy: config.policy,
-    });
-  }
 
   async verify(input: AndroidAttestationInput): Promise<AttestationResult> {
     const { options } = this;

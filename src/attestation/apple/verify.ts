@@ -9,8 +9,19 @@ import { coseKeyIsPoint } from './cose-key.js';
 import { verifyCredentialChain } from './credential-chain.js';
 import { readNonce, readOsInfo, type CredentialCertificate } from './credential-certificate.js';
 import { environmentOf, type AppAttestEnvironment } from './environment.js';
-import type { AppleVerifierOptions } from './options.js';
+import type { TrustAnchors } from '../../crypto/x509/chain.js';
+import type { AppIds } from './app-ids.js';
 import { verifyAppAttestReceipt, type AppAttestReceipt } from './receipt.js';
+
+export interface AppleVerifierOptions {
+  appIds: AppIds;
+  environment: AppAttestEnvironment | 'any';
+  /** Roots credential certificates must chain to. */
+  anchors: TrustAnchors;
+  /** Roots receipts must chain to; absent when receipts are not checked. */
+  receiptAnchors?: TrustAnchors;
+  maxChainLength: number;
+}
 
 export interface AppleAttestationInput {
   /** The attestation object (CBOR) as the app sent it. */
@@ -63,89 +74,95 @@ export type AppleAttestationResult = AttestationResult & { facts: AppleAttestati
  * rpIdHash against the app ids, counter 0, aaguid against the environment, credentialId = keyId,
  * COSE key = credCert key → 5 OS version → 6 receipt → the normalized result.
  */
-export function verifyAppleAttestation(input: AppleAttestationInput, options: AppleVerifierOptions): AppleAttestationResult {
-  const object = decodeAttestationObject(input.attestation);
+export class AppleVerifier {
+  constructor(readonly options: AppleVerifierOptions) {}
 
-  const { credential, anchor } = verifyCredentialChain(object.x5c, { anchors: options.anchors, at: input.at, maxChainLength: options.maxChainLength });
+  verify(input: AppleAttestationInput): AppleAttestationResult {
+    const { options } = this;
+    const object = decodeAttestationObject(input.attestation);
 
-  const clientDataHash = sha256(input.clientData);
-  const nonce = sha256(Buffer.concat([object.authData, clientDataHash]));
-  if (!nonce.equals(readNonce(credential))) {
-    throw contentError('NONCE_MISMATCH', 'The attestation was not made for this client data.', {
-      detail: 'SHA256(authData ‖ SHA256(clientData)) differs from the credCert nonce',
-    });
-  }
+    const { credential, anchor } = verifyCredentialChain(object.x5c, { anchors: options.anchors, at: input.at, maxChainLength: options.maxChainLength });
 
-  const keyId = sha256(credential.point);
-  if (input.keyId && !keyId.equals(input.keyId)) {
-    throw contentError('KEY_ID_MISMATCH', 'The attested key is not the key the app named.', {
-      detail: `attested key id ${keyId.toString('base64')}, reported ${asBuffer(input.keyId).toString('base64')}`,
-    });
-  }
+    const clientDataHash = sha256(input.clientData);
+    const nonce = sha256(Buffer.concat([object.authData, clientDataHash]));
+    if (!nonce.equals(readNonce(credential))) {
+      throw contentError('NONCE_MISMATCH', 'The attestation was not made for this client data.', {
+        detail: 'SHA256(authData ‖ SHA256(clientData)) differs from the credCert nonce',
+      });
+    }
 
-  const authData = parseAttestedAuthenticatorData(object.authData, ATTESTATION_MALFORMED);
-  const appId = options.appIds.match(authData.rpIdHash);
-  if (!appId) {
-    throw trustError('APP_ID_MISMATCH', 'The attestation was made for another app.', {
-      detail: `rpIdHash ${asBuffer(authData.rpIdHash).toString('hex')} matches none of ${options.appIds.list.join(', ')}`,
-    });
-  }
-  if (authData.counter !== 0) {
-    throw contentError('COUNTER_NOT_ZERO', 'The attestation counter is not zero.', { detail: `signCount ${authData.counter}` });
-  }
-  const environment = environmentOf(authData.aaguid);
-  if (!environment) {
-    throw contentError('AAGUID_UNKNOWN', 'The attestation names no App Attest environment.', { detail: `aaguid ${asBuffer(authData.aaguid).toString('hex')}` });
-  }
-  if (options.environment !== 'any' && environment !== options.environment) {
-    throw trustError('ENVIRONMENT_NOT_ALLOWED', `Attestations from the ${environment} environment are not accepted.`, {
-      detail: `configured environment ${options.environment}`,
-    });
-  }
-  if (!keyId.equals(authData.credentialId)) {
-    throw contentError('CREDENTIAL_ID_MISMATCH', 'The credential id is not the key id.', {
-      detail: `credentialId ${asBuffer(authData.credentialId).toString('base64')}, key id ${keyId.toString('base64')}`,
-    });
-  }
-  if (!coseKeyIsPoint(authData.credentialPublicKey, credential.point, ATTESTATION_MALFORMED)) {
-    throw contentError('CREDENTIAL_KEY_MISMATCH', 'The credential public key is not the attested key.');
-  }
+    const keyId = sha256(credential.point);
+    if (input.keyId && !keyId.equals(input.keyId)) {
+      throw contentError('KEY_ID_MISMATCH', 'The attested key is not the key the app named.', {
+        detail: `attested key id ${keyId.toString('base64')}, reported ${asBuffer(input.keyId).toString('base64')}`,
+      });
+    }
 
-  const os = readOsInfo(credential);
+    const authData = parseAttestedAuthenticatorData(object.authData, ATTESTATION_MALFORMED);
+    const appId = options.appIds.match(authData.rpIdHash);
+    if (!appId) {
+      throw trustError('APP_ID_MISMATCH', 'The attestation was made for another app.', {
+        detail: `rpIdHash ${asBuffer(authData.rpIdHash).toString('hex')} matches none of ${options.appIds.list.join(', ')}`,
+      });
+    }
+    if (authData.counter !== 0) {
+      throw contentError('COUNTER_NOT_ZERO', 'The attestation counter is not zero.', { detail: `signCount ${authData.counter}` });
+    }
+    const environment = environmentOf(authData.aaguid);
+    if (!environment) {
+      throw contentError('AAGUID_UNKNOWN', 'The attestation names no App Attest environment.', { detail: `aaguid ${asBuffer(authData.aaguid).toString('hex')}` });
+    }
+    if (options.environment !== 'any' && environment !== options.environment) {
+      throw trustError('ENVIRONMENT_NOT_ALLOWED', `Attestations from the ${environment} environment are not accepted.`, {
+        detail: `configured environment ${options.environment}`,
+      });
+    }
+    if (!keyId.equals(authData.credentialId)) {
+      throw contentError('CREDENTIAL_ID_MISMATCH', 'The credential id is not the key id.', {
+        detail: `credentialId ${asBuffer(authData.credentialId).toString('base64')}, key id ${keyId.toString('base64')}`,
+      });
+    }
+    if (!coseKeyIsPoint(authData.credentialPublicKey, credential.point, ATTESTATION_MALFORMED)) {
+      throw contentError('CREDENTIAL_KEY_MISMATCH', 'The credential public key is not the attested key.');
+    }
 
-  const facts: AppleAttestationFacts = {
-    keyId: keyId.toString('base64'),
-    environment,
-    aaguid: asBuffer(authData.aaguid).toString('hex'),
-    credentialCertificate: {
-      notBefore: new Date(credential.certificate.notBefore).toISOString(),
-      notAfter: new Date(credential.certificate.notAfter).toISOString(),
-    },
-    authenticatorData: { flags: authData.flags, ignoredTrailingBytes: authData.ignoredTrailingBytes },
-    receiptChecked: options.receiptAnchors !== undefined,
-  };
-  if (authData.extensions !== undefined) facts.authenticatorData.extensions = authData.extensions;
-  if (os?.osVersion) facts.osVersion = os.osVersion;
-  if (os?.build) facts.build = os.build;
-  if (os) facts.osFields = os.fields;
-  if (object.receipt) facts.receiptBase64 = asBuffer(object.receipt).toString('base64');
-  if (options.receiptAnchors) {
-    const receipt = checkReceipt(object.receipt, credential, { appId, clientDataHash, at: input.at, options });
-    facts.receipt = receiptFacts(receipt);
+    const os = readOsInfo(credential);
+
+    const facts: AppleAttestationFacts = {
+      keyId: keyId.toString('base64'),
+      environment,
+      aaguid: asBuffer(authData.aaguid).toString('hex'),
+      credentialCertificate: {
+        notBefore: new Date(credential.certificate.notBefore).toISOString(),
+        notAfter: new Date(credential.certificate.notAfter).toISOString(),
+      },
+      authenticatorData: { flags: authData.flags, ignoredTrailingBytes: authData.ignoredTrailingBytes },
+      receiptChecked: options.receiptAnchors !== undefined,
+    };
+    if (authData.extensions !== undefined) facts.authenticatorData.extensions = authData.extensions;
+    if (os?.osVersion) facts.osVersion = os.osVersion;
+    if (os?.build) facts.build = os.build;
+    if (os) facts.osFields = os.fields;
+    if (object.receipt) facts.receiptBase64 = asBuffer(object.receipt).toString('base64');
+    if (options.receiptAnchors) {
+      const receipt = checkReceipt(object.receipt, credential, { appId, clientDataHash, at: input.at, options });
+      facts.receipt = receiptFacts(receipt);
+    }
+
+    const result: AppleAttestationResult = {
+      platform: 'apple',
+      publicKey: describeKey(credential.certificate),
+      securityLevel: 'secure-enclave',
+      app: { ids: [appId], signerDigests: [] },
+      counter: 0,
+      anchor: anchor.name,
+      facts,
+    };
+    if (os?.osVersion) result.osVersion = os.osVersion;
+    return result;
   }
-
-  const result: AppleAttestationResult = {
-    platform: 'apple',
-    publicKey: describeKey(credential.certificate),
-    securityLevel: 'secure-enclave',
-    app: { ids: [appId], signerDigests: [] },
-    counter: 0,
-    anchor: anchor.name,
-    facts,
-  };
-  if (os?.osVersion) result.osVersion = os.osVersion;
-  return result;
 }
+
 
 /** Step 6: the receipt verifies to a receipt root and was issued for this very attestation (it is not covered by the nonce). */
 function checkReceipt(

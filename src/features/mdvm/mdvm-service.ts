@@ -3,9 +3,8 @@ import type { AndroidVerifier } from '../../attestation/android/verify.js';
 import type { AndroidPolicy } from '../../attestation/android/policy.js';
 import type { KeyDescription } from '../../attestation/android/key-description.js';
 import { emulatedKeyClientData } from '../../attestation/apple/emulated-key.js';
-import type { AppleVerifierOptions } from '../../attestation/apple/options.js';
 import { verifyAppleAssertion } from '../../attestation/apple/verify-assertion.js';
-import { verifyAppleAttestation } from '../../attestation/apple/verify-attestation.js';
+import type { AppleVerifier } from '../../attestation/apple/verify.js';
 import type { AttestationResult } from '../../attestation/result.js';
 import type { ChallengeTokens } from '../../challenges/challenge-tokens.js';
 import { UUID } from '../../challenges/encoding.js';
@@ -32,35 +31,7 @@ import {
   type AuthKey,
   type SignedRequest,
 } from './wallet-request.js';
-
-export interface AndroidRegistration {
-  wi_mdvm_auth_pubk: string;
-  wi_device_class: Record<string, string>;
-  wi_android_key_attestation: string[];
-  pap_playintegrity_attestation?: string;
-}
-export interface AndroidRenewal {
-  wi_device_class: Record<string, string>;
-  wi_android_key_attestation: string[];
-  pap_playintegrity_attestation?: string;
-}
-export interface IosRegistration {
-  wi_mdvm_auth_pubk: string;
-  wi_device_class: Record<string, string>;
-  pap_devicecheck_attestation: string;
-  pap_devicecheck_assertion: string;
-}
-export interface IosRenewal {
-  wi_device_class: Record<string, string>;
-  pap_devicecheck_assertion: string;
-}
-
-export interface RegistrationResult {
-  mdvm_wi_id: string;
-  mdvm_token: string;
-  mdvm_token_expiration_time: number;
-}
-export type RenewalResult = Omit<RegistrationResult, 'mdvm_wi_id'>;
+import type { AndroidRegistration, AndroidRenewal, ChallengeReply, IosRegistration, IosRenewal, RegistrationReply, RenewalReply } from './schemas.js';
 
 export interface MdvmDependencies {
   config: MdvmConfig;
@@ -69,7 +40,7 @@ export interface MdvmDependencies {
   android: AndroidVerifier;
   androidPolicy: AndroidPolicy;
   /** Absent when no wallet app id is configured: iOS registrations are refused. */
-  apple?: AppleVerifierOptions;
+  apple?: AppleVerifier;
   accounts: MdvmAccountStore;
   vulnerabilities: MdvmVulnerabilityStore;
   signingKeys: MdvmSigningKeys;
@@ -94,11 +65,11 @@ interface IosAttested {
 export class MdvmService {
   constructor(private readonly deps: MdvmDependencies) {}
 
-  async challenge(): Promise<{ mdvm_auth_challenge: string }> {
+  async challenge(): Promise<ChallengeReply> {
     return { mdvm_auth_challenge: (await this.deps.challenges.issue()).token };
   }
 
-  async registerAndroid(request: SignedRequest, body: AndroidRegistration): Promise<RegistrationResult> {
+  async registerAndroid(request: SignedRequest, body: AndroidRegistration): Promise<RegistrationReply> {
     const { challenge, now, consume } = await this.authenticateChallenge(request);
     const auth = parseAuthKey(body.wi_mdvm_auth_pubk);
     verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
@@ -112,13 +83,13 @@ export class MdvmService {
     return this.register(auth, 'android', body.wi_device_class, { ...attested }, now);
   }
 
-  async registerIos(request: SignedRequest, body: IosRegistration): Promise<RegistrationResult> {
+  async registerIos(request: SignedRequest, body: IosRegistration): Promise<RegistrationReply> {
     const { challenge, now, consume } = await this.authenticateChallenge(request);
     const auth = parseAuthKey(body.wi_mdvm_auth_pubk);
     verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
-    const apple = this.appleOptions();
+    const apple = this.appleVerifier();
     const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
-    const attestation = verifyAppleAttestation({ attestation: base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation'), clientData, at: now }, apple);
+    const attestation = apple.verify({ attestation: base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation'), clientData, at: now });
     // A device's own key: imported for this request, not kept in the process-wide key cache.
     const publicKey = importRequestKey(Buffer.from(attestation.publicKey.spki, 'base64'), attestation.publicKey.jwk);
     const assertion = verifyAppleAssertion(
@@ -138,7 +109,7 @@ export class MdvmService {
     return this.register(auth, 'ios', body.wi_device_class, { ...attested }, now, { appAttestKeyId: attestation.facts.keyId, counter: assertion.counter });
   }
 
-  async renewAndroid(request: SignedRequest, body: AndroidRenewal): Promise<RenewalResult> {
+  async renewAndroid(request: SignedRequest, body: AndroidRenewal): Promise<RenewalReply> {
     const { challenge, now, consume } = await this.authenticateChallenge(request);
     const { account, auth } = await this.authenticateAccount(request, 'android', now);
     const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
@@ -151,7 +122,7 @@ export class MdvmService {
     return this.renewed(account.id, auth, now);
   }
 
-  async renewIos(request: SignedRequest, body: IosRenewal): Promise<RenewalResult> {
+  async renewIos(request: SignedRequest, body: IosRenewal): Promise<RenewalReply> {
     const { challenge, now, consume } = await this.authenticateChallenge(request);
     const { account, auth } = await this.authenticateAccount(request, 'ios', now);
     const stored = account.attested as unknown as IosAttested;
@@ -231,7 +202,7 @@ export class MdvmService {
     attested: Record<string, unknown>,
     now: number,
     ios: { appAttestKeyId?: string; counter: number } = { counter: 0 },
-  ): Promise<RegistrationResult> {
+  ): Promise<RegistrationReply> {
     const id = randomUUID();
     const outcome = await this.deps.accounts.create({
       id,
@@ -257,7 +228,7 @@ export class MdvmService {
     if (outcome === 'conflict') throw mdvmError('RENEWAL_CONFLICT');
   }
 
-  private async renewed(id: string, auth: AuthKey, now: number): Promise<RenewalResult> {
+  private async renewed(id: string, auth: AuthKey, now: number): Promise<RenewalReply> {
     const token = await this.issue(id, auth.jwk, now);
     return { mdvm_token: token.token, mdvm_token_expiration_time: token.expiresAt };
   }
@@ -271,7 +242,7 @@ export class MdvmService {
     return { now, maxAgeSeconds: this.deps.config.signatureMaxAgeSeconds, maxSkewSeconds: this.deps.config.signatureMaxSkewSeconds };
   }
 
-  private appleOptions(): AppleVerifierOptions {
+  private appleVerifier(): AppleVerifier {
     if (!this.deps.apple) throw mdvmError('SECURITY_VIOLATION', 'no iOS wallet app id is configured (mdvm.ios.appIds, apple.appIds)');
     return this.deps.apple;
   }

@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { checkStrictJson } from '../../crypto/strict-json.js';
 import { contentError } from '../../errors.js';
-import { ErrorReply, sendError } from '../../http/errors.js';
-import { toMdvmError } from './errors.js';
+import { ErrorReply, sendError } from '../../http-kit/error-replies.js';
+import { toMdvmError } from './error-replies.js';
 import type { MdvmService } from './mdvm-service.js';
 import type { MdvmOperations } from './mdvm-operations.js';
 import {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { UUID } from '../../challenges/encoding.js';
 
 const Base64 = (description: string, maxLength = 65_536) => Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength, description });
@@ -39,6 +39,11 @@ export const IosRenewalSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export type AndroidRegistration = Static<typeof AndroidRegistrationSchema>;
+export type AndroidRenewal = Static<typeof AndroidRenewalSchema>;
+export type IosRegistration = Static<typeof IosRegistrationSchema>;
+export type IosRenewal = Static<typeof IosRenewalSchema>;
+
 export const ChallengeReplySchema = Type.Object({ mdvm_auth_challenge: Type.String({ description: 'HS256 JWT (typ auth-challenge+jwt); send it back in Auth-Challenge, once.' }) });
 const TokenFields = {
   mdvm_token: Type.String({ description: 'ES256 JWT binding the auth key (cnf) to mdvm_wi_id.' }),
@@ -46,6 +51,9 @@ const TokenFields = {
 };
 export const RegistrationReplySchema = Type.Object({ mdvm_wi_id: Type.String({ format: 'uuid' }), ...TokenFields });
 export const RenewalReplySchema = Type.Object(TokenFields);
+export type ChallengeReply = Static<typeof ChallengeReplySchema>;
+export type RegistrationReply = Static<typeof RegistrationReplySchema>;
+export type RenewalReply = Static<typeof RenewalReplySchema>;
 
 /** Documented, not enforced by schema: a missing signature header is a signature failure (401), not a malformed request. */
 export const SignedHeaders = Type.Partial(Type.Object({

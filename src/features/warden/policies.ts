@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import type { AndroidPolicy } from '../../attestation/android/policy.js';
-import type { AppleVerifierOptions } from '../../attestation/apple/options.js';
+import type { AppleVerifier } from '../../attestation/apple/verify.js';
 import type { AppAttestEnvironment } from '../../attestation/apple/environment.js';
 import { AndroidPolicySchema } from '../../config/android.js';
 import { invalidConfiguration } from '../../config/config-error.js';
@@ -12,7 +12,7 @@ export interface ResolvedPolicy {
   name: string;
   android: AndroidPolicy;
   /** Absent when the policy names no App Attest app id: iOS proofs are then refused. */
-  apple?: AppleVerifierOptions;
+  apple?: AppleVerifier;
 }
 
 export const DEFAULT_POLICY = 'default';
@@ -21,8 +21,8 @@ export interface PolicyBase {
   android: AndroidPolicy;
   appleAppIds: readonly string[];
   appleEnvironment: AppAttestEnvironment | 'any';
-  /** Apple verifier options for these app ids (anchors, receipts and limits from configuration). */
-  appleOptions(appIds: readonly string[], environment: AppAttestEnvironment | 'any'): AppleVerifierOptions;
+  /** An Apple verifier for these app ids (anchors, receipts and limits from configuration). */
+  appleVerifier(appIds: readonly string[], environment: AppAttestEnvironment | 'any'): AppleVerifier;
 }
 
 /** `base` with `overrides` applied, validated as a whole; a ConfigError names the offending option under `path`. */
@@ -42,7 +42,7 @@ export function resolvePolicies(base: PolicyBase, named: Record<string, NamedWar
     const android = overridePolicy(base.android, overrides.android, `warden.policies.${name}.android`);
     const appIds = overrides.apple?.appIds ?? base.appleAppIds;
     const environment = overrides.apple?.environment ?? base.appleEnvironment;
-    return { name, android, ...(appIds.length > 0 ? { apple: base.appleOptions(appIds, environment) } : {}) };
+    return { name, android, ...(appIds.length > 0 ? { apple: base.appleVerifier(appIds, environment) } : {}) };
   };
   const policies = new Map<string, ResolvedPolicy>([[DEFAULT_POLICY, resolve(DEFAULT_POLICY, {})]]);
   for (const [name, overrides] of Object.entries(named)) {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { sendError, toKeywardError, type ErrorReplyFormat } from '../../http/errors.js';
-import type { Services } from '../../services.js';
+import { sendError, toKeywardError, type ErrorReplyFormat } from '../../http-kit/error-replies.js';
+import type { Counter } from 'prom-client';
+import type { WardenConfig } from '../../config/warden.js';
 import type { WardenService } from './warden-service.js';
 import { WardenChallengeSchema, WardenFailureSchema, WardenResponseSchema, WardenSuccessSchema } from './schemas.js';
 
@@ -15,9 +16,10 @@ const Policy = Type.Object({ policy: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{
  * framework rejections such as an oversize body — is Warden's Success/Failure JSON, which is all
  * its clients parse.
  */
-export const wardenRoutes: FastifyPluginAsyncTypebox<{ services: Services; warden: WardenService }> = async (app, { services, warden }) => {
-  const { config, metrics } = services;
-  const wardenConfig = config.warden;
+export const wardenRoutes: FastifyPluginAsyncTypebox<{ warden: WardenService; config: WardenConfig; attestations: Counter<'policy' | 'outcome'> }> = async (
+  app,
+  { warden, config: wardenConfig, attestations },
+) => {
 
   // The error's own status (400 CONTENT/TIME, 403 TRUST, 500 INTERNAL, and the HTTP-level 404, 413, 415, 503), or 200 for deployed clients.
   const failure: ErrorReplyFormat = {
@@ -31,7 +33,7 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{ services: Services; warde
   app.setErrorHandler((thrown, request, reply) => {
     const policy = (request.params as { policy?: string } | undefined)?.policy ?? 'default';
     const error = toKeywardError(thrown);
-    metrics.wardenAttestations.inc({ policy, outcome: error.category });
+    attestations.inc({ policy, outcome: error.category });
     return sendError(request, reply, error, failure);
   });
 
@@ -58,7 +60,7 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{ services: Services; warde
   };
   const attest = async (policy: string | undefined, body: unknown) => {
     const chain = await warden.attest(policy, body as Buffer);
-    metrics.wardenAttestations.inc({ policy: policy ?? 'default', outcome: 'SUCCESS' });
+    attestations.inc({ policy: policy ?? 'default', outcome: 'SUCCESS' });
     return { type: 'Success' as const, certificateChain: chain };
   };
   app.post('/api/v1/attest', { schema: { ...attestSchema, summary: 'Attest a key and receive a binding certificate chain (default policy)' } }, async (request) =>

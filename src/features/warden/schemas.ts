@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_CATEGORIES } from '../../errors.js';
+import { REVOCATION_REASONS } from '../../store/binding-certificate-store.js';
 
 const Base64Url = Type.String({ pattern: '^[A-Za-z0-9_-]*$', description: 'base64url without padding' });
 
@@ -22,6 +23,8 @@ export const WardenChallengeSchema = Type.Object(
   },
   { $id: 'WardenChallenge', title: 'Warden Challenge (data format version 2/3)', additionalProperties: false },
 );
+/** The Challenge JSON (data format version 2, or 3 with HASH): exactly Warden's keys, which its clients parse strictly. */
+export type WardenChallenge = Static<typeof WardenChallengeSchema>;
 
 export const WardenSuccessSchema = Type.Object(
   {
@@ -30,6 +33,8 @@ export const WardenSuccessSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export type WardenSuccess = Static<typeof WardenSuccessSchema>;
 
 export const WardenFailureSchema = Type.Object(
   {
@@ -43,4 +48,30 @@ export const WardenFailureSchema = Type.Object(
 export const WardenResponseSchema = Type.Union([WardenSuccessSchema, WardenFailureSchema], {
   $id: 'WardenAttestationResponse',
   title: 'Warden attestation response',
+});
+export type WardenResponse = Static<typeof WardenResponseSchema>;
+
+export const CertificateSerial = Type.Object({ serial: Type.String({ pattern: '^[0-9a-f]{1,64}$', description: 'Certificate serial, lowercase hex.' }) });
+
+export const CertificateListQuery = Type.Object({
+  keyThumbprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+
+export const RevokeCertificateBody = Type.Object(
+  { reason: Type.Union(REVOCATION_REASONS.map((reason) => Type.Literal(reason)), { default: 'unspecified' }) },
+  { additionalProperties: false },
+);
+
+export const BindingCertificateView = Type.Object({
+  serial: Type.String(),
+  policy: Type.String(),
+  platform: Type.String(),
+  subject: Type.String(),
+  keyThumbprint: Type.String(),
+  summary: Type.Record(Type.String(), Type.Unknown()),
+  issuedAt: Type.String({ format: 'date-time' }),
+  notAfter: Type.String({ format: 'date-time' }),
+  revokedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  revocationReason: Type.Optional(Type.String()),
 });

@@ -1,7 +1,6 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { AndroidVerifier } from '../../attestation/android/verify.js';
 import { parseEmulatedKeyClientData } from '../../attestation/apple/emulated-key.js';
-import { verifyAppleAttestation } from '../../attestation/apple/verify-attestation.js';
 import type { AttestationResult } from '../../attestation/result.js';
 import type { ChallengeService } from '../../challenges/challenge-service.js';
 import type { Clock } from '../../clock.js';
@@ -19,21 +18,7 @@ import type { BindingCa } from './binding-ca.js';
 import { DEFAULT_POLICY, policyNamed, type ResolvedPolicy } from './policies.js';
 import { compileSubjectTemplate, defaultSubject, type SubjectValues } from './subject-template.js';
 import { checkAttributes, deviceNameOf, hashBinding, nonceOf, statementOf, type Statement } from './proof.js';
-
-/** The Challenge JSON (data format version 2, or 3 with HASH): exactly Warden's keys, which its clients parse strictly. */
-export interface WardenChallenge {
-  issuedAt: number;
-  validity: number;
-  timeZone: string | null;
-  nonce: string;
-  attestationEndpoint: string;
-  proofOID: string;
-  genericDeviceNameOID: string | null;
-  version: 2 | 3;
-  keyConstraints: unknown;
-  additionalPayload: null;
-  dataAuth: { type: 'SIGNATURE' } | { type: 'HASH'; algorithm: 'SHA256' | 'SHA384' | 'SHA512' };
-}
+import type { WardenChallenge } from './schemas.js';
 
 export interface WardenDependencies {
   config: WardenConfig;
@@ -144,7 +129,7 @@ export class WardenService {
     if (!policy.apple) throw contentError('PLATFORM_NOT_CONFIGURED', 'This server accepts no App Attest proofs for this policy.', { detail: 'no apple.appIds' });
     // Warden's emulated key attestation: clientData names the Secure Enclave key the CSR is for.
     const binding = parseEmulatedKeyClientData(statement.clientDataJSON, challenge);
-    const result = verifyAppleAttestation({ attestation: statement.attestation, clientData: statement.clientDataJSON, at }, policy.apple);
+    const result = policy.apple.verify({ attestation: statement.attestation, clientData: statement.clientDataJSON, at });
     return { result, attestedKey: { jwk: binding.jwk } };
   }
 
@@ -187,6 +172,20 @@ export class WardenService {
     const now = this.deps.clock.now();
     const revoked = await this.deps.certificates.revokedUnexpired(now);
     return this.deps.ca.crl(revoked, now, this.deps.config.ca.crlValidityHours);
+  }
+
+  /** Issued binding certificates, newest first, optionally only those of one key. */
+  listCertificates(query: { limit: number; keyThumbprint?: string }): Promise<BindingCertificateRecord[]> {
+    return this.deps.certificates.list(query);
+  }
+
+  /** Revokes a binding certificate (it appears on the next CRL) and returns its record; unknown serials are 404, revoked ones 409. */
+  async revokeCertificate(serial: string, reason: string): Promise<BindingCertificateRecord> {
+    const { certificates, clock } = this.deps;
+    const outcome = await certificates.revoke(serial, reason, clock.now());
+    if (outcome === 'unknown') throw contentError('CERTIFICATE_UNKNOWN', 'No binding certificate has this serial.', { status: 404 });
+    if (outcome === 'already-revoked') throw contentError('CERTIFICATE_ALREADY_REVOKED', 'The certificate is already revoked.', { status: 409 });
+    return (await certificates.find(serial))!;
   }
 }
 

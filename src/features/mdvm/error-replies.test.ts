@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentError, timeError, trustError } from '../../errors.js';
-import { mdvmError, toMdvmError, type MdvmErrorCode } from './errors.js';
+import { toMdvmError } from './error-replies.js';
+import { mdvmError, type MdvmErrorCode } from './errors.js';
 
 describe('MDVM errors', () => {
   it('are already in the reference form, so the route handler passes them on unchanged', () => {

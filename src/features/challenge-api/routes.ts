@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { decodeBase64Url } from '../../challenges/encoding.js';
-import { ErrorReply } from '../../http/errors.js';
-import type { Services } from '../../services.js';
+import { ErrorReply } from '../../http-kit/error-replies.js';
+import type { ChallengeService } from '../../challenges/challenge-service.js';
 import { ConsumeChallengeBody, ConsumedChallengeReply, IssueChallengeBody, IssuedChallengeReply } from './schemas.js';
 
 const errors = { 400: ErrorReply, 403: ErrorReply, 413: ErrorReply, 415: ErrorReply };
 
 /** The generic challenge API, for clients that only need a single-use nonce. */
-export const challengeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { challenges } = services;
-
+export const challengeRoutes: FastifyPluginAsyncTypebox<{ challenges: ChallengeService }> = async (app, { challenges }) => {
   app.post(
     '/v1/challenges',
     {
