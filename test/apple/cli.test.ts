@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { runCli } from '../helpers/cli.js';
-import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestAssertion, nodeAppAttestVectors } from './vectors.js';
+import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestAssertion, nodeAppAttestVectors } from '../helpers/apple-vectors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-apple-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -10,8 +10,8 @@ import { AppleVerifier } from '../../src/attestation/apple/verify.js';
 import { TrustAnchors } from '../../src/crypto/x509/chain.js';
 import { KeywardError, type ErrorCategory } from '../../src/errors.js';
 import { rejection } from '../helpers/outcome.js';
-import { options } from './helpers.js';
-import { DEVICECHECK_APP_ID, devicecheckVectors } from './vectors.js';
+import { options } from '../helpers/apple.js';
+import { DEVICECHECK_APP_ID, devicecheckVectors } from '../helpers/apple-vectors.js';
 
 /**
  * Property tests: whatever bytes arrive, verification ends in a typed KeywardError with a

@@ -9,7 +9,7 @@ import { ecPoint, importSpki } from '../../src/crypto/keys.js';
 import { SimulatedAppleDevice, type SimulatedAttestationOptions } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { expectRejection } from '../helpers/outcome.js';
-import { decodeAttestation, encodeAttestation, options, trustingOptions, verifier } from './helpers.js';
+import { decodeAttestation, encodeAttestation, options, trustingOptions, verifier } from '../helpers/apple.js';
 
 const APP_ID = 'ABCDE12345.org.keyward.simulated';
 const AT = Date.parse('2026-03-01T10:00:00Z');

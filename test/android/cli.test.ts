@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
-import { vectorPath } from './helpers/vectors.js';
+import { runCli } from '../helpers/cli.js';
+import { vectorPath } from '../helpers/vectors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-android-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -2,12 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { describe, expect, it } from 'vitest';
-import { verifyAppAttestReceipt } from '../../src/attestation/apple/receipt.js';
-import { appleAppAttestationRoot, appleRootG3 } from '../../src/config/trust-anchors.js';
-import { TrustAnchors } from '../../src/crypto/x509/chain.js';
-import { expectRejection } from '../helpers/outcome.js';
-import { decodeAttestation } from './helpers.js';
-import { DEVICECHECK_APP_ID, devicecheckVectors } from './vectors.js';
+import { verifyAppAttestReceipt } from './receipt.js';
+import { appleAppAttestationRoot, appleRootG3 } from '../../config/trust-anchors.js';
+import { TrustAnchors } from '../../crypto/x509/chain.js';
+import { expectRejection } from '../../../test/helpers/outcome.js';
+import { decodeAttestation } from '../../../test/helpers/apple.js';
+import { DEVICECHECK_APP_ID, devicecheckVectors } from '../../../test/helpers/apple-vectors.js';
 
 const vectors = devicecheckVectors();
 const anchors = new TrustAnchors(appleRootG3());

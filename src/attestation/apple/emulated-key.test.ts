@@ -1,11 +1,11 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EMULATED_KEY_PURPOSE, parseEmulatedKeyClientData } from '../../src/attestation/apple/emulated-key.js';
-import { ecPoint } from '../../src/crypto/keys.js';
-import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
-import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
-import { expectRejection } from '../helpers/outcome.js';
-import { trustingVerifier } from './helpers.js';
+import { EMULATED_KEY_PURPOSE, parseEmulatedKeyClientData } from './emulated-key.js';
+import { ecPoint } from '../../crypto/keys.js';
+import { SimulatedAppleDevice } from '../../simulator/apple/device.js';
+import { AppleTestAuthority } from '../../simulator/apple/test-authority.js';
+import { expectRejection } from '../../../test/helpers/outcome.js';
+import { trustingVerifier } from '../../../test/helpers/apple.js';
 
 const APP_ID = 'ABCDE12345.at.asitplus.warden.demo';
 const challenge = randomBytes(32);

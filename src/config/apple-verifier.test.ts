@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appleVerifierOptions } from '../../src/config/apple-verifier.js';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
-import { OPTIONS } from '../../src/config/options.js';
+import { appleVerifierOptions } from './apple-verifier.js';
+import { ConfigError, loadConfig } from './load.js';
+import { OPTIONS } from './options.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-apple-config-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FixedClock } from '../src/clock.js';
-import { skipWithoutPostgres, skipWithoutRedis } from './helpers/backends.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { FixedClock } from '../../src/clock.js';
+import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('HTTP basics on SQLite', () => {
   let server: TestServer;

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { errorReference } from '../src/errors-docs.js';
-import { runCli } from './helpers/cli.js';
+import { errorReference } from '../../src/errors-docs.js';
+import { runCli } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-errors-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

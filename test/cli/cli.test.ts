@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, postgresDatabase, skipWithoutPostgres, skipWithoutRedis } from './helpers/backends.js';
-import { runCli, serve } from './helpers/cli.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, postgresDatabase, skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import { runCli, serve } from '../helpers/cli.js';
 import pg from 'pg';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-cli-'));

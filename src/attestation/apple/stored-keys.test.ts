@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rememberAttestedKey, verifyStoredAssertion } from '../../src/attestation/apple/stored-keys.js';
-import type { AppleAttestationResult } from '../../src/attestation/apple/verify.js';
-import { KeywardError } from '../../src/errors.js';
-import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
-import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
-import { postgresBackend, skipWithoutPostgres, sqliteBackend, type TestBackend } from '../helpers/backends.js';
-import { asyncRejection } from '../helpers/outcome.js';
-import { trustingVerifier } from './helpers.js';
+import { rememberAttestedKey, verifyStoredAssertion } from './stored-keys.js';
+import type { AppleAttestationResult } from './verify.js';
+import { KeywardError } from '../../errors.js';
+import { SimulatedAppleDevice } from '../../simulator/apple/device.js';
+import { AppleTestAuthority } from '../../simulator/apple/test-authority.js';
+import { postgresBackend, skipWithoutPostgres, sqliteBackend, type TestBackend } from '../../../test/helpers/backends.js';
+import { asyncRejection } from '../../../test/helpers/outcome.js';
+import { trustingVerifier } from '../../../test/helpers/apple.js';
 
 const APP_ID = 'ABCDE12345.org.keyward.counter';
 const AT = Date.parse('2026-02-01T12:00:00Z');

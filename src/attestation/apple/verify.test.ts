@@ -1,9 +1,9 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AppleVerifier, type AppleAttestationInput } from '../../src/attestation/apple/verify.js';
-import { expectRejection } from '../helpers/outcome.js';
-import { credentialValidity, decodeAttestation, encodeAttestation, options, verifier } from './helpers.js';
-import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestVectors } from './vectors.js';
+import { AppleVerifier, type AppleAttestationInput } from './verify.js';
+import { expectRejection } from '../../../test/helpers/outcome.js';
+import { credentialValidity, decodeAttestation, encodeAttestation, options, verifier } from '../../../test/helpers/apple.js';
+import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestVectors } from '../../../test/helpers/apple-vectors.js';
 
 const devicecheck = devicecheckVectors();
 const nodeAppAttest = nodeAppAttestVectors();

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { readVector, vectorPath } from '../helpers/vectors.js';
+import { readVector, vectorPath } from './vectors.js';
 
 /**
  * The App Attest vectors of test/vectors/ios (sources in test/vectors/README.md; licences beside them):

@@ -1,10 +1,10 @@
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeName } from '../../src/crypto/x509/certificate-builder.js';
-import { describeName, readName } from '../../src/crypto/x509/names.js';
-import { BindingCa, generateBindingCa } from '../../src/features/warden/binding-ca.js';
-import { defaultSubject, subjectFromTemplate } from '../../src/features/warden/subject-template.js';
-import { openssl, opensslResult } from './helpers.js';
+import { encodeName } from '../../crypto/x509/certificate-builder.js';
+import { describeName, readName } from '../../crypto/x509/names.js';
+import { BindingCa, generateBindingCa } from './binding-ca.js';
+import { defaultSubject, subjectFromTemplate } from './subject-template.js';
+import { openssl, opensslResult } from '../../../test/warden/helpers.js';
 
 const AT = Date.parse('2026-11-01T12:00:00Z');
 const DAY = 86_400_000;

@@ -1,12 +1,12 @@
 import { createPublicKey } from 'node:crypto';
 import { encode } from 'cbor2';
 import { describe, expect, it } from 'vitest';
-import { verifyAppleAssertion } from '../../src/attestation/apple/verify-assertion.js';
-import { AppleVerifier } from '../../src/attestation/apple/verify.js';
-import { importSpki } from '../../src/crypto/keys.js';
-import { expectRejection } from '../helpers/outcome.js';
-import { options } from './helpers.js';
-import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestAssertion } from './vectors.js';
+import { verifyAppleAssertion } from './verify-assertion.js';
+import { AppleVerifier } from './verify.js';
+import { importSpki } from '../../crypto/keys.js';
+import { expectRejection } from '../../../test/helpers/outcome.js';
+import { options } from '../../../test/helpers/apple.js';
+import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestAssertion } from '../../../test/helpers/apple-vectors.js';
 
 const vectors = devicecheckVectors();
 const attested = options({ appIds: [DEVICECHECK_APP_ID], environment: 'development' });
