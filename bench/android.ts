@@ -22,7 +22,10 @@ const CASES = [
   { name: 'rkp', vector: 'caiman/sdk36/TEE_EC_RKP', uniqueSignatures: 2 },
 ];
 
-async function timed(task: () => unknown | Promise<unknown>, ms: number): Promise<{ operations: number; seconds: number }> {
+async function timed(
+  task: () => unknown | Promise<unknown>,
+  ms: number,
+): Promise<{ operations: number; seconds: number }> {
   const started = performance.now();
   let operations = 0;
   while (performance.now() - started < ms) {
@@ -34,29 +37,49 @@ async function timed(task: () => unknown | Promise<unknown>, ms: number): Promis
 
 export async function run(): Promise<void> {
   // Google's test phones: unlocked, pre-release patch levels (policy is not what is measured here).
-  const { config } = loadConfig({ env: {}, flags: { android: { revocation: { enabled: false }, policy: { requireLockedBootloader: false, maxPatchMonthsAhead: 24 } } } });
+  const { config } = loadConfig({
+    env: {},
+    flags: {
+      android: { revocation: { enabled: false }, policy: { requireLockedBootloader: false, maxPatchMonthsAhead: 24 } },
+    },
+  });
   const verifier = androidVerifierFromConfig(config.android, { clock: { now: Date.now } });
   const lines: string[] = [];
   for (const benchCase of CASES) {
     const chain = pemCertificates(readFileSync(`${VECTORS}${benchCase.vector}.pem`, 'utf8'));
     const decoded = JSON.parse(readFileSync(`${VECTORS}${benchCase.vector}.json`, 'utf8').replace(/^\s*\/\/.*$/gm, ''));
-    const input = { chain, challenge: Buffer.from(decoded.attestationChallenge, 'base64'), at: Number(decoded.softwareEnforced.creationDateTime) };
+    const input = {
+      chain,
+      challenge: Buffer.from(decoded.attestationChallenge, 'base64'),
+      at: Number(decoded.softwareEnforced.creationDateTime),
+    };
     const parsed = chain.map((der) => parseCertificate(der));
     // The signatures a request cannot share with others: certificate i signed by certificate i+1.
-    const unique: [ParsedCertificate, ParsedCertificate][] = parsed.slice(0, benchCase.uniqueSignatures).map((certificate, index) => [certificate, parsed[index + 1]!]);
+    const unique: [ParsedCertificate, ParsedCertificate][] = parsed
+      .slice(0, benchCase.uniqueSignatures)
+      .map((certificate, index) => [certificate, parsed[index + 1]!]);
     for (const [certificate, issuer] of unique) {
-      if (!verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey())) throw new Error('vector signature does not verify');
+      if (!verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey()))
+        throw new Error('vector signature does not verify');
     }
     // Steady state: caches filled and the JIT done with both workloads before anything is measured.
     await timed(() => verifier.verify(input), 1500);
-    for (const [certificate, issuer] of unique) await timed(() => verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey()), 300);
+    for (const [certificate, issuer] of unique)
+      await timed(
+        () =>
+          verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey()),
+        300,
+      );
 
     const perSignature = unique.map(() => ({ operations: 0, seconds: 0 }));
     const verifications = { operations: 0, seconds: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, [certificate, issuer]] of unique.entries()) {
         const key = issuer.publicKey();
-        const measured = await timed(() => verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, key), ROUND_MS / (2 * unique.length));
+        const measured = await timed(
+          () => verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, key),
+          ROUND_MS / (2 * unique.length),
+        );
         perSignature[index]!.operations += measured.operations;
         perSignature[index]!.seconds += measured.seconds;
       }
@@ -72,8 +95,12 @@ export async function run(): Promise<void> {
         `android ${benchCase.name}: unique signature ${index} (${signatureAlgorithmName(certificate.signatureAlgorithm)}, ${issuer.keyAlgorithm}${issuer.curve ? ` ${issuer.curve}` : ''}) verifies at ${rates[index]!.toFixed(0)}/s`,
       );
     });
-    log(`android ${benchCase.name} (${benchCase.vector}): ${rate.toFixed(0)} verifications/s, bound ${bound.toFixed(0)}/s, ${((100 * rate) / bound).toFixed(0)}% of bound (target 70%)`);
-    lines.push(benchLine(`android_${benchCase.name}_verify`, rate, 'verifications/s', { bound, fraction: rate / bound }));
+    log(
+      `android ${benchCase.name} (${benchCase.vector}): ${rate.toFixed(0)} verifications/s, bound ${bound.toFixed(0)}/s, ${((100 * rate) / bound).toFixed(0)}% of bound (target 70%)`,
+    );
+    lines.push(
+      benchLine(`android_${benchCase.name}_verify`, rate, 'verifications/s', { bound, fraction: rate / bound }),
+    );
   }
   for (const line of lines) log(line);
 }

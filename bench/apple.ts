@@ -38,7 +38,8 @@ function rounds<Name extends string>(measures: Record<Name, () => number>): Reco
 }
 
 /** Median over rounds of a per-round quotient. */
-const medianRatio = (numerators: number[], denominators: number[]) => median(numerators.map((value, round) => value / denominators[round]!));
+const medianRatio = (numerators: number[], denominators: number[]) =>
+  median(numerators.map((value, round) => value / denominators[round]!));
 
 function verifyRate(curve: 'P-256' | 'P-384'): () => number {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
@@ -55,17 +56,26 @@ export async function run(): Promise<void> {
   const keyId = Buffer.from(attestationVector.keyId, 'base64');
   const assertion = Buffer.from(assertionVector.assertion, 'base64');
   const clientData = Buffer.from(assertionVector.clientData, 'utf8');
-  const spki = importSpki(Buffer.from(assertionVector.publicKeyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64')).export({ format: 'der', type: 'spki' });
+  const spki = importSpki(
+    Buffer.from(assertionVector.publicKeyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64'),
+  ).export({ format: 'der', type: 'spki' });
 
   const defaults = loadConfig({ env: {} }).config.apple;
   const verifier = appleVerifierFromConfig({ ...defaults, appIds: [APP_ID], environment: 'any' });
-  const withoutReceipts = appleVerifierFromConfig({ ...defaults, appIds: [APP_ID], environment: 'any', checkReceipts: false });
+  const withoutReceipts = appleVerifierFromConfig({
+    ...defaults,
+    appIds: [APP_ID],
+    environment: 'any',
+    checkReceipts: false,
+  });
 
   const keyward = {
     attestation: () => verifier.verify({ attestation, clientData: challenge, keyId, at: ATTESTED_AT }),
-    attestationWithoutReceipt: () => withoutReceipts.verify({ attestation, clientData: challenge, keyId, at: ATTESTED_AT }),
+    attestationWithoutReceipt: () =>
+      withoutReceipts.verify({ attestation, clientData: challenge, keyId, at: ATTESTED_AT }),
     // The stored key arrives as SPKI each time; importSpki's KeyObject cache is part of the technique.
-    assertion: () => verifyAppleAssertion({ assertion, clientData }, { publicKey: importSpki(spki), appId: APP_ID, counter: 0 }),
+    assertion: () =>
+      verifyAppleAssertion({ assertion, clientData }, { publicKey: importSpki(spki), appId: APP_ID, counter: 0 }),
   };
   const peer = {
     attestation: () =>
@@ -92,8 +102,10 @@ export async function run(): Promise<void> {
   const verified = keyward.attestation();
   if (!verified.facts.receipt) throw new Error('receipt not verified');
   if (peer.attestation().keyId !== attestationVector.keyId) throw new Error('node-app-attest rejected the attestation');
-  if (keyward.assertion().counter !== 1 || peer.assertion().signCount !== 1) throw new Error('an assertion was rejected');
-  for (const warmUp of [keyward.attestation, peer.attestation, keyward.assertion, peer.assertion]) syncThroughput(0.5, warmUp);
+  if (keyward.assertion().counter !== 1 || peer.assertion().signCount !== 1)
+    throw new Error('an assertion was rejected');
+  for (const warmUp of [keyward.attestation, peer.attestation, keyward.assertion, peer.assertion])
+    syncThroughput(0.5, warmUp);
 
   const p384 = verifyRate('P-384');
   const p256 = verifyRate('P-256');
@@ -110,12 +122,36 @@ export async function run(): Promise<void> {
   const attestationRate = median(rates.keywardAttestation);
   const assertionRate = median(rates.keywardAssertion);
 
-  log(`node-app-attest: ${median(rates.peerAttestation).toFixed(0)} attestations/s, ${median(rates.peerAssertion).toFixed(0)} assertions/s`);
+  log(
+    `node-app-attest: ${median(rates.peerAttestation).toFixed(0)} attestations/s, ${median(rates.peerAssertion).toFixed(0)} assertions/s`,
+  );
   log(`node:crypto verify: P-384 ${median(rates.p384).toFixed(0)}/s, P-256 ${median(rates.p256).toFixed(0)}/s`);
-  log(`keyward attestation without receipt check: ${median(rates.keywardAttestationWithoutReceipt).toFixed(0)}/s (bound: the P-384 rate)`);
+  log(
+    `keyward attestation without receipt check: ${median(rates.keywardAttestationWithoutReceipt).toFixed(0)}/s (bound: the P-384 rate)`,
+  );
   log(`keyward attestation runs with receipts checked (the default); medians of ${ROUNDS} rounds of ${SECONDS} s`);
-  log(benchLine('apple_attestation', attestationRate, 'verifications/s', { vs: 'node-app-attest', ratio: medianRatio(rates.keywardAttestation, rates.peerAttestation) }));
-  log(benchLine('apple_attestation', attestationRate, 'verifications/s', { bound: median(attestationBounds), fraction: medianRatio(rates.keywardAttestation, attestationBounds) }));
-  log(benchLine('apple_assertion', assertionRate, 'verifications/s', { vs: 'node-app-attest', ratio: medianRatio(rates.keywardAssertion, rates.peerAssertion) }));
-  log(benchLine('apple_assertion', assertionRate, 'verifications/s', { bound: median(rates.p256), fraction: medianRatio(rates.keywardAssertion, rates.p256) }));
+  log(
+    benchLine('apple_attestation', attestationRate, 'verifications/s', {
+      vs: 'node-app-attest',
+      ratio: medianRatio(rates.keywardAttestation, rates.peerAttestation),
+    }),
+  );
+  log(
+    benchLine('apple_attestation', attestationRate, 'verifications/s', {
+      bound: median(attestationBounds),
+      fraction: medianRatio(rates.keywardAttestation, attestationBounds),
+    }),
+  );
+  log(
+    benchLine('apple_assertion', assertionRate, 'verifications/s', {
+      vs: 'node-app-attest',
+      ratio: medianRatio(rates.keywardAssertion, rates.peerAssertion),
+    }),
+  );
+  log(
+    benchLine('apple_assertion', assertionRate, 'verifications/s', {
+      bound: median(rates.p256),
+      fraction: medianRatio(rates.keywardAssertion, rates.p256),
+    }),
+  );
 }

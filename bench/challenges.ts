@@ -9,7 +9,19 @@ import type { ChallengeStore } from '../src/store/challenge-store.js';
 import { RedisChallengeStore } from '../src/store/redis/challenge-store.js';
 import { connectRedis } from '../src/store/redis/connect.js';
 import { openStore } from '../src/store/store.js';
-import { benchDatabaseUrl, benchLine, benchRedisUrl, benchScript, dropSchema, log, runAutocannon, startNodeProcess, startServerProcess, throughput, type ServerProcess } from './lib.js';
+import {
+  benchDatabaseUrl,
+  benchLine,
+  benchRedisUrl,
+  benchScript,
+  dropSchema,
+  log,
+  runAutocannon,
+  startNodeProcess,
+  startServerProcess,
+  throughput,
+  type ServerProcess,
+} from './lib.js';
 
 /**
  * Issue+consume pairs per second: in-process through ChallengeService, and over HTTP on
@@ -52,7 +64,10 @@ function backends(work: string): Backend[] {
       serveArgs: ['--data-dir', join(work, 'redis'), '--redis-url', benchRedisUrl],
       async openChallengeStore() {
         const redis = connectRedis({ url: benchRedisUrl });
-        return { store: new RedisChallengeStore(redis, `keyward-bench:${randomBytes(4).toString('hex')}:`), close: async () => void (await redis.quit()) };
+        return {
+          store: new RedisChallengeStore(redis, `keyward-bench:${randomBytes(4).toString('hex')}:`),
+          close: async () => void (await redis.quit()),
+        };
       },
       cleanup: async () => {},
     },
@@ -100,8 +115,17 @@ async function pairsOverHttp(server: ServerProcess): Promise<{ pairs: number; er
     },
   ];
   await runAutocannon({ url: server.url, connections: CONNECTIONS, duration: 2, requests: pairRequests });
-  const result = await runAutocannon({ url: server.url, connections: CONNECTIONS, duration: SECONDS, requests: pairRequests });
-  return { pairs: result['2xx'] / 2 / SECONDS, errors: result.non2xx + result.errors + result.timeouts, p99: result.latency.p99 };
+  const result = await runAutocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: pairRequests,
+  });
+  return {
+    pairs: result['2xx'] / 2 / SECONDS,
+    errors: result.non2xx + result.errors + result.timeouts,
+    p99: result.latency.p99,
+  };
 }
 
 async function overHttp(backend: Backend) {
@@ -131,15 +155,24 @@ export async function run(): Promise<void> {
     for (const backend of backends(work)) {
       try {
         const local = await inProcess(backend);
-        log(`challenges ${backend.name} in-process: ${local.toFixed(0)} issue+consume pairs/s (${CONNECTIONS} concurrent)`);
+        log(
+          `challenges ${backend.name} in-process: ${local.toFixed(0)} issue+consume pairs/s (${CONNECTIONS} concurrent)`,
+        );
         const http = await overHttp(backend);
         log(
           `challenges ${backend.name} HTTP: ${http.pairs.toFixed(0)} pairs/s, ${http.errors} errors, p99 ${http.p99} ms (${CONNECTIONS} connections, autocannon)` +
-            (backend.name === 'postgres' ? '' : `; target ${TARGET_PAIRS_PER_SECOND}: ${http.pairs >= TARGET_PAIRS_PER_SECOND ? 'met' : 'NOT met'}`),
+            (backend.name === 'postgres'
+              ? ''
+              : `; target ${TARGET_PAIRS_PER_SECOND}: ${http.pairs >= TARGET_PAIRS_PER_SECOND ? 'met' : 'NOT met'}`),
         );
         if (http.errors > 0) throw new Error(`${http.errors} failed requests during the ${backend.name} HTTP run`);
         lines.push(benchLine(`challenges_${backend.name}_inprocess`, local, 'pairs/s'));
-        lines.push(benchLine(`challenges_${backend.name}_http`, http.pairs, 'pairs/s', { bound: ceiling, fraction: http.pairs / ceiling }));
+        lines.push(
+          benchLine(`challenges_${backend.name}_http`, http.pairs, 'pairs/s', {
+            bound: ceiling,
+            fraction: http.pairs / ceiling,
+          }),
+        );
       } finally {
         await backend.cleanup();
       }

@@ -8,18 +8,25 @@ import pg from 'pg';
 import type { HttpTransport } from '../src/simulator/warden-client.js';
 
 /** One headline figure: `BENCH <name> <value> <unit>[ vs=<peer> ratio=<x>| bound=<y> fraction=<z>]`. */
-export function benchLine(name: string, value: number, unit: string, comparison?: { vs: string; ratio: number } | { bound: number; fraction: number }): string {
+export function benchLine(
+  name: string,
+  value: number,
+  unit: string,
+  comparison?: { vs: string; ratio: number } | { bound: number; fraction: number },
+): string {
   const shown = value >= 100 ? value.toFixed(0) : value.toFixed(2);
   let line = `BENCH ${name} ${shown} ${unit}`;
   if (comparison && 'vs' in comparison) line += ` vs=${comparison.vs} ratio=${comparison.ratio.toFixed(2)}`;
-  if (comparison && 'bound' in comparison) line += ` bound=${comparison.bound.toFixed(0)} fraction=${comparison.fraction.toFixed(2)}`;
+  if (comparison && 'bound' in comparison)
+    line += ` bound=${comparison.bound.toFixed(0)} fraction=${comparison.fraction.toFixed(2)}`;
   return line;
 }
 
 export const log = (text: string) => process.stdout.write(`${text}\n`);
 
 /** PostgreSQL and Redis for the benchmarks: BENCH_DATABASE_URL / BENCH_REDIS_URL, else the TEST_ ones, else the local defaults. */
-export const benchDatabaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const benchDatabaseUrl =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const benchRedisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Runs `task` with `concurrency` loops for `seconds`; returns completed operations per second. */
@@ -70,10 +77,17 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts a Node script of this package (built) as a child process and waits until its /health answers. */
-export async function startNodeProcess(script: string, args: (port: number) => string[], options: { env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export async function startNodeProcess(
+  script: string,
+  args: (port: number) => string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [script, ...args(port)], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [script, ...args(port)], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   for (let attempt = 0; ; attempt++) {
@@ -98,8 +112,15 @@ export async function startNodeProcess(script: string, args: (port: number) => s
 }
 
 /** Starts the built `keyward serve` (logging warnings only) in its own process. */
-export function startServerProcess(args: string[], options: { env?: Record<string, string>; logLevel?: string } = {}): Promise<ServerProcess> {
-  return startNodeProcess(CLI, (port) => ['serve', '--port', String(port), '--log-level', options.logLevel ?? 'warn', ...args], options);
+export function startServerProcess(
+  args: string[],
+  options: { env?: Record<string, string>; logLevel?: string } = {},
+): Promise<ServerProcess> {
+  return startNodeProcess(
+    CLI,
+    (port) => ['serve', '--port', String(port), '--log-level', options.logLevel ?? 'warn', ...args],
+    options,
+  );
 }
 
 export const benchScript = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
@@ -120,11 +141,18 @@ export function keepAliveTransport(maxSockets: number): HttpTransport {
   const agent = new Agent({ keepAlive: true, maxSockets });
   return ({ method, url, body, contentType, headers: extra }) =>
     new Promise((resolve, reject) => {
-      const headers = { ...extra, ...(body ? { 'content-type': contentType ?? 'application/octet-stream', 'content-length': String(body.length) } : {}) };
+      const headers = {
+        ...extra,
+        ...(body
+          ? { 'content-type': contentType ?? 'application/octet-stream', 'content-length': String(body.length) }
+          : {}),
+      };
       const outgoing = httpRequest(url, { method, agent, headers }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         response.on('error', reject);
       });
       outgoing.on('error', reject);

@@ -10,7 +10,18 @@ import { SIMULATOR_APP_ID } from '../src/simulator/defaults.js';
 import { AppleTestAuthority } from '../src/simulator/apple/test-authority.js';
 import { SimulatedWalletInstance } from '../src/simulator/mdvm-wallet.js';
 import type { HttpTransport } from '../src/simulator/warden-client.js';
-import { benchDatabaseUrl, benchLine, benchRedisUrl, dropSchema, keepAliveTransport, log, processCpuSeconds, startServerProcess, syncThroughput, throughput } from './lib.js';
+import {
+  benchDatabaseUrl,
+  benchLine,
+  benchRedisUrl,
+  dropSchema,
+  keepAliveTransport,
+  log,
+  processCpuSeconds,
+  startServerProcess,
+  syncThroughput,
+  throughput,
+} from './lib.js';
 
 /**
  * MDVM: registrations and renewals per second over HTTP on loopback (simulated wallet
@@ -40,21 +51,30 @@ async function measure(name: string, serveArgs: string[], factory: WalletFactory
     await throughput(1.5, CONCURRENCY, async () => expectOk((await factory()).register(server.url)));
     let cpu = processCpuSeconds(server.child.pid!);
     let started = performance.now();
-    const registrations = await throughput(SECONDS, CONCURRENCY, async () => expectOk((await factory()).register(server.url)));
-    const registrationCpu = (processCpuSeconds(server.child.pid!) - cpu) / ((registrations * (performance.now() - started)) / 1000);
+    const registrations = await throughput(SECONDS, CONCURRENCY, async () =>
+      expectOk((await factory()).register(server.url)),
+    );
+    const registrationCpu =
+      (processCpuSeconds(server.child.pid!) - cpu) / ((registrations * (performance.now() - started)) / 1000);
 
     const wallets = await Promise.all(Array.from({ length: CONCURRENCY }, factory));
     for (const wallet of wallets) await expectOk(wallet.register(server.url));
     // Each wallet renews one at a time: concurrent renewals of one account would (rightly) conflict.
     cpu = processCpuSeconds(server.child.pid!);
     started = performance.now();
-    const renewals = await throughput(SECONDS, 1, () => Promise.all(wallets.map((wallet) => expectOk(wallet.renew(server.url)))));
+    const renewals = await throughput(SECONDS, 1, () =>
+      Promise.all(wallets.map((wallet) => expectOk(wallet.renew(server.url)))),
+    );
     const renewalRate = renewals * wallets.length;
-    const renewalCpu = (processCpuSeconds(server.child.pid!) - cpu) / ((renewalRate * (performance.now() - started)) / 1000);
+    const renewalCpu =
+      (processCpuSeconds(server.child.pid!) - cpu) / ((renewalRate * (performance.now() - started)) / 1000);
     log(
       `mdvm ${name}: ${registrations.toFixed(0)} registrations/s, ${renewalRate.toFixed(0)} renewals/s over HTTP (${CONCURRENCY} wallets); server CPU per registration ${(registrationCpu * 1e6).toFixed(0)} µs, per renewal ${(renewalCpu * 1e6).toFixed(0)} µs`,
     );
-    lines.push(benchLine(`mdvm_register_${name}`, registrations, 'registrations/s'), benchLine(`mdvm_renew_${name}`, renewalRate, 'renewals/s'));
+    lines.push(
+      benchLine(`mdvm_register_${name}`, registrations, 'registrations/s'),
+      benchLine(`mdvm_renew_${name}`, renewalRate, 'renewals/s'),
+    );
   } finally {
     await server.stop();
   }
@@ -66,12 +86,26 @@ async function relying(factory: WalletFactory, lines: string[]): Promise<void> {
   try {
     const wallet = await factory();
     await expectOk(wallet.register(server.url));
-    const trust = { issuer: 'keyward-mdvm', keys: keysFromJwks((await (await fetch(`${server.url}/v1/mdvm/jwks.json`)).json()) as { keys: unknown }) };
-    const requests = Array.from({ length: 256 }, (_, i) => wallet.signRelyingRequest({ method: 'POST', path: '/v1/wpb/attestation', challenge: `c${i}`, body: { wi_wia_pubk: randomBytes(32).toString('base64') }, label: 'wpb-auth-sig' }));
+    const trust = {
+      issuer: 'keyward-mdvm',
+      keys: keysFromJwks((await (await fetch(`${server.url}/v1/mdvm/jwks.json`)).json()) as { keys: unknown }),
+    };
+    const requests = Array.from({ length: 256 }, (_, i) =>
+      wallet.signRelyingRequest({
+        method: 'POST',
+        path: '/v1/wpb/attestation',
+        challenge: `c${i}`,
+        body: { wi_wia_pubk: randomBytes(32).toString('base64') },
+        label: 'wpb-auth-sig',
+      }),
+    );
     let index = 0;
     const check = () => {
       const request = requests[index++ % requests.length]!;
-      return verifyMdvmRequest({ message: { method: 'POST', target: '/v1/wpb/attestation', headers: request.headers }, body: request.body }, { trust, label: 'wpb-auth-sig', now: Date.now(), consumeChallenge: () => undefined });
+      return verifyMdvmRequest(
+        { message: { method: 'POST', target: '/v1/wpb/attestation', headers: request.headers }, body: request.body },
+        { trust, label: 'wpb-auth-sig', now: Date.now(), consumeChallenge: () => undefined },
+      );
     };
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const data = randomBytes(200);
@@ -87,7 +121,9 @@ async function relying(factory: WalletFactory, lines: string[]): Promise<void> {
     }
     const rate = checks / 4;
     const bound = verifies / 4 / 2;
-    log(`mdvm relying backend: ${rate.toFixed(0)} request checks/s (mdvm_token + HTTP signature + Content-Digest), bound ${bound.toFixed(0)}/s (two P-256 verifications at ${(bound * 2).toFixed(0)}/s)`);
+    log(
+      `mdvm relying backend: ${rate.toFixed(0)} request checks/s (mdvm_token + HTTP signature + Content-Digest), bound ${bound.toFixed(0)}/s (two P-256 verifications at ${(bound * 2).toFixed(0)}/s)`,
+    );
     lines.push(benchLine('mdvm_relying_verify', rate, 'checks/s', { bound, fraction: rate / bound }));
   } finally {
     await server.stop();
@@ -101,12 +137,31 @@ export async function run(): Promise<void> {
   const device = await AndroidDeviceSimulator.create({ root: 'shipped' });
   const authority = await AppleTestAuthority.create({ roots: 'shipped' });
   const android: WalletFactory = async () => SimulatedWalletInstance.forAndroid(device, {}, transport);
-  const ios: WalletFactory = async () => SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(authority, { appId: SIMULATOR_APP_ID, environment: 'production' }), {}, transport);
+  const ios: WalletFactory = async () =>
+    SimulatedWalletInstance.forIos(
+      await SimulatedAppleDevice.create(authority, { appId: SIMULATOR_APP_ID, environment: 'production' }),
+      {},
+      transport,
+    );
   const lines: string[] = [];
   try {
     await measure('android_sqlite', ['--data-dir', join(work, 'a')], android, lines);
     await measure('ios_sqlite', ['--data-dir', join(work, 'i')], ios, lines);
-    await measure('android_postgres_redis', ['--data-dir', join(work, 'p'), '--database-url', benchDatabaseUrl, '--database-schema', schema, '--redis-url', benchRedisUrl], android, lines);
+    await measure(
+      'android_postgres_redis',
+      [
+        '--data-dir',
+        join(work, 'p'),
+        '--database-url',
+        benchDatabaseUrl,
+        '--database-schema',
+        schema,
+        '--redis-url',
+        benchRedisUrl,
+      ],
+      android,
+      lines,
+    );
     await relying(android, lines);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -9,7 +9,17 @@ import { createServices } from '../src/services.js';
 import { AndroidDeviceSimulator } from '../src/simulator/android/device.js';
 import { simulatorAnchors } from '../src/simulator/roots.js';
 import { buildProof, runWardenFlow } from '../src/simulator/warden-client.js';
-import { benchDatabaseUrl, benchLine, benchRedisUrl, dropSchema, keepAliveTransport, log, processCpuSeconds, startServerProcess, throughput } from './lib.js';
+import {
+  benchDatabaseUrl,
+  benchLine,
+  benchRedisUrl,
+  dropSchema,
+  keepAliveTransport,
+  log,
+  processCpuSeconds,
+  startServerProcess,
+  throughput,
+} from './lib.js';
 
 /**
  * Complete Warden flows per second (GET challenge → simulated Android attestation → POST the
@@ -25,7 +35,10 @@ const TARGET = 0.6;
 
 async function verificationRate(device: AndroidDeviceSimulator): Promise<number> {
   const { config } = loadConfig({ env: {}, flags: { android: { revocation: { enabled: false } } } });
-  const verifier = androidVerifierFromConfig(config.android, { clock: { now: Date.now }, extraAnchors: simulatorAnchors().android });
+  const verifier = androidVerifierFromConfig(config.android, {
+    clock: { now: Date.now },
+    extraAnchors: simulatorAnchors().android,
+  });
   const challenge = randomBytes(64);
   const attestation = await device.attest({ challenge });
   const input = { chain: attestation.chain, challenge, at: Date.now() };
@@ -35,13 +48,17 @@ async function verificationRate(device: AndroidDeviceSimulator): Promise<number>
 
 /** The server's attest step alone (parse, consume, verify chain and CSR, issue, record on SQLite), proofs built beforehand. */
 async function attestRate(device: AndroidDeviceSimulator, dataDir: string): Promise<number> {
-  const { config } = loadConfig({ env: {}, flags: { dataDir, trustSimulatorRoots: true, logLevel: 'error', android: { revocation: { enabled: false } } } });
+  const { config } = loadConfig({
+    env: {},
+    flags: { dataDir, trustSimulatorRoots: true, logLevel: 'error', android: { revocation: { enabled: false } } },
+  });
   const services = await createServices(config, createLogger('error'));
   try {
     services.listening('http://127.0.0.1:0');
     const prepare = async (count: number) => {
       const proofs: Buffer[] = [];
-      for (let i = 0; i < count; i++) proofs.push((await buildProof(await services.warden!.challenge(), { platform: 'android', device })).body);
+      for (let i = 0; i < count; i++)
+        proofs.push((await buildProof(await services.warden!.challenge(), { platform: 'android', device })).body);
       return proofs;
     };
     for (const proof of await prepare(500)) await services.warden!.attest(undefined, proof);
@@ -61,7 +78,10 @@ interface FlowFigures {
 }
 
 async function flows(serveArgs: string[], device: AndroidDeviceSimulator): Promise<FlowFigures> {
-  const server = await startServerProcess(['--trust-simulator-roots', ...serveArgs], { env: { KEYWARD_ANDROID_REVOCATION_ENABLED: 'false' }, logLevel: 'error' });
+  const server = await startServerProcess(['--trust-simulator-roots', ...serveArgs], {
+    env: { KEYWARD_ANDROID_REVOCATION_ENABLED: 'false' },
+    logLevel: 'error',
+  });
   const transport = keepAliveTransport(CONCURRENCY);
   let failures = 0;
   const flow = async () => {
@@ -78,7 +98,11 @@ async function flows(serveArgs: string[], device: AndroidDeviceSimulator): Promi
     const count = (rate * (performance.now() - started)) / 1000;
     const client = process.cpuUsage(clientCpu);
     if (failures > 0) throw new Error(`${failures} flows failed`);
-    return { rate, serverCpuPerFlow: (processCpuSeconds(server.child.pid!) - serverCpu) / count, clientCpuPerFlow: (client.user + client.system) / 1e6 / count };
+    return {
+      rate,
+      serverCpuPerFlow: (processCpuSeconds(server.child.pid!) - serverCpu) / count,
+      clientCpuPerFlow: (client.user + client.system) / 1e6 / count,
+    };
   } finally {
     await server.stop();
   }
@@ -98,16 +122,38 @@ export async function run(): Promise<void> {
     log(
       `in-process attest step (two signature verifications, a key import, an issuance signature, challenge consume and record on SQLite): ${attest.toFixed(0)}/s, ${((100 * attest) / reference).toFixed(0)}% of the verification rate`,
     );
-    lines.push(benchLine('warden_attest_in_process', attest, 'attestations/s', { bound: reference, fraction: attest / reference }));
+    lines.push(
+      benchLine('warden_attest_in_process', attest, 'attestations/s', {
+        bound: reference,
+        fraction: attest / reference,
+      }),
+    );
     for (const backend of [
       { name: 'sqlite', args: ['--data-dir', join(work, 'sqlite')] },
-      { name: 'postgres_redis', args: ['--data-dir', join(work, 'pg'), '--database-url', benchDatabaseUrl, '--database-schema', schema, '--redis-url', benchRedisUrl] },
+      {
+        name: 'postgres_redis',
+        args: [
+          '--data-dir',
+          join(work, 'pg'),
+          '--database-url',
+          benchDatabaseUrl,
+          '--database-schema',
+          schema,
+          '--redis-url',
+          benchRedisUrl,
+        ],
+      },
     ]) {
       const figures = await flows(backend.args, device);
       log(
         `warden ${backend.name}: ${figures.rate.toFixed(0)} complete flows/s over HTTP (${CONCURRENCY} concurrent), ${((100 * figures.rate) / reference).toFixed(0)}% of the verification rate (target ${TARGET * 100}%); CPU per flow: server ${micros(figures.serverCpuPerFlow)}, simulated devices ${micros(figures.clientCpuPerFlow)}`,
       );
-      lines.push(benchLine(`warden_flows_${backend.name}`, figures.rate, 'flows/s', { bound: reference, fraction: figures.rate / reference }));
+      lines.push(
+        benchLine(`warden_flows_${backend.name}`, figures.rate, 'flows/s', {
+          bound: reference,
+          fraction: figures.rate / reference,
+        }),
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -18,7 +18,9 @@ function importsOf(file: string): { specifier: string; module: string }[] {
   const text = readFileSync(join(SRC, file), 'utf8');
   return [...text.matchAll(IMPORT)].map(([, specifier]) => ({
     specifier: specifier!,
-    module: specifier!.startsWith('.') ? relative(SRC, resolve(SRC, dirname(file), specifier!)).replace(/\.js$/, '.ts') : specifier!,
+    module: specifier!.startsWith('.')
+      ? relative(SRC, resolve(SRC, dirname(file), specifier!)).replace(/\.js$/, '.ts')
+      : specifier!,
   }));
 }
 
@@ -26,7 +28,11 @@ function importsOf(file: string): { specifier: string; module: string }[] {
 function violations(folder: string, allowed: (module: string) => boolean): string[] {
   const files = sources(folder);
   expect(files.length).toBeGreaterThan(0);
-  return files.flatMap((file) => importsOf(file).filter(({ module }) => !allowed(module)).map(({ specifier }) => `${file}: ${specifier}`));
+  return files.flatMap((file) =>
+    importsOf(file)
+      .filter(({ module }) => !allowed(module))
+      .map(({ specifier }) => `${file}: ${specifier}`),
+  );
 }
 
 const isPackage = (module: string) => !module.startsWith('.') && !module.includes('.ts');
@@ -35,7 +41,9 @@ const under = (module: string, ...folders: string[]) => folders.some((folder) =>
 describe('module dependencies', () => {
   it('attestation depends only on crypto/, errors, clock, itself, node: builtins and packages (no configuration, store or features)', () => {
     const allowed = (module: string) =>
-      isPackage(module) || under(module, 'attestation', 'crypto') || ['errors.ts', 'error-codes.ts', 'clock.ts'].includes(module);
+      isPackage(module) ||
+      under(module, 'attestation', 'crypto') ||
+      ['errors.ts', 'error-codes.ts', 'clock.ts'].includes(module);
     expect(violations('attestation', allowed)).toEqual([]);
   });
 
@@ -44,6 +52,8 @@ describe('module dependencies', () => {
   });
 
   it('http-kit, which routes share, imports neither http/ nor features', () => {
-    expect(violations('http-kit', (module) => !under(module, 'http', 'features') && module !== 'services.ts')).toEqual([]);
+    expect(violations('http-kit', (module) => !under(module, 'http', 'features') && module !== 'services.ts')).toEqual(
+      [],
+    );
   });
 });

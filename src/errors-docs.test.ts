@@ -11,7 +11,8 @@ describe('error code tables', () => {
     for (const { area, table } of CODE_AREAS) {
       for (const [code, { category }] of Object.entries(table)) {
         const earlier = seen.get(code);
-        if (earlier && earlier.category !== category) conflicts.push(`${code}: ${earlier.area} ${earlier.category}, ${area} ${category}`);
+        if (earlier && earlier.category !== category)
+          conflicts.push(`${code}: ${earlier.area} ${earlier.category}, ${area} ${category}`);
         seen.set(code, { area, category });
       }
     }
@@ -36,6 +37,7 @@ describe('docs/errors.md', () => {
 
   it('lists every code of every area', () => {
     const page = errorReference();
-    for (const { table } of CODE_AREAS) for (const code of Object.keys(table)) expect(page).toContain(`| \`${code}\` |`);
+    for (const { table } of CODE_AREAS)
+      for (const code of Object.keys(table)) expect(page).toContain(`| \`${code}\` |`);
   });
 });

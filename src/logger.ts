@@ -8,7 +8,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'keyward' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password', '*.secret'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-api-key"]',
+          '*.password',
+          '*.secret',
+        ],
         censor: '***',
       },
     },

@@ -55,7 +55,11 @@ export interface ServiceOptions {
   metrics?: Metrics;
 }
 
-export async function createServices(config: KeywardConfig, logger: Logger, options: ServiceOptions = {}): Promise<Services> {
+export async function createServices(
+  config: KeywardConfig,
+  logger: Logger,
+  options: ServiceOptions = {},
+): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? new Metrics();
   const keys = loadServerKeys(config, clock);
@@ -70,7 +74,10 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
   let redis: Redis | undefined;
   let challengeStore: ChallengeStore = store.challenges;
   if (config.redisUrl) {
-    redis = connectRedis({ url: config.redisUrl, onError: (error) => logger.error({ err: error }, 'redis connection error') });
+    redis = connectRedis({
+      url: config.redisUrl,
+      onError: (error) => logger.error({ err: error }, 'redis connection error'),
+    });
     challengeStore = new RedisChallengeStore(redis, config.redisKeyPrefix);
   }
   /** Closes the store and Redis; their failures are not worth failing start-up or shutdown over. */
@@ -123,7 +130,10 @@ export async function createServices(config: KeywardConfig, logger: Logger, opti
           checks[name] = 'failed';
         }
       };
-      await Promise.all([probe('database', () => store.ping()), ...(redis ? [probe('redis', () => pingRedis(redis))] : [])]);
+      await Promise.all([
+        probe('database', () => store.ping()),
+        ...(redis ? [probe('redis', () => pingRedis(redis))] : []),
+      ]);
       return { ready: Object.values(checks).every((status) => status === 'ok'), checks };
     },
     async close() {
@@ -142,39 +152,69 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** The platform verifiers and the Warden service, from configuration. Configuration mistakes throw ConfigErrors naming the option. */
-function buildVerifiers(config: KeywardConfig, clock: Clock, logger: Logger, store: Store, challenges: ChallengeService, keys: ServerKeys, publicBaseUrl: () => string) {
+function buildVerifiers(
+  config: KeywardConfig,
+  clock: Clock,
+  logger: Logger,
+  store: Store,
+  challenges: ChallengeService,
+  keys: ServerKeys,
+  publicBaseUrl: () => string,
+) {
   const simulator = config.trustSimulatorRoots ? simulatorAnchors() : undefined;
-  if (simulator) logger.warn('trustSimulatorRoots is on: chains from the published simulator test roots are TRUSTED. Never in production.');
+  if (simulator)
+    logger.warn(
+      'trustSimulatorRoots is on: chains from the published simulator test roots are TRUSTED. Never in production.',
+    );
   const android = androidVerifierFromConfig(config.android, {
     clock,
     ...(simulator ? { extraAnchors: simulator.android } : {}),
-    onRevocationError: (error) => logger.warn({ err: error }, 'refreshing the Android attestation status list failed; keeping the last good list'),
+    onRevocationError: (error) =>
+      logger.warn({ err: error }, 'refreshing the Android attestation status list failed; keeping the last good list'),
   });
   const appleVerifier: AppleVerifierFor = (appIds, environment) =>
-    appleVerifierFromConfig({ ...config.apple, appIds: [...appIds], environment }, simulator ? { extraAnchors: simulator.apple, extraReceiptAnchors: simulator.appleReceipts } : {});
+    appleVerifierFromConfig(
+      { ...config.apple, appIds: [...appIds], environment },
+      simulator ? { extraAnchors: simulator.apple, extraReceiptAnchors: simulator.appleReceipts } : {},
+    );
   const policies = resolvePolicies(
-    { android: config.android.policy, appleAppIds: config.apple.appIds, appleEnvironment: config.apple.environment, appleVerifier },
+    {
+      android: config.android.policy,
+      appleAppIds: config.apple.appIds,
+      appleEnvironment: config.apple.environment,
+      appleVerifier,
+    },
     config.warden.policies,
   );
   const ca = keys.bindingCa;
-  const warden = ca && new WardenService({
-    config: config.warden,
-    clock,
-    publicBaseUrl,
-    challenges,
-    android,
-    policies,
-    ca,
-    certificates: store.bindingCertificates,
-    onIssued: (record) => {
-      const fields = { serial: record.serial, policy: record.policy, platform: record.platform, summary: record.summary };
-      // While simulator roots are trusted every issuance is a warning, loudest for simulated devices.
-      if (!simulator) logger.info(fields, 'binding certificate issued');
-      else if (/^SIMULATOR /.test(String(record.summary.anchor))) logger.warn(fields, 'binding certificate issued for a SIMULATED device (trustSimulatorRoots is on)');
-      else logger.warn(fields, 'binding certificate issued while trustSimulatorRoots is on');
-    },
-  });
-  const mdvm = keys.mdvmSigningKeys && buildMdvm(config, clock, logger, store, challenges, keys.macKeys, keys.mdvmSigningKeys, android, appleVerifier);
+  const warden =
+    ca &&
+    new WardenService({
+      config: config.warden,
+      clock,
+      publicBaseUrl,
+      challenges,
+      android,
+      policies,
+      ca,
+      certificates: store.bindingCertificates,
+      onIssued: (record) => {
+        const fields = {
+          serial: record.serial,
+          policy: record.policy,
+          platform: record.platform,
+          summary: record.summary,
+        };
+        // While simulator roots are trusted every issuance is a warning, loudest for simulated devices.
+        if (!simulator) logger.info(fields, 'binding certificate issued');
+        else if (/^SIMULATOR /.test(String(record.summary.anchor)))
+          logger.warn(fields, 'binding certificate issued for a SIMULATED device (trustSimulatorRoots is on)');
+        else logger.warn(fields, 'binding certificate issued while trustSimulatorRoots is on');
+      },
+    });
+  const mdvm =
+    keys.mdvmSigningKeys &&
+    buildMdvm(config, clock, logger, store, challenges, keys.macKeys, keys.mdvmSigningKeys, android, appleVerifier);
   return { warden, mdvm };
 }
 
@@ -191,17 +231,31 @@ function buildMdvm(
 ) {
   const { mdvm: mdvmConfig } = config;
   const appIds = mdvmConfig.ios.appIds.length > 0 ? mdvmConfig.ios.appIds : config.apple.appIds;
-  const shared = { config: mdvmConfig, clock, accounts: store.mdvmAccounts, vulnerabilities: store.mdvmVulnerabilities, signingKeys };
+  const shared = {
+    config: mdvmConfig,
+    clock,
+    accounts: store.mdvmAccounts,
+    vulnerabilities: store.mdvmVulnerabilities,
+    signingKeys,
+  };
   const mdvm = new MdvmService({
     ...shared,
-    challenges: new ChallengeTokens(challenges, macKeys, clock, 'mdvm', { typ: 'auth-challenge+jwt', issuer: mdvmConfig.issuer, ttlSeconds: mdvmConfig.challengeTtlSeconds, nonceFormat: 'uuid' }),
+    challenges: new ChallengeTokens(challenges, macKeys, clock, 'mdvm', {
+      typ: 'auth-challenge+jwt',
+      issuer: mdvmConfig.issuer,
+      ttlSeconds: mdvmConfig.challengeTtlSeconds,
+      nonceFormat: 'uuid',
+    }),
     android,
     androidPolicy: overridePolicy(config.android.policy, mdvmConfig.android, 'mdvm.android'),
-    ...(appIds.length > 0 ? { apple: appleVerifier(appIds, mdvmConfig.ios.environment || config.apple.environment) } : {}),
+    ...(appIds.length > 0
+      ? { apple: appleVerifier(appIds, mdvmConfig.ios.environment || config.apple.environment) }
+      : {}),
   });
   const operations = new MdvmOperations({
     ...shared,
-    onRevoked: (account, reason) => logger.warn({ mdvmWiId: account.id, platform: account.platform, reason }, 'MDVM account revoked'),
+    onRevoked: (account, reason) =>
+      logger.warn({ mdvmWiId: account.id, platform: account.platform, reason }, 'MDVM account revoked'),
   });
   return { service: mdvm, operations };
 }

@@ -19,7 +19,13 @@ describe('ChallengeService', () => {
   };
   const config = loadConfig({
     env: {},
-    flags: { challenges: { purposes: { default: {}, login: { bytes: 64, ttlSeconds: 30 } }, ttlSeconds: 120, retentionSeconds: 600 } },
+    flags: {
+      challenges: {
+        purposes: { default: {}, login: { bytes: 64, ttlSeconds: 30 } },
+        ttlSeconds: 120,
+        retentionSeconds: 600,
+      },
+    },
   }).config.challenges;
   let service: ChallengeService;
 
@@ -58,15 +64,35 @@ describe('ChallengeService', () => {
 
   it('maps each rejection to its own code, category and status', async () => {
     const bound = await service.issue('default', { subject: 'alice' });
-    expect(fields(await asyncRejection(() => service.consume('default', bound.value, 'bob')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_SUBJECT_MISMATCH', status: 403 });
-    expect(fields(await asyncRejection(() => service.consume('login', bound.value, 'alice')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
-    expect(fields(await asyncRejection(() => service.consume('default', Buffer.alloc(2), 'alice')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
+    expect(fields(await asyncRejection(() => service.consume('default', bound.value, 'bob')))).toEqual({
+      category: 'TRUST',
+      code: 'CHALLENGE_SUBJECT_MISMATCH',
+      status: 403,
+    });
+    expect(fields(await asyncRejection(() => service.consume('login', bound.value, 'alice')))).toEqual({
+      category: 'CONTENT',
+      code: 'CHALLENGE_UNKNOWN',
+      status: 400,
+    });
+    expect(fields(await asyncRejection(() => service.consume('default', Buffer.alloc(2), 'alice')))).toEqual({
+      category: 'CONTENT',
+      code: 'CHALLENGE_UNKNOWN',
+      status: 400,
+    });
     expect((await service.consume('default', bound.value, 'alice')).subject).toBe('alice');
-    expect(fields(await asyncRejection(() => service.consume('default', bound.value, 'alice')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_USED', status: 403 });
+    expect(fields(await asyncRejection(() => service.consume('default', bound.value, 'alice')))).toEqual({
+      category: 'TRUST',
+      code: 'CHALLENGE_USED',
+      status: 403,
+    });
 
     const short = await service.issue('login');
     clock.advance(30_000);
-    expect(fields(await asyncRejection(() => service.consume('login', short.value)))).toEqual({ category: 'TIME', code: 'CHALLENGE_EXPIRED', status: 400 });
+    expect(fields(await asyncRejection(() => service.consume('login', short.value)))).toEqual({
+      category: 'TIME',
+      code: 'CHALLENGE_EXPIRED',
+      status: 400,
+    });
     expect(counted).toContain('rejected login CHALLENGE_EXPIRED');
     expect(counted).toContain('consumed default');
   });
@@ -74,14 +100,37 @@ describe('ChallengeService', () => {
   it('checks with the same errors as consume, without consuming, counting only rejections', async () => {
     const bound = await service.issue('default', { subject: 'carol' });
     counted.length = 0;
-    expect(fields(await asyncRejection(() => service.check('default', bound.value, 'dave')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_SUBJECT_MISMATCH', status: 403 });
-    expect(fields(await asyncRejection(() => service.check('login', bound.value, 'carol')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
-    expect(fields(await asyncRejection(() => service.check('default', Buffer.alloc(2), 'carol')))).toEqual({ category: 'CONTENT', code: 'CHALLENGE_UNKNOWN', status: 400 });
-    expect(await service.check('default', bound.value, 'carol')).toMatchObject({ subject: 'carol', purpose: 'default' });
+    expect(fields(await asyncRejection(() => service.check('default', bound.value, 'dave')))).toEqual({
+      category: 'TRUST',
+      code: 'CHALLENGE_SUBJECT_MISMATCH',
+      status: 403,
+    });
+    expect(fields(await asyncRejection(() => service.check('login', bound.value, 'carol')))).toEqual({
+      category: 'CONTENT',
+      code: 'CHALLENGE_UNKNOWN',
+      status: 400,
+    });
+    expect(fields(await asyncRejection(() => service.check('default', Buffer.alloc(2), 'carol')))).toEqual({
+      category: 'CONTENT',
+      code: 'CHALLENGE_UNKNOWN',
+      status: 400,
+    });
+    expect(await service.check('default', bound.value, 'carol')).toMatchObject({
+      subject: 'carol',
+      purpose: 'default',
+    });
     expect(await service.check('default', bound.value, 'carol')).toMatchObject({ subject: 'carol' });
-    expect(counted).toEqual(['rejected default CHALLENGE_SUBJECT_MISMATCH', 'rejected login CHALLENGE_UNKNOWN', 'rejected default CHALLENGE_UNKNOWN']);
+    expect(counted).toEqual([
+      'rejected default CHALLENGE_SUBJECT_MISMATCH',
+      'rejected login CHALLENGE_UNKNOWN',
+      'rejected default CHALLENGE_UNKNOWN',
+    ]);
     expect((await service.consume('default', bound.value, 'carol')).subject).toBe('carol');
-    expect(fields(await asyncRejection(() => service.check('default', bound.value, 'carol')))).toEqual({ category: 'TRUST', code: 'CHALLENGE_USED', status: 403 });
+    expect(fields(await asyncRejection(() => service.check('default', bound.value, 'carol')))).toEqual({
+      category: 'TRUST',
+      code: 'CHALLENGE_USED',
+      status: 403,
+    });
     expect(counted.slice(3)).toEqual(['consumed default', 'rejected default CHALLENGE_USED']);
   });
 
@@ -90,9 +139,13 @@ describe('ChallengeService', () => {
     const issued = await service.issue('default');
     clock.advance(120_000 + 600_000 - 1);
     expect(await service.purgeExpired()).toBeGreaterThanOrEqual(0);
-    expect(fields(await asyncRejection(() => service.consume('default', issued.value)))).toMatchObject({ code: 'CHALLENGE_EXPIRED' });
+    expect(fields(await asyncRejection(() => service.consume('default', issued.value)))).toMatchObject({
+      code: 'CHALLENGE_EXPIRED',
+    });
     clock.advance(2);
     expect(await service.purgeExpired()).toBeGreaterThanOrEqual(1);
-    expect(fields(await asyncRejection(() => service.consume('default', issued.value)))).toMatchObject({ code: 'CHALLENGE_UNKNOWN' });
+    expect(fields(await asyncRejection(() => service.consume('default', issued.value)))).toMatchObject({
+      code: 'CHALLENGE_UNKNOWN',
+    });
   });
 });

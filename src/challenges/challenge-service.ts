@@ -1,7 +1,7 @@
 import { secureRandomBytes } from './random-pool.js';
 import type { Clock } from '../clock.js';
 import type { ChallengesConfig } from '../config/schema.js';
-import { KeywardError, contentError, timeError, trustError, type ErrorCode } from '../errors.js';
+import { type KeywardError, contentError, timeError, trustError, type ErrorCode } from '../errors.js';
 import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../store/challenge-store.js';
 import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, challengeId, uuidV4Bytes } from './encoding.js';
 
@@ -91,7 +91,9 @@ export class ChallengeService {
 
   /** Consumes once or throws: CHALLENGE_UNKNOWN, CHALLENGE_EXPIRED, CHALLENGE_USED or CHALLENGE_SUBJECT_MISMATCH. */
   async consume(purpose: string, value: Uint8Array, subject?: string): Promise<ChallengeRecord> {
-    const record = await this.resolve(purpose, value, (id, now) => this.store.consume(id, purpose, subject ?? null, now));
+    const record = await this.resolve(purpose, value, (id, now) =>
+      this.store.consume(id, purpose, subject ?? null, now),
+    );
     this.metrics.consumed(purpose);
     return record;
   }
@@ -106,7 +108,11 @@ export class ChallengeService {
   }
 
   /** Runs a consume or check of `value` in the store; a rejection is counted and thrown. */
-  private async resolve(purpose: string, value: Uint8Array, query: (id: string, now: number) => Promise<ConsumeResult>): Promise<ChallengeRecord> {
+  private async resolve(
+    purpose: string,
+    value: Uint8Array,
+    query: (id: string, now: number) => Promise<ConsumeResult>,
+  ): Promise<ChallengeRecord> {
     if (value.length < MIN_CHALLENGE_BYTES || value.length > MAX_CHALLENGE_BYTES) {
       this.metrics.rejected(purpose, 'CHALLENGE_UNKNOWN');
       throw challengeRejection('unknown');

@@ -38,7 +38,11 @@ describe('ChallengeTokens', () => {
   it('issues an HS256 JWT with typ, kid of the newest key, iss, iat and a nonce, accepted once', async () => {
     const tokens = new ChallengeTokens(challenges, rotated, clock, 'mdvm', options);
     const issued = await tokens.issue();
-    expect(decodeProtectedHeader(issued.token)).toEqual({ alg: 'HS256', typ: 'auth-challenge+jwt', kid: newKeys.current.kid });
+    expect(decodeProtectedHeader(issued.token)).toEqual({
+      alg: 'HS256',
+      typ: 'auth-challenge+jwt',
+      kid: newKeys.current.kid,
+    });
     const claims = decodeJwt(issued.token);
     expect(claims).toEqual({ iss: 'https://keyward.test', iat: T0 / 1000, nonce: issued.nonce.toString('base64url') });
     expect(issued.expiresAt).toBe(T0 + 300_000);
@@ -84,7 +88,13 @@ describe('ChallengeTokens', () => {
     const flipped = `${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BA' : 'AA'}`;
     expect(await asyncOutcome(tokens.check(`${header}.${payload}.${flipped}`))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
 
-    const foreign = new ChallengeTokens(challenges, parseMacKeyFile(generateMacKeyFile(T0), 'x'), clock, 'mdvm', options);
+    const foreign = new ChallengeTokens(
+      challenges,
+      parseMacKeyFile(generateMacKeyFile(T0), 'x'),
+      clock,
+      'mdvm',
+      options,
+    );
     expect(await asyncOutcome(tokens.check((await foreign.issue()).token))).toBe('TRUST CHALLENGE_TOKEN_INVALID');
 
     const wrongTyp = await new SignJWT({ nonce: issued.nonce.toString('base64url') })
@@ -130,8 +140,14 @@ describe('ChallengeTokens with duplicate members', () => {
     const header = JSON.stringify({ alg: 'HS256', typ: options.typ, kid: keys.current.kid });
     const claims = `{"iss":"${options.issuer}","iat":${T0 / 1000},"nonce":"${nonce}"`;
     expect((await tokens.check(forged(header, `${claims}}`))).nonce.equals(issued.nonce)).toBe(true);
-    expect(await asyncOutcome(tokens.check(forged(header, `${claims},"nonce":"${other}"}`)))).toBe('CONTENT CHALLENGE_TOKEN_MALFORMED');
-    expect(await asyncOutcome(tokens.check(forged(header, `${claims},"\\u006eonce":"${other}"}`)))).toBe('CONTENT CHALLENGE_TOKEN_MALFORMED');
-    expect(await asyncOutcome(tokens.check(forged(`${header.slice(0, -1)},"kid":"another"}`, `${claims}}`)))).toBe('CONTENT CHALLENGE_TOKEN_MALFORMED');
+    expect(await asyncOutcome(tokens.check(forged(header, `${claims},"nonce":"${other}"}`)))).toBe(
+      'CONTENT CHALLENGE_TOKEN_MALFORMED',
+    );
+    expect(await asyncOutcome(tokens.check(forged(header, `${claims},"\\u006eonce":"${other}"}`)))).toBe(
+      'CONTENT CHALLENGE_TOKEN_MALFORMED',
+    );
+    expect(await asyncOutcome(tokens.check(forged(`${header.slice(0, -1)},"kid":"another"}`, `${claims}}`)))).toBe(
+      'CONTENT CHALLENGE_TOKEN_MALFORMED',
+    );
   });
 });

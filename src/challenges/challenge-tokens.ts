@@ -55,7 +55,11 @@ export class ChallengeTokens {
     const key = this.keys.current;
     const token = signCompactJws(
       { alg: 'HS256', typ: this.options.typ, kid: key.kid },
-      { iss: this.options.issuer, nonce: uuid ? uuidText(issued.value) : issued.value.toString('base64url'), iat: Math.floor(issued.issuedAt / 1000) },
+      {
+        iss: this.options.issuer,
+        nonce: uuid ? uuidText(issued.value) : issued.value.toString('base64url'),
+        iat: Math.floor(issued.issuedAt / 1000),
+      },
       key.secret,
     );
     return { token, nonce: issued.value, expiresAt: issued.expiresAt };
@@ -63,16 +67,20 @@ export class ChallengeTokens {
 
   /** Verifies the MAC, typ, issuer and age (synchronously) and that the nonce is unused; consumes nothing. */
   async check(token: string): Promise<CheckedChallengeToken> {
-    const invalid = (detail: string) => trustError('CHALLENGE_TOKEN_INVALID', 'The challenge token was not issued by this server.', { detail });
-    const malformed = (detail: string) => contentError('CHALLENGE_TOKEN_MALFORMED', 'The challenge token is malformed.', { detail });
+    const invalid = (detail: string) =>
+      trustError('CHALLENGE_TOKEN_INVALID', 'The challenge token was not issued by this server.', { detail });
+    const malformed = (detail: string) =>
+      contentError('CHALLENGE_TOKEN_MALFORMED', 'The challenge token is malformed.', { detail });
     const jws = decodeCompactJws(token, malformed);
     const { header, payload: claims } = jws;
-    if (header.alg !== 'HS256' || header.typ !== this.options.typ || header.crit !== undefined) throw invalid(`alg ${String(header.alg)}, typ ${String(header.typ)}`);
+    if (header.alg !== 'HS256' || header.typ !== this.options.typ || header.crit !== undefined)
+      throw invalid(`alg ${String(header.alg)}, typ ${String(header.typ)}`);
     const key = typeof header.kid === 'string' ? this.keys.get(header.kid) : undefined;
     if (!key) throw invalid(`unknown kid ${String(header.kid)}`);
     if (!verifyHs256(jws, key.secret)) throw invalid('MAC mismatch');
     if (claims.iss !== this.options.issuer) throw invalid(`iss ${JSON.stringify(claims.iss)}`);
-    if (typeof claims.iat !== 'number' || typeof claims.nonce !== 'string') throw malformed('iat and nonce are required');
+    if (typeof claims.iat !== 'number' || typeof claims.nonce !== 'string')
+      throw malformed('iat and nonce are required');
     const age = this.clock.now() / 1000 - claims.iat;
     if (age > this.options.ttlSeconds) throw challengeRejection('expired');
     if (age < -CLOCK_TOLERANCE_SECONDS) throw invalid('iat lies in the future');

@@ -24,7 +24,11 @@ export function parseByteValue(text: string): Buffer {
       if (!isBase64Url(value)) throw new InvalidArgumentError('not valid base64url');
       return Buffer.from(value, 'base64url');
     default:
-      if (!BASE64.test(value) || (value.includes('=') && value.length % 4 !== 0) || value.replace(/=+$/, '').length % 4 === 1) {
+      if (
+        !BASE64.test(value) ||
+        (value.includes('=') && value.length % 4 !== 0) ||
+        value.replace(/=+$/, '').length % 4 === 1
+      ) {
         throw new InvalidArgumentError('not valid base64 (use a b64:, b64url:, hex: or utf8: prefix)');
       }
       return Buffer.from(value, 'base64');

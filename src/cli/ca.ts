@@ -29,7 +29,9 @@ export function registerCa(program: Command): void {
         )}\n`,
       );
     });
-  addConfigOptions(ca.command('show').description('print the configured (or development) CA: subjects, validity and fingerprints')).action(async (flags: Record<string, unknown>) => {
+  addConfigOptions(
+    ca.command('show').description('print the configured (or development) CA: subjects, validity and fingerprints'),
+  ).action(async (flags: Record<string, unknown>) => {
     const { config } = configFromFlags(flags);
     const { loadBindingCa } = await import('../keys/load-keys.js');
     const bindingCa = loadBindingCa(config, systemClock);
@@ -41,6 +43,8 @@ export function registerCa(program: Command): void {
       key: `${certificate.keyAlgorithm}${certificate.curve ? ` ${certificate.curve}` : ''}`,
       sha256Fingerprint: certificate.fingerprint,
     });
-    process.stdout.write(`${JSON.stringify({ root: describe(bindingCa.root), intermediate: describe(bindingCa.intermediate) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ root: describe(bindingCa.root), intermediate: describe(bindingCa.intermediate) }, null, 2)}\n`,
+    );
   });
 }

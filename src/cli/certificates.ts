@@ -7,10 +7,18 @@ import { UsageError } from './usage-error.js';
 
 const REASONS: readonly string[] = REVOCATION_REASONS;
 
-async function withStore<T>(flags: Record<string, unknown>, use: (store: import('../store/store.js').Store) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  flags: Record<string, unknown>,
+  use: (store: import('../store/store.js').Store) => Promise<T>,
+): Promise<T> {
   const { config } = configFromFlags(flags);
   const { openStore } = await import('../store/store.js');
-  const store = await openStore({ url: resolveDatabaseUrl(config), schema: config.databaseSchema, poolSize: 1, migrate: config.migrateOnStart });
+  const store = await openStore({
+    url: resolveDatabaseUrl(config),
+    schema: config.databaseSchema,
+    poolSize: 1,
+    migrate: config.migrateOnStart,
+  });
   try {
     return await use(store);
   } finally {
@@ -19,7 +27,9 @@ async function withStore<T>(flags: Record<string, unknown>, use: (store: import(
 }
 
 export function registerCertificates(program: Command): void {
-  const certificates = program.command('certificates').description('binding certificates issued by the Warden endpoint');
+  const certificates = program
+    .command('certificates')
+    .description('binding certificates issued by the Warden endpoint');
   addConfigOptions(
     certificates
       .command('list')
@@ -28,7 +38,10 @@ export function registerCertificates(program: Command): void {
       .option('--limit <n>', 'at most this many', (value) => Number(value), 50),
   ).action(async (flags: Record<string, unknown>) => {
     const list = await withStore(flags, (store) =>
-      store.bindingCertificates.list({ limit: flags.limit as number, ...(flags.keyThumbprint ? { keyThumbprint: String(flags.keyThumbprint) } : {}) }),
+      store.bindingCertificates.list({
+        limit: flags.limit as number,
+        ...(flags.keyThumbprint ? { keyThumbprint: String(flags.keyThumbprint) } : {}),
+      }),
     );
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
   });
@@ -41,7 +54,9 @@ export function registerCertificates(program: Command): void {
   ).action(async (serial: string, flags: Record<string, unknown>) => {
     if (!/^[0-9a-f]{1,64}$/.test(serial)) throw new UsageError('serial must be lowercase hex');
     if (!REASONS.includes(String(flags.reason))) throw new UsageError(`--reason must be one of ${REASONS.join(', ')}`);
-    const outcome = await withStore(flags, (store) => store.bindingCertificates.revoke(serial, String(flags.reason), systemClock.now()));
+    const outcome = await withStore(flags, (store) =>
+      store.bindingCertificates.revoke(serial, String(flags.reason), systemClock.now()),
+    );
     process.stdout.write(`${JSON.stringify({ serial, outcome })}\n`);
     process.exitCode = outcome === 'revoked' ? 0 : 1;
   });

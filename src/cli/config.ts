@@ -11,7 +11,11 @@ import { addConfigOptions, configFromFlags } from './options.js';
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('inspect configuration');
   addConfigOptions(
-    config.command('check').description('validate the configuration as serve does (key files, trust anchors, policies) without connecting or listening, and print it with secrets redacted'),
+    config
+      .command('check')
+      .description(
+        'validate the configuration as serve does (key files, trust anchors, policies) without connecting or listening, and print it with secrets redacted',
+      ),
   ).action(async (flags: Record<string, unknown>) => {
     const { config: loaded, unknownEnv } = configFromFlags(flags);
     await buildAsServeWould(loaded);
@@ -20,7 +24,10 @@ export function registerConfig(program: Command): void {
   config
     .command('docs')
     .description('print every option with its env var, default and meaning as a Markdown table')
-    .option('--file <file>', 'rewrite the table between the options markers of this Markdown file (docs/configuration.md) instead')
+    .option(
+      '--file <file>',
+      'rewrite the table between the options markers of this Markdown file (docs/configuration.md) instead',
+    )
     .action((flags: { file?: string }) => {
       if (!flags.file) {
         process.stdout.write(optionsTable());
@@ -28,7 +35,8 @@ export function registerConfig(program: Command): void {
       }
       const text = readFileSync(flags.file, 'utf8');
       const [start, end] = [text.indexOf(OPTIONS_START), text.indexOf(OPTIONS_END)];
-      if (start < 0 || end < start) throw new UsageError(`${flags.file} has no ${OPTIONS_START} … ${OPTIONS_END} block`);
+      if (start < 0 || end < start)
+        throw new UsageError(`${flags.file} has no ${OPTIONS_START} … ${OPTIONS_END} block`);
       writeFileSync(flags.file, `${text.slice(0, start + OPTIONS_START.length)}\n${optionsTable()}${text.slice(end)}`);
     });
 }
@@ -45,8 +53,19 @@ async function buildAsServeWould(config: KeywardConfig): Promise<void> {
   try {
     const keys = join(config.dataDir, 'keys');
     if (existsSync(keys)) cpSync(keys, join(scratch, 'keys'), { recursive: true });
-    const offline: KeywardConfig = { ...config, dataDir: scratch, databaseUrl: `sqlite:${join(scratch, 'check.db')}`, databaseSchema: '', redisUrl: '', migrateOnStart: true };
-    const [{ createServices }, { buildApp }, { createLogger }] = await Promise.all([import('../services.js'), import('../http/app.js'), import('../logger.js')]);
+    const offline: KeywardConfig = {
+      ...config,
+      dataDir: scratch,
+      databaseUrl: `sqlite:${join(scratch, 'check.db')}`,
+      databaseSchema: '',
+      redisUrl: '',
+      migrateOnStart: true,
+    };
+    const [{ createServices }, { buildApp }, { createLogger }] = await Promise.all([
+      import('../services.js'),
+      import('../http/app.js'),
+      import('../logger.js'),
+    ]);
     const services = await createServices(offline, createLogger('silent'));
     try {
       const app = await buildApp(services);

@@ -8,7 +8,11 @@ export function registerDb(program: Command): void {
     async (flags: Record<string, unknown>) => {
       const { config } = configFromFlags(flags);
       const { openMigratedDatabase } = await import('../store/store.js');
-      const { database, applied } = await openMigratedDatabase({ url: resolveDatabaseUrl(config), schema: config.databaseSchema, poolSize: 1 });
+      const { database, applied } = await openMigratedDatabase({
+        url: resolveDatabaseUrl(config),
+        schema: config.databaseSchema,
+        poolSize: 1,
+      });
       try {
         process.stdout.write(
           `${JSON.stringify({ database: database.location, applied, status: applied.length ? 'migrated' : 'up to date' })}\n`,

@@ -8,7 +8,11 @@ import { UsageError } from './usage-error.js';
 
 /** `keyward mdvm keys …`: the MDVM root and the mdvm_token signing keys it certifies. */
 export function registerMdvm(program: Command): void {
-  const keys = program.command('mdvm').description('the MDVM (wallet-instance registry)').command('keys').description('mdvm_token signing keys');
+  const keys = program
+    .command('mdvm')
+    .description('the MDVM (wallet-instance registry)')
+    .command('keys')
+    .description('mdvm_token signing keys');
 
   keys
     .command('init')
@@ -40,15 +44,30 @@ export function registerMdvm(program: Command): void {
     .option('--retire <kid>', 'remove this key (only once no token it signed can still be live)')
     .option('--no-add', 'only retire')
     .action(async (flags: { dir: string; retire?: string; add: boolean }) => {
-      const { MDVM_KEY_FILES: FILES, MdvmSigningKeys, issueSigningKey, signingKeyFile } = await import('../features/mdvm/signing-keys.js');
+      const {
+        MDVM_KEY_FILES: FILES,
+        MdvmSigningKeys,
+        issueSigningKey,
+        signingKeyFile,
+      } = await import('../features/mdvm/signing-keys.js');
       const directory = resolve(flags.dir);
       const file = join(directory, FILES.signingKeys);
       let entries = (JSON.parse(readInputText(file)) as { keys: Parameters<typeof signingKeyFile>[0] }).keys;
       if (flags.retire) {
-        if (!entries.some((entry) => entry.kid === flags.retire)) throw new UsageError(`no key ${flags.retire} in ${file}`);
+        if (!entries.some((entry) => entry.kid === flags.retire))
+          throw new UsageError(`no key ${flags.retire} in ${file}`);
         entries = entries.filter((entry) => entry.kid !== flags.retire);
       }
-      if (flags.add) entries.push(issueSigningKey({ certificate: readInputText(join(directory, FILES.rootCertificate)), key: readInputText(join(directory, FILES.rootKey)) }, systemClock.now()));
+      if (flags.add)
+        entries.push(
+          issueSigningKey(
+            {
+              certificate: readInputText(join(directory, FILES.rootCertificate)),
+              key: readInputText(join(directory, FILES.rootKey)),
+            },
+            systemClock.now(),
+          ),
+        );
       if (entries.length === 0) throw new UsageError('that would leave no signing key');
       const text = signingKeyFile(entries);
       const parsed = (() => {
@@ -61,6 +80,8 @@ export function registerMdvm(program: Command): void {
       // Written beside and renamed over, so a reader never sees half a file.
       writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
-      process.stdout.write(`${JSON.stringify({ file, signing: parsed.current.kid, keys: parsed.keys.map((key) => ({ kid: key.kid, createdAt: new Date(key.createdAt).toISOString() })) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ file, signing: parsed.current.kid, keys: parsed.keys.map((key) => ({ kid: key.kid, createdAt: new Date(key.createdAt).toISOString() })) }, null, 2)}\n`,
+      );
     });
 }

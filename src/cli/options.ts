@@ -4,11 +4,27 @@ import type { KeywardConfig } from '../config/schema.js';
 
 /** Flags shared by every command that reads configuration; each maps onto an option path. */
 const CONFIG_FLAGS: { flag: string; path: string; description: string; parse?: (value: string) => unknown }[] = [
-  { flag: '--data-dir <dir>', path: 'dataDir', description: 'directory for SQLite and development keys (KEYWARD_DATA_DIR)' },
-  { flag: '--database-url <url>', path: 'databaseUrl', description: 'postgres://… or sqlite:<path> (KEYWARD_DATABASE_URL)' },
-  { flag: '--database-schema <name>', path: 'databaseSchema', description: 'PostgreSQL schema (KEYWARD_DATABASE_SCHEMA)' },
+  {
+    flag: '--data-dir <dir>',
+    path: 'dataDir',
+    description: 'directory for SQLite and development keys (KEYWARD_DATA_DIR)',
+  },
+  {
+    flag: '--database-url <url>',
+    path: 'databaseUrl',
+    description: 'postgres://… or sqlite:<path> (KEYWARD_DATABASE_URL)',
+  },
+  {
+    flag: '--database-schema <name>',
+    path: 'databaseSchema',
+    description: 'PostgreSQL schema (KEYWARD_DATABASE_SCHEMA)',
+  },
   { flag: '--redis-url <url>', path: 'redisUrl', description: 'redis://… for challenges (KEYWARD_REDIS_URL)' },
-  { flag: '--log-level <level>', path: 'logLevel', description: 'fatal|error|warn|info|debug|trace|silent (KEYWARD_LOG_LEVEL)' },
+  {
+    flag: '--log-level <level>',
+    path: 'logLevel',
+    description: 'fatal|error|warn|info|debug|trace|silent (KEYWARD_LOG_LEVEL)',
+  },
 ];
 
 export function addConfigOptions(command: Command): Command {
@@ -23,10 +39,17 @@ export function parsePort(value: string): number {
   return port;
 }
 
-const camel = (flag: string) => flag.replace(/^--/, '').split(' ')[0]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const camel = (flag: string) =>
+  flag
+    .replace(/^--/, '')
+    .split(' ')[0]!
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Defaults < --config file < KEYWARD_* env < flags. Throws ConfigError naming the bad option. */
-export function configFromFlags(flags: Record<string, unknown>, extra: Record<string, unknown> = {}): { config: KeywardConfig; unknownEnv: string[] } {
+export function configFromFlags(
+  flags: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): { config: KeywardConfig; unknownEnv: string[] } {
   const mapped: Record<string, unknown> = { ...extra };
   for (const { flag, path } of CONFIG_FLAGS) {
     const value = flags[camel(flag)];

@@ -3,10 +3,16 @@ import { SIMULATOR_APP_ID, SIMULATOR_PACKAGE } from '../simulator/defaults.js';
 import { UsageError } from './usage-error.js';
 
 export function registerSimulate(program: Command): void {
-  const simulate = program.command('simulate').description('simulated devices against a running server (its test roots must be trusted: serve --trust-simulator-roots)');
+  const simulate = program
+    .command('simulate')
+    .description(
+      'simulated devices against a running server (its test roots must be trusted: serve --trust-simulator-roots)',
+    );
   simulate
     .command('warden')
-    .description('run the Warden flow (challenge → attested CSR → binding certificate) as a simulated device and print the server response')
+    .description(
+      'run the Warden flow (challenge → attested CSR → binding certificate) as a simulated device and print the server response',
+    )
     .requiredOption('--platform <platform>', 'android or ios')
     .requiredOption('--url <url>', 'base URL of the Keyward server, e.g. http://127.0.0.1:18013')
     .option('--policy <name>', 'named Warden policy')
@@ -14,28 +20,55 @@ export function registerSimulate(program: Command): void {
     .option('--package <name>', 'Android package name in the attestation', SIMULATOR_PACKAGE)
     .option('--app-id <TEAMID.bundleId>', 'App Attest app id', SIMULATOR_APP_ID)
     .option('--environment <environment>', 'App Attest environment: production or development', 'production')
-    .action(async (flags: { platform: string; url: string; policy?: string; deviceName: string; package: string; appId: string; environment: string }) => {
-      if (!['android', 'ios'].includes(flags.platform)) throw new UsageError('--platform must be android or ios');
-      if (!['production', 'development'].includes(flags.environment)) throw new UsageError('--environment must be production or development');
-      const { runWardenFlow } = await import('../simulator/warden-client.js');
-      let device: Parameters<typeof runWardenFlow>[1];
-      if (flags.platform === 'android') {
-        const { AndroidDeviceSimulator } = await import('../simulator/android/device.js');
-        device = { platform: 'android', device: await AndroidDeviceSimulator.create({ root: 'shipped' }), packageName: flags.package };
-      } else {
-        const [{ AppleTestAuthority }, { SimulatedAppleDevice }] = await Promise.all([import('../simulator/apple/test-authority.js'), import('../simulator/apple/device.js')]);
-        const authority = await AppleTestAuthority.create({ roots: 'shipped' });
-        device = { platform: 'ios', device: await SimulatedAppleDevice.create(authority, { appId: flags.appId, environment: flags.environment as 'production' }) };
-      }
-      let result;
-      try {
-        result = await runWardenFlow(flags.url, device, { deviceName: flags.deviceName, ...(flags.policy ? { policy: flags.policy } : {}) });
-      } catch (error) {
-        throw new UsageError(`cannot complete the flow against ${flags.url}: ${(error as Error).message}`);
-      }
-      process.stdout.write(`${JSON.stringify(result.response, null, 2)}\n`);
-      process.exitCode = (result.response as { type?: string }).type === 'Success' ? 0 : 1;
-    });
+    .action(
+      async (flags: {
+        platform: string;
+        url: string;
+        policy?: string;
+        deviceName: string;
+        package: string;
+        appId: string;
+        environment: string;
+      }) => {
+        if (!['android', 'ios'].includes(flags.platform)) throw new UsageError('--platform must be android or ios');
+        if (!['production', 'development'].includes(flags.environment))
+          throw new UsageError('--environment must be production or development');
+        const { runWardenFlow } = await import('../simulator/warden-client.js');
+        let device: Parameters<typeof runWardenFlow>[1];
+        if (flags.platform === 'android') {
+          const { AndroidDeviceSimulator } = await import('../simulator/android/device.js');
+          device = {
+            platform: 'android',
+            device: await AndroidDeviceSimulator.create({ root: 'shipped' }),
+            packageName: flags.package,
+          };
+        } else {
+          const [{ AppleTestAuthority }, { SimulatedAppleDevice }] = await Promise.all([
+            import('../simulator/apple/test-authority.js'),
+            import('../simulator/apple/device.js'),
+          ]);
+          const authority = await AppleTestAuthority.create({ roots: 'shipped' });
+          device = {
+            platform: 'ios',
+            device: await SimulatedAppleDevice.create(authority, {
+              appId: flags.appId,
+              environment: flags.environment as 'production',
+            }),
+          };
+        }
+        let result: Awaited<ReturnType<typeof runWardenFlow>>;
+        try {
+          result = await runWardenFlow(flags.url, device, {
+            deviceName: flags.deviceName,
+            ...(flags.policy ? { policy: flags.policy } : {}),
+          });
+        } catch (error) {
+          throw new UsageError(`cannot complete the flow against ${flags.url}: ${(error as Error).message}`);
+        }
+        process.stdout.write(`${JSON.stringify(result.response, null, 2)}\n`);
+        process.exitCode = (result.response as { type?: string }).type === 'Success' ? 0 : 1;
+      },
+    );
 
   simulate
     .command('mdvm')
@@ -46,21 +79,31 @@ export function registerSimulate(program: Command): void {
     .option('--app-id <TEAMID.bundleId>', 'App Attest app id (iOS)', SIMULATOR_APP_ID)
     .action(async (flags: { platform: string; url: string; renewals: number; appId: string }) => {
       if (!['android', 'ios'].includes(flags.platform)) throw new UsageError('--platform must be android or ios');
-      if (!Number.isInteger(flags.renewals) || flags.renewals < 0 || flags.renewals > 100) throw new UsageError('--renewals must be 0..100');
+      if (!Number.isInteger(flags.renewals) || flags.renewals < 0 || flags.renewals > 100)
+        throw new UsageError('--renewals must be 0..100');
       const { SimulatedWalletInstance } = await import('../simulator/mdvm-wallet.js');
-      let wallet;
+      let wallet: ReturnType<typeof SimulatedWalletInstance.forAndroid>;
       if (flags.platform === 'android') {
         const { AndroidDeviceSimulator } = await import('../simulator/android/device.js');
         wallet = SimulatedWalletInstance.forAndroid(await AndroidDeviceSimulator.create({ root: 'shipped' }));
       } else {
-        const [{ AppleTestAuthority }, { SimulatedAppleDevice }] = await Promise.all([import('../simulator/apple/test-authority.js'), import('../simulator/apple/device.js')]);
-        wallet = SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(await AppleTestAuthority.create({ roots: 'shipped' }), { appId: flags.appId, environment: 'production' }));
+        const [{ AppleTestAuthority }, { SimulatedAppleDevice }] = await Promise.all([
+          import('../simulator/apple/test-authority.js'),
+          import('../simulator/apple/device.js'),
+        ]);
+        wallet = SimulatedWalletInstance.forIos(
+          await SimulatedAppleDevice.create(await AppleTestAuthority.create({ roots: 'shipped' }), {
+            appId: flags.appId,
+            environment: 'production',
+          }),
+        );
       }
       const url = flags.url.replace(/\/+$/, '');
       const steps: { step: string; status: number; body: unknown }[] = [];
       try {
         steps.push({ step: 'register', ...(await wallet.register(url)) });
-        for (let i = 0; i < flags.renewals && steps.at(-1)!.status === 200; i++) steps.push({ step: `renewal ${i + 1}`, ...(await wallet.renew(url)) });
+        for (let i = 0; i < flags.renewals && steps.at(-1)!.status === 200; i++)
+          steps.push({ step: `renewal ${i + 1}`, ...(await wallet.renew(url)) });
       } catch (error) {
         throw new UsageError(`cannot complete the flow against ${flags.url}: ${(error as Error).message}`);
       }

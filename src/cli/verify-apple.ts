@@ -14,7 +14,8 @@ import { printVerification } from './verify-output.js';
 const BYTES_HELP = 'b64:, b64url:, hex: or utf8: prefix; base64 without one';
 
 function parseAppId(text: string): string {
-  if (!isAppleAppId(text)) throw new InvalidArgumentError('not an app id of the form TEAMID.bundleId (ten-character team id)');
+  if (!isAppleAppId(text))
+    throw new InvalidArgumentError('not an app id of the form TEAMID.bundleId (ten-character team id)');
   return text;
 }
 
@@ -97,16 +98,32 @@ export function registerAppleVerify(verify: Command): void {
     .argument('<file>', 'JSON {"attestation": "<base64 CBOR>"} or the raw CBOR attestation object')
     .requiredOption('--client-data <value>', `the exact bytes the app hashed (${BYTES_HELP})`, parseByteValue)
     .requiredOption('--app-id <TEAMID.bundleId>', 'the app id the attestation must be for', parseAppId)
-    .addOption(new Option('--env <environment>', 'App Attest environment to accept').choices(['production', 'development', 'any']).default('production'))
+    .addOption(
+      new Option('--env <environment>', 'App Attest environment to accept')
+        .choices(['production', 'development', 'any'])
+        .default('production'),
+    )
     .option('--at <ISO-8601>', 'verification time (default: now)', parseInstant)
     .option('--key-id <value>', `the key id the app reported (${BYTES_HELP})`, parseByteValue)
-    .option('--extra-root <pem-file>', 'also trust this attestation root, e.g. the simulator root (repeatable)', collect, [])
+    .option(
+      '--extra-root <pem-file>',
+      'also trust this attestation root, e.g. the simulator root (repeatable)',
+      collect,
+      [],
+    )
     .option('--extra-receipt-root <pem-file>', 'also trust this receipt root (repeatable)', collect, [])
     .option('--no-receipt-check', 'do not verify the receipt (it is reported, undecoded)')
     .action(async (file: string, flags: AttestOptions) => {
       const attestation = readAttestation(file);
       const verifier = appleVerifier(flags);
-      await printVerification(() => verifier.verify({ attestation, clientData: flags.clientData, at: flags.at ?? Date.now(), ...(flags.keyId ? { keyId: flags.keyId } : {}) }));
+      await printVerification(() =>
+        verifier.verify({
+          attestation,
+          clientData: flags.clientData,
+          at: flags.at ?? Date.now(),
+          ...(flags.keyId ? { keyId: flags.keyId } : {}),
+        }),
+      );
     });
 
   verify
@@ -116,11 +133,19 @@ export function registerAppleVerify(verify: Command): void {
     .requiredOption('--public-key <pem-file>', 'the attested key (PEM SubjectPublicKeyInfo)')
     .requiredOption('--client-data <value>', `the exact bytes the app hashed (${BYTES_HELP})`, parseByteValue)
     .requiredOption('--app-id <TEAMID.bundleId>', 'the app id the assertion must be for', parseAppId)
-    .option('--previous-counter <N>', 'counter of the last accepted assertion; the new one must be greater', parseCounter, 0)
+    .option(
+      '--previous-counter <N>',
+      'counter of the last accepted assertion; the new one must be greater',
+      parseCounter,
+      0,
+    )
     .action(async (flags: AssertOptions) => {
       const publicKey = readP256Key(flags.publicKey);
       await printVerification(() => {
-        const verified = verifyAppleAssertion({ assertion: flags.assertion, clientData: flags.clientData }, { publicKey, appId: flags.appId, counter: flags.previousCounter });
+        const verified = verifyAppleAssertion(
+          { assertion: flags.assertion, clientData: flags.clientData },
+          { publicKey, appId: flags.appId, counter: flags.previousCounter },
+        );
         const keyId = sha256(ecPoint(publicKey)).toString('base64');
         return {
           platform: 'apple',

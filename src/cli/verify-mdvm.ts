@@ -26,8 +26,13 @@ function readRequest(file: string) {
   if (typeof method !== 'string' || typeof path !== 'string' || typeof headers !== 'object' || headers === null) {
     throw new UsageError(`${file}: expected {"method", "path", "headers", "body" | "bodyBase64"}`);
   }
-  const lowercase = Object.fromEntries(Object.entries(headers as Record<string, string>).map(([name, value]) => [name.toLowerCase(), String(value)]));
-  const raw = typeof bodyBase64 === 'string' ? Buffer.from(bodyBase64, 'base64') : Buffer.from(typeof body === 'string' ? body : '', 'utf8');
+  const lowercase = Object.fromEntries(
+    Object.entries(headers as Record<string, string>).map(([name, value]) => [name.toLowerCase(), String(value)]),
+  );
+  const raw =
+    typeof bodyBase64 === 'string'
+      ? Buffer.from(bodyBase64, 'base64')
+      : Buffer.from(typeof body === 'string' ? body : '', 'utf8');
   return { message: { method, target: path, headers: lowercase }, body: raw };
 }
 
@@ -35,7 +40,9 @@ function readRequest(file: string) {
 export function registerMdvmVerify(verify: Command): void {
   verify
     .command('mdvm-request')
-    .description("check a wallet's request to a relying backend: mdvm_token, HTTP signature with its cnf key, Content-Digest, challenge, revocation")
+    .description(
+      "check a wallet's request to a relying backend: mdvm_token, HTTP signature with its cnf key, Content-Digest, challenge, revocation",
+    )
     .argument('<request>', 'JSON file {"method", "path", "headers", "body" | "bodyBase64"}')
     .option('--jwks <file>', 'the MDVM JWKS (GET /v1/mdvm/jwks.json)')
     .option('--root <pem>', 'the MDVM root certificate (tokens carrying an x5c chain to it are accepted)')
@@ -46,9 +53,12 @@ export function registerMdvmVerify(verify: Command): void {
     .option('--at <ISO-8601>', 'verification time (default now)', parseInstant)
     .action(async (file: string, flags: MdvmRequestFlags) => {
       if (!flags.jwks && !flags.root) throw new UsageError('give --jwks or --root (or both)');
-      const [{ keysFromJwks }, { MdvmRevocations, verifyMdvmRequest }] = await Promise.all([import('../features/mdvm/mdvm-token.js'), import('../features/mdvm/relying-backend.js')]);
+      const [{ keysFromJwks }, { MdvmRevocations, verifyMdvmRequest }] = await Promise.all([
+        import('../features/mdvm/mdvm-token.js'),
+        import('../features/mdvm/relying-backend.js'),
+      ]);
       const request = readRequest(file);
-      let trust;
+      let trust: ConstructorParameters<typeof MdvmRevocations>[0];
       try {
         const root = flags.root ? pemCertificates(readInputText(flags.root, 'root'))[0] : undefined;
         if (flags.root && !root) throw new Error(`${flags.root} holds no PEM certificate`);
@@ -71,7 +81,8 @@ export function registerMdvmVerify(verify: Command): void {
           revocations,
           now,
           consumeChallenge: (challenge) => {
-            if (!secretsEqual(challenge, flags.challenge)) throw trustError('CHALLENGE_MISMATCH', 'The request does not carry the expected challenge.');
+            if (!secretsEqual(challenge, flags.challenge))
+              throw trustError('CHALLENGE_MISMATCH', 'The request does not carry the expected challenge.');
           },
         });
         return {

@@ -12,7 +12,12 @@ export async function printVerification<T extends object>(verify: () => Promise<
     process.exitCode = 0;
   } catch (error) {
     if (!isKeywardError(error)) throw error;
-    const rejection: Record<string, unknown> = { verified: false, category: error.category, code: error.code, message: error.message };
+    const rejection: Record<string, unknown> = {
+      verified: false,
+      category: error.category,
+      code: error.code,
+      message: error.message,
+    };
     if (error.detail) rejection.detail = error.detail;
     process.stdout.write(`${JSON.stringify(rejection, null, 2)}\n`);
     process.exitCode = 1;

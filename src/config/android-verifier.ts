@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { AndroidVerifier } from '../attestation/android/verify.js';
-import { FetchedStatusList, StatusList, httpFetcher, type Fetcher, type StatusListProvider } from '../attestation/android/revocation.js';
+import {
+  FetchedStatusList,
+  StatusList,
+  httpFetcher,
+  type Fetcher,
+  type StatusListProvider,
+} from '../attestation/android/revocation.js';
 import type { Clock } from '../clock.js';
 import { TrustAnchors, type TrustAnchor } from '../crypto/x509/chain.js';
 import { invalidConfiguration } from './config-error.js';
@@ -17,8 +23,15 @@ export interface AndroidVerifierDependencies {
 }
 
 /** The Android verifier the `android` configuration describes. Unreadable root or status-list files are configuration mistakes (ConfigError). */
-export function androidVerifierFromConfig(config: AndroidConfig, dependencies: AndroidVerifierDependencies): AndroidVerifier {
-  const anchors = [...(config.googleRoots ? googleHardwareRoots() : []), ...configuredAnchors(config.extraRootFiles, 'android.extraRootFiles'), ...(dependencies.extraAnchors ?? [])];
+export function androidVerifierFromConfig(
+  config: AndroidConfig,
+  dependencies: AndroidVerifierDependencies,
+): AndroidVerifier {
+  const anchors = [
+    ...(config.googleRoots ? googleHardwareRoots() : []),
+    ...configuredAnchors(config.extraRootFiles, 'android.extraRootFiles'),
+    ...(dependencies.extraAnchors ?? []),
+  ];
   let statusList: StatusListProvider | undefined;
   if (config.revocation.enabled) {
     statusList = config.revocation.file
@@ -54,7 +67,9 @@ function fileStatusList(path: string): StatusListProvider {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw invalidConfiguration(`${option}: cannot read status list ${path}: ${(error as Error).message}`, { cause: error });
+    throw invalidConfiguration(`${option}: cannot read status list ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {

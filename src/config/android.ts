@@ -8,7 +8,8 @@ const AndroidApp = Type.Object(
     packageName: Type.String({ minLength: 1, description: 'Android package name.' }),
     signerDigests: Type.Array(HexDigest, {
       default: [],
-      description: 'SHA-256 digests (hex) of the app signing certificates; any one must match. Empty accepts any signer.',
+      description:
+        'SHA-256 digests (hex) of the app signing certificates; any one must match. Empty accepts any signer.',
     }),
     minVersion: Type.Integer({ minimum: 0, default: 0, description: 'Lowest accepted versionCode.' }),
   },
@@ -29,9 +30,14 @@ export const AndroidPolicySchema = Type.Object(
     }),
     allowedSelfSignedBootKeys: Type.Array(HexDigest, {
       default: [],
-      description: 'verifiedBootKey digests (hex) of alternative OSes admitted with SelfSigned boot (e.g. GrapheneOS per device).',
+      description:
+        'verifiedBootKey digests (hex) of alternative OSes admitted with SelfSigned boot (e.g. GrapheneOS per device).',
     }),
-    minOsVersion: Type.Integer({ minimum: 0, default: 0, description: 'Lowest osVersion (e.g. 140000 = Android 14); 0 = any.' }),
+    minOsVersion: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Lowest osVersion (e.g. 140000 = Android 14); 0 = any.',
+    }),
     minPatchLevel: Type.String({
       pattern: '^(|\\d{4}-\\d{2})$',
       default: '',
@@ -45,7 +51,8 @@ export const AndroidPolicySchema = Type.Object(
     maxPatchMonthsAhead: Type.Integer({
       minimum: 0,
       default: 1,
-      description: 'Reject OS patch levels more than this many months after the verification time (a forged or broken clock).',
+      description:
+        'Reject OS patch levels more than this many months after the verification time (a forged or broken clock).',
     }),
     requireRkp: Type.Boolean({ default: false, description: 'Require a remotely provisioned (RKP) chain.' }),
     maxStatementAgeSeconds: Type.Integer({
@@ -68,7 +75,8 @@ export const AndroidConfigSchema = Type.Object(
   {
     googleRoots: Type.Boolean({
       default: true,
-      description: "Trust Google's hardware attestation roots (the RSA root's four certificates and Key Attestation CA1).",
+      description:
+        "Trust Google's hardware attestation roots (the RSA root's four certificates and Key Attestation CA1).",
     }),
     extraRootFiles: Type.Array(Type.String(), {
       default: [],
@@ -76,7 +84,8 @@ export const AndroidConfigSchema = Type.Object(
     }),
     allowSoftwareAttestation: Type.Boolean({
       default: false,
-      description: "Accept chains ending in Google's software-attestation roots (emulators, very old devices). Never in production.",
+      description:
+        "Accept chains ending in Google's software-attestation roots (emulators, very old devices). Never in production.",
     }),
     rkpKeys: Type.Array(HexDigest, {
       default: [
@@ -92,23 +101,36 @@ export const AndroidConfigSchema = Type.Object(
       description:
         "SHA-256 (hex) of the SubjectPublicKeyInfo of Google's remote key provisioning CAs: the four Droid CA2 keys (two under each root) and the EC root Key Attestation CA1. A chain is remotely provisioned (policy.requireRkp, facts.rkp) only when its verified path passes through one of these keys; names are never trusted for this. Droid CA3 keys rotate and are not pinned (JSON array in the env var).",
     }),
-    maxChainLength: Type.Integer({ minimum: 2, maximum: 16, default: 8, description: 'Longest accepted certificate chain.' }),
+    maxChainLength: Type.Integer({
+      minimum: 2,
+      maximum: 16,
+      default: 8,
+      description: 'Longest accepted certificate chain.',
+    }),
     strictEncoding: Type.Boolean({
       default: false,
-      description: 'Reject records with authorization-list tags out of ascending order or BOOLEANs not in DER form (accepted and reported by default).',
+      description:
+        'Reject records with authorization-list tags out of ascending order or BOOLEANs not in DER form (accepted and reported by default).',
     }),
     ignoreLeafValidity: Type.Boolean({
       default: true,
       description: "Ignore the leaf's validity period (devices write arbitrary dates there).",
     }),
-    enforceIntermediateValidity: Type.Boolean({ default: true, description: 'Reject chains with an intermediate outside its validity period.' }),
+    enforceIntermediateValidity: Type.Boolean({
+      default: true,
+      description: 'Reject chains with an intermediate outside its validity period.',
+    }),
     enforceRkpValidity: Type.Boolean({
       default: true,
-      description: 'Reject chains with a remotely provisioned certificate outside its (short) validity, even when intermediate validity is not enforced.',
+      description:
+        'Reject chains with a remotely provisioned certificate outside its (short) validity, even when intermediate validity is not enforced.',
     }),
     revocation: Type.Object(
       {
-        enabled: Type.Boolean({ default: true, description: "Check every certificate against Google's attestation status list." }),
+        enabled: Type.Boolean({
+          default: true,
+          description: "Check every certificate against Google's attestation status list.",
+        }),
         url: Type.String({
           default: 'https://android.googleapis.com/attestation/status',
           description: 'Where the status list is fetched from.',

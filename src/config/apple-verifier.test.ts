@@ -26,7 +26,12 @@ describe('apple configuration', () => {
   });
 
   it('reads app ids from the environment and rejects malformed ones, naming the option', () => {
-    const { config } = loadConfig({ env: { KEYWARD_APPLE_APP_IDS: '["ABCDE12345.com.example.app","ABCDE12345.com.example.clip"]', KEYWARD_APPLE_ENVIRONMENT: 'any' } });
+    const { config } = loadConfig({
+      env: {
+        KEYWARD_APPLE_APP_IDS: '["ABCDE12345.com.example.app","ABCDE12345.com.example.clip"]',
+        KEYWARD_APPLE_ENVIRONMENT: 'any',
+      },
+    });
     expect(config.apple.appIds).toEqual(['ABCDE12345.com.example.app', 'ABCDE12345.com.example.clip']);
     expect(config.apple.environment).toBe('any');
     expect(() => loadConfig({ env: { KEYWARD_APPLE_APP_IDS: '["com.example.app"]' } })).toThrow(ConfigError);
@@ -39,10 +44,14 @@ describe('apple configuration', () => {
     expect(() => appleVerifierOptions(defaults)).toThrow(ConfigError);
     const appIds = ['ABCDE12345.com.example.app'];
     expect(() => appleVerifierOptions({ ...defaults, appIds, appleRoots: false })).toThrow(/no attestation root/);
-    expect(() => appleVerifierOptions({ ...defaults, appIds, appleRoots: false, extraRootFiles: [join(work, 'missing.pem')] })).toThrow();
+    expect(() =>
+      appleVerifierOptions({ ...defaults, appIds, appleRoots: false, extraRootFiles: [join(work, 'missing.pem')] }),
+    ).toThrow();
     const empty = join(work, 'empty.pem');
     writeFileSync(empty, 'no certificate here\n');
-    expect(() => appleVerifierOptions({ ...defaults, appIds, extraRootFiles: [empty] })).toThrow(/apple\.extraRootFiles: .*holds no PEM certificate/);
+    expect(() => appleVerifierOptions({ ...defaults, appIds, extraRootFiles: [empty] })).toThrow(
+      /apple\.extraRootFiles: .*holds no PEM certificate/,
+    );
     const options = appleVerifierOptions({ ...defaults, appIds });
     expect(options.anchors.size).toBe(1);
     expect(options.receiptAnchors?.size).toBe(1);

@@ -19,7 +19,10 @@ export function appleVerifierOptions(config: AppleConfig, extras: AppleExtraAnch
     ...configuredAnchors(config.extraRootFiles, 'apple.extraRootFiles'),
     ...(extras.extraAnchors ?? []),
   ];
-  if (anchors.length === 0) throw invalidConfiguration('apple: no attestation root is trusted (apple.appleRoots is false and apple.extraRootFiles is empty)');
+  if (anchors.length === 0)
+    throw invalidConfiguration(
+      'apple: no attestation root is trusted (apple.appleRoots is false and apple.extraRootFiles is empty)',
+    );
   const options: AppleVerifierOptions = {
     appIds: configuredAppIds(config.appIds),
     environment: config.environment,
@@ -32,22 +35,26 @@ export function appleVerifierOptions(config: AppleConfig, extras: AppleExtraAnch
       ...configuredAnchors(config.extraReceiptRootFiles, 'apple.extraReceiptRootFiles'),
       ...(extras.extraReceiptAnchors ?? []),
     ];
-    if (receiptAnchors.length === 0) throw invalidConfiguration('apple.checkReceipts is on but no receipt root is trusted');
+    if (receiptAnchors.length === 0)
+      throw invalidConfiguration('apple.checkReceipts is on but no receipt root is trusted');
     options.receiptAnchors = new TrustAnchors(receiptAnchors);
   }
   return options;
 }
 
 /** The Apple verifier the `apple` configuration describes (see appleVerifierOptions). */
-export const appleVerifierFromConfig = (config: AppleConfig, extras: AppleExtraAnchors = {}): AppleVerifier => new AppleVerifier(appleVerifierOptions(config, extras));
+export const appleVerifierFromConfig = (config: AppleConfig, extras: AppleExtraAnchors = {}): AppleVerifier =>
+  new AppleVerifier(appleVerifierOptions(config, extras));
 
 /** An Apple verifier for these app ids and environment, with anchors, receipts and limits from configuration. */
 export type AppleVerifierFor = (appIds: readonly string[], environment: AppAttestEnvironment | 'any') => AppleVerifier;
 
 function configuredAppIds(appIds: readonly string[]): AppIds {
-  if (appIds.length === 0) throw invalidConfiguration('apple.appIds is empty: App Attest verification needs at least one TEAMID.bundleId');
+  if (appIds.length === 0)
+    throw invalidConfiguration('apple.appIds is empty: App Attest verification needs at least one TEAMID.bundleId');
   for (const appId of appIds) {
-    if (!isAppleAppId(appId)) throw invalidConfiguration(`apple.appIds: ${JSON.stringify(appId)} is not TEAMID.bundleId`);
+    if (!isAppleAppId(appId))
+      throw invalidConfiguration(`apple.appIds: ${JSON.stringify(appId)} is not TEAMID.bundleId`);
   }
   return new AppIds(appIds);
 }

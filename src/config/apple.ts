@@ -20,7 +20,8 @@ export const AppleConfigSchema = Type.Object(
     }),
     extraRootFiles: Type.Array(Type.String(), {
       default: [],
-      description: "PEM files of further trusted attestation roots, e.g. the simulator's test root (JSON array in the env var).",
+      description:
+        "PEM files of further trusted attestation roots, e.g. the simulator's test root (JSON array in the env var).",
     }),
     checkReceipts: Type.Boolean({
       default: true,
@@ -29,7 +30,8 @@ export const AppleConfigSchema = Type.Object(
     }),
     extraReceiptRootFiles: Type.Array(Type.String(), {
       default: [],
-      description: 'PEM files of further trusted receipt roots besides Apple Root CA - G3, e.g. the simulator\'s receipt root (JSON array in the env var).',
+      description:
+        "PEM files of further trusted receipt roots besides Apple Root CA - G3, e.g. the simulator's receipt root (JSON array in the env var).",
     }),
     maxChainLength: Type.Integer({
       minimum: 2,

@@ -4,4 +4,5 @@ export class ConfigError extends Error {
 }
 
 /** A ConfigError for `problem`, worded as every configuration error is ("invalid configuration: …"). */
-export const invalidConfiguration = (problem: string, options?: ErrorOptions) => new ConfigError(`invalid configuration: ${problem}`, options);
+export const invalidConfiguration = (problem: string, options?: ErrorOptions) =>
+  new ConfigError(`invalid configuration: ${problem}`, options);

@@ -20,7 +20,13 @@ describe('configuration', () => {
     expect(config.port).toBe(18013);
     expect(config.host).toBe('127.0.0.1');
     expect(config.dataDir).toBe('./data');
-    expect(config.challenges).toEqual({ bytes: 32, ttlSeconds: 300, retentionSeconds: 3600, purgeIntervalSeconds: 60, purposes: { default: {} } });
+    expect(config.challenges).toEqual({
+      bytes: 32,
+      ttlSeconds: 300,
+      retentionSeconds: 3600,
+      purgeIntervalSeconds: 60,
+      purposes: { default: {} },
+    });
     for (const option of OPTIONS) expect(option.schema.description, option.env).toBeTruthy();
   });
 
@@ -51,9 +57,15 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ env: {}, flags: { port: 70000 } })).toThrow(/port = 70000 \(from command-line flag\)/);
     const yaml = file('bad.yaml', 'challenges:\n  ttlSeconds: soon\n');
-    expect(() => loadConfig({ file: yaml, env: {} })).toThrow(new RegExp(`challenges\\.ttlSeconds = "soon" \\(from config file ${yaml}\\)`));
-    expect(() => loadConfig({ env: { KEYWARD_DATABASE_URL: 'mysql://x' } })).toThrow(/databaseUrl \(from KEYWARD_DATABASE_URL\)/);
-    expect(() => loadConfig({ env: { KEYWARD_CHALLENGES_PURPOSES: '{nope' } })).toThrow(/challenges\.purposes \(from KEYWARD_CHALLENGES_PURPOSES\) must be JSON/);
+    expect(() => loadConfig({ file: yaml, env: {} })).toThrow(
+      new RegExp(`challenges\\.ttlSeconds = "soon" \\(from config file ${yaml}\\)`),
+    );
+    expect(() => loadConfig({ env: { KEYWARD_DATABASE_URL: 'mysql://x' } })).toThrow(
+      /databaseUrl \(from KEYWARD_DATABASE_URL\)/,
+    );
+    expect(() => loadConfig({ env: { KEYWARD_CHALLENGES_PURPOSES: '{nope' } })).toThrow(
+      /challenges\.purposes \(from KEYWARD_CHALLENGES_PURPOSES\) must be JSON/,
+    );
     expect(() => loadConfig({ env: { KEYWARD_LOG_LEVEL: 'loud' } })).toThrow(ConfigError);
   });
 

@@ -55,7 +55,9 @@ function readFile(file: string): Tree {
   try {
     parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new ConfigError(
+      `config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -112,7 +114,11 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     if (parentsAreObjects(section) && getPath(tree, section) === undefined) setPath(tree, section, {});
   }
   for (const option of OPTIONS) {
-    if (parentsAreObjects(option.path) && getPath(tree, option.path) === undefined && option.schema.default !== undefined) {
+    if (
+      parentsAreObjects(option.path) &&
+      getPath(tree, option.path) === undefined &&
+      option.schema.default !== undefined
+    ) {
       setPath(tree, option.path, structuredClone(option.schema.default));
     }
   }
@@ -121,7 +127,11 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   if (first) {
     const option = optionAt(first.path);
     const name = option ? optionPath(option) : first.path.split('/').filter(Boolean).join('.') || '(root)';
-    const from = option ? (origin.get(name) ?? 'default') : sources.file ? `config file ${sources.file}` : 'configuration';
+    const from = option
+      ? (origin.get(name) ?? 'default')
+      : sources.file
+        ? `config file ${sources.file}`
+        : 'configuration';
     const shown = option?.secret ? '' : ` = ${JSON.stringify(first.value)}`;
     const hint = option ? ` [env ${option.env}]` : '';
     const unknown = first.schema && first.message.includes('Unexpected property') ? ' (unknown option)' : '';
@@ -139,7 +149,8 @@ export function redactConfig(config: KeywardConfig): Tree {
     for (const key of option.path.slice(0, -1)) node = (node as Tree)[key];
     const leaf = option.path[option.path.length - 1]!;
     const value = (node as Tree)[leaf];
-    if (typeof value === 'string' && value !== '') (node as Tree)[leaf] = leaf.endsWith('Url') ? redactUrl(value) : '***';
+    if (typeof value === 'string' && value !== '')
+      (node as Tree)[leaf] = leaf.endsWith('Url') ? redactUrl(value) : '***';
     if (Array.isArray(value)) (node as Tree)[leaf] = value.map(() => '***');
   }
   return copy;

@@ -8,10 +8,21 @@ export const MdvmConfigSchema = Type.Object(
     issuer: Type.String({
       minLength: 1,
       default: 'keyward-mdvm',
-      description: 'iss of auth challenges, mdvm_tokens and revocation lists; relying backends check it. Use the MDVM\'s public URL in production.',
+      description:
+        "iss of auth challenges, mdvm_tokens and revocation lists; relying backends check it. Use the MDVM's public URL in production.",
     }),
-    challengeTtlSeconds: Type.Integer({ minimum: 30, maximum: 3600, default: 300, description: 'How long an mdvm_auth_challenge can be used (once).' }),
-    tokenLifetimeSeconds: Type.Integer({ minimum: 60, maximum: 604_800, default: 3600, description: 'Lifetime of an mdvm_token.' }),
+    challengeTtlSeconds: Type.Integer({
+      minimum: 30,
+      maximum: 3600,
+      default: 300,
+      description: 'How long an mdvm_auth_challenge can be used (once).',
+    }),
+    tokenLifetimeSeconds: Type.Integer({
+      minimum: 60,
+      maximum: 604_800,
+      default: 3600,
+      description: 'Lifetime of an mdvm_token.',
+    }),
     tokenFormat: Type.Union([Type.Literal('reference'), Type.Literal('documented')], {
       default: 'reference',
       description:
@@ -23,27 +34,47 @@ export const MdvmConfigSchema = Type.Object(
       default: 300,
       description: 'HTTP message signatures must carry a created time at most this old.',
     }),
-    signatureMaxSkewSeconds: Type.Integer({ minimum: 0, maximum: 600, default: 30, description: 'How far in the future a signature\'s created time may lie (client clocks).' }),
-    maxBodyBytes: Type.Integer({ minimum: 4096, maximum: 1_048_576, default: 65_536, description: 'Largest request body the MDVM endpoints accept.' }),
+    signatureMaxSkewSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 600,
+      default: 30,
+      description: "How far in the future a signature's created time may lie (client clocks).",
+    }),
+    maxBodyBytes: Type.Integer({
+      minimum: 4096,
+      maximum: 1_048_576,
+      default: 65_536,
+      description: 'Largest request body the MDVM endpoints accept.',
+    }),
     android: Type.Record(Type.String(), Type.Unknown(), {
-      default: { minOsVersion: 140000, maxPatchAgeMonths: 12, requireLockedBootloader: true, requireGeneratedKey: true },
+      default: {
+        minOsVersion: 140000,
+        maxPatchAgeMonths: 12,
+        requireLockedBootloader: true,
+        requireGeneratedKey: true,
+      },
       description:
-        'android.policy options to override for wallet instances (the reference\'s checks by default: Android 14 or newer, patch level at most 12 months old, locked bootloader with verified boot, generated key). Name apps here to pin package, signer and minimum version.',
+        "android.policy options to override for wallet instances (the reference's checks by default: Android 14 or newer, patch level at most 12 months old, locked bootloader with verified boot, generated key). Name apps here to pin package, signer and minimum version.",
     }),
     ios: Type.Object(
       {
         appIds: Type.Array(Type.String({ pattern: APPLE_APP_ID_PATTERN }), {
           default: [],
-          description: 'Wallet app ids (TEAMID.bundleId) whose App Attest keys may register; empty uses apple.appIds (JSON array in the env var).',
+          description:
+            'Wallet app ids (TEAMID.bundleId) whose App Attest keys may register; empty uses apple.appIds (JSON array in the env var).',
         }),
-        environment: Type.Union([Type.Literal(''), Type.Literal('production'), Type.Literal('development'), Type.Literal('any')], {
-          default: '',
-          description: 'App Attest environment accepted for wallet instances; empty uses apple.environment.',
-        }),
+        environment: Type.Union(
+          [Type.Literal(''), Type.Literal('production'), Type.Literal('development'), Type.Literal('any')],
+          {
+            default: '',
+            description: 'App Attest environment accepted for wallet instances; empty uses apple.environment.',
+          },
+        ),
         minOsVersion: Type.String({
           pattern: '^\\d+(\\.\\d+){0,2}$',
           default: '18.0',
-          description: 'Lowest iOS version accepted: at registration the version Apple signed into the App Attest credential certificate, at renewal the reported wi_device_class.systemVersion (which may only rise).',
+          description:
+            'Lowest iOS version accepted: at registration the version Apple signed into the App Attest credential certificate, at renewal the reported wi_device_class.systemVersion (which may only rise).',
         }),
         allowUnsignedOsVersion: Type.Boolean({
           default: false,
@@ -62,7 +93,7 @@ export const MdvmConfigSchema = Type.Object(
       minimum: 100,
       maximum: 1_000_000,
       default: 10_000,
-      description: 'Most entries one signed revocation list carries; clients page with since= and the list\'s next.',
+      description: "Most entries one signed revocation list carries; clients page with since= and the list's next.",
     }),
   },
   { additionalProperties: false, default: {} },

@@ -15,7 +15,9 @@ const secret = <T extends TSchema>(schema: T): T => ({ ...schema, secret: true }
 
 const PurposeSettings = Type.Object(
   {
-    bytes: Type.Optional(Type.Integer({ minimum: 16, maximum: MAX_CHALLENGE_BYTES, description: 'Challenge size for this purpose.' })),
+    bytes: Type.Optional(
+      Type.Integer({ minimum: 16, maximum: MAX_CHALLENGE_BYTES, description: 'Challenge size for this purpose.' }),
+    ),
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Lifetime for this purpose.' })),
   },
   { additionalProperties: false },
@@ -82,7 +84,8 @@ export const ConfigSchema = Type.Object(
     databaseSchema: Type.String({
       default: '',
       pattern: '^([A-Za-z_][A-Za-z0-9_]{0,62})?$',
-      description: 'PostgreSQL schema holding Keyward tables (created if missing); empty means the search_path default.',
+      description:
+        'PostgreSQL schema holding Keyward tables (created if missing); empty means the search_path default.',
     }),
     databasePoolSize: Type.Integer({
       minimum: 1,
@@ -94,7 +97,8 @@ export const ConfigSchema = Type.Object(
       Type.String({
         default: '',
         pattern: '^(|rediss?://.+)$',
-        description: 'redis://… to keep challenges (and rate limits) in Redis, shared by all instances; empty keeps them in the database.',
+        description:
+          'redis://… to keep challenges (and rate limits) in Redis, shared by all instances; empty keeps them in the database.',
       }),
     ),
     redisKeyPrefix: Type.String({
@@ -129,7 +133,8 @@ export const ConfigSchema = Type.Object(
     }),
     migrateOnStart: Type.Boolean({
       default: true,
-      description: 'Apply pending database migrations at start (several instances may start at once; migrations are locked).',
+      description:
+        'Apply pending database migrations at start (several instances may start at once; migrations are locked).',
     }),
     challenges: ChallengesSchema,
     android: AndroidConfigSchema,
@@ -146,7 +151,8 @@ export const ConfigSchema = Type.Object(
         apiKeys: secret(
           Type.Array(Type.String({ minLength: 24 }), {
             default: [],
-            description: 'API keys (at least 24 characters) accepted as "Authorization: Bearer <key>" on operator endpoints (/admin/…, the MDVM\'s accounts, vulnerable device classes and leaked keys); none configured disables them (JSON array in the env var).',
+            description:
+              'API keys (at least 24 characters) accepted as "Authorization: Bearer <key>" on operator endpoints (/admin/…, the MDVM\'s accounts, vulnerable device classes and leaked keys); none configured disables them (JSON array in the env var).',
           }),
         ),
       },
@@ -162,7 +168,8 @@ export const ConfigSchema = Type.Object(
         macKeysFile: secret(
           Type.String({
             default: '',
-            description: 'JSON file of HS256 keys for challenge tokens ({"keys":[{"kid","secret","createdAt"}]}, newest signs).',
+            description:
+              'JSON file of HS256 keys for challenge tokens ({"keys":[{"kid","secret","createdAt"}]}, newest signs).',
           }),
         ),
       },

@@ -5,13 +5,16 @@ import { isKeywardError } from '../errors.js';
 import { invalidConfiguration } from './config-error.js';
 
 /** Google's hardware attestation roots: the RSA key's four certificates and Key Attestation CA1 (assets/roots; android.googleRoots). */
-export const googleHardwareRoots = (): TrustAnchor[] => shippedAnchors('roots/google-hardware-attestation-roots.pem', 'Google hardware attestation root');
+export const googleHardwareRoots = (): TrustAnchor[] =>
+  shippedAnchors('roots/google-hardware-attestation-roots.pem', 'Google hardware attestation root');
 
 /** The software-attestation roots emulators and old devices chain to: recognised so they can be named, trusted only when allowed. */
-export const googleSoftwareRoots = (): TrustAnchor[] => shippedAnchors('roots/google-software-attestation-roots.pem', 'Google software attestation root');
+export const googleSoftwareRoots = (): TrustAnchor[] =>
+  shippedAnchors('roots/google-software-attestation-roots.pem', 'Google software attestation root');
 
 /** Apple App Attestation Root CA (assets/roots; apple.appleRoots): every credential certificate chains to it through "Apple App Attestation CA 1". */
-export const appleAppAttestationRoot = (): TrustAnchor[] => shippedAnchors('roots/apple-app-attestation-root-ca.pem', 'Apple App Attestation Root CA');
+export const appleAppAttestationRoot = (): TrustAnchor[] =>
+  shippedAnchors('roots/apple-app-attestation-root-ca.pem', 'Apple App Attestation Root CA');
 
 /** Apple Root CA - G3 (assets/roots; apple.appleRoots): App Attest receipts are signed under it. */
 export const appleRootG3 = (): TrustAnchor[] => shippedAnchors('roots/apple-root-ca-g3.pem', 'Apple Root CA - G3');
@@ -33,7 +36,9 @@ export function configuredAnchors(files: readonly string[], option: string): Tru
       anchors = TrustAnchors.fromPem(pem, `configured root (${file})`);
     } catch (error) {
       if (!isKeywardError(error)) throw error;
-      throw invalidConfiguration(`${option}: ${file}: ${error.message} (${error.detail ?? error.code})`, { cause: error });
+      throw invalidConfiguration(`${option}: ${file}: ${error.message} (${error.detail ?? error.code})`, {
+        cause: error,
+      });
     }
     if (anchors.length === 0) throw invalidConfiguration(`${option}: ${file} holds no PEM certificate`);
     return anchors;

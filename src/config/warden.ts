@@ -6,12 +6,16 @@ const OID_PATTERN = '^[0-2](\\.(0|[1-9][0-9]*))+$';
 /** Per-policy overrides: Android policy options (merged onto android.policy) and Apple app ids / environment. */
 const NamedPolicy = Type.Object(
   {
-    android: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'android.policy options to override.' })),
+    android: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'android.policy options to override.' }),
+    ),
     apple: Type.Optional(
       Type.Object(
         {
           appIds: Type.Optional(Type.Array(Type.String())),
-          environment: Type.Optional(Type.Union([Type.Literal('production'), Type.Literal('development'), Type.Literal('any')])),
+          environment: Type.Optional(
+            Type.Union([Type.Literal('production'), Type.Literal('development'), Type.Literal('any')]),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -23,17 +27,38 @@ const NamedPolicy = Type.Object(
 /** Warden-compatible attestation endpoint (config key `warden`). */
 export const WardenConfigSchema = Type.Object(
   {
-    enabled: Type.Boolean({ default: true, description: 'Serve the Warden endpoints (/api/v1/challenge, /api/v1/attest, /api/v1/crl).' }),
-    nonceBytes: Type.Integer({ minimum: MIN_CHALLENGE_BYTES, maximum: MAX_CHALLENGE_BYTES, default: 64, description: 'Random bytes in each challenge nonce.' }),
-    validitySeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 600, description: 'How long a challenge can be answered.' }),
+    enabled: Type.Boolean({
+      default: true,
+      description: 'Serve the Warden endpoints (/api/v1/challenge, /api/v1/attest, /api/v1/crl).',
+    }),
+    nonceBytes: Type.Integer({
+      minimum: MIN_CHALLENGE_BYTES,
+      maximum: MAX_CHALLENGE_BYTES,
+      default: 64,
+      description: 'Random bytes in each challenge nonce.',
+    }),
+    validitySeconds: Type.Integer({
+      minimum: 10,
+      maximum: 86_400,
+      default: 600,
+      description: 'How long a challenge can be answered.',
+    }),
     clockSkewSeconds: Type.Integer({
       minimum: 0,
       maximum: 3600,
       default: 300,
-      description: 'issuedAt is sent this much earlier (as Warden does), so clients whose clock is behind still accept the challenge.',
+      description:
+        'issuedAt is sent this much earlier (as Warden does), so clients whose clock is behind still accept the challenge.',
     }),
-    timeZone: Type.String({ default: '', description: 'IANA time zone named in challenges (informational); empty sends null.' }),
-    proofOid: Type.String({ pattern: OID_PATTERN, default: '2.25.84909157162398755923739785575458177302', description: 'CSR attribute carrying the attestation proof.' }),
+    timeZone: Type.String({
+      default: '',
+      description: 'IANA time zone named in challenges (informational); empty sends null.',
+    }),
+    proofOid: Type.String({
+      pattern: OID_PATTERN,
+      default: '2.25.84909157162398755923739785575458177302',
+      description: 'CSR attribute carrying the attestation proof.',
+    }),
     genericDeviceNameOid: Type.String({
       pattern: '^(|[0-2](\\.(0|[1-9][0-9]*))+)$',
       default: '2.25.161066711659881035499644753588417948207',
@@ -41,22 +66,41 @@ export const WardenConfigSchema = Type.Object(
     }),
     keyConstraints: Type.Unknown({
       default: {
-        algorithmParameters: { type: 'EC', curve: 'P-256', digests: ['SHA256'], allowKeyAgreement: false, allowSigning: true },
+        algorithmParameters: {
+          type: 'EC',
+          curve: 'P-256',
+          digests: ['SHA256'],
+          allowKeyAgreement: false,
+          allowSigning: true,
+        },
         keyProtection: null,
       },
       description: 'keyConstraints sent in challenges (JSON; null for none).',
     }),
-    dataAuth: Type.Union([Type.Literal('SIGNATURE'), Type.Literal('HASH-SHA256'), Type.Literal('HASH-SHA384'), Type.Literal('HASH-SHA512')], {
-      default: 'SIGNATURE',
-      description:
-        'SIGNATURE: the client sends a signed CSR (proof of possession). HASH-*: it sends an unsigned CertificationRequestInfo whose digest is the attestation challenge (challenge version 3).',
-    }),
+    dataAuth: Type.Union(
+      [
+        Type.Literal('SIGNATURE'),
+        Type.Literal('HASH-SHA256'),
+        Type.Literal('HASH-SHA384'),
+        Type.Literal('HASH-SHA512'),
+      ],
+      {
+        default: 'SIGNATURE',
+        description:
+          'SIGNATURE: the client sends a signed CSR (proof of possession). HASH-*: it sends an unsigned CertificationRequestInfo whose digest is the attestation challenge (challenge version 3).',
+      },
+    ),
     failuresAsHttp200: Type.Boolean({
       default: false,
       description:
         'Answer Failure responses with HTTP 200 instead of 400/403/500. Deployed Warden Supreme clients only read 2xx bodies; set this for them.',
     }),
-    maxProofBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 262_144, description: 'Largest CSR body accepted.' }),
+    maxProofBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 1_048_576,
+      default: 262_144,
+      description: 'Largest CSR body accepted.',
+    }),
     policies: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), NamedPolicy, {
       default: {},
       description:
@@ -64,7 +108,12 @@ export const WardenConfigSchema = Type.Object(
     }),
     certificate: Type.Object(
       {
-        validityDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'Validity of issued binding certificates.' }),
+        validityDays: Type.Integer({
+          minimum: 1,
+          maximum: 3650,
+          default: 30,
+          description: 'Validity of issued binding certificates.',
+        }),
         subject: Type.String({
           default: '',
           description:
@@ -80,10 +129,24 @@ export const WardenConfigSchema = Type.Object(
     ),
     ca: Type.Object(
       {
-        rootCertificateFile: Type.String({ default: '', description: 'PEM of the binding CA root (served at the end of every chain).' }),
-        intermediateCertificateFile: Type.String({ default: '', description: 'PEM of the issuing intermediate (signed by the root).' }),
-        intermediateKeyFile: Type.String({ default: '', description: "PEM (PKCS#8) of the intermediate's private key (keep it mode 0600)." }),
-        crlValidityHours: Type.Integer({ minimum: 1, maximum: 720, default: 24, description: 'nextUpdate of the CRL served at /api/v1/crl.' }),
+        rootCertificateFile: Type.String({
+          default: '',
+          description: 'PEM of the binding CA root (served at the end of every chain).',
+        }),
+        intermediateCertificateFile: Type.String({
+          default: '',
+          description: 'PEM of the issuing intermediate (signed by the root).',
+        }),
+        intermediateKeyFile: Type.String({
+          default: '',
+          description: "PEM (PKCS#8) of the intermediate's private key (keep it mode 0600).",
+        }),
+        crlValidityHours: Type.Integer({
+          minimum: 1,
+          maximum: 720,
+          default: 24,
+          description: 'nextUpdate of the CRL served at /api/v1/crl.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

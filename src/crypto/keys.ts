@@ -67,7 +67,8 @@ export function toJwk(key: KeyObject): JsonWebKey | undefined {
 }
 
 /** The uncompressed point 04‖X‖Y of an EC JWK. */
-export const jwkPoint = (jwk: JsonWebKey): Buffer => Buffer.concat([Buffer.of(4), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);
+export const jwkPoint = (jwk: JsonWebKey): Buffer =>
+  Buffer.concat([Buffer.of(4), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);
 
 /** Uncompressed EC point 04‖X‖Y of an EC public key. */
 export function ecPoint(key: KeyObject): Buffer {
@@ -96,5 +97,7 @@ export function spkiOf(key: KeyObject): Buffer {
 
 /** Imports a request's public key through its JWK (half the cost of OpenSSL 3's DER decoder); DER for other key types. */
 export function importRequestKey(spki: Uint8Array, jwk: JsonWebKey | undefined): KeyObject {
-  return jwk ? createPublicKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
+  return jwk
+    ? createPublicKey({ key: jwk, format: 'jwk' })
+    : createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
 }

@@ -53,12 +53,22 @@ describe('parseStrictJson', () => {
     expect(() => parseStrictJson('[[[1]]]', fail, 2)).toThrow('nested too deeply');
   });
 
-  it.each(['', '{', '{"a":1,"a"', '{"a', '{"a\\', '{"\\uZZZZ":1,"\\uZZZZ":2', '}}]]{', '{"a":1}}', 'nul', '{a:1,a:2}', '{"a" 1, "a" 2}', '\u0000'])(
-    'refuses invalid JSON %j as JSON.parse does',
-    (text) => {
-      expect(parse(text)).toMatch(/^refused: /);
-    },
-  );
+  it.each([
+    '',
+    '{',
+    '{"a":1,"a"',
+    '{"a',
+    '{"a\\',
+    '{"\\uZZZZ":1,"\\uZZZZ":2',
+    '}}]]{',
+    '{"a":1}}',
+    'nul',
+    '{a:1,a:2}',
+    '{"a" 1, "a" 2}',
+    '\u0000',
+  ])('refuses invalid JSON %j as JSON.parse does', (text) => {
+    expect(parse(text)).toMatch(/^refused: /);
+  });
 
   it('reads any JSON without duplicates exactly as JSON.parse does', () => {
     fc.assert(
@@ -70,14 +80,21 @@ describe('parseStrictJson', () => {
   });
 
   it('refuses a key repeated in an object at any depth, however it is escaped', () => {
-    const escapeAll = (key: string) => `"${[...key].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"`;
+    const escapeAll = (key: string) =>
+      `"${[...key].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"`;
     fc.assert(
-      fc.property(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), fc.nat({ max: 10 }), fc.boolean(), (key, value, depth, escaped) => {
-        const member = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
-        let text = `{${member},${escaped ? escapeAll(key) : JSON.stringify(key)}:1}`;
-        for (let level = 0; level < depth; level++) text = level % 2 === 0 ? `[0,${text}]` : `{"k${level}":${text}}`;
-        expect(parse(text)).toBe(`refused: duplicate key ${JSON.stringify(key).slice(0, 40)}`);
-      }),
+      fc.property(
+        fc.string({ maxLength: 8 }),
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.nat({ max: 10 }),
+        fc.boolean(),
+        (key, value, depth, escaped) => {
+          const member = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+          let text = `{${member},${escaped ? escapeAll(key) : JSON.stringify(key)}:1}`;
+          for (let level = 0; level < depth; level++) text = level % 2 === 0 ? `[0,${text}]` : `{"k${level}":${text}}`;
+          expect(parse(text)).toBe(`refused: duplicate key ${JSON.stringify(key).slice(0, 40)}`);
+        },
+      ),
     );
   });
 
@@ -93,7 +110,8 @@ describe('parseStrictJson', () => {
           expect(result).toMatch(/^refused: /);
           return;
         }
-        if (typeof result === 'string' && result.startsWith('refused: ')) expect(result).toMatch(/^refused: (duplicate key|nested too deeply)/);
+        if (typeof result === 'string' && result.startsWith('refused: '))
+          expect(result).toMatch(/^refused: (duplicate key|nested too deeply)/);
         else expect(result).toEqual(expected);
       }),
       { numRuns: 2000 },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CATEGORIES, KeywardError, contentError, internalError, isKeywardError } from '../errors.js';
+import { ERROR_CATEGORIES, type KeywardError, contentError, internalError, isKeywardError } from '../errors.js';
 
 /** The JSON body of every error reply: the type errorBody builds and the schema routes document. */
 export const ErrorReply = Type.Object(
@@ -18,10 +18,13 @@ export type ErrorBody = Static<typeof ErrorReply>;
 const FASTIFY_ERRORS: Record<string, (error: FastifyError) => KeywardError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => contentError('BODY_TOO_LARGE', 'The request body is too large.', { status: 413 }),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
-    contentError('UNSUPPORTED_MEDIA_TYPE', 'The request content type is not supported by this endpoint.', { status: 415 }),
+    contentError('UNSUPPORTED_MEDIA_TYPE', 'The request content type is not supported by this endpoint.', {
+      status: 415,
+    }),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => contentError('MALFORMED_BODY', 'The request body is empty.'),
   FST_ERR_CTP_INVALID_JSON_BODY: () => contentError('MALFORMED_BODY', 'The request body is not valid JSON.'),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => contentError('MALFORMED_BODY', 'The request body does not match its Content-Length.'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    contentError('MALFORMED_BODY', 'The request body does not match its Content-Length.'),
   FST_ERR_BAD_URL: () => contentError('MALFORMED_REQUEST', 'The request URL is malformed.'),
 };
 
@@ -47,7 +50,10 @@ export function toKeywardError(error: unknown): KeywardError {
       detail: fastifyError.message,
     });
   }
-  return internalError('INTERNAL_ERROR', 'An unexpected error occurred.', { detail: (error as Error)?.message, cause: error });
+  return internalError('INTERNAL_ERROR', 'An unexpected error occurred.', {
+    detail: (error as Error)?.message,
+    cause: error,
+  });
 }
 
 export function errorBody(error: KeywardError, incidentId?: string): ErrorBody {
@@ -68,14 +74,22 @@ const KEYWARD_FORMAT: ErrorReplyFormat = { body: errorBody };
  * id that the reply carries, rejections at info level with their code and detail (which the
  * client never sees).
  */
-export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown, format: ErrorReplyFormat = KEYWARD_FORMAT): FastifyReply {
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  thrown: unknown,
+  format: ErrorReplyFormat = KEYWARD_FORMAT,
+): FastifyReply {
   const error = toKeywardError(thrown);
   let incidentId: string | undefined;
   if (error.status >= 500) {
     incidentId = randomUUID();
     request.log.error({ err: error.cause ?? thrown, incidentId, code: error.code }, 'request failed: internal error');
   } else {
-    request.log.info({ code: error.code, category: error.category, status: error.status, detail: error.detail }, 'request rejected');
+    request.log.info(
+      { code: error.code, category: error.category, status: error.status, detail: error.detail },
+      'request rejected',
+    );
   }
   return reply
     .code(format.status?.(error) ?? error.status)

@@ -46,17 +46,31 @@ export async function buildApp(services: Services): Promise<App> {
   installValidation(app);
   installErrorHandling(app);
   installMetrics(app, services.metrics, config.metrics);
-  await installOpenApi(app, { docs: config.docs.enabled, serverUrl: resolvePublicBaseUrl(config), version: KEYWARD_VERSION });
+  await installOpenApi(app, {
+    docs: config.docs.enabled,
+    serverUrl: resolvePublicBaseUrl(config),
+    version: KEYWARD_VERSION,
+  });
   installHealth(app, services);
   await app.register(challengeRoutes, { challenges: services.challenges });
   if (services.warden) {
-    await app.register(wardenRoutes, { warden: services.warden, config: config.warden, attestations: services.metrics.wardenAttestations });
+    await app.register(wardenRoutes, {
+      warden: services.warden,
+      config: config.warden,
+      attestations: services.metrics.wardenAttestations,
+    });
     await app.register(wardenDocumentRoutes, { warden: services.warden });
-    if (config.admin.apiKeys.length > 0) await app.register(wardenOperatorRoutes, { warden: services.warden, apiKeys: config.admin.apiKeys });
+    if (config.admin.apiKeys.length > 0)
+      await app.register(wardenOperatorRoutes, { warden: services.warden, apiKeys: config.admin.apiKeys });
   }
   if (services.mdvm) {
-    await app.register(mdvmWalletRoutes, { mdvm: services.mdvm.service, operations: services.mdvm.operations, maxBodyBytes: config.mdvm.maxBodyBytes });
-    if (config.admin.apiKeys.length > 0) await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });
+    await app.register(mdvmWalletRoutes, {
+      mdvm: services.mdvm.service,
+      operations: services.mdvm.operations,
+      maxBodyBytes: config.mdvm.maxBodyBytes,
+    });
+    if (config.admin.apiKeys.length > 0)
+      await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });
   }
   return app;
 }

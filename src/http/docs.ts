@@ -3,7 +3,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { App } from './app-type.js';
 
 /** Must be registered before any route: it collects route schemas as they are added. */
-export async function installOpenApi(app: App, options: { docs: boolean; serverUrl: string; version: string }): Promise<void> {
+export async function installOpenApi(
+  app: App,
+  options: { docs: boolean; serverUrl: string; version: string },
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

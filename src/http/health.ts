@@ -31,7 +31,9 @@ export function installHealth(app: App, services: Services): void {
     },
     async (_request, reply) => {
       const report = await services.checkReady();
-      return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
+      return reply
+        .code(report.ready ? 200 : 503)
+        .send({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
     },
   );
 }

@@ -5,7 +5,10 @@ import { requireApiKey } from '../http-kit/api-keys.js';
 /** Counts and times every request by route template; serves /metrics when enabled. */
 export function installMetrics(app: App, metrics: Metrics, options: { enabled: boolean; bearerToken: string }): void {
   // Labelled children are looked up once per (method, route, status): prom-client's own label hashing is per call.
-  type Child = { count: ReturnType<Metrics['httpRequests']['labels']>; duration: ReturnType<Metrics['httpDuration']['labels']> };
+  type Child = {
+    count: ReturnType<Metrics['httpRequests']['labels']>;
+    duration: ReturnType<Metrics['httpDuration']['labels']>;
+  };
   const children = new Map<string, Child>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -21,7 +24,9 @@ export function installMetrics(app: App, metrics: Metrics, options: { enabled: b
     done();
   });
   if (!options.enabled) return;
-  const onRequest = options.bearerToken ? requireApiKey([options.bearerToken], 'A valid bearer token is required.') : undefined;
+  const onRequest = options.bearerToken
+    ? requireApiKey([options.bearerToken], 'A valid bearer token is required.')
+    : undefined;
   app.get('/metrics', { schema: { hide: true }, ...(onRequest ? { onRequest } : {}) }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );

@@ -18,7 +18,11 @@ export interface RunningServer {
 
 export type StartOptions = ServiceOptions;
 
-export async function startServer(config: KeywardConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: KeywardConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const services = await createServices(config, logger, options);
   for (const key of services.keys.development) {
     logger.warn(
@@ -39,7 +43,14 @@ export async function startServer(config: KeywardConfig, logger: Logger, options
   const url = `http://${bracketed(config.host)}:${port}`;
   services.listening(`http://${bracketed(reachableHost(config.host))}:${port}`);
   logger.info(
-    { url, publicBaseUrl: services.publicBaseUrl(), store: services.store.location, challenges: services.redis ? 'redis' : 'database', version: KEYWARD_VERSION, config: redactConfig(config) },
+    {
+      url,
+      publicBaseUrl: services.publicBaseUrl(),
+      store: services.store.location,
+      challenges: services.redis ? 'redis' : 'database',
+      version: KEYWARD_VERSION,
+      config: redactConfig(config),
+    },
     'keyward listening',
   );
 

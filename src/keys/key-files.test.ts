@@ -23,8 +23,14 @@ describe('key files', () => {
   });
 
   it('refuses short secrets, duplicate kids and unparseable files', () => {
-    const key = (kid: string, bytes: number) => ({ kid, secret: Buffer.alloc(bytes, 1).toString('base64url'), createdAt: '2026-01-01T00:00:00Z' });
-    expect(() => parseMacKeyFile(JSON.stringify({ keys: [key('a', MIN_MAC_SECRET_BYTES - 1)] }), 'f')).toThrow(/at least 32 bytes/);
+    const key = (kid: string, bytes: number) => ({
+      kid,
+      secret: Buffer.alloc(bytes, 1).toString('base64url'),
+      createdAt: '2026-01-01T00:00:00Z',
+    });
+    expect(() => parseMacKeyFile(JSON.stringify({ keys: [key('a', MIN_MAC_SECRET_BYTES - 1)] }), 'f')).toThrow(
+      /at least 32 bytes/,
+    );
     expect(() => parseMacKeyFile(JSON.stringify({ keys: [key('a', 32), key('a', 32)] }), 'f')).toThrow(/unique/);
     expect(() => parseMacKeyFile('{', 'f')).toThrow(/not JSON/);
     expect(() => parseMacKeyFile('{"keys":[]}', 'f')).toThrow(/at least one key/);

@@ -38,7 +38,11 @@ export function readOrCreateKeyFile(path: string, generate: () => string | Buffe
  * written into a temporary directory that is renamed into place, so a concurrent start either
  * wins or reads the winner's complete set.
  */
-export function readOrCreateKeyDirectory(directory: string, files: readonly string[], generate: () => Record<string, string>): { files: Record<string, string>; created: boolean } {
+export function readOrCreateKeyDirectory(
+  directory: string,
+  files: readonly string[],
+  generate: () => Record<string, string>,
+): { files: Record<string, string>; created: boolean } {
   const read = () => Object.fromEntries(files.map((name) => [name, readFileSync(join(directory, name), 'utf8')]));
   try {
     return { files: read(), created: false };

@@ -20,7 +20,13 @@ describe('loadServerKeys', () => {
       ['warden.ca', true],
       ['mdvm.signingKeysFile', true],
     ]);
-    for (const file of ['mac-keys.json', 'binding-ca/intermediate.key.pem', 'binding-ca/root.key.pem', 'mdvm/signing-keys.json', 'mdvm/root.key.pem']) {
+    for (const file of [
+      'mac-keys.json',
+      'binding-ca/intermediate.key.pem',
+      'binding-ca/root.key.pem',
+      'mdvm/signing-keys.json',
+      'mdvm/root.key.pem',
+    ]) {
       expect(statSync(join(dataDir, 'keys', file)).mode & 0o777).toBe(0o600);
     }
     const second = loadServerKeys(configFor({ dataDir }), clock);
@@ -35,7 +41,12 @@ describe('loadServerKeys', () => {
     const macKeysFile = join(work, 'mac-keys.json');
     writeFileSync(macKeysFile, generateMacKeyFile(clock.now()), { mode: 0o600 });
     const keys = loadServerKeys(
-      configFor({ dataDir, keys: { macKeysFile, generateDevelopmentKeys: false }, warden: { enabled: false }, mdvm: { enabled: false } }),
+      configFor({
+        dataDir,
+        keys: { macKeysFile, generateDevelopmentKeys: false },
+        warden: { enabled: false },
+        mdvm: { enabled: false },
+      }),
       clock,
     );
     expect(keys.bindingCa).toBeUndefined();
@@ -55,16 +66,21 @@ describe('loadServerKeys', () => {
 
   it('names the option and the path of a configured file it cannot use', () => {
     const missing = join(work, 'nowhere', 'mac-keys.json');
-    expect(() => loadServerKeys(configFor({ dataDir: join(work, 'bad'), keys: { macKeysFile: missing } }), clock)).toThrow(
-      new RegExp(`^invalid configuration: keys\\.macKeysFile: cannot read ${missing.replace(/[.]/g, '\\.')}`),
-    );
+    expect(() =>
+      loadServerKeys(configFor({ dataDir: join(work, 'bad'), keys: { macKeysFile: missing } }), clock),
+    ).toThrow(new RegExp(`^invalid configuration: keys\\.macKeysFile: cannot read ${missing.replace(/[.]/g, '\\.')}`));
     const partial = join(work, 'root.pem');
     writeFileSync(partial, 'not a certificate');
-    expect(() => loadServerKeys(configFor({ dataDir: join(work, 'bad'), warden: { ca: { rootCertificateFile: partial } } }), clock)).toThrow(
-      'warden.ca needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together',
-    );
+    expect(() =>
+      loadServerKeys(
+        configFor({ dataDir: join(work, 'bad'), warden: { ca: { rootCertificateFile: partial } } }),
+        clock,
+      ),
+    ).toThrow('warden.ca needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together');
     const garbage = join(work, 'signing-keys.json');
     writeFileSync(garbage, '{"keys": []}');
-    expect(() => loadServerKeys(configFor({ dataDir: join(work, 'bad'), mdvm: { signingKeysFile: garbage } }), clock)).toThrow(/^invalid configuration: mdvm\.signingKeysFile: /);
+    expect(() =>
+      loadServerKeys(configFor({ dataDir: join(work, 'bad'), mdvm: { signingKeysFile: garbage } }), clock),
+    ).toThrow(/^invalid configuration: mdvm\.signingKeysFile: /);
   });
 });

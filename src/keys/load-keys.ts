@@ -4,7 +4,12 @@ import type { Clock } from '../clock.js';
 import { ConfigError } from '../config/load.js';
 import type { KeywardConfig } from '../config/schema.js';
 import { generateMdvmKeyDirectory, MDVM_KEY_FILES, MdvmSigningKeys } from '../features/mdvm/signing-keys.js';
-import { BINDING_CA_FILES, BindingCa, bindingCaFromDirectory, generateBindingCaDirectory } from '../features/warden/binding-ca.js';
+import {
+  BINDING_CA_FILES,
+  BindingCa,
+  bindingCaFromDirectory,
+  generateBindingCaDirectory,
+} from '../features/warden/binding-ca.js';
 import { readOrCreateKeyDirectory, readOrCreateKeyFile } from './key-files.js';
 import { generateMacKeyFile, parseMacKeyFile, type MacKeyRing } from './mac-keys.js';
 
@@ -62,9 +67,14 @@ export function loadBindingCa(config: KeywardConfig, clock: Clock, development: 
     };
     return parseOrConfigError('warden.ca', () => new BindingCa(files));
   }
-  if (configured > 0) throw new ConfigError('invalid configuration: warden.ca needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together');
+  if (configured > 0)
+    throw new ConfigError(
+      'invalid configuration: warden.ca needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together',
+    );
   const directory = developmentPath(config, 'warden.ca files are empty', 'binding-ca');
-  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(BINDING_CA_FILES), () => generateBindingCaDirectory(clock.now(), 'Keyward Development Binding CA'));
+  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(BINDING_CA_FILES), () =>
+    generateBindingCaDirectory(clock.now(), 'Keyward Development Binding CA'),
+  );
   development.push({ name: 'warden.ca', path: directory, created });
   return parseOrConfigError('warden.ca', () => bindingCaFromDirectory(files));
 }
@@ -78,7 +88,11 @@ function loadMdvmSigningKeys(config: KeywardConfig, clock: Clock, development: D
     return parseOrConfigError(option, () => MdvmSigningKeys.parse(text));
   }
   const directory = developmentPath(config, `${option} is empty`, 'mdvm');
-  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(MDVM_KEY_FILES), () => generateMdvmKeyDirectory(clock.now(), 'Keyward Development MDVM Root').files);
+  const { files, created } = readOrCreateKeyDirectory(
+    directory,
+    Object.values(MDVM_KEY_FILES),
+    () => generateMdvmKeyDirectory(clock.now(), 'Keyward Development MDVM Root').files,
+  );
   development.push({ name: option, path: directory, created });
   return parseOrConfigError(option, () => MdvmSigningKeys.parse(files[MDVM_KEY_FILES.signingKeys]!));
 }
@@ -93,7 +107,8 @@ function readConfigured(option: string, path: string): string {
 
 /** Where a development key lives under dataDir, if development keys may be used at all. */
 function developmentPath(config: KeywardConfig, problem: string, name: string): string {
-  if (!config.keys.generateDevelopmentKeys) throw new ConfigError(`invalid configuration: ${problem} and keys.generateDevelopmentKeys is false`);
+  if (!config.keys.generateDevelopmentKeys)
+    throw new ConfigError(`invalid configuration: ${problem} and keys.generateDevelopmentKeys is false`);
   return join(config.dataDir, 'keys', name);
 }
 

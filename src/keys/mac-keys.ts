@@ -37,13 +37,16 @@ export function parseMacKeyFile(text: string, source: string): MacKeyRing {
     throw new TypeError(`${source} is not JSON`);
   }
   const entries = (parsed as { keys?: unknown })?.keys;
-  if (!Array.isArray(entries) || entries.length === 0) throw new TypeError(`${source} must hold {"keys":[…]} with at least one key`);
-  const keys = entries.map((entry: any, index): MacKey => {
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new TypeError(`${source} must hold {"keys":[…]} with at least one key`);
+  const keys = entries.map((entry: { kid?: unknown; secret?: unknown; createdAt?: unknown } | null, index): MacKey => {
     const where = `${source} keys[${index}]`;
-    if (typeof entry?.kid !== 'string' || entry.kid === '') throw new TypeError(`${where}.kid must be a non-empty string`);
+    if (typeof entry?.kid !== 'string' || entry.kid === '')
+      throw new TypeError(`${where}.kid must be a non-empty string`);
     const secret = typeof entry.secret === 'string' ? Buffer.from(entry.secret, 'base64url') : Buffer.alloc(0);
-    if (secret.length < MIN_MAC_SECRET_BYTES) throw new TypeError(`${where}.secret must be base64url of at least ${MIN_MAC_SECRET_BYTES} bytes`);
-    const createdAt = Date.parse(entry.createdAt);
+    if (secret.length < MIN_MAC_SECRET_BYTES)
+      throw new TypeError(`${where}.secret must be base64url of at least ${MIN_MAC_SECRET_BYTES} bytes`);
+    const createdAt = typeof entry.createdAt === 'string' ? Date.parse(entry.createdAt) : Number.NaN;
     if (Number.isNaN(createdAt)) throw new TypeError(`${where}.createdAt must be an ISO-8601 time`);
     return { kid: entry.kid, secret, createdAt };
   });
@@ -51,6 +54,10 @@ export function parseMacKeyFile(text: string, source: string): MacKeyRing {
 }
 
 export function generateMacKeyFile(now: number): string {
-  const key = { kid: `mac-${randomBytes(6).toString('hex')}`, secret: randomBytes(32).toString('base64url'), createdAt: new Date(now).toISOString() };
+  const key = {
+    kid: `mac-${randomBytes(6).toString('hex')}`,
+    secret: randomBytes(32).toString('base64url'),
+    createdAt: new Date(now).toISOString(),
+  };
   return `${JSON.stringify({ keys: [key] }, null, 2)}\n`;
 }

@@ -20,11 +20,28 @@ export interface CertificateAuthority {
   keys: CryptoKeyPair;
 }
 
-const ALGORITHMS: Record<KeyKind, { generate: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams; sign: webcrypto.Algorithm | webcrypto.EcdsaParams }> = {
-  'EC-P256': { generate: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams },
-  'EC-P384': { generate: { name: 'ECDSA', namedCurve: 'P-384' }, sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams },
+const ALGORITHMS: Record<
+  KeyKind,
+  {
+    generate: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams;
+    sign: webcrypto.Algorithm | webcrypto.EcdsaParams;
+  }
+> = {
+  'EC-P256': {
+    generate: { name: 'ECDSA', namedCurve: 'P-256' },
+    sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams,
+  },
+  'EC-P384': {
+    generate: { name: 'ECDSA', namedCurve: 'P-384' },
+    sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams,
+  },
   'RSA-2048': {
-    generate: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    generate: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
     sign: { name: 'RSASSA-PKCS1-v1_5' },
   },
 };
@@ -56,7 +73,11 @@ const caExtensions = (keys: CryptoKeyPair) =>
     x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ]);
 
-export async function selfSignedAuthority(name: string, kind: KeyKind, validity: { notBefore: Date; notAfter: Date }): Promise<CertificateAuthority> {
+export async function selfSignedAuthority(
+  name: string,
+  kind: KeyKind,
+  validity: { notBefore: Date; notAfter: Date },
+): Promise<CertificateAuthority> {
   const keys = await generateKeys(kind);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     name,
@@ -101,7 +122,9 @@ export async function issueCertificate(options: IssueOptions): Promise<x509.X509
   });
 }
 
-export async function issueAuthority(options: Omit<IssueOptions, 'publicKey' | 'ca'> & { kind: KeyKind }): Promise<CertificateAuthority> {
+export async function issueAuthority(
+  options: Omit<IssueOptions, 'publicKey' | 'ca'> & { kind: KeyKind },
+): Promise<CertificateAuthority> {
   const keys = await generateKeys(options.kind);
   const certificate = await issueCertificate({ ...options, publicKey: keys.publicKey, ca: true });
   return { certificate, keys };
@@ -112,7 +135,11 @@ export const toDer = (certificate: x509.X509Certificate) => Buffer.from(certific
 /** A Signer (node key, subject and key identifier) for certificates `authority` issues with the synchronous builder. */
 export function signerOf(authority: CertificateAuthority): Signer {
   const parsed = parseCertificate(toDer(authority.certificate));
-  return { key: nodeKey(authority.keys.privateKey), subjectDer: parsed.subjectDer, keyIdentifier: keyIdentifier(parsed.spki) };
+  return {
+    key: nodeKey(authority.keys.privateKey),
+    subjectDer: parsed.subjectDer,
+    keyIdentifier: keyIdentifier(parsed.spki),
+  };
 }
 
 const shipped = new Map<string, Promise<CertificateAuthority>>();

@@ -3,7 +3,15 @@ import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
 import { contentDigest } from '../crypto/http-message/content-digest.js';
 import { signHttpMessage, type HttpMessageParts } from '../crypto/http-message/http-signatures.js';
 import { ecPoint, sha256, spkiOf } from '../crypto/keys.js';
-import type { AndroidRegistration, AndroidRenewal, ChallengeReply, IosRegistration, IosRenewal, RegistrationReply, RenewalReply } from '../features/mdvm/schemas.js';
+import type {
+  AndroidRegistration,
+  AndroidRenewal,
+  ChallengeReply,
+  IosRegistration,
+  IosRenewal,
+  RegistrationReply,
+  RenewalReply,
+} from '../features/mdvm/schemas.js';
 import type { AndroidDeviceSimulator } from './android/device.js';
 import type { SimulatedAppleDevice } from './apple/device.js';
 import { SIMULATOR_PACKAGE } from './defaults.js';
@@ -71,7 +79,11 @@ export class SimulatedWalletInstance {
     private readonly transport: HttpTransport,
   ) {}
 
-  static forAndroid(device: AndroidDeviceSimulator, state: Partial<AndroidWalletState> = {}, transport: HttpTransport = fetchTransport): SimulatedWalletInstance {
+  static forAndroid(
+    device: AndroidDeviceSimulator,
+    state: Partial<AndroidWalletState> = {},
+    transport: HttpTransport = fetchTransport,
+  ): SimulatedWalletInstance {
     const now = new Date();
     const android: AndroidWalletState = {
       osVersion: 150000,
@@ -85,10 +97,20 @@ export class SimulatedWalletInstance {
       deviceLocked: true,
       ...state,
     };
-    return new SimulatedWalletInstance('android', { android: device }, android, { systemVersion: '', model: '', hardwareModel: '' }, transport);
+    return new SimulatedWalletInstance(
+      'android',
+      { android: device },
+      android,
+      { systemVersion: '', model: '', hardwareModel: '' },
+      transport,
+    );
   }
 
-  static forIos(device: SimulatedAppleDevice, state: Partial<IosWalletState> = {}, transport: HttpTransport = fetchTransport): SimulatedWalletInstance {
+  static forIos(
+    device: SimulatedAppleDevice,
+    state: Partial<IosWalletState> = {},
+    transport: HttpTransport = fetchTransport,
+  ): SimulatedWalletInstance {
     const ios: IosWalletState = { systemVersion: '18.2', model: 'iPhone', hardwareModel: 'iPhone15,3', ...state };
     return new SimulatedWalletInstance('ios', { ios: device }, {} as AndroidWalletState, ios, transport);
   }
@@ -107,7 +129,14 @@ export class SimulatedWalletInstance {
   deviceClass(): Record<string, string> {
     if (this.platform === 'ios') {
       const { systemVersion, model, hardwareModel } = this.ios;
-      return { systemVersion, uname: '', model, hardwareModel, osVersion: `Version ${systemVersion}`, ...this.reportedOverrides };
+      return {
+        systemVersion,
+        uname: '',
+        model,
+        hardwareModel,
+        osVersion: `Version ${systemVersion}`,
+        ...this.reportedOverrides,
+      };
     }
     const { model, product, device, osVersion, osPatchLevel } = this.android;
     const patch = String(osPatchLevel);
@@ -124,14 +153,21 @@ export class SimulatedWalletInstance {
 
   async challenge(mdvmUrl: string): Promise<string> {
     const response = await this.transport({ method: 'POST', url: `${mdvmUrl}/v1/mdvm/challenge` });
-    if (response.status !== 200) throw new Error(`POST /v1/mdvm/challenge answered ${response.status}: ${response.text}`);
+    if (response.status !== 200)
+      throw new Error(`POST /v1/mdvm/challenge answered ${response.status}: ${response.text}`);
     return (JSON.parse(response.text) as ChallengeReply).mdvm_auth_challenge;
   }
 
   /** Registers (a fresh auth key for every registration, as the apps must). */
   async register(
     mdvmUrl: string,
-    options: { challenge?: string; tamper?: (request: SignedWalletRequest) => void; /** iOS: register this auth key (another instance's, to test uniqueness). */ authKey?: { privateKey: KeyObject; publicKey: KeyObject } } = {},
+    options: {
+      challenge?: string;
+      tamper?: (
+        request: SignedWalletRequest,
+      ) => void /** iOS: register this auth key (another instance's, to test uniqueness). */;
+      authKey?: { privateKey: KeyObject; publicKey: KeyObject };
+    } = {},
   ): Promise<WalletResponse> {
     const challenge = options.challenge ?? (await this.challenge(mdvmUrl));
     const nonce = sha256(Buffer.from(challenge, 'utf8'));
@@ -139,17 +175,31 @@ export class SimulatedWalletInstance {
     if (this.platform === 'android') {
       const attestation = await this.attestAndroid(nonce);
       this.authKey = { privateKey: attestation.privateKey, publicKey: attestation.publicKey };
-      body = { wi_mdvm_auth_pubk: this.authPublicKey!, wi_device_class: this.deviceClass(), wi_android_key_attestation: attestation.chain.map(b64) };
+      body = {
+        wi_mdvm_auth_pubk: this.authPublicKey!,
+        wi_device_class: this.deviceClass(),
+        wi_android_key_attestation: attestation.chain.map(b64),
+      };
     } else {
       this.authKey = options.authKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const clientData = this.iosClientData(nonce);
       const device = this.device.ios!;
       const attested = this.ios.attestedOsVersion === undefined ? this.ios.systemVersion : this.ios.attestedOsVersion;
-      const attestation = await device.attest(clientData, { at: Date.now(), os: attested === null ? null : { version: attested, build: '22C152' } });
-      body = { wi_mdvm_auth_pubk: this.authPublicKey!, wi_device_class: this.deviceClass(), pap_devicecheck_attestation: b64(attestation), pap_devicecheck_assertion: b64(device.assert(clientData)) };
+      const attestation = await device.attest(clientData, {
+        at: Date.now(),
+        os: attested === null ? null : { version: attested, build: '22C152' },
+      });
+      body = {
+        wi_mdvm_auth_pubk: this.authPublicKey!,
+        wi_device_class: this.deviceClass(),
+        pap_devicecheck_attestation: b64(attestation),
+        pap_devicecheck_assertion: b64(device.assert(clientData)),
+      };
     }
     const path = `/v1/mdvm/${this.platform}/register`;
-    const request = this.sign(path, challenge, body, [{ label: 'mdvm-auth-sig', keyid: 'wi-mdvm-auth-key', key: this.authKey.privateKey, components: REGISTER }]);
+    const request = this.sign(path, challenge, body, [
+      { label: 'mdvm-auth-sig', keyid: 'wi-mdvm-auth-key', key: this.authKey.privateKey, components: REGISTER },
+    ]);
     options.tamper?.(request);
     const response = await this.post(`${mdvmUrl}${path}`, request);
     if (response.status === 200) {
@@ -163,21 +213,37 @@ export class SimulatedWalletInstance {
   /** Renews the mdvm_token: Android re-attests a fresh key that countersigns; iOS asserts with its App Attest key. */
   async renew(
     mdvmUrl: string,
-    options: { challenge?: string; tamper?: (request: SignedWalletRequest) => void; /** iOS: assert with this counter (a replay when not above the last). */ assertionCounter?: number } = {},
+    options: {
+      challenge?: string;
+      tamper?: (
+        request: SignedWalletRequest,
+      ) => void /** iOS: assert with this counter (a replay when not above the last). */;
+      assertionCounter?: number;
+    } = {},
   ): Promise<WalletResponse> {
     if (!this.authKey || !this.mdvmWiId) throw new Error('register first');
     const challenge = options.challenge ?? (await this.challenge(mdvmUrl));
     const nonce = sha256(Buffer.from(challenge, 'utf8'));
     const path = `/v1/mdvm/${this.platform}/renewal`;
-    const signers = [{ label: 'mdvm-auth-sig', keyid: 'wi-mdvm-auth-key', key: this.authKey.privateKey, components: RENEWAL }];
+    const signers = [
+      { label: 'mdvm-auth-sig', keyid: 'wi-mdvm-auth-key', key: this.authKey.privateKey, components: RENEWAL },
+    ];
     let body: AndroidRenewal | IosRenewal;
     if (this.platform === 'android') {
       const reattest = await this.attestAndroid(nonce);
       body = { wi_device_class: this.deviceClass(), wi_android_key_attestation: reattest.chain.map(b64) };
-      signers.push({ label: 'mdvm-reattest-sig', keyid: 'wi-mdvm-reattest-key', key: reattest.privateKey, components: RENEWAL });
+      signers.push({
+        label: 'mdvm-reattest-sig',
+        keyid: 'wi-mdvm-reattest-key',
+        key: reattest.privateKey,
+        components: RENEWAL,
+      });
     } else {
       const counter = options.assertionCounter === undefined ? {} : { counter: options.assertionCounter };
-      body = { wi_device_class: this.deviceClass(), pap_devicecheck_assertion: b64(this.device.ios!.assert(this.iosClientData(nonce), counter)) };
+      body = {
+        wi_device_class: this.deviceClass(),
+        pap_devicecheck_assertion: b64(this.device.ios!.assert(this.iosClientData(nonce), counter)),
+      };
     }
     const request = this.sign(path, challenge, body, signers, { 'mdvm-wi-id': this.mdvmWiId });
     options.tamper?.(request);
@@ -190,17 +256,41 @@ export class SimulatedWalletInstance {
    * A request to a relying backend (wallet backend, RWSCD) the way the reference apps send it:
    * Auth-Challenge (the backend's), Mdvm-Token, Content-Digest, signed under `label` with the auth key.
    */
-  signRelyingRequest(options: { method: string; path: string; challenge: string; body?: unknown; label: string; extraHeaders?: Record<string, string> }): SignedWalletRequest {
+  signRelyingRequest(options: {
+    method: string;
+    path: string;
+    challenge: string;
+    body?: unknown;
+    label: string;
+    extraHeaders?: Record<string, string>;
+  }): SignedWalletRequest {
     if (!this.authKey || !this.mdvmToken) throw new Error('register first');
     const body = Buffer.from(options.body === undefined ? '' : JSON.stringify(options.body));
-    const headers: Record<string, string> = { 'auth-challenge': options.challenge, 'mdvm-token': this.mdvmToken, ...options.extraHeaders };
+    const headers: Record<string, string> = {
+      'auth-challenge': options.challenge,
+      'mdvm-token': this.mdvmToken,
+      ...options.extraHeaders,
+    };
     const components = ['@method', '@path', 'auth-challenge', 'mdvm-token', ...Object.keys(options.extraHeaders ?? {})];
     if (body.length > 0) {
       headers['content-digest'] = contentDigest(body);
       components.push('content-digest');
     }
-    const signature = signHttpMessage({ method: options.method, target: options.path, headers }, { label: options.label, components, key: this.authKey.privateKey, algorithm: 'ecdsa-p256-sha256', keyid: 'wi-auth-key', created: Math.floor(Date.now() / 1000) });
-    return { headers: { ...headers, 'signature-input': signature.signatureInput, signature: signature.signature }, body };
+    const signature = signHttpMessage(
+      { method: options.method, target: options.path, headers },
+      {
+        label: options.label,
+        components,
+        key: this.authKey.privateKey,
+        algorithm: 'ecdsa-p256-sha256',
+        keyid: 'wi-auth-key',
+        created: Math.floor(Date.now() / 1000),
+      },
+    );
+    return {
+      headers: { ...headers, 'signature-input': signature.signatureInput, signature: signature.signature },
+      body,
+    };
   }
 
   private async attestAndroid(nonce: Buffer) {
@@ -220,20 +310,49 @@ export class SimulatedWalletInstance {
     return emulatedKeyClientData(ecPoint(this.authKey!.publicKey), nonce);
   }
 
-  private sign(path: string, challenge: string, body: unknown, signers: { label: string; keyid: string; key: KeyObject; components: string[] }[], extra: Record<string, string> = {}): SignedWalletRequest {
+  private sign(
+    path: string,
+    challenge: string,
+    body: unknown,
+    signers: { label: string; keyid: string; key: KeyObject; components: string[] }[],
+    extra: Record<string, string> = {},
+  ): SignedWalletRequest {
     const raw = Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { 'auth-challenge': challenge, 'content-digest': contentDigest(raw), ...extra };
+    const headers: Record<string, string> = {
+      'auth-challenge': challenge,
+      'content-digest': contentDigest(raw),
+      ...extra,
+    };
     const message: HttpMessageParts = { method: 'POST', target: path, headers };
     const created = Math.floor(Date.now() / 1000);
-    const signatures = signers.map((signer) => signHttpMessage(message, { label: signer.label, components: signer.components, key: signer.key, algorithm: 'ecdsa-p256-sha256', keyid: signer.keyid, created }));
+    const signatures = signers.map((signer) =>
+      signHttpMessage(message, {
+        label: signer.label,
+        components: signer.components,
+        key: signer.key,
+        algorithm: 'ecdsa-p256-sha256',
+        keyid: signer.keyid,
+        created,
+      }),
+    );
     return {
-      headers: { ...headers, 'signature-input': signatures.map((s) => s.signatureInput).join(', '), signature: signatures.map((s) => s.signature).join(', ') },
+      headers: {
+        ...headers,
+        'signature-input': signatures.map((s) => s.signatureInput).join(', '),
+        signature: signatures.map((s) => s.signature).join(', '),
+      },
       body: raw,
     };
   }
 
   private async post(url: string, request: SignedWalletRequest): Promise<WalletResponse> {
-    const response = await this.transport({ method: 'POST', url, body: request.body, contentType: 'application/json', headers: request.headers });
+    const response = await this.transport({
+      method: 'POST',
+      url,
+      body: request.body,
+      contentType: 'application/json',
+      headers: request.headers,
+    });
     return { status: response.status, body: JSON.parse(response.text) as Record<string, unknown> };
   }
 }

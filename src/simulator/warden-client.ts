@@ -12,7 +12,9 @@ const SERIAL_NUMBER = '2.5.4.5';
 const COMMON_NAME = '2.5.4.3';
 const HASHES = { SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512' } as const;
 
-export type SimulatedDevice = { platform: 'android'; device: AndroidDeviceSimulator; packageName?: string } | { platform: 'ios'; device: SimulatedAppleDevice };
+export type SimulatedDevice =
+  | { platform: 'android'; device: AndroidDeviceSimulator; packageName?: string }
+  | { platform: 'ios'; device: SimulatedAppleDevice };
 
 export interface ProofOptions {
   deviceName?: string;
@@ -38,29 +40,53 @@ export interface BuiltProof {
  * attest it with the challenge's nonce (or, in HASH mode, the digest of the request's other
  * content), and wrap the proof in a CSR (signed, or the bare CertificationRequestInfo for HASH).
  */
-export async function buildProof(challenge: WardenChallenge, simulated: SimulatedDevice, options: ProofOptions = {}): Promise<BuiltProof> {
+export async function buildProof(
+  challenge: WardenChallenge,
+  simulated: SimulatedDevice,
+  options: ProofOptions = {},
+): Promise<BuiltProof> {
   const nonce = Buffer.from(challenge.nonce, 'base64url');
   const at = options.at ?? Date.now();
   const subject = [
     [COMMON_NAME, options.deviceName ?? 'Keyward simulated device'],
     [SERIAL_NUMBER, (options.subjectNonce ?? nonce).toString('hex').toUpperCase()],
   ] as const;
-  const extra: CsrAttributeSpec[] = options.deviceName && challenge.genericDeviceNameOID ? [{ oid: challenge.genericDeviceNameOID, values: [der.utf8String(options.deviceName)] }] : [];
+  const extra: CsrAttributeSpec[] =
+    options.deviceName && challenge.genericDeviceNameOID
+      ? [{ oid: challenge.genericDeviceNameOID, values: [der.utf8String(options.deviceName)] }]
+      : [];
   const hash = challenge.dataAuth.type === 'HASH' ? HASHES[challenge.dataAuth.algorithm] : undefined;
   // HASH mode binds the subject and the other attributes: the attestation challenge is their digest.
-  const attestationChallenge = hash ? createHash(hash).update(der.sequence(der.integer(0), encodeName(subject), der.element(2, true, 0, Buffer.concat(sortedAttributes(extra))))).digest() : nonce;
+  const attestationChallenge = hash
+    ? createHash(hash)
+        .update(
+          der.sequence(
+            der.integer(0),
+            encodeName(subject),
+            der.element(2, true, 0, Buffer.concat(sortedAttributes(extra))),
+          ),
+        )
+        .digest()
+    : nonce;
 
   let key: { privateKey: KeyObject; publicKey: KeyObject };
   let statement: Record<string, unknown>;
   if (simulated.platform === 'android') {
-    const attestation = await simulated.device.attest({ challenge: attestationChallenge, ...(simulated.packageName ? { packageName: simulated.packageName } : {}) }, { at });
+    const attestation = await simulated.device.attest(
+      { challenge: attestationChallenge, ...(simulated.packageName ? { packageName: simulated.packageName } : {}) },
+      { at },
+    );
     key = { privateKey: attestation.privateKey, publicKey: attestation.publicKey };
     statement = { typ: 'android-key', x5c: attestation.chain.map((certificate) => certificate.toString('base64url')) };
   } else {
     key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const clientDataJSON = emulatedKeyClientData(ecPoint(key.publicKey), attestationChallenge);
     const attestation = await simulated.device.attest(clientDataJSON, { at });
-    statement = { typ: 'ios-appattest', attestation: attestation.toString('base64url'), clientDataJSON: clientDataJSON.toString('base64url') };
+    statement = {
+      typ: 'ios-appattest',
+      attestation: attestation.toString('base64url'),
+      clientDataJSON: clientDataJSON.toString('base64url'),
+    };
   }
 
   const requestKey = options.otherKey ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : key;
@@ -92,7 +118,11 @@ export type HttpTransport = (request: {
 }) => Promise<{ status: number; text: string }>;
 
 export const fetchTransport: HttpTransport = async ({ method, url, body, contentType, headers }) => {
-  const response = await fetch(url, { method, headers: { ...headers, ...(body ? { 'content-type': contentType ?? 'application/octet-stream' } : {}) }, ...(body ? { body } : {}) });
+  const response = await fetch(url, {
+    method,
+    headers: { ...headers, ...(body ? { 'content-type': contentType ?? 'application/octet-stream' } : {}) },
+    ...(body ? { body } : {}),
+  });
   return { status: response.status, text: await response.text() };
 };
 
@@ -105,9 +135,15 @@ export async function runWardenFlow(
   const transport = options.transport ?? fetchTransport;
   const challengeUrl = `${baseUrl.replace(/\/+$/, '')}/api/v1/${options.policy ? `${options.policy}/` : ''}challenge`;
   const challengeResponse = await transport({ method: 'GET', url: challengeUrl });
-  if (challengeResponse.status !== 200) throw new Error(`GET ${challengeUrl} answered ${challengeResponse.status}: ${challengeResponse.text}`);
+  if (challengeResponse.status !== 200)
+    throw new Error(`GET ${challengeUrl} answered ${challengeResponse.status}: ${challengeResponse.text}`);
   const challenge = JSON.parse(challengeResponse.text) as WardenChallenge;
   const proof = await buildProof(challenge, simulated, options);
   const response = await transport({ method: 'POST', url: challenge.attestationEndpoint, body: proof.body });
-  return { challenge, status: response.status, response: JSON.parse(response.text) as WardenResponse, privateKey: proof.privateKey };
+  return {
+    challenge,
+    status: response.status,
+    response: JSON.parse(response.text) as WardenResponse,
+    privateKey: proof.privateKey,
+  };
 }

@@ -16,7 +16,14 @@ export interface BindingCertificateRecord {
 }
 
 /** The RFC 5280 CRLReason names an operator may give when revoking a binding certificate (not the CA-level or hold ones). */
-export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
+export const REVOCATION_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'privilegeWithdrawn',
+] as const;
 
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'unknown';
 

@@ -1,11 +1,28 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresBackend, redisBackend, skipWithoutPostgres, skipWithoutRedis, sqliteBackend, storeHarness } from '../../test/helpers/backends.js';
+import {
+  postgresBackend,
+  redisBackend,
+  skipWithoutPostgres,
+  skipWithoutRedis,
+  sqliteBackend,
+  storeHarness,
+} from '../../test/helpers/backends.js';
 import { describeChallengeStoreContract } from './contract/challenge-store.contract.js';
 import { RedisChallengeStore } from './redis/challenge-store.js';
 
-describeChallengeStoreContract('SQLite', storeHarness(sqliteBackend, (store) => store.challenges));
+describeChallengeStoreContract(
+  'SQLite',
+  storeHarness(sqliteBackend, (store) => store.challenges),
+);
 
-describeChallengeStoreContract('PostgreSQL', storeHarness(() => postgresBackend({ poolSize: 20 }), (store) => store.challenges), { skip: skipWithoutPostgres });
+describeChallengeStoreContract(
+  'PostgreSQL',
+  storeHarness(
+    () => postgresBackend({ poolSize: 20 }),
+    (store) => store.challenges,
+  ),
+  { skip: skipWithoutPostgres },
+);
 
 describeChallengeStoreContract(
   'Redis',

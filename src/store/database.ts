@@ -55,7 +55,9 @@ function openSqlite(file: string, options: DatabaseOptions): Database {
   connection.pragma('foreign_keys = ON');
   connection.pragma('cache_size = -65536');
   const access = withStatementCache(connection);
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: { prepare: access.prepare, close: () => connection.close() } }) });
+  const db = new Kysely<Tables>({
+    dialect: new SqliteDialect({ database: { prepare: access.prepare, close: () => connection.close() } }),
+  });
   let stopCheckpointer = async () => {};
   if (!memory) {
     connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
@@ -103,7 +105,10 @@ function openPostgres(options: DatabaseOptions): Database {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
     // Epoch-millisecond and counter columns are bigint; they fit a JS number exactly.
-    types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) },
+    types: {
+      getTypeParser: (oid: number, format?: Parameters<typeof pg.types.getTypeParser>[1]) =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format),
+    },
     options: `-c statement_timeout=15000${schema ? ` -c search_path=${schema}` : ''}`,
   });
   pool.on('error', (error) => options.onPoolError?.(error));

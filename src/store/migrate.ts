@@ -6,6 +6,7 @@ export interface MigrationReport {
 }
 
 /** Brings the schema to the latest migration; safe to run from several instances at once (Kysely locks). */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for code that serves any schema (migrations, compiled statements)
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationReport> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
   const result: MigrationResultSet = await migrator.migrateToLatest();

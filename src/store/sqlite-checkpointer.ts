@@ -23,10 +23,17 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(
  * off the event loop instead of inside whichever request's commit crossed the threshold. The
  * writing connection keeps a high auto-checkpoint threshold as a backstop.
  */
-export function startCheckpointer(file: string, options: { onError?: (message: string) => void } = {}): () => Promise<void> {
+export function startCheckpointer(
+  file: string,
+  options: { onError?: (message: string) => void } = {},
+): () => Promise<void> {
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS },
+    workerData: {
+      file,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+    },
   });
   worker.unref();
   worker.on('message', (message: string) => options.onError?.(message));

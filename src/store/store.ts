@@ -48,7 +48,9 @@ export async function openMigratedDatabase(options: StoreOptions): Promise<{ dat
 export async function openStore(options: StoreOptions): Promise<Store> {
   const { database } = await openMigratedDatabase(options);
   // SQLite's hot statements are group-committed; PostgreSQL has real concurrency through its pool.
-  const hotPathRunner: QueryRunner = database.sqlite ? new SqliteGroupCommit(database.db, database.sqlite) : kyselyRunner(database.db);
+  const hotPathRunner: QueryRunner = database.sqlite
+    ? new SqliteGroupCommit(database.db, database.sqlite)
+    : kyselyRunner(database.db);
   return {
     location: database.location,
     challenges: new SqlChallengeStore(database.db, hotPathRunner),

@@ -17,7 +17,10 @@ const SIGNER = 'b64:EDk47kU35Z6O55L2VFBPuDRvxrNG0LvEQV/DOfz8jsE=';
 
 /** Google's test phones are unlocked and run pre-release patch levels. */
 const config = join(work, 'test-devices.yaml');
-writeFileSync(config, 'android:\n  revocation:\n    enabled: false\n  policy:\n    requireLockedBootloader: false\n    maxPatchMonthsAhead: 12\n');
+writeFileSync(
+  config,
+  'android:\n  revocation:\n    enabled: false\n  policy:\n    requireLockedBootloader: false\n    maxPatchMonthsAhead: 12\n',
+);
 
 const verify = (...args: string[]) => runCli(['verify', 'android-key', ...args]);
 
@@ -26,42 +29,78 @@ describe('keyward verify android-key', () => {
     const result = await verify(akita, '--challenge', 'utf8:challenge', '--at', akitaAt, '--config', config);
     expect(result.code).toBe(0);
     const output = JSON.parse(result.stdout);
-    expect(output).toMatchObject({ verified: true, platform: 'android', securityLevel: 'trusted-environment', osVersion: '14.0.0', osPatchLevel: '2024-08', app: { ids: [PACKAGE] } });
+    expect(output).toMatchObject({
+      verified: true,
+      platform: 'android',
+      securityLevel: 'trusted-environment',
+      osVersion: '14.0.0',
+      osPatchLevel: '2024-08',
+      app: { ids: [PACKAGE] },
+    });
     expect(output.facts.keyDescription.attestationVersion).toBe(300);
   });
 
   it('accepts the challenge in every byte notation', async () => {
     for (const challenge of ['Y2hhbGxlbmdl', 'b64:Y2hhbGxlbmdl', 'b64url:Y2hhbGxlbmdl', 'hex:6368616c6c656e6765']) {
-      expect((await verify(akita, '--challenge', challenge, '--at', akitaAt, '--config', config)).code, challenge).toBe(0);
+      expect((await verify(akita, '--challenge', challenge, '--at', akitaAt, '--config', config)).code, challenge).toBe(
+        0,
+      );
     }
   });
 
   it('prints the rejection and exits 1', async () => {
     const wrongChallenge = await verify(akita, '--challenge', 'utf8:other', '--at', akitaAt, '--config', config);
     expect(wrongChallenge.code).toBe(1);
-    expect(JSON.parse(wrongChallenge.stdout)).toMatchObject({ verified: false, category: 'CONTENT', code: 'CHALLENGE_MISMATCH', message: expect.any(String) });
+    expect(JSON.parse(wrongChallenge.stdout)).toMatchObject({
+      verified: false,
+      category: 'CONTENT',
+      code: 'CHALLENGE_MISMATCH',
+      message: expect.any(String),
+    });
 
     const unlocked = await verify(akita, '--challenge', 'utf8:challenge', '--at', akitaAt, '--no-revocation');
-    expect(JSON.parse(unlocked.stdout)).toMatchObject({ verified: false, category: 'TRUST', code: 'BOOTLOADER_UNLOCKED' });
+    expect(JSON.parse(unlocked.stdout)).toMatchObject({
+      verified: false,
+      category: 'TRUST',
+      code: 'BOOTLOADER_UNLOCKED',
+    });
   });
 
   it('applies --package and --signer-digest', async () => {
     const base = [akita, '--challenge', 'utf8:challenge', '--at', akitaAt, '--config', config];
     expect((await verify(...base, '--package', PACKAGE, '--signer-digest', SIGNER)).code).toBe(0);
-    expect(JSON.parse((await verify(...base, '--package', 'com.example.other')).stdout).code).toBe('PACKAGE_NOT_ALLOWED');
-    expect(JSON.parse((await verify(...base, '--package', PACKAGE, '--signer-digest', `hex:${'00'.repeat(32)}`)).stdout).code).toBe('SIGNER_NOT_ALLOWED');
+    expect(JSON.parse((await verify(...base, '--package', 'com.example.other')).stdout).code).toBe(
+      'PACKAGE_NOT_ALLOWED',
+    );
+    expect(
+      JSON.parse((await verify(...base, '--package', PACKAGE, '--signer-digest', `hex:${'00'.repeat(32)}`)).stdout)
+        .code,
+    ).toBe('SIGNER_NOT_ALLOWED');
   });
 
   it('refuses software attestation unless --allow-software', async () => {
     const base = [marlin, '--challenge', 'utf8:challenge', '--at', marlinAt, '--config', config];
-    expect(JSON.parse((await verify(...base)).stdout)).toMatchObject({ verified: false, code: 'SOFTWARE_ATTESTATION_ROOT' });
+    expect(JSON.parse((await verify(...base)).stdout)).toMatchObject({
+      verified: false,
+      code: 'SOFTWARE_ATTESTATION_ROOT',
+    });
     const allowed = await verify(...base, '--allow-software');
     expect(allowed.code).toBe(0);
     expect(JSON.parse(allowed.stdout).securityLevel).toBe('software');
   });
 
   it('checks revocation against a given copy of the status list', async () => {
-    const result = await verify(akita, '--challenge', 'utf8:challenge', '--at', akitaAt, '--config', config, '--revocation-list', vectorPath('android/revocation-status-sample.json'));
+    const result = await verify(
+      akita,
+      '--challenge',
+      'utf8:challenge',
+      '--at',
+      akitaAt,
+      '--config',
+      config,
+      '--revocation-list',
+      vectorPath('android/revocation-status-sample.json'),
+    );
     expect(result.code).toBe(0);
   });
 

@@ -6,7 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
 import { AppleTestAuthority } from '../../src/simulator/apple/test-authority.js';
 import { runCli } from '../helpers/cli.js';
-import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestAssertion, nodeAppAttestVectors } from '../helpers/apple-vectors.js';
+import {
+  DEVICECHECK_APP_ID,
+  NODE_APP_ATTEST_APP_ID,
+  devicecheckVectors,
+  nodeAppAttestAssertion,
+  nodeAppAttestVectors,
+} from '../helpers/apple-vectors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'keyward-apple-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -17,7 +23,10 @@ const file = (name: string, content: string | Uint8Array) => {
 };
 
 const vector = devicecheckVectors()[0]!;
-const attestationJson = file('attestation.json', JSON.stringify({ attestation: vector.attestation.toString('base64') }));
+const attestationJson = file(
+  'attestation.json',
+  JSON.stringify({ attestation: vector.attestation.toString('base64') }),
+);
 const attestArgs = (overrides: string[] = []) => [
   'verify',
   'app-attest',
@@ -38,7 +47,12 @@ describe('keyward verify app-attest', () => {
     const run = await runCli(attestArgs(['--key-id', vector.keyId.toString('base64')]));
     expect(run.code).toBe(0);
     const output = JSON.parse(run.stdout);
-    expect(output).toMatchObject({ verified: true, platform: 'apple', app: { ids: [DEVICECHECK_APP_ID] }, facts: { keyId: vector.keyId.toString('base64'), receiptChecked: true } });
+    expect(output).toMatchObject({
+      verified: true,
+      platform: 'apple',
+      app: { ids: [DEVICECHECK_APP_ID] },
+      facts: { keyId: vector.keyId.toString('base64'), receiptChecked: true },
+    });
   });
 
   it('verifies a raw CBOR file, here a production attestation, with receipts off', async () => {
@@ -63,10 +77,19 @@ describe('keyward verify app-attest', () => {
   it('prints a rejection with category and code (exit 1)', async () => {
     const run = await runCli(attestArgs(['--key-id', devicecheckVectors()[1]!.keyId.toString('base64')]));
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ verified: false, category: 'CONTENT', code: 'KEY_ID_MISMATCH', message: expect.any(String) });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      verified: false,
+      category: 'CONTENT',
+      code: 'KEY_ID_MISMATCH',
+      message: expect.any(String),
+    });
     const production = await runCli(attestArgs(['--env', 'production']));
     expect(production.code).toBe(1);
-    expect(JSON.parse(production.stdout)).toMatchObject({ verified: false, category: 'TRUST', code: 'ENVIRONMENT_NOT_ALLOWED' });
+    expect(JSON.parse(production.stdout)).toMatchObject({
+      verified: false,
+      category: 'TRUST',
+      code: 'ENVIRONMENT_NOT_ALLOWED',
+    });
   });
 
   it('exits 2 on usage errors', async () => {
@@ -91,11 +114,29 @@ describe('keyward verify app-attest', () => {
     const clientData = Buffer.from('cli challenge');
     const at = Date.parse('2026-04-01T00:00:00Z');
     const attestation = file('simulated.cbor', await device.attest(clientData, { at }));
-    const args = ['verify', 'app-attest', attestation, '--client-data', `utf8:${clientData}`, '--app-id', 'ABCDE12345.org.keyward.cli', '--env', 'any', '--at', new Date(at).toISOString()];
+    const args = [
+      'verify',
+      'app-attest',
+      attestation,
+      '--client-data',
+      `utf8:${clientData}`,
+      '--app-id',
+      'ABCDE12345.org.keyward.cli',
+      '--env',
+      'any',
+      '--at',
+      new Date(at).toISOString(),
+    ];
     const untrusted = await runCli(args);
     expect(untrusted.code).toBe(1);
     expect(JSON.parse(untrusted.stdout)).toMatchObject({ category: 'TRUST', code: 'UNTRUSTED_ROOT' });
-    const trusted = await runCli([...args, '--extra-root', file('root.pem', authority.rootPem), '--extra-receipt-root', file('receipt-root.pem', authority.receiptRootPem)]);
+    const trusted = await runCli([
+      ...args,
+      '--extra-root',
+      file('root.pem', authority.rootPem),
+      '--extra-receipt-root',
+      file('receipt-root.pem', authority.receiptRootPem),
+    ]);
     expect(trusted.code).toBe(0);
     expect(JSON.parse(trusted.stdout).facts.keyId).toBe(device.keyId.toString('base64'));
 
@@ -113,7 +154,10 @@ describe('keyward verify app-attest', () => {
       'ABCDE12345.org.keyward.cli',
     ]);
     expect(assertion.code).toBe(0);
-    expect(JSON.parse(assertion.stdout)).toMatchObject({ counter: 1, facts: { keyId: device.keyId.toString('base64'), previousCounter: 0 } });
+    expect(JSON.parse(assertion.stdout)).toMatchObject({
+      counter: 1,
+      facts: { keyId: device.keyId.toString('base64'), previousCounter: 0 },
+    });
   });
 });
 
@@ -137,19 +181,35 @@ describe('keyward verify app-attest-assertion', () => {
   it('verifies an assertion with the attested key (exit 0)', async () => {
     const run = await runCli(args());
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ verified: true, platform: 'apple', counter: assertion.counter, app: { ids: [assertion.appId] } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      verified: true,
+      platform: 'apple',
+      counter: assertion.counter,
+      app: { ids: [assertion.appId] },
+    });
   });
 
   it('rejects a counter that did not increase (exit 1)', async () => {
     const run = await runCli(args(['--previous-counter', String(assertion.counter)]));
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ verified: false, category: 'TRUST', code: 'COUNTER_NOT_INCREASING' });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      verified: false,
+      category: 'TRUST',
+      code: 'COUNTER_NOT_INCREASING',
+    });
   });
 
   it('exits 2 on usage errors', async () => {
-    const rsa = file('rsa.pem', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString());
-    const cases = [['--previous-counter', '-1'], ['--public-key', rsa], ['--public-key', file('garbage.pem', 'garbage')]];
+    const rsa = file(
+      'rsa.pem',
+      generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    );
+    const cases = [
+      ['--previous-counter', '-1'],
+      ['--public-key', rsa],
+      ['--public-key', file('garbage.pem', 'garbage')],
+    ];
     const runs = await Promise.all(cases.map((overrides) => runCli(args(overrides))));
-    runs.forEach((run, index) => expect(run.code, cases[index]!.join(' ')).toBe(2));
+    for (const [index, run] of runs.entries()) expect(run.code, cases[index]!.join(' ')).toBe(2);
   });
 });

@@ -22,8 +22,10 @@ const attestationOptions = options({ appIds: [DEVICECHECK_APP_ID], environment: 
 const key = { publicKey: createPublicKey(vector.publicKeyPem), appId: DEVICECHECK_APP_ID, counter: 0 };
 const receiptAnchors = new TrustAnchors(appleRootG3());
 
-const attest = (attestation: Uint8Array) => new AppleVerifier(attestationOptions).verify({ attestation, clientData: vector.clientData, at: vector.timestamp });
-const assert_ = (assertion: Uint8Array) => verifyAppleAssertion({ assertion, clientData: vector.assertion.clientData }, key);
+const attest = (attestation: Uint8Array) =>
+  new AppleVerifier(attestationOptions).verify({ attestation, clientData: vector.clientData, at: vector.timestamp });
+const assert_ = (assertion: Uint8Array) =>
+  verifyAppleAssertion({ assertion, clientData: vector.assertion.clientData }, key);
 
 function expectCategory(action: () => unknown, categories: ErrorCategory[]): void {
   expect(categories).toContain(rejection(action).category);
@@ -39,9 +41,13 @@ const cborValue = fc.letrec((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.constantFrom('fmt', 'attStmt', 'authData', 'x5c', 'receipt', 'signature', 'authenticatorData'), tie('value'), { maxKeys: 4 }).map(
-      (record) => new Map(Object.entries(record)),
-    ),
+    fc
+      .dictionary(
+        fc.constantFrom('fmt', 'attStmt', 'authData', 'x5c', 'receipt', 'signature', 'authenticatorData'),
+        tie('value'),
+        { maxKeys: 4 },
+      )
+      .map((record) => new Map(Object.entries(record))),
   ),
 })).value;
 
@@ -57,7 +63,9 @@ describe('malformed attestations', () => {
 
   it('rejects random bytes and random CBOR as CONTENT or TRUST', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 4096 }), (bytes) => expectCategory(() => attest(bytes), ['CONTENT', 'TRUST'])),
+      fc.property(fc.uint8Array({ maxLength: 4096 }), (bytes) =>
+        expectCategory(() => attest(bytes), ['CONTENT', 'TRUST']),
+      ),
       { numRuns: 400 },
     );
     fc.assert(
@@ -74,16 +82,20 @@ describe('malformed attestations', () => {
 
   it('turns any single changed byte into a typed rejection (or, where no signature covers it, a verification)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: vector.attestation.length - 1 }), fc.integer({ min: 1, max: 255 }), (offset, mask) => {
-        const changed = Buffer.from(vector.attestation);
-        changed[offset]! ^= mask;
-        try {
-          attest(changed);
-        } catch (error) {
-          expect(error).toBeInstanceOf(KeywardError);
-          expect(['CONTENT', 'TRUST', 'TIME']).toContain((error as KeywardError).category);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: vector.attestation.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (offset, mask) => {
+          const changed = Buffer.from(vector.attestation);
+          changed[offset]! ^= mask;
+          try {
+            attest(changed);
+          } catch (error) {
+            expect(error).toBeInstanceOf(KeywardError);
+            expect(['CONTENT', 'TRUST', 'TIME']).toContain((error as KeywardError).category);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -98,7 +110,9 @@ describe('malformed assertions, receipts and client data', () => {
       { numRuns: 200 },
     );
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => expectCategory(() => assert_(bytes), ['CONTENT', 'TRUST'])),
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) =>
+        expectCategory(() => assert_(bytes), ['CONTENT', 'TRUST']),
+      ),
       { numRuns: 400 },
     );
     fc.assert(
@@ -109,21 +123,32 @@ describe('malformed assertions, receipts and client data', () => {
 
   it('rejects truncated and random receipts as CONTENT or TRUST', () => {
     const { receipt, timestamp } = vector.receipts[0]!;
-    const verify = (bytes: Uint8Array) => verifyAppAttestReceipt(bytes, { anchors: receiptAnchors, at: timestamp, maxChainLength: 3 });
+    const verify = (bytes: Uint8Array) =>
+      verifyAppAttestReceipt(bytes, { anchors: receiptAnchors, at: timestamp, maxChainLength: 3 });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: receipt.length - 1 }), (length) => expectCategory(() => verify(receipt.subarray(0, length)), ['CONTENT'])),
+      fc.property(fc.integer({ min: 0, max: receipt.length - 1 }), (length) =>
+        expectCategory(() => verify(receipt.subarray(0, length)), ['CONTENT']),
+      ),
       { numRuns: 300 },
     );
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => expectCategory(() => verify(bytes), ['CONTENT', 'TRUST'])),
+      fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) =>
+        expectCategory(() => verify(bytes), ['CONTENT', 'TRUST']),
+      ),
       { numRuns: 400 },
     );
   });
 
   it('rejects arbitrary emulated-key client data as CONTENT', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('latin1'))), (text) =>
-        expectCategory(() => parseEmulatedKeyClientData(Buffer.from(text, 'latin1'), Buffer.alloc(32)), ['CONTENT']),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('latin1')),
+        ),
+        (text) =>
+          expectCategory(() => parseEmulatedKeyClientData(Buffer.from(text, 'latin1'), Buffer.alloc(32)), ['CONTENT']),
       ),
       { numRuns: 400 },
     );

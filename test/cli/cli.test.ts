@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, postgresDatabase, skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import {
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  postgresDatabase,
+  skipWithoutPostgres,
+  skipWithoutRedis,
+} from '../helpers/backends.js';
 import { runCli, serve } from '../helpers/cli.js';
 import pg from 'pg';
 
@@ -72,7 +78,10 @@ describe('keyward db migrate and config check', () => {
     const url = `sqlite:${join(work, 'migrate.db')}`;
     const first = await runCli(['db', 'migrate', '--database-url', url]);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ applied: ['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm'], status: 'migrated' });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      applied: ['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm'],
+      status: 'migrated',
+    });
     const second = await runCli(['db', 'migrate', '--database-url', url]);
     expect(JSON.parse(second.stdout)).toMatchObject({ applied: [], status: 'up to date' });
   });
@@ -83,11 +92,19 @@ describe('keyward db migrate and config check', () => {
     try {
       const result = await runCli(['db', 'migrate', '--database-url', TEST_DATABASE_URL, '--database-schema', schema]);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout).applied).toEqual(['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm']);
+      expect(JSON.parse(result.stdout).applied).toEqual([
+        '001-challenges',
+        '002-app-attest-keys',
+        '003-binding-certificates',
+        '004-mdvm',
+      ]);
     } finally {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
-      const tables = await client.query('select table_name from information_schema.tables where table_schema = $1 order by 1', [schema]);
+      const tables = await client.query(
+        'select table_name from information_schema.tables where table_schema = $1 order by 1',
+        [schema],
+      );
       await client.end();
       await database.remove();
       expect(tables.rows.map((row) => row.table_name)).toContain('challenges');
@@ -95,7 +112,9 @@ describe('keyward db migrate and config check', () => {
   });
 
   it('prints the effective configuration with secrets redacted', async () => {
-    const result = await runCli(['config', 'check'], { env: { KEYWARD_DATABASE_URL: 'postgres://u:topsecret@db/k', KEYWARD_PORT: '9000' } });
+    const result = await runCli(['config', 'check'], {
+      env: { KEYWARD_DATABASE_URL: 'postgres://u:topsecret@db/k', KEYWARD_PORT: '9000' },
+    });
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout);
     expect(printed.config.port).toBe(9000);
@@ -108,9 +127,22 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)('keyward serve on Postg
   it('uses both and reports them ready', async () => {
     const cwd = mkdtempSync(join(work, 'pg-'));
     const database = postgresDatabase();
-    const server = await serve(['--database-url', TEST_DATABASE_URL, '--database-schema', database.config.databaseSchema, '--redis-url', TEST_REDIS_URL], { cwd });
+    const server = await serve(
+      [
+        '--database-url',
+        TEST_DATABASE_URL,
+        '--database-schema',
+        database.config.databaseSchema,
+        '--redis-url',
+        TEST_REDIS_URL,
+      ],
+      { cwd },
+    );
     try {
-      expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+      expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({
+        status: 'ready',
+        checks: { database: 'ok', redis: 'ok' },
+      });
       expect(server.logs.find((line) => line.msg === 'keyward listening')?.challenges).toBe('redis');
     } finally {
       expect(await server.stop()).toBe(0);

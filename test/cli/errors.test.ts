@@ -24,10 +24,22 @@ describe('configuration mistakes found while building the verifiers', () => {
     const cwd = mkdtempSync(join(work, 'bad-'));
     const file = join(cwd, 'keyward.yaml');
     const cases: [string, RegExp][] = [
-      ['warden:\n  policies:\n    default: {}\n', /^keyward: invalid configuration: warden\.policies: "default" names the base policy/],
-      ['warden:\n  certificate:\n    subject: "XX=1"\n', /^keyward: invalid configuration: warden\.certificate\.subject: unknown attribute XX/],
-      [`android:\n  extraRootFiles: ["${join(cwd, 'missing.pem')}"]\n`, /^keyward: invalid configuration: android\.extraRootFiles: cannot read /],
-      [`android:\n  revocation:\n    file: "${file}"\n`, /^keyward: invalid configuration: android\.revocation\.file: status list .* is not JSON/],
+      [
+        'warden:\n  policies:\n    default: {}\n',
+        /^keyward: invalid configuration: warden\.policies: "default" names the base policy/,
+      ],
+      [
+        'warden:\n  certificate:\n    subject: "XX=1"\n',
+        /^keyward: invalid configuration: warden\.certificate\.subject: unknown attribute XX/,
+      ],
+      [
+        `android:\n  extraRootFiles: ["${join(cwd, 'missing.pem')}"]\n`,
+        /^keyward: invalid configuration: android\.extraRootFiles: cannot read /,
+      ],
+      [
+        `android:\n  revocation:\n    file: "${file}"\n`,
+        /^keyward: invalid configuration: android\.revocation\.file: status list .* is not JSON/,
+      ],
     ];
     for (const [yaml, message] of cases) {
       writeFileSync(file, yaml);

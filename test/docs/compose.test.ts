@@ -13,7 +13,9 @@ function composeEnvironment(): Record<string, string> {
     for (const [, name, value] of pairs!.matchAll(/(\w+)=(\S+)/g)) imageEnv[name!] = value!;
   }
   const compose = parse(readFileSync(join(ROOT, 'deploy/compose.yaml'), 'utf8'), { merge: true });
-  const services = Object.entries(compose.services as Record<string, { build?: unknown; environment?: Record<string, string> }>).filter(([, service]) => service.build);
+  const services = Object.entries(
+    compose.services as Record<string, { build?: unknown; environment?: Record<string, string> }>,
+  ).filter(([, service]) => service.build);
   expect(services.map(([name]) => name)).toEqual(['keyward-a', 'keyward-b']);
   expect(services[1]![1].environment).toEqual(services[0]![1].environment);
   return { ...imageEnv, ...services[0]![1].environment };
@@ -32,19 +34,27 @@ describe('deploy/compose.yaml', () => {
       });
       expect(generated.code, generated.output).toBe(0);
       const secrets = join(checkout.dir, 'deploy/secrets');
-      const mapped = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value.replace(/^\/run\/secrets\//, `${secrets}/`)]));
+      const mapped = Object.fromEntries(
+        Object.entries(env).map(([name, value]) => [name, value.replace(/^\/run\/secrets\//, `${secrets}/`)]),
+      );
       const dataDir = join(checkout.dir, 'data');
       const check = await runCli(['config', 'check'], { env: { ...mapped, KEYWARD_DATA_DIR: dataDir } });
       expect(check.code, check.stderr).toBe(0);
       const printed = JSON.parse(check.stdout);
-      expect(printed).toMatchObject({ valid: true, unknownEnv: [], config: { keys: { generateDevelopmentKeys: false }, databaseUrl: expect.stringMatching(/^postgres:/) } });
+      expect(printed).toMatchObject({
+        valid: true,
+        unknownEnv: [],
+        config: { keys: { generateDevelopmentKeys: false }, databaseUrl: expect.stringMatching(/^postgres:/) },
+      });
 
       // Each key file is needed: without it the check (and serve) refuses to start.
       for (const name of Object.keys(mapped).filter((key) => key.endsWith('_FILE'))) {
         const { [name]: _dropped, ...without } = mapped;
         const refused = await runCli(['config', 'check'], { env: { ...without, KEYWARD_DATA_DIR: dataDir } });
         expect(refused.code, name).toBe(2);
-        expect(refused.stderr, name).toMatch(/generateDevelopmentKeys is false|needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together/);
+        expect(refused.stderr, name).toMatch(
+          /generateDevelopmentKeys is false|needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together/,
+        );
       }
     } finally {
       checkout.remove();

@@ -36,16 +36,24 @@ describe('keyward config check validates what serve validates', () => {
   });
 
   it('refuses a missing key file as serve does', async () => {
-    const env = { KEYWARD_KEYS_GENERATE_DEVELOPMENT_KEYS: 'false', KEYWARD_KEYS_MAC_KEYS_FILE: join(work, 'missing.json') };
+    const env = {
+      KEYWARD_KEYS_GENERATE_DEVELOPMENT_KEYS: 'false',
+      KEYWARD_KEYS_MAC_KEYS_FILE: join(work, 'missing.json'),
+    };
     const check = await runCli(['config', 'check', '--data-dir', join(work, 'keys-data')], { env });
     expect(check.code).toBe(2);
     expect(check.stderr).toMatch(/keys\.macKeysFile: cannot read/);
   });
 
   it('passes the development defaults and prints the configuration with secrets redacted', async () => {
-    const check = await runCli(['config', 'check', '--data-dir', join(work, 'default-data')], { env: { KEYWARD_DATABASE_URL: 'postgres://keyward:hunter2@db.invalid:5432/keyward' } });
+    const check = await runCli(['config', 'check', '--data-dir', join(work, 'default-data')], {
+      env: { KEYWARD_DATABASE_URL: 'postgres://keyward:hunter2@db.invalid:5432/keyward' },
+    });
     expect(check.code, check.stderr).toBe(0);
-    expect(JSON.parse(check.stdout)).toMatchObject({ valid: true, config: { databaseUrl: 'postgres://keyward:***@db.invalid:5432/keyward' } });
+    expect(JSON.parse(check.stdout)).toMatchObject({
+      valid: true,
+      config: { databaseUrl: 'postgres://keyward:***@db.invalid:5432/keyward' },
+    });
     expect(check.stdout).not.toContain('hunter2');
   });
 });

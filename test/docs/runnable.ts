@@ -16,7 +16,8 @@ export function runnableBlocks(file: string): string[] {
   const blocks: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i]!.trim() !== RUNNABLE_MARKER) continue;
-    if (lines[i + 1]?.trim() !== '```sh') throw new Error(`${file}:${i + 1}: ${RUNNABLE_MARKER} must be followed by a \`\`\`sh fence`);
+    if (lines[i + 1]?.trim() !== '```sh')
+      throw new Error(`${file}:${i + 1}: ${RUNNABLE_MARKER} must be followed by a \`\`\`sh fence`);
     const end = lines.findIndex((line, index) => index > i + 1 && line.trim() === '```');
     if (end < 0) throw new Error(`${file}:${i + 2}: unterminated block`);
     blocks.push(lines.slice(i + 2, end).join('\n'));
@@ -32,7 +33,8 @@ export function runnableBlocks(file: string): string[] {
  */
 export function freshCheckout(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-docs-'));
-  for (const name of ['package.json', '.npmrc', 'node_modules', 'dist', 'assets', 'test']) symlinkSync(join(ROOT, name), join(dir, name));
+  for (const name of ['package.json', '.npmrc', 'node_modules', 'dist', 'assets', 'test'])
+    symlinkSync(join(ROOT, name), join(dir, name));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -46,7 +48,10 @@ export interface ScriptResult {
  * first failing command. Background jobs still running at the end are killed, so a failed block
  * cannot leave a server behind.
  */
-export function runBlocks(blocks: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ScriptResult> {
+export function runBlocks(
+  blocks: string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<ScriptResult> {
   const script = ['set -euo pipefail', "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT", ...blocks].join('\n');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], {

@@ -1,5 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { buildCertificate, encodeName, keyIdentifier, randomSerial } from '../../src/crypto/x509/certificate-builder.js';
+import {
+  buildCertificate,
+  encodeName,
+  keyIdentifier,
+  randomSerial,
+} from '../../src/crypto/x509/certificate-builder.js';
 import { parseCertificate } from '../../src/crypto/x509/certificate.js';
 import { spkiOf } from '../../src/crypto/keys.js';
 import type { AndroidDeviceSimulator } from '../../src/simulator/android/device.js';
@@ -9,11 +14,20 @@ import type { TrustAnchor } from '../../src/crypto/x509/chain.js';
 import type { AndroidVerifier } from '../../src/attestation/android/verify.js';
 import { androidVerifierFromConfig, type AndroidVerifierDependencies } from '../../src/config/android-verifier.js';
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 
 /** A verifier from the documented defaults plus overrides (revocation off unless given): for tests and benchmarks. */
-export function androidVerifier(overrides: DeepPartial<AndroidConfig> = {}, extraAnchors: TrustAnchor[] = [], options: { fetcher?: AndroidVerifierDependencies['fetcher']; now?: () => number } = {}): AndroidVerifier {
-  const { config } = loadConfig({ env: {}, flags: { android: { ...overrides, revocation: { enabled: false, ...overrides.revocation } } } });
+export function androidVerifier(
+  overrides: DeepPartial<AndroidConfig> = {},
+  extraAnchors: TrustAnchor[] = [],
+  options: { fetcher?: AndroidVerifierDependencies['fetcher']; now?: () => number } = {},
+): AndroidVerifier {
+  const { config } = loadConfig({
+    env: {},
+    flags: { android: { ...overrides, revocation: { enabled: false, ...overrides.revocation } } },
+  });
   return androidVerifierFromConfig(config.android, {
     clock: { now: options.now ?? (() => Date.now()) },
     extraAnchors,
@@ -33,7 +47,14 @@ export function forgedTopCertificate(rootDer: Uint8Array): Buffer {
     ['2.5.4.3', 'Droid CA2'],
   ]);
   return buildCertificate(
-    { serial: randomSerial(), subjectDer: root.subjectDer, spki: root.spki, notBefore: root.notBefore, notAfter: root.notAfter, extensions: [] },
+    {
+      serial: randomSerial(),
+      subjectDer: root.subjectDer,
+      spki: root.spki,
+      notBefore: root.notBefore,
+      notAfter: root.notAfter,
+      extensions: [],
+    },
     { key: attacker.privateKey, subjectDer: droidCa2, keyIdentifier: keyIdentifier(spkiOf(attacker.publicKey)) },
   );
 }

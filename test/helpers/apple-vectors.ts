@@ -37,7 +37,9 @@ export function devicecheckVectors(): DevicecheckVector[] {
     .filter((file) => file.endsWith('.yaml'))
     .sort()
     .map((file) => {
-      const documents = parseAllDocuments(readVector(`${folder}/${file}`)).map((document) => document.toJS() as Record<string, any>);
+      const documents = parseAllDocuments(readVector(`${folder}/${file}`)).map(
+        (document) => document.toJS() as Record<string, any>,
+      );
       const attestation = documents.find((document) => document.type === 'attestation')!;
       const assertion = documents.find((document) => document.type === 'assertion')!;
       return {
@@ -80,7 +82,19 @@ export function nodeAppAttestVectors(): NodeAppAttestVector[] {
   });
 }
 
-export function nodeAppAttestAssertion(): { assertion: Buffer; clientData: Buffer; publicKeyPem: string; appId: string; counter: number } {
+export function nodeAppAttestAssertion(): {
+  assertion: Buffer;
+  clientData: Buffer;
+  publicKeyPem: string;
+  appId: string;
+  counter: number;
+} {
   const json = JSON.parse(readVector('ios/node-app-attest/assertion.json'));
-  return { assertion: b64(json.assertion), clientData: Buffer.from(json.clientData, 'utf8'), publicKeyPem: json.publicKeyPem, appId: json.appId, counter: json.expectedCounter };
+  return {
+    assertion: b64(json.assertion),
+    clientData: Buffer.from(json.clientData, 'utf8'),
+    publicKeyPem: json.publicKeyPem,
+    appId: json.appId,
+    counter: json.expectedCounter,
+  };
 }

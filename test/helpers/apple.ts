@@ -17,10 +17,12 @@ export function trustingOptions(authority: AppleTestAuthority, overrides: Partia
 }
 
 /** A verifier with `options(overrides, extras)`. */
-export const verifier = (overrides: Partial<AppleConfig>, extras: AppleExtraAnchors = {}): AppleVerifier => new AppleVerifier(options(overrides, extras));
+export const verifier = (overrides: Partial<AppleConfig>, extras: AppleExtraAnchors = {}): AppleVerifier =>
+  new AppleVerifier(options(overrides, extras));
 
 /** A verifier with `trustingOptions(authority, overrides)`. */
-export const trustingVerifier = (authority: AppleTestAuthority, overrides: Partial<AppleConfig>): AppleVerifier => new AppleVerifier(trustingOptions(authority, overrides));
+export const trustingVerifier = (authority: AppleTestAuthority, overrides: Partial<AppleConfig>): AppleVerifier =>
+  new AppleVerifier(trustingOptions(authority, overrides));
 
 /** The attestation object decoded with the library (not with the code under test), to take apart or rebuild. */
 export interface DecodedAttestation {
@@ -33,7 +35,12 @@ export interface DecodedAttestation {
 export function decodeAttestation(bytes: Uint8Array): DecodedAttestation {
   const object = decode(bytes, { preferMap: true }) as Map<string, any>;
   const statement = object.get('attStmt') as Map<string, any>;
-  return { fmt: object.get('fmt'), x5c: statement.get('x5c'), receipt: statement.get('receipt'), authData: object.get('authData') };
+  return {
+    fmt: object.get('fmt'),
+    x5c: statement.get('x5c'),
+    receipt: statement.get('receipt'),
+    authData: object.get('authData'),
+  };
 }
 
 const plain = (bytes: Uint8Array) => new Uint8Array(bytes);
@@ -43,7 +50,15 @@ export function encodeAttestation(parts: DecodedAttestation): Buffer {
     ['x5c', parts.x5c.map(plain)],
     ['receipt', plain(parts.receipt)],
   ]);
-  return Buffer.from(encode(new Map<string, unknown>([['fmt', parts.fmt], ['attStmt', statement], ['authData', plain(parts.authData)]])));
+  return Buffer.from(
+    encode(
+      new Map<string, unknown>([
+        ['fmt', parts.fmt],
+        ['attStmt', statement],
+        ['authData', plain(parts.authData)],
+      ]),
+    ),
+  );
 }
 
 /** credCert's validity as node:crypto (OpenSSL) reads it: an oracle independent of the verifier's own reader. */

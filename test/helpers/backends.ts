@@ -60,7 +60,11 @@ export function postgresDatabase(): TestDatabase {
 }
 
 async function opened(database: TestDatabase, poolSize?: number): Promise<TestBackend> {
-  const store = await openStore({ url: database.config.databaseUrl, schema: database.config.databaseSchema, ...(poolSize ? { poolSize } : {}) });
+  const store = await openStore({
+    url: database.config.databaseUrl,
+    schema: database.config.databaseSchema,
+    ...(poolSize ? { poolSize } : {}),
+  });
   return {
     store,
     async cleanup() {
@@ -74,13 +78,17 @@ async function opened(database: TestDatabase, poolSize?: number): Promise<TestBa
 export const sqliteBackend = (): Promise<TestBackend> => opened(sqliteDatabase());
 
 /** A store over a fresh PostgreSQL schema (openStore's pool size unless given). */
-export const postgresBackend = (options: { poolSize?: number } = {}): Promise<TestBackend> => opened(postgresDatabase(), options.poolSize);
+export const postgresBackend = (options: { poolSize?: number } = {}): Promise<TestBackend> =>
+  opened(postgresDatabase(), options.poolSize);
 
 /**
  * For the store contract suites: opens a backend and hands over the one store `pick` chooses,
  * with the backend's cleanup.
  */
-export function storeHarness<T>(open: () => Promise<TestBackend>, pick: (store: Store) => T): () => Promise<{ store: T; cleanup(): Promise<void> }> {
+export function storeHarness<T>(
+  open: () => Promise<TestBackend>,
+  pick: (store: Store) => T,
+): () => Promise<{ store: T; cleanup(): Promise<void> }> {
   return async () => {
     const backend = await open();
     return { store: pick(backend.store), cleanup: backend.cleanup };

@@ -15,7 +15,10 @@ function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -42,7 +45,10 @@ export interface ServeProcess {
 }
 
 /** Runs `keyward serve` on an ephemeral port and resolves once it logs that it is listening. */
-export function serve(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<ServeProcess> {
+export function serve(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<ServeProcess> {
   assertBuilt();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
     cwd: options.cwd,

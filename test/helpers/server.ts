@@ -12,7 +12,11 @@ export interface TestServer extends RunningServer {
   config: KeywardConfig;
   /** Every log line the server wrote, parsed. */
   logs: Record<string, any>[];
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 

@@ -23,7 +23,11 @@ describe('HTTP basics on SQLite', () => {
   it('returns unknown routes as 404 JSON', async () => {
     const response = await fetch(`${server.url}/v1/nothing-here`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: 'NOT_FOUND', category: 'CONTENT', message: 'No route GET /v1/nothing-here.' });
+    expect(await response.json()).toEqual({
+      error: 'NOT_FOUND',
+      category: 'CONTENT',
+      message: 'No route GET /v1/nothing-here.',
+    });
   });
 
   it('rejects malformed JSON, empty bodies, wrong content types and oversize bodies with typed 4xx', async () => {
@@ -58,11 +62,16 @@ describe('HTTP basics on SQLite', () => {
     expect(Buffer.from(issued.body.challenge, 'base64url')).toHaveLength(32);
     expect(Date.parse(issued.body.expiresAt) - Date.now()).toBeGreaterThan(290_000);
 
-    const consume = (challenge: string, purpose = 'default') => server.post('/v1/challenges/consume', { purpose, challenge });
+    const consume = (challenge: string, purpose = 'default') =>
+      server.post('/v1/challenges/consume', { purpose, challenge });
     expect((await consume(issued.body.challenge)).status).toBe(200);
     const again = await consume(issued.body.challenge);
     expect(again.status).toBe(403);
-    expect(again.body).toEqual({ error: 'CHALLENGE_USED', category: 'TRUST', message: 'The challenge has already been used.' });
+    expect(again.body).toEqual({
+      error: 'CHALLENGE_USED',
+      category: 'TRUST',
+      message: 'The challenge has already been used.',
+    });
 
     const unknown = await consume(Buffer.alloc(32, 7).toString('base64url'));
     expect(unknown.status).toBe(400);
@@ -77,7 +86,10 @@ describe('HTTP basics on SQLite', () => {
     const response = await server.post('/v1/challenges', { purpose: 'warden:attest' });
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ error: 'CHALLENGE_PURPOSE_UNKNOWN', category: 'CONTENT' });
-    const consume = await server.post('/v1/challenges/consume', { purpose: 'nope', challenge: Buffer.alloc(32).toString('base64url') });
+    const consume = await server.post('/v1/challenges/consume', {
+      purpose: 'nope',
+      challenge: Buffer.alloc(32).toString('base64url'),
+    });
     expect(consume.body.error).toBe('CHALLENGE_PURPOSE_UNKNOWN');
   });
 
@@ -92,8 +104,12 @@ describe('HTTP basics on SQLite', () => {
   it('serves the OpenAPI 3.1 document with every route, and the docs page', async () => {
     const document: any = await (await fetch(`${server.url}/openapi.json`)).json();
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/v1/challenges', '/v1/challenges/consume']));
-    expect(document.paths['/v1/challenges'].post.requestBody.content['application/json'].schema.required).toEqual(['purpose']);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/health', '/ready', '/v1/challenges', '/v1/challenges/consume']),
+    );
+    expect(document.paths['/v1/challenges'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'purpose',
+    ]);
     const docs = await fetch(`${server.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');
@@ -106,7 +122,9 @@ describe('HTTP basics on SQLite', () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toMatch(/keyward_http_requests_total\{method="POST",route="\/v1\/challenges",status="200"\} \d+/);
-    expect(text).toMatch(/keyward_http_request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/v1\/challenges",status="200"\}/);
+    expect(text).toMatch(
+      /keyward_http_request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/v1\/challenges",status="200"\}/,
+    );
     expect(text).toMatch(/keyward_challenges_issued_total\{purpose="default"\} [1-9]/);
     expect(text).toMatch(/keyward_challenges_rejected_total\{purpose="default",code="CHALLENGE_USED"\} [1-9]/);
     expect(text).toMatch(/keyward_http_requests_total\{method="GET",route="unmatched",status="404"\}/);
@@ -114,7 +132,10 @@ describe('HTTP basics on SQLite', () => {
 
   it('logs rejected requests with their code and never the request body', async () => {
     const before = server.logs.length;
-    await server.post('/v1/challenges/consume', { purpose: 'default', challenge: Buffer.alloc(32, 9).toString('base64url') });
+    await server.post('/v1/challenges/consume', {
+      purpose: 'default',
+      challenge: Buffer.alloc(32, 9).toString('base64url'),
+    });
     const rejected = server.logs.slice(before).find((line) => line.msg === 'request rejected');
     expect(rejected).toMatchObject({ code: 'CHALLENGE_UNKNOWN', category: 'CONTENT', status: 400 });
     expect(JSON.stringify(server.logs.slice(before))).not.toContain(Buffer.alloc(32, 9).toString('base64url'));
@@ -123,7 +144,9 @@ describe('HTTP basics on SQLite', () => {
 
 describe('disabled features', () => {
   it('serve none of their routes and need none of their keys', async () => {
-    const server = await startTestServer({ options: { 'warden.enabled': false, 'mdvm.enabled': false, 'admin.apiKeys': ['admin-key-0123456789abcdef'] } });
+    const server = await startTestServer({
+      options: { 'warden.enabled': false, 'mdvm.enabled': false, 'admin.apiKeys': ['admin-key-0123456789abcdef'] },
+    });
     try {
       for (const [method, path] of [
         ['GET', '/api/v1/challenge'],
@@ -139,7 +162,9 @@ describe('disabled features', () => {
       expect((await server.post('/v1/challenges', { purpose: 'default' })).status).toBe(200);
       expect(server.services.keys.bindingCa).toBeUndefined();
       expect(server.services.keys.mdvmSigningKeys).toBeUndefined();
-      expect(server.logs.filter((line) => /^DEVELOPMENT KEY/.test(String(line.msg))).map((line) => line.msg)).toEqual([expect.stringContaining('keys.macKeysFile')]);
+      expect(server.logs.filter((line) => /^DEVELOPMENT KEY/.test(String(line.msg))).map((line) => line.msg)).toEqual([
+        expect.stringContaining('keys.macKeysFile'),
+      ]);
     } finally {
       await server.close();
     }
@@ -178,7 +203,10 @@ describe('HTTP failure modes', () => {
       const issued = await server.post('/v1/challenges', { purpose: 'default' });
       expect(issued.body.expiresAt).toBe('2026-06-01T00:01:00.000Z');
       clock.advance(60_000);
-      const expired = await server.post('/v1/challenges/consume', { purpose: 'default', challenge: issued.body.challenge });
+      const expired = await server.post('/v1/challenges/consume', {
+        purpose: 'default',
+        challenge: issued.body.challenge,
+      });
       expect(expired.status).toBe(400);
       expect(expired.body).toMatchObject({ error: 'CHALLENGE_EXPIRED', category: 'TIME' });
     } finally {
@@ -197,7 +225,9 @@ describe('HTTP failure modes', () => {
       socket.on('data', (chunk) => (text += chunk));
       socket.on('close', () => resolve(text));
     });
-    socket.write(`POST /v1/challenges HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    socket.write(
+      `POST /v1/challenges HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    );
     socket.write(body.slice(0, 5));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const stopped = server.close();
@@ -233,7 +263,9 @@ for (const [name, options] of [
     it('gives exactly one success to 200 concurrent HTTP consumes of one challenge', async () => {
       const issued = await server.post('/v1/challenges', { purpose: 'default' });
       const results = await Promise.all(
-        Array.from({ length: 200 }, () => server.post('/v1/challenges/consume', { purpose: 'default', challenge: issued.body.challenge })),
+        Array.from({ length: 200 }, () =>
+          server.post('/v1/challenges/consume', { purpose: 'default', challenge: issued.body.challenge }),
+        ),
       );
       expect(results.filter((result) => result.status === 200)).toHaveLength(1);
       expect(results.filter((result) => result.body.error === 'CHALLENGE_USED')).toHaveLength(199);

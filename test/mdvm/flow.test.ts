@@ -13,7 +13,12 @@ import { androidWallet, iosWallet, operator, startMdvmServer } from './helpers.j
 
 const BACKENDS = [
   { name: 'SQLite', database: 'sqlite' as const, redis: false, skip: false },
-  { name: 'PostgreSQL with Redis challenges', database: 'postgres' as const, redis: true, skip: skipWithoutPostgres || skipWithoutRedis },
+  {
+    name: 'PostgreSQL with Redis challenges',
+    database: 'postgres' as const,
+    redis: true,
+    skip: skipWithoutPostgres || skipWithoutRedis,
+  },
 ];
 
 const rejected = (response: WalletResponse, status: number, error: string) => {
@@ -52,7 +57,13 @@ class RelyingBackend {
 
   /** A signed request from the wallet, verified as the backend would; the outcome's code or the instance id. */
   async accept(wallet: SimulatedWalletInstance, options: { challenge?: string; label?: string } = {}): Promise<string> {
-    const request = wallet.signRelyingRequest({ method: 'POST', path: '/v1/wpb/attestation', challenge: options.challenge ?? this.challenge(), body: { wi_wia_pubk: 'x' }, label: 'wpb-auth-sig' });
+    const request = wallet.signRelyingRequest({
+      method: 'POST',
+      path: '/v1/wpb/attestation',
+      challenge: options.challenge ?? this.challenge(),
+      body: { wi_wia_pubk: 'x' },
+      label: 'wpb-auth-sig',
+    });
     try {
       const verified = await verifyMdvmRequest(
         { message: { method: 'POST', target: '/v1/wpb/attestation', headers: request.headers }, body: request.body },
@@ -88,24 +99,43 @@ for (const backend of BACKENDS) {
     it('issues single-use HS256 auth challenges with a UUID nonce', async () => {
       const wallet = await androidWallet();
       const challenge = await wallet.challenge(server.url);
-      expect(decodeProtectedHeader(challenge)).toMatchObject({ alg: 'HS256', typ: 'auth-challenge+jwt', kid: expect.any(String) });
+      expect(decodeProtectedHeader(challenge)).toMatchObject({
+        alg: 'HS256',
+        typ: 'auth-challenge+jwt',
+        kid: expect.any(String),
+      });
       const claims = decodeJwt(challenge);
-      expect(claims).toMatchObject({ iss: 'keyward-mdvm', nonce: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) });
+      expect(claims).toMatchObject({
+        iss: 'keyward-mdvm',
+        nonce: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      });
       expect((await wallet.register(server.url, { challenge })).status).toBe(200);
-      rejected(await (await androidWallet()).register(server.url, { challenge }), 400, 'CHALLENGE_VERIFICATION_FAILURE');
+      rejected(
+        await (await androidWallet()).register(server.url, { challenge }),
+        400,
+        'CHALLENGE_VERIFICATION_FAILURE',
+      );
     });
 
     it('registers an Android instance, renews it several times, and relying backends accept its requests until it is revoked', async () => {
       const wallet = await androidWallet({ osPatchLevel: 202609 });
       const registered = await wallet.register(server.url);
       expect(registered.status).toBe(200);
-      expect(registered.body).toEqual({ mdvm_wi_id: expect.stringMatching(/^[0-9a-f-]{36}$/), mdvm_token: expect.any(String), mdvm_token_expiration_time: expect.any(Number) });
+      expect(registered.body).toEqual({
+        mdvm_wi_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        mdvm_token: expect.any(String),
+        mdvm_token_expiration_time: expect.any(Number),
+      });
       const header = decodeProtectedHeader(wallet.mdvmToken!);
       expect(header).toMatchObject({ alg: 'ES256', typ: 'mdvm-token+jwt', kid: expect.any(String) });
       const chain = (header.x5c as string[]).map((der) => new X509Certificate(Buffer.from(der, 'base64')));
       expect(chain[0]!.verify(chain[1]!.publicKey)).toBe(true);
       const claims = decodeJwt(wallet.mdvmToken!);
-      expect(claims).toMatchObject({ iss: 'keyward-mdvm', mdvm_wi_id: wallet.mdvmWiId, cnf: { jwk: { kty: 'EC', crv: 'P-256' } } });
+      expect(claims).toMatchObject({
+        iss: 'keyward-mdvm',
+        mdvm_wi_id: wallet.mdvmWiId,
+        cnf: { jwk: { kty: 'EC', crv: 'P-256' } },
+      });
       expect(claims.exp! - claims.iat!).toBe(3600);
       expect(registered.body.mdvm_token_expiration_time).toBe(claims.exp);
 
@@ -116,7 +146,11 @@ for (const backend of BACKENDS) {
         expect(decodeJwt(renewed.body.mdvm_token as string).mdvm_wi_id).toBe(wallet.mdvmWiId);
       }
       const account = await operator(server, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`);
-      expect(account.body.attested).toMatchObject({ osPatchLevel: '2026-11', attestationIdModel: 'Pixel 8', appVersion: 10 });
+      expect(account.body.attested).toMatchObject({
+        osPatchLevel: '2026-11',
+        attestationIdModel: 'Pixel 8',
+        appVersion: 10,
+      });
 
       expect(await relying.accept(wallet)).toBe(wallet.mdvmWiId);
       const challenge = relying.challenge();
@@ -124,7 +158,10 @@ for (const backend of BACKENDS) {
       expect(await relying.accept(wallet, { challenge })).toBe('rejected CHALLENGE_UNKNOWN');
       expect(await relying.accept(wallet, { label: 'rwsca-auth-sig' })).toBe('rejected SIGNATURE_MISSING');
 
-      expect((await operator(server, 'POST', `/v1/mdvm/accounts/${wallet.mdvmWiId}/revoke`, { reason: 'lost device' })).status).toBe(200);
+      expect(
+        (await operator(server, 'POST', `/v1/mdvm/accounts/${wallet.mdvmWiId}/revoke`, { reason: 'lost device' }))
+          .status,
+      ).toBe(200);
       // Its token is still unexpired: only the revocation list tells the backend.
       expect(await relying.accept(wallet)).toBe(wallet.mdvmWiId);
       await relying.refreshRevocations();
@@ -164,48 +201,112 @@ for (const backend of BACKENDS) {
 
       rejected(await (await androidWallet({ osPatchLevel: 202501 })).register(server.url), 403, 'OUTDATED_PATCH_LEVEL');
       rejected(await (await androidWallet({ osVersion: 130000 })).register(server.url), 403, 'OUTDATED_OS_VERSION');
-      rejected(await (await androidWallet({ deviceLocked: false })).register(server.url), 403, 'INVALID_BOOTLOADER_STATE');
+      rejected(
+        await (await androidWallet({ deviceLocked: false })).register(server.url),
+        403,
+        'INVALID_BOOTLOADER_STATE',
+      );
     });
 
     it('refuses a second account for the same auth key', async () => {
       const first = await iosWallet();
       expect((await first.register(server.url)).status).toBe(200);
-      rejected(await (await iosWallet()).register(server.url, { authKey: first.authKeyPair! }), 409, 'KEY_ALREADY_REGISTERED');
+      rejected(
+        await (await iosWallet()).register(server.url, { authKey: first.authKeyPair! }),
+        409,
+        'KEY_ALREADY_REGISTERED',
+      );
     });
 
     it('answers malformed signatures, digests, keys, bodies and ids with their errors', async () => {
       const wallet = await androidWallet();
       const corruptSignature = (request: { headers: Record<string, string> }) => {
-        request.headers.signature = request.headers.signature!.replace(/:(.)/, (_, c: string) => `:${c === 'A' ? 'B' : 'A'}`);
+        request.headers.signature = request.headers.signature!.replace(
+          /:(.)/,
+          (_, c: string) => `:${c === 'A' ? 'B' : 'A'}`,
+        );
       };
       rejected(await wallet.register(server.url, { tamper: corruptSignature }), 401, 'SIGNATURE_VERIFICATION_FAILURE');
-      rejected(await wallet.register(server.url, { tamper: (request) => delete request.headers['signature-input'] }), 401, 'SIGNATURE_VERIFICATION_FAILURE');
-      rejected(await wallet.register(server.url, { tamper: (request) => (request.body = Buffer.from(request.body.toString().replace('Pixel 8', 'Pixel 9'))) }), 401, 'WRONG_CONTENT_DIGEST');
-      rejected(await wallet.register(server.url, { tamper: (request) => (request.headers['content-digest'] = 'sha-256=:AAAA:') }), 401, 'SIGNATURE_VERIFICATION_FAILURE');
       rejected(
-        await wallet.register(server.url, { tamper: (request) => (request.headers['signature-input'] = request.headers['signature-input']!.replace('"content-digest"', '')) }),
+        await wallet.register(server.url, { tamper: (request) => delete request.headers['signature-input'] }),
+        401,
+        'SIGNATURE_VERIFICATION_FAILURE',
+      );
+      rejected(
+        await wallet.register(server.url, {
+          tamper: (request) => (request.body = Buffer.from(request.body.toString().replace('Pixel 8', 'Pixel 9'))),
+        }),
+        401,
+        'WRONG_CONTENT_DIGEST',
+      );
+      rejected(
+        await wallet.register(server.url, {
+          tamper: (request) => (request.headers['content-digest'] = 'sha-256=:AAAA:'),
+        }),
+        401,
+        'SIGNATURE_VERIFICATION_FAILURE',
+      );
+      rejected(
+        await wallet.register(server.url, {
+          tamper: (request) =>
+            (request.headers['signature-input'] = request.headers['signature-input']!.replace('"content-digest"', '')),
+        }),
         401,
         'SIGNATURE_VERIFICATION_FAILURE',
       );
 
       const challenge = await wallet.challenge(server.url);
-      rejected(await server.post('/v1/mdvm/android/register', '{"wi_mdvm_auth_pubk":', { 'auth-challenge': challenge }), 400, 'BAD_REQUEST');
-      rejected(await server.post('/v1/mdvm/android/register', JSON.stringify({ wi_mdvm_auth_pubk: 'AAAA' })), 400, 'BAD_REQUEST');
-      rejected(await server.post('/v1/mdvm/ios/register', `{"x":"${'a'.repeat(70_000)}"}`), 400, 'CONTENT_LENGTH_EXCEEDED');
+      rejected(
+        await server.post('/v1/mdvm/android/register', '{"wi_mdvm_auth_pubk":', { 'auth-challenge': challenge }),
+        400,
+        'BAD_REQUEST',
+      );
+      rejected(
+        await server.post('/v1/mdvm/android/register', JSON.stringify({ wi_mdvm_auth_pubk: 'AAAA' })),
+        400,
+        'BAD_REQUEST',
+      );
+      rejected(
+        await server.post('/v1/mdvm/ios/register', `{"x":"${'a'.repeat(70_000)}"}`),
+        400,
+        'CONTENT_LENGTH_EXCEEDED',
+      );
       // Prototype poisoning is refused by the parser itself, before the schema sees the body.
       rejected(await server.post('/v1/mdvm/ios/register', '{"wi_device_class":{"__proto__":"x"}}'), 400, 'BAD_REQUEST');
-      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)).toMatchObject({ code: 'BAD_REQUEST', detail: 'MALFORMED_BODY' });
+      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)).toMatchObject({
+        code: 'BAD_REQUEST',
+        detail: 'MALFORMED_BODY',
+      });
       // The key is read before the signature can be checked with it.
       const badKey = await wallet.register(server.url, {
-        tamper: (request) => (request.body = Buffer.from(request.body.toString().replace(/"wi_mdvm_auth_pubk":"[^"]+"/, '"wi_mdvm_auth_pubk":"MFkwEwYHKoZIzj0CAQ=="'))),
+        tamper: (request) =>
+          (request.body = Buffer.from(
+            request.body
+              .toString()
+              .replace(/"wi_mdvm_auth_pubk":"[^"]+"/, '"wi_mdvm_auth_pubk":"MFkwEwYHKoZIzj0CAQ=="'),
+          )),
       });
       rejected(badKey, 400, 'MALFORMED_KEY');
-      rejected(await server.post('/v1/mdvm/android/renewal', '{}', { 'mdvm-wi-id': randomUUID(), 'auth-challenge': await wallet.challenge(server.url) }), 400, 'BAD_REQUEST');
+      rejected(
+        await server.post('/v1/mdvm/android/renewal', '{}', {
+          'mdvm-wi-id': randomUUID(),
+          'auth-challenge': await wallet.challenge(server.url),
+        }),
+        400,
+        'BAD_REQUEST',
+      );
 
       expect((await wallet.register(server.url)).status).toBe(200);
-      rejected(await wallet.renew(server.url, { tamper: (request) => (request.headers['mdvm-wi-id'] = randomUUID()) }), 404, 'ACCOUNT_NOT_FOUND');
       rejected(
-        await wallet.renew(server.url, { tamper: (request) => (request.headers['signature-input'] = request.headers['signature-input']!.split(', mdvm-reattest-sig')[0]!) }),
+        await wallet.renew(server.url, { tamper: (request) => (request.headers['mdvm-wi-id'] = randomUUID()) }),
+        404,
+        'ACCOUNT_NOT_FOUND',
+      );
+      rejected(
+        await wallet.renew(server.url, {
+          tamper: (request) =>
+            (request.headers['signature-input'] = request.headers['signature-input']!.split(', mdvm-reattest-sig')[0]!),
+        }),
         401,
         'SIGNATURE_VERIFICATION_FAILURE',
       );
@@ -229,7 +330,11 @@ for (const backend of BACKENDS) {
       });
       expect(added).toMatchObject({ status: 201, body: { affectedAccounts: 1, revokedAccounts: 1 } });
       rejected(await exposed.renew(server.url), 403, 'ACCOUNT_REVOKED');
-      rejected(await (await androidWallet({ model: 'Kw Phone X', product: 'kwx', device: 'kwx' })).register(server.url), 403, 'DEVICE_VULNERABLE_UNFIXABLE');
+      rejected(
+        await (await androidWallet({ model: 'Kw Phone X', product: 'kwx', device: 'kwx' })).register(server.url),
+        403,
+        'DEVICE_VULNERABLE_UNFIXABLE',
+      );
       expect((await bystander.renew(server.url)).status).toBe(200);
       await relying.refreshRevocations();
       expect(await relying.accept(exposed)).toBe('rejected MDVM_INSTANCE_REVOKED');
@@ -246,11 +351,24 @@ for (const backend of BACKENDS) {
       rejected(await iphone.renew(server.url), 403, 'DEVICE_VULNERABLE_FIXABLE');
       iphone.ios.systemVersion = '18.2';
       expect((await iphone.renew(server.url)).status).toBe(200);
-      expect((await operator(server, 'GET', '/v1/mdvm/vulnerable-device-classes')).body.deviceClasses.map((entry: { id: string }) => entry.id)).toEqual(
-        expect.arrayContaining([`DCVDB-X-${backend.database}`, `DCVDB-I-${backend.database}`]),
-      );
-      expect((await operator(server, 'DELETE', `/v1/mdvm/vulnerable-device-classes/DCVDB-I-${backend.database}`)).status).toBe(204);
-      expect((await operator(server, 'POST', '/v1/mdvm/vulnerable-device-classes', { id: 'bad', platform: 'android', classification: 'fixable', match: {} })).status).toBe(400);
+      expect(
+        (await operator(server, 'GET', '/v1/mdvm/vulnerable-device-classes')).body.deviceClasses.map(
+          (entry: { id: string }) => entry.id,
+        ),
+      ).toEqual(expect.arrayContaining([`DCVDB-X-${backend.database}`, `DCVDB-I-${backend.database}`]));
+      expect(
+        (await operator(server, 'DELETE', `/v1/mdvm/vulnerable-device-classes/DCVDB-I-${backend.database}`)).status,
+      ).toBe(204);
+      expect(
+        (
+          await operator(server, 'POST', '/v1/mdvm/vulnerable-device-classes', {
+            id: 'bad',
+            platform: 'android',
+            classification: 'fixable',
+            match: {},
+          })
+        ).status,
+      ).toBe(400);
     });
   });
 }
@@ -263,8 +381,14 @@ describe('MDVM operations that need their own server', () => {
       expect((await wallet.register(server.url)).status).toBe(200);
       const chain = (await (await sharedAndroidDevice()).attest({ challenge: Buffer.alloc(32) })).chain;
       const certificate = new X509Certificate(chain[1]!).toString();
-      const added = await operator(server, 'POST', '/v1/mdvm/leaked-keys', { certificate, description: 'leaked keybox' });
-      expect(added).toMatchObject({ status: 201, body: { affectedAccounts: 1, revokedAccounts: 1, key: { thumbprint: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+      const added = await operator(server, 'POST', '/v1/mdvm/leaked-keys', {
+        certificate,
+        description: 'leaked keybox',
+      });
+      expect(added).toMatchObject({
+        status: 201,
+        body: { affectedAccounts: 1, revokedAccounts: 1, key: { thumbprint: expect.stringMatching(/^[0-9a-f]{64}$/) } },
+      });
       rejected(await wallet.renew(server.url), 403, 'ACCOUNT_REVOKED');
       rejected(await (await androidWallet()).register(server.url), 403, 'DEVICE_VULNERABLE_UNFIXABLE');
       expect((await operator(server, 'POST', '/v1/mdvm/leaked-keys', { certificate })).status).toBe(409);
@@ -281,13 +405,21 @@ describe('MDVM operations that need their own server', () => {
       expect((await fetch(`${server.url}/v1/mdvm/vulnerable-device-classes`)).status).toBe(401);
       const wallet = await iosWallet();
       expect((await wallet.register(server.url)).status).toBe(200);
-      expect(decodeProtectedHeader(wallet.mdvmToken!)).toEqual({ alg: 'ES256', typ: 'mdvm-token-jwt', kid: expect.any(String) });
+      expect(decodeProtectedHeader(wallet.mdvmToken!)).toEqual({
+        alg: 'ES256',
+        typ: 'mdvm-token-jwt',
+        kid: expect.any(String),
+      });
       expect(decodeJwt(wallet.mdvmToken!).cnf).toMatchObject({ kty: 'EC', crv: 'P-256' });
       const relying = await RelyingBackend.of(server);
       expect(await relying.accept(wallet)).toBe(wallet.mdvmWiId);
 
       expect((await operator(server, 'DELETE', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).status).toBe(204);
-      expect((await operator(server, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body).toMatchObject({ revocationReason: 'deleted', deviceClass: {}, attested: {} });
+      expect((await operator(server, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body).toMatchObject({
+        revocationReason: 'deleted',
+        deviceClass: {},
+        attested: {},
+      });
       rejected(await wallet.renew(server.url), 404, 'ACCOUNT_NOT_FOUND');
       await relying.refreshRevocations();
       expect(await relying.accept(wallet)).toBe('rejected MDVM_INSTANCE_REVOKED');
@@ -307,7 +439,11 @@ describe('MDVM operations that need their own server', () => {
       rejected(await wallet.register(server.url, { challenge }), 400, 'CHALLENGE_EXPIRED');
       // The server's clock is now 301 s ahead of the wallet's: a fresh challenge, but a signature created too long ago.
       rejected(await wallet.register(server.url), 401, 'SIGNATURE_VERIFICATION_FAILURE');
-      expect(server.logs.some((line) => line.code === 'SIGNATURE_VERIFICATION_FAILURE' && /SIGNATURE_EXPIRED/.test(line.detail))).toBe(true);
+      expect(
+        server.logs.some(
+          (line) => line.code === 'SIGNATURE_VERIFICATION_FAILURE' && /SIGNATURE_EXPIRED/.test(line.detail),
+        ),
+      ).toBe(true);
     } finally {
       await server.close();
     }
@@ -326,7 +462,9 @@ describe('MDVM decides on signed facts over reported ones', () => {
   it('registers an iOS instance whose reported version matches the signed one, and keeps the signed version', async () => {
     const wallet = await iosWallet({ systemVersion: '18.2', attestedOsVersion: '18.2.0' });
     expect((await wallet.register(server.url)).status).toBe(200);
-    expect((await operator(server, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body.attested).toMatchObject({ osVersion: '18.2.0' });
+    expect((await operator(server, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body.attested).toMatchObject({
+      osVersion: '18.2.0',
+    });
     wallet.ios.systemVersion = '18.3';
     expect((await wallet.renew(server.url)).status).toBe(200);
     wallet.ios.systemVersion = '18.2.1';
@@ -334,9 +472,21 @@ describe('MDVM decides on signed facts over reported ones', () => {
   });
 
   it('refuses an iOS device whose certificate says 16.0 but which claims 18.2', async () => {
-    rejected(await (await iosWallet({ systemVersion: '18.2', attestedOsVersion: '16.0' })).register(server.url), 403, 'SECURITY_VIOLATION');
-    rejected(await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: '18.2' })).register(server.url), 403, 'SECURITY_VIOLATION');
-    rejected(await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: '17.6' })).register(server.url), 403, 'OUTDATED_OS_VERSION');
+    rejected(
+      await (await iosWallet({ systemVersion: '18.2', attestedOsVersion: '16.0' })).register(server.url),
+      403,
+      'SECURITY_VIOLATION',
+    );
+    rejected(
+      await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: '18.2' })).register(server.url),
+      403,
+      'SECURITY_VIOLATION',
+    );
+    rejected(
+      await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: '17.6' })).register(server.url),
+      403,
+      'OUTDATED_OS_VERSION',
+    );
   });
 
   it('decides on the signed version when matching vulnerable classes at registration', async () => {
@@ -347,8 +497,16 @@ describe('MDVM decides on signed facts over reported ones', () => {
       match: { models: ['iPhone98,1'], versionFrom: '18.0', versionTo: '18.1.9' },
     });
     expect(added.status).toBe(201);
-    rejected(await (await iosWallet({ hardwareModel: 'iPhone98,1', systemVersion: '18.1', attestedOsVersion: '18.1' })).register(server.url), 403, 'DEVICE_VULNERABLE_FIXABLE');
-    expect((await (await iosWallet({ hardwareModel: 'iPhone98,1', systemVersion: '18.2' })).register(server.url)).status).toBe(200);
+    rejected(
+      await (
+        await iosWallet({ hardwareModel: 'iPhone98,1', systemVersion: '18.1', attestedOsVersion: '18.1' })
+      ).register(server.url),
+      403,
+      'DEVICE_VULNERABLE_FIXABLE',
+    );
+    expect(
+      (await (await iosWallet({ hardwareModel: 'iPhone98,1', systemVersion: '18.2' })).register(server.url)).status,
+    ).toBe(200);
   });
 
   it('refuses a credential certificate without the OS version unless mdvm.ios.allowUnsignedOsVersion', async () => {
@@ -357,10 +515,20 @@ describe('MDVM decides on signed facts over reported ones', () => {
     try {
       const wallet = await iosWallet({ systemVersion: '18.2', attestedOsVersion: null });
       expect((await wallet.register(lenient.url)).status).toBe(200);
-      expect((await operator(lenient, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body.attested.osVersion).toBeUndefined();
-      rejected(await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: null })).register(lenient.url), 403, 'OUTDATED_OS_VERSION');
+      expect(
+        (await operator(lenient, 'GET', `/v1/mdvm/accounts/${wallet.mdvmWiId}`)).body.attested.osVersion,
+      ).toBeUndefined();
+      rejected(
+        await (await iosWallet({ systemVersion: '17.6', attestedOsVersion: null })).register(lenient.url),
+        403,
+        'OUTDATED_OS_VERSION',
+      );
       // A signed version still decides where there is one.
-      rejected(await (await iosWallet({ systemVersion: '18.2', attestedOsVersion: '16.0' })).register(lenient.url), 403, 'SECURITY_VIOLATION');
+      rejected(
+        await (await iosWallet({ systemVersion: '18.2', attestedOsVersion: '16.0' })).register(lenient.url),
+        403,
+        'SECURITY_VIOLATION',
+      );
     } finally {
       await lenient.close();
     }
@@ -384,9 +552,19 @@ describe('MDVM decides on signed facts over reported ones', () => {
   it('answers a body with a duplicate key with BAD_REQUEST, before anything else reads it', async () => {
     const wallet = await androidWallet();
     const challenge = await wallet.challenge(server.url);
-    for (const body of ['{"wi_mdvm_auth_pubk":"A","wi_mdvm_auth_pubk":"B"}', '{"wi_device_class":{"model":"Pixel 8","\\u006dodel":"Pixel 9"}}']) {
-      rejected(await server.post('/v1/mdvm/android/register', body, { 'auth-challenge': challenge }), 400, 'BAD_REQUEST');
-      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)).toMatchObject({ code: 'BAD_REQUEST', detail: expect.stringMatching(/^MALFORMED_BODY: duplicate key/) });
+    for (const body of [
+      '{"wi_mdvm_auth_pubk":"A","wi_mdvm_auth_pubk":"B"}',
+      '{"wi_device_class":{"model":"Pixel 8","\\u006dodel":"Pixel 9"}}',
+    ]) {
+      rejected(
+        await server.post('/v1/mdvm/android/register', body, { 'auth-challenge': challenge }),
+        400,
+        'BAD_REQUEST',
+      );
+      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)).toMatchObject({
+        code: 'BAD_REQUEST',
+        detail: expect.stringMatching(/^MALFORMED_BODY: duplicate key/),
+      });
     }
     // A genuine request on the same challenge still goes through: the refused ones consumed nothing.
     expect((await wallet.register(server.url, { challenge })).status).toBe(200);
@@ -404,18 +582,37 @@ for (const backend of BACKENDS) {
     });
 
     const corruptSignature = (request: { headers: Record<string, string> }) => {
-      request.headers.signature = request.headers.signature!.replace(/:(.)/, (_, c: string) => `:${c === 'A' ? 'B' : 'A'}`);
+      request.headers.signature = request.headers.signature!.replace(
+        /:(.)/,
+        (_, c: string) => `:${c === 'A' ? 'B' : 'A'}`,
+      );
     };
 
     it('does not burn a registration challenge on a bad signature or a refused attestation; the wallet’s own request then succeeds, a replay does not', async () => {
       for (const wallet of [await androidWallet(), await iosWallet()]) {
         const challenge = await wallet.challenge(server.url);
         // Someone who saw the challenge sends requests with it: a broken signature, a device the policy refuses.
-        rejected(await (await androidWallet()).register(server.url, { challenge, tamper: corruptSignature }), 401, 'SIGNATURE_VERIFICATION_FAILURE');
-        rejected(await (await androidWallet({ osPatchLevel: 202501 })).register(server.url, { challenge }), 403, 'OUTDATED_PATCH_LEVEL');
-        rejected(await (await iosWallet({ systemVersion: '17.6' })).register(server.url, { challenge }), 403, 'OUTDATED_OS_VERSION');
+        rejected(
+          await (await androidWallet()).register(server.url, { challenge, tamper: corruptSignature }),
+          401,
+          'SIGNATURE_VERIFICATION_FAILURE',
+        );
+        rejected(
+          await (await androidWallet({ osPatchLevel: 202501 })).register(server.url, { challenge }),
+          403,
+          'OUTDATED_PATCH_LEVEL',
+        );
+        rejected(
+          await (await iosWallet({ systemVersion: '17.6' })).register(server.url, { challenge }),
+          403,
+          'OUTDATED_OS_VERSION',
+        );
         expect((await wallet.register(server.url, { challenge })).status).toBe(200);
-        rejected(await (await androidWallet()).register(server.url, { challenge }), 400, 'CHALLENGE_VERIFICATION_FAILURE');
+        rejected(
+          await (await androidWallet()).register(server.url, { challenge }),
+          400,
+          'CHALLENGE_VERIFICATION_FAILURE',
+        );
         rejected(await (await iosWallet()).register(server.url, { challenge }), 400, 'CHALLENGE_VERIFICATION_FAILURE');
       }
     });
@@ -424,7 +621,11 @@ for (const backend of BACKENDS) {
       for (const wallet of [await androidWallet(), await iosWallet()]) {
         expect((await wallet.register(server.url)).status).toBe(200);
         const challenge = await wallet.challenge(server.url);
-        rejected(await wallet.renew(server.url, { challenge, tamper: corruptSignature }), 401, 'SIGNATURE_VERIFICATION_FAILURE');
+        rejected(
+          await wallet.renew(server.url, { challenge, tamper: corruptSignature }),
+          401,
+          'SIGNATURE_VERIFICATION_FAILURE',
+        );
         expect((await wallet.renew(server.url, { challenge })).status).toBe(200);
         rejected(await wallet.renew(server.url, { challenge }), 400, 'CHALLENGE_VERIFICATION_FAILURE');
       }

@@ -1,5 +1,9 @@
 import { SimulatedAppleDevice } from '../../src/simulator/apple/device.js';
-import { SimulatedWalletInstance, type AndroidWalletState, type IosWalletState } from '../../src/simulator/mdvm-wallet.js';
+import {
+  SimulatedWalletInstance,
+  type AndroidWalletState,
+  type IosWalletState,
+} from '../../src/simulator/mdvm-wallet.js';
 import { SIMULATOR_APP_ID, startSimulatorServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
 import { sharedAndroidDevice, sharedAppleAuthority } from '../helpers/simulators.js';
 
@@ -17,14 +21,28 @@ export async function androidWallet(state: Partial<AndroidWalletState> = {}): Pr
 
 /** A wallet on a fresh simulated Apple device (its own App Attest key and counter) under the shared authority. */
 export async function iosWallet(state: Partial<IosWalletState> = {}): Promise<SimulatedWalletInstance> {
-  return SimulatedWalletInstance.forIos(await SimulatedAppleDevice.create(await sharedAppleAuthority(), { appId: SIMULATOR_APP_ID, environment: 'production' }), state);
+  return SimulatedWalletInstance.forIos(
+    await SimulatedAppleDevice.create(await sharedAppleAuthority(), {
+      appId: SIMULATOR_APP_ID,
+      environment: 'production',
+    }),
+    state,
+  );
 }
 
 /** An operator API call to a server (in-process or `keyward serve`): content-type only when there is a body. */
-export async function operator({ url }: { url: string }, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function operator(
+  { url }: { url: string },
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${OPERATOR_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${OPERATOR_KEY}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();

@@ -36,9 +36,13 @@ describe('keyward ca', () => {
     const shown = JSON.parse(show.stdout);
     expect(shown.root.subject).toBe('CN=Clinic Devices Root, O=Keyward');
     expect(shown.intermediate).toMatchObject({ subject: 'CN=Clinic Devices Issuing CA, O=Keyward', key: 'EC P-256' });
-    expect(shown.root.sha256Fingerprint).toBe(new X509Certificate(readFileSync(join(out, 'root.pem'))).fingerprint256.replaceAll(':', '').toLowerCase());
+    expect(shown.root.sha256Fingerprint).toBe(
+      new X509Certificate(readFileSync(join(out, 'root.pem'))).fingerprint256.replaceAll(':', '').toLowerCase(),
+    );
 
-    const broken = await runCli(['ca', 'show'], { env: { ...env, KEYWARD_WARDEN_CA_INTERMEDIATE_KEY_FILE: join(out, 'root.key.pem') } });
+    const broken = await runCli(['ca', 'show'], {
+      env: { ...env, KEYWARD_WARDEN_CA_INTERMEDIATE_KEY_FILE: join(out, 'root.key.pem') },
+    });
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('the intermediate key does not belong to the intermediate certificate');
   });
@@ -47,24 +51,49 @@ describe('keyward ca', () => {
 describe('keyward simulate warden and keyward certificates', () => {
   it('runs the flow from simulated Android and iOS devices against a server started with --trust-simulator-roots, then revokes', async () => {
     const cwd = mkdtempSync(join(work, 'serve-'));
-    const server = await serve(['--trust-simulator-roots'], { cwd, env: { ...OFFLINE, KEYWARD_APPLE_APP_IDS: JSON.stringify([SIMULATOR_APP_ID]), KEYWARD_APPLE_ENVIRONMENT: 'any' } });
+    const server = await serve(['--trust-simulator-roots'], {
+      cwd,
+      env: { ...OFFLINE, KEYWARD_APPLE_APP_IDS: JSON.stringify([SIMULATOR_APP_ID]), KEYWARD_APPLE_ENVIRONMENT: 'any' },
+    });
     let serial = '';
     try {
       expect(server.logs.some((line) => line.level === 40 && /trustSimulatorRoots is on/.test(line.msg))).toBe(true);
       for (const platform of ['android', 'ios']) {
-        const result = await runCli(['simulate', 'warden', '--platform', platform, '--url', server.url, '--device-name', `CLI ${platform}`]);
+        const result = await runCli([
+          'simulate',
+          'warden',
+          '--platform',
+          platform,
+          '--url',
+          server.url,
+          '--device-name',
+          `CLI ${platform}`,
+        ]);
         expect(result.code, result.stderr).toBe(0);
         const response = JSON.parse(result.stdout);
         expect(response.type).toBe('Success');
-        const chain = response.certificateChain.map((certificate: string) => new X509Certificate(Buffer.from(certificate, 'base64url')));
+        const chain = response.certificateChain.map(
+          (certificate: string) => new X509Certificate(Buffer.from(certificate, 'base64url')),
+        );
         expect(chain).toHaveLength(3);
         expect(chain[0].verify(chain[1].publicKey)).toBe(true);
         if (platform === 'android') serial = chain[0].serialNumber.toLowerCase();
       }
-      const issuedWarnings = server.logs.filter((line) => line.level === 40 && /issued for a SIMULATED device/.test(line.msg));
+      const issuedWarnings = server.logs.filter(
+        (line) => line.level === 40 && /issued for a SIMULATED device/.test(line.msg),
+      );
       expect(issuedWarnings.map((line) => line.platform)).toEqual(['android', 'apple']);
 
-      const unknownPolicy = await runCli(['simulate', 'warden', '--platform', 'android', '--url', server.url, '--policy', 'nope']);
+      const unknownPolicy = await runCli([
+        'simulate',
+        'warden',
+        '--platform',
+        'android',
+        '--url',
+        server.url,
+        '--policy',
+        'nope',
+      ]);
       expect(unknownPolicy.code).toBe(2);
       expect(unknownPolicy.stderr).toMatch(/answered 404/);
     } finally {
@@ -74,8 +103,13 @@ describe('keyward simulate warden and keyward certificates', () => {
     const listed = await runCli(['certificates', 'list', '--limit', '5'], { cwd });
     expect(listed.code).toBe(0);
     const certificates = JSON.parse(listed.stdout);
-    expect(certificates.map((certificate: { platform: string }) => certificate.platform).sort()).toEqual(['android', 'apple']);
-    expect(certificates.find((certificate: { serial: string }) => certificate.serial === serial)?.summary).toMatchObject({ deviceName: 'CLI android' });
+    expect(certificates.map((certificate: { platform: string }) => certificate.platform).sort()).toEqual([
+      'android',
+      'apple',
+    ]);
+    expect(
+      certificates.find((certificate: { serial: string }) => certificate.serial === serial)?.summary,
+    ).toMatchObject({ deviceName: 'CLI android' });
 
     const revoked = await runCli(['certificates', 'revoke', serial, '--reason', 'keyCompromise'], { cwd });
     expect(JSON.parse(revoked.stdout)).toEqual({ serial, outcome: 'revoked' });
@@ -101,7 +135,11 @@ describe('keyward simulate warden and keyward certificates', () => {
     try {
       const result = await runCli(['simulate', 'warden', '--platform', 'android', '--url', server.url]);
       expect(result.code).toBe(1);
-      expect(JSON.parse(result.stdout)).toEqual({ type: 'Failure', kind: 'TRUST', explanation: 'The certificate chain does not lead to a trusted root.' });
+      expect(JSON.parse(result.stdout)).toEqual({
+        type: 'Failure',
+        kind: 'TRUST',
+        explanation: 'The certificate chain does not lead to a trusted root.',
+      });
     } finally {
       expect(await server.stop()).toBe(0);
     }

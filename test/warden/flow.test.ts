@@ -7,9 +7,20 @@ import { WardenService, type WardenDependencies } from '../../src/features/warde
 import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
 import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
 import type { TestServer } from '../helpers/server.js';
-import { androidProofWithSubject, assertChainVerifies, nonceHex, openssl, simulatedDevices, startWardenServer, type Devices } from './helpers.js';
+import {
+  androidProofWithSubject,
+  assertChainVerifies,
+  nonceHex,
+  openssl,
+  simulatedDevices,
+  startWardenServer,
+  type Devices,
+} from './helpers.js';
 
-const failure = (result: { status: number; response: unknown }) => ({ status: result.status, ...(result.response as object) });
+const failure = (result: { status: number; response: unknown }) => ({
+  status: result.status,
+  ...(result.response as object),
+});
 
 const CN = '2.5.4.3';
 const O = '2.5.4.10';
@@ -20,7 +31,9 @@ const USED = { status: 403, type: 'Failure', kind: 'TRUST', explanation: 'The ch
 async function issuedLeaf(server: TestServer, result: { status: number; response: unknown }) {
   expect(result.status).toBe(200);
   const [leaf] = assertChainVerifies((result.response as WardenSuccess).certificateChain);
-  const thumbprint = createHash('sha256').update(leaf!.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  const thumbprint = createHash('sha256')
+    .update(leaf!.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
   const [record] = await server.services.store.bindingCertificates.list({ limit: 1, keyThumbprint: thumbprint });
   return { leaf: leaf!, record: record! };
 }
@@ -37,13 +50,22 @@ async function post(url: string, body: Uint8Array, contentType = 'application/oc
 
 for (const backend of [
   { name: 'SQLite', database: 'sqlite' as const, redis: false, skip: false },
-  { name: 'PostgreSQL + Redis', database: 'postgres' as const, redis: true, skip: skipWithoutPostgres || skipWithoutRedis },
+  {
+    name: 'PostgreSQL + Redis',
+    database: 'postgres' as const,
+    redis: true,
+    skip: skipWithoutPostgres || skipWithoutRedis,
+  },
 ]) {
   describe.skipIf(backend.skip)(`Warden attestation over HTTP on ${backend.name}`, () => {
     let server: TestServer;
     let devices: Devices;
     beforeAll(async () => {
-      server = await startWardenServer({ database: backend.database, redis: backend.redis, options: { warden: { policies: { strongbox: { android: { requireStrongBox: true } } } } } });
+      server = await startWardenServer({
+        database: backend.database,
+        redis: backend.redis,
+        options: { warden: { policies: { strongbox: { android: { requireStrongBox: true } } } } },
+      });
       devices = await simulatedDevices();
     });
     afterAll(async () => {
@@ -80,7 +102,9 @@ for (const backend of [
       // issuedAt lies five minutes back; issuedAt + validity is when the server stops accepting the nonce (600 s after issue).
       expect(body.issuedAt).toBeLessThan(Date.now() - 299_000);
       expect(body.issuedAt + body.validity * 1000 - (Date.now() + 600_000)).toBeLessThan(5000);
-      expect((await getChallenge(server, 'strongbox')).body.attestationEndpoint).toBe(`${server.url}/api/v1/strongbox/attest`);
+      expect((await getChallenge(server, 'strongbox')).body.attestationEndpoint).toBe(
+        `${server.url}/api/v1/strongbox/attest`,
+      );
       expect((await getChallenge(server, 'nonexistent')).status).toBe(404);
     });
 
@@ -94,15 +118,23 @@ for (const backend of [
         const [leaf] = assertChainVerifies(response.certificateChain);
         const requested = createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' });
         expect(leaf!.publicKey.export({ type: 'spki', format: 'der' }).equals(requested)).toBe(true);
-        expect(leaf!.subject).toContain(`serialNumber=${Buffer.from(result.challenge.nonce, 'base64url').toString('hex').toUpperCase()}`);
+        expect(leaf!.subject).toContain(
+          `serialNumber=${Buffer.from(result.challenge.nonce, 'base64url').toString('hex').toUpperCase()}`,
+        );
         expect(leaf!.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
         expect(leaf!.ca).toBe(false);
         expect(Buffer.from(leaf!.serialNumber, 'hex').length).toBeGreaterThanOrEqual(16);
         const validDays = (Date.parse(leaf!.validTo) - Date.parse(leaf!.validFrom)) / 86_400_000;
         expect(validDays).toBe(30);
-        const thumbprint = createHash('sha256').update(createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' })).digest('hex');
+        const thumbprint = createHash('sha256')
+          .update(createPublicKey(result.privateKey).export({ type: 'spki', format: 'der' }))
+          .digest('hex');
         const [record] = await server.services.store.bindingCertificates.list({ limit: 1, keyThumbprint: thumbprint });
-        expect(record).toMatchObject({ serial: leaf!.serialNumber.toLowerCase(), platform: platform === 'ios' ? 'apple' : 'android', policy: 'default' });
+        expect(record).toMatchObject({
+          serial: leaf!.serialNumber.toLowerCase(),
+          platform: platform === 'ios' ? 'apple' : 'android',
+          policy: 'default',
+        });
         expect(record!.summary.deviceName).toBe(`Simulated ${platform}`);
       });
     }
@@ -111,7 +143,12 @@ for (const backend of [
       const { body: challenge } = await getChallenge(server);
       const proof = await buildProof(challenge, devices.android);
       expect((await post(challenge.attestationEndpoint, proof.body)).status).toBe(200);
-      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({ status: 403, type: 'Failure', kind: 'TRUST', explanation: 'The challenge has already been used.' });
+      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({
+        status: 403,
+        type: 'Failure',
+        kind: 'TRUST',
+        explanation: 'The challenge has already been used.',
+      });
     });
 
     it('does not let bad proofs carrying a seen nonce burn it: the device’s own proof still gets its certificate, later proofs with it do not', async () => {
@@ -119,13 +156,29 @@ for (const backend of [
       const { body: other } = await getChallenge(server);
       // A third party who saw the nonce posts proofs with it before the device does.
       const attempts = [
-        { proof: await buildProof(challenge, devices.android, { otherKey: true }), refused: { status: 403, kind: 'TRUST', explanation: 'The request is not for the attested key.' } },
-        { proof: await buildProof(challenge, devices.ios, { badSignature: true }), refused: { status: 403, kind: 'TRUST', explanation: 'The request is not signed by the attested key.' } },
-        { proof: await buildProof(challenge, devices.android, { proofCopies: 0 }), refused: { status: 400, kind: 'CONTENT', explanation: 'The request carries no attestation proof attribute.' } },
+        {
+          proof: await buildProof(challenge, devices.android, { otherKey: true }),
+          refused: { status: 403, kind: 'TRUST', explanation: 'The request is not for the attested key.' },
+        },
+        {
+          proof: await buildProof(challenge, devices.ios, { badSignature: true }),
+          refused: { status: 403, kind: 'TRUST', explanation: 'The request is not signed by the attested key.' },
+        },
+        {
+          proof: await buildProof(challenge, devices.android, { proofCopies: 0 }),
+          refused: { status: 400, kind: 'CONTENT', explanation: 'The request carries no attestation proof attribute.' },
+        },
         // The nonce in the subject, but an attestation of another challenge.
-        { proof: await buildProof(other, devices.android, { subjectNonce: Buffer.from(challenge.nonce, 'base64url') }), refused: { status: 400, kind: 'CONTENT', explanation: 'The attestation was not made for this challenge.' } },
+        {
+          proof: await buildProof(other, devices.android, { subjectNonce: Buffer.from(challenge.nonce, 'base64url') }),
+          refused: { status: 400, kind: 'CONTENT', explanation: 'The attestation was not made for this challenge.' },
+        },
       ];
-      for (const { proof, refused } of attempts) expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({ type: 'Failure', ...refused });
+      for (const { proof, refused } of attempts)
+        expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({
+          type: 'Failure',
+          ...refused,
+        });
 
       const proof = await buildProof(challenge, devices.android);
       const issued = await post(challenge.attestationEndpoint, proof.body);
@@ -133,10 +186,21 @@ for (const backend of [
       expect((await issuedLeaf(server, issued)).leaf.subject).toContain(`serialNumber=${nonceHex(challenge)}`);
       // After the issuance the nonce is spent: a replay, another valid proof and a bad proof with it are all refused as used.
       expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject(USED);
-      expect(failure(await post(challenge.attestationEndpoint, (await buildProof(challenge, devices.ios)).body))).toMatchObject(USED);
-      expect(failure(await post(challenge.attestationEndpoint, (await buildProof(challenge, devices.android, { badSignature: true })).body))).toMatchObject(USED);
+      expect(
+        failure(await post(challenge.attestationEndpoint, (await buildProof(challenge, devices.ios)).body)),
+      ).toMatchObject(USED);
+      expect(
+        failure(
+          await post(
+            challenge.attestationEndpoint,
+            (await buildProof(challenge, devices.android, { badSignature: true })).body,
+          ),
+        ),
+      ).toMatchObject(USED);
       // The other challenge was not burned by the proof that named it only in its attestation.
-      expect((await post(other.attestationEndpoint, (await buildProof(other, devices.ios)).body)).response.type).toBe('Success');
+      expect((await post(other.attestationEndpoint, (await buildProof(other, devices.ios)).body)).response.type).toBe(
+        'Success',
+      );
     });
 
     it('issues exactly one certificate for 200 concurrent submissions of one proof, bad proofs with its nonce racing them', async () => {
@@ -148,7 +212,9 @@ for (const backend of [
         ...Array.from({ length: 20 }, () => post(challenge.attestationEndpoint, bad.body)),
       ]);
       expect(results.filter((result) => result.status === 200)).toHaveLength(1);
-      expect(results.slice(0, 200).filter((result) => result.response.explanation === USED.explanation)).toHaveLength(199);
+      expect(results.slice(0, 200).filter((result) => result.response.explanation === USED.explanation)).toHaveLength(
+        199,
+      );
       expect(results.slice(200).every((result) => result.status === 403)).toBe(true);
     });
 
@@ -161,19 +227,40 @@ for (const backend of [
         [O, 'Evil'],
         [SERIAL_NUMBER, hex],
       ];
-      const named = await issuedLeaf(server, await post(challenge.attestationEndpoint, await androidProofWithSubject(challenge, device, csrSubject, 'Pixel of Ada')));
+      const named = await issuedLeaf(
+        server,
+        await post(
+          challenge.attestationEndpoint,
+          await androidProofWithSubject(challenge, device, csrSubject, 'Pixel of Ada'),
+        ),
+      );
       expect(named.leaf.subject).toBe(`CN=Pixel of Ada\nserialNumber=${hex}`);
       expect(named.record.subject).toBe(`CN=Pixel of Ada, serialNumber=${hex}`);
 
       const { body: unnamedChallenge } = await getChallenge(server);
       const unnamedHex = nonceHex(unnamedChallenge);
-      const unnamed = await issuedLeaf(server, await post(unnamedChallenge.attestationEndpoint, await androidProofWithSubject(unnamedChallenge, device, [[O, 'Evil'], [SERIAL_NUMBER, unnamedHex]])));
+      const unnamed = await issuedLeaf(
+        server,
+        await post(
+          unnamedChallenge.attestationEndpoint,
+          await androidProofWithSubject(unnamedChallenge, device, [
+            [O, 'Evil'],
+            [SERIAL_NUMBER, unnamedHex],
+          ]),
+        ),
+      );
       expect(unnamed.leaf.subject).toBe(`serialNumber=${unnamedHex}`);
       expect(unnamed.record.summary.deviceName).toBeUndefined();
 
       const { body: longChallenge } = await getChallenge(server);
       const longName = `Ada’s ${'very '.repeat(30)}long phone`;
-      const long = await issuedLeaf(server, await post(longChallenge.attestationEndpoint, await androidProofWithSubject(longChallenge, device, [[SERIAL_NUMBER, nonceHex(longChallenge)]], longName)));
+      const long = await issuedLeaf(
+        server,
+        await post(
+          longChallenge.attestationEndpoint,
+          await androidProofWithSubject(longChallenge, device, [[SERIAL_NUMBER, nonceHex(longChallenge)]], longName),
+        ),
+      );
       expect(long.leaf.subject).toBe(`CN=${longName.slice(0, 64)}\nserialNumber=${nonceHex(longChallenge)}`);
       expect(long.record.summary.deviceName).toBe(longName);
     });
@@ -185,39 +272,78 @@ for (const backend of [
     });
 
     it('refuses a missing and a duplicated proof attribute', async () => {
-      expect(failure(await runWardenFlow(server.url, devices.android, { proofCopies: 0 }))).toMatchObject({ status: 400, kind: 'CONTENT', explanation: 'The request carries no attestation proof attribute.' });
-      expect(failure(await runWardenFlow(server.url, devices.android, { proofCopies: 2 }))).toMatchObject({ status: 400, kind: 'CONTENT', explanation: 'A request attribute appears more than once.' });
+      expect(failure(await runWardenFlow(server.url, devices.android, { proofCopies: 0 }))).toMatchObject({
+        status: 400,
+        kind: 'CONTENT',
+        explanation: 'The request carries no attestation proof attribute.',
+      });
+      expect(failure(await runWardenFlow(server.url, devices.android, { proofCopies: 2 }))).toMatchObject({
+        status: 400,
+        kind: 'CONTENT',
+        explanation: 'A request attribute appears more than once.',
+      });
     });
 
     it('refuses a request for another key than the attested one, and a bad CSR signature', async () => {
       for (const platform of ['android', 'ios'] as const) {
-        expect(failure(await runWardenFlow(server.url, devices[platform], { otherKey: true }))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The request is not for the attested key.' });
-        expect(failure(await runWardenFlow(server.url, devices[platform], { badSignature: true }))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The request is not signed by the attested key.' });
+        expect(failure(await runWardenFlow(server.url, devices[platform], { otherKey: true }))).toMatchObject({
+          status: 403,
+          kind: 'TRUST',
+          explanation: 'The request is not for the attested key.',
+        });
+        expect(failure(await runWardenFlow(server.url, devices[platform], { badSignature: true }))).toMatchObject({
+          status: 403,
+          kind: 'TRUST',
+          explanation: 'The request is not signed by the attested key.',
+        });
       }
     });
 
     it('applies a named policy’s device requirements (a TEE key where StrongBox is required)', async () => {
-      expect(failure(await runWardenFlow(server.url, devices.android, { policy: 'strongbox' }))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The key must be protected by StrongBox.' });
+      expect(failure(await runWardenFlow(server.url, devices.android, { policy: 'strongbox' }))).toMatchObject({
+        status: 403,
+        kind: 'TRUST',
+        explanation: 'The key must be protected by StrongBox.',
+      });
     });
 
     it('refuses a nonce issued for another policy', async () => {
       const { body: challenge } = await getChallenge(server, 'strongbox');
       const proof = await buildProof(challenge, devices.android);
-      expect(failure(await post(`${server.url}/api/v1/attest`, proof.body))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The challenge was issued for a different subject.' });
+      expect(failure(await post(`${server.url}/api/v1/attest`, proof.body))).toMatchObject({
+        status: 403,
+        kind: 'TRUST',
+        explanation: 'The challenge was issued for a different subject.',
+      });
     });
 
     it('answers garbage, empty, oversize and wrongly typed bodies with a Failure', async () => {
-      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('not a csr')))).toMatchObject({ status: 400, type: 'Failure', kind: 'CONTENT' });
-      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.alloc(0)))).toMatchObject({ status: 400, kind: 'CONTENT' });
-      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.alloc(300_000, 0x30)))).toMatchObject({ status: 413, kind: 'CONTENT' });
-      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('{}'), 'application/json'))).toMatchObject({ status: 415, kind: 'CONTENT' });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('not a csr')))).toMatchObject({
+        status: 400,
+        type: 'Failure',
+        kind: 'CONTENT',
+      });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.alloc(0)))).toMatchObject({
+        status: 400,
+        kind: 'CONTENT',
+      });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.alloc(300_000, 0x30)))).toMatchObject({
+        status: 413,
+        kind: 'CONTENT',
+      });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('{}'), 'application/json'))).toMatchObject({
+        status: 415,
+        kind: 'CONTENT',
+      });
     });
 
     it('accepts the request as PEM too', async () => {
       const { body: challenge } = await getChallenge(server);
       const proof = await buildProof(challenge, devices.ios);
       const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${proof.body.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
-      expect((await post(challenge.attestationEndpoint, Buffer.from(pem), 'application/x-pem-file')).response.type).toBe('Success');
+      expect(
+        (await post(challenge.attestationEndpoint, Buffer.from(pem), 'application/x-pem-file')).response.type,
+      ).toBe('Success');
     });
   });
 }
@@ -231,7 +357,11 @@ describe('Warden failures that need their own server', () => {
       const { body: challenge } = await getChallenge(server);
       const proof = await buildProof(challenge, devices.android);
       clock.advance(600_001);
-      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({ status: 400, kind: 'TIME', explanation: 'The challenge has expired; request a new one.' });
+      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({
+        status: 400,
+        kind: 'TIME',
+        explanation: 'The challenge has expired; request a new one.',
+      });
     } finally {
       await server.close();
     }
@@ -242,7 +372,11 @@ describe('Warden failures that need their own server', () => {
     try {
       const devices = await simulatedDevices();
       for (const platform of ['android', 'ios'] as const) {
-        expect(failure(await runWardenFlow(server.url, devices[platform]))).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The certificate chain does not lead to a trusted root.' });
+        expect(failure(await runWardenFlow(server.url, devices[platform]))).toMatchObject({
+          status: 403,
+          kind: 'TRUST',
+          explanation: 'The certificate chain does not lead to a trusted root.',
+        });
       }
     } finally {
       await server.close();
@@ -256,7 +390,16 @@ describe('Warden failures that need their own server', () => {
       const device = devices.android.device as Extract<typeof devices.android, { platform: 'android' }>['device'];
       const { body: challenge } = await getChallenge(server);
       const hex = nonceHex(challenge);
-      const proof = await androidProofWithSubject(challenge, device, [[CN, 'Bank of Example'], [O, 'Evil'], [SERIAL_NUMBER, hex]], 'Pixel of Ada');
+      const proof = await androidProofWithSubject(
+        challenge,
+        device,
+        [
+          [CN, 'Bank of Example'],
+          [O, 'Evil'],
+          [SERIAL_NUMBER, hex],
+        ],
+        'Pixel of Ada',
+      );
       const { leaf, record } = await issuedLeaf(server, await post(challenge.attestationEndpoint, proof));
       expect(leaf.subject).toBe(`CN=Bank of Example\nO=Evil\nserialNumber=${hex}`);
       expect(record.subject).toBe(`CN=Bank of Example, O=Evil, serialNumber=${hex}`);
@@ -266,24 +409,41 @@ describe('Warden failures that need their own server', () => {
   });
 
   it('fills a configured subject template, and refuses copyCsrSubject next to a template at start', async () => {
-    const server = await startWardenServer({ options: { warden: { certificate: { subject: 'CN=Attested {platform}: {deviceName}, O=Example Health, serialNumber={nonce}' } } } });
+    const server = await startWardenServer({
+      options: {
+        warden: {
+          certificate: { subject: 'CN=Attested {platform}: {deviceName}, O=Example Health, serialNumber={nonce}' },
+        },
+      },
+    });
     try {
       const devices = await simulatedDevices();
       const result = await runWardenFlow(server.url, devices.ios, { deviceName: 'Ada’s iPhone' });
       const { leaf } = await issuedLeaf(server, result);
-      expect(leaf.subject).toBe(`CN=Attested apple: Ada’s iPhone\nO=Example Health\nserialNumber=${nonceHex(result.challenge)}`);
+      expect(leaf.subject).toBe(
+        `CN=Attested apple: Ada’s iPhone\nO=Example Health\nserialNumber=${nonceHex(result.challenge)}`,
+      );
     } finally {
       await server.close();
     }
-    const both = loadConfig({ env: {}, flags: { warden: { certificate: { subject: 'CN=x', copyCsrSubject: true } } } }).config.warden;
+    const both = loadConfig({ env: {}, flags: { warden: { certificate: { subject: 'CN=x', copyCsrSubject: true } } } })
+      .config.warden;
     // The service checks its configuration before it uses any other dependency.
-    expect(() => new WardenService({ config: both } as WardenDependencies)).toThrow(new ConfigError('invalid configuration: warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other'));
+    expect(() => new WardenService({ config: both } as WardenDependencies)).toThrow(
+      new ConfigError(
+        'invalid configuration: warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other',
+      ),
+    );
   });
 
   it('answers Failures with HTTP 200 when configured for deployed Warden Supreme clients', async () => {
     const server = await startWardenServer({ options: { warden: { failuresAsHttp200: true } } });
     try {
-      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('garbage')))).toMatchObject({ status: 200, type: 'Failure', kind: 'CONTENT' });
+      expect(failure(await post(`${server.url}/api/v1/attest`, Buffer.from('garbage')))).toMatchObject({
+        status: 200,
+        type: 'Failure',
+        kind: 'CONTENT',
+      });
     } finally {
       await server.close();
     }
@@ -307,13 +467,18 @@ describe('Warden failures that need their own server', () => {
         const signed = await buildProof(signedChallenge, devices.android);
         const hashed = await buildProof(challenge, devices.android);
         expect(failure(await post(challenge.attestationEndpoint, signed.body))).toMatchObject({ kind: 'CONTENT' }); // another server's nonce
-        expect(failure(await post(signedChallenge.attestationEndpoint, hashed.body))).toMatchObject({ kind: 'CONTENT' });
+        expect(failure(await post(signedChallenge.attestationEndpoint, hashed.body))).toMatchObject({
+          kind: 'CONTENT',
+        });
       } finally {
         await signedServer.close();
       }
       // This server's nonce, but a signed request where the challenge asked for HASH.
       const { body: third } = await getChallenge(server);
-      const signedForHash = await buildProof({ ...third, version: 2, dataAuth: { type: 'SIGNATURE' } }, devices.android);
+      const signedForHash = await buildProof(
+        { ...third, version: 2, dataAuth: { type: 'SIGNATURE' } },
+        devices.android,
+      );
       expect(failure(await post(third.attestationEndpoint, signedForHash.body))).toMatchObject({
         status: 403,
         kind: 'TRUST',
@@ -335,9 +500,15 @@ describe('Warden failures that need their own server', () => {
     try {
       const devices = await simulatedDevices();
       const result = await runWardenFlow(server.url, devices.android);
-      const serial = assertChainVerifies((result.response as WardenSuccess).certificateChain)[0]!.serialNumber.toLowerCase();
+      const serial = assertChainVerifies(
+        (result.response as WardenSuccess).certificateChain,
+      )[0]!.serialNumber.toLowerCase();
       const revoke = (key: string) =>
-        fetch(`${server.url}/admin/v1/binding-certificates/${serial}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"reason":"keyCompromise"}' });
+        fetch(`${server.url}/admin/v1/binding-certificates/${serial}/revoke`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: '{"reason":"keyCompromise"}',
+        });
       expect((await revoke('wrong-key-0123456789abcdefgh')).status).toBe(401);
       const revoked = await revoke(apiKey);
       expect(revoked.status).toBe(200);
@@ -345,10 +516,19 @@ describe('Warden failures that need their own server', () => {
       expect((await revoke(apiKey)).status).toBe(409);
       const crl = Buffer.from(await (await fetch(`${server.url}/api/v1/crl`)).arrayBuffer());
       expect(crl.includes(Buffer.from(serial, 'hex'))).toBe(true);
-      const intermediate = new X509Certificate(Buffer.from((result.response as WardenSuccess).certificateChain[1]!, 'base64url'));
-      const text = openssl(['crl', '-inform', 'DER', '-in', '@crl.der', '-CAfile', '@ca.pem', '-noout', '-text'], { 'crl.der': crl, 'ca.pem': intermediate.toString() });
+      const intermediate = new X509Certificate(
+        Buffer.from((result.response as WardenSuccess).certificateChain[1]!, 'base64url'),
+      );
+      const text = openssl(['crl', '-inform', 'DER', '-in', '@crl.der', '-CAfile', '@ca.pem', '-noout', '-text'], {
+        'crl.der': crl,
+        'ca.pem': intermediate.toString(),
+      });
       expect(text).toContain(serial.toUpperCase());
-      const list = await (await fetch(`${server.url}/admin/v1/binding-certificates?limit=5`, { headers: { authorization: `Bearer ${apiKey}` } })).json();
+      const list = await (
+        await fetch(`${server.url}/admin/v1/binding-certificates?limit=5`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+      ).json();
       expect((list as any).certificates[0]).toMatchObject({ serial, revokedAt: expect.any(String) });
     } finally {
       await server.close();
@@ -360,11 +540,21 @@ describe('Warden failures that need their own server', () => {
     try {
       const challengeSchema: any = await (await fetch(`${server.url}/schemas/warden-challenge.json`)).json();
       expect(challengeSchema.properties.nonce).toBeDefined();
-      expect(challengeSchema.required).toEqual(expect.arrayContaining(['issuedAt', 'nonce', 'attestationEndpoint', 'dataAuth']));
+      expect(challengeSchema.required).toEqual(
+        expect.arrayContaining(['issuedAt', 'nonce', 'attestationEndpoint', 'dataAuth']),
+      );
       const responseSchema: any = await (await fetch(`${server.url}/schemas/warden-attestation-response.json`)).json();
       expect(responseSchema.anyOf).toHaveLength(2);
       const openapi: any = await (await fetch(`${server.url}/openapi.json`)).json();
-      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/challenge', '/api/v1/attest', '/api/v1/{policy}/challenge', '/api/v1/{policy}/attest', '/api/v1/crl']));
+      expect(Object.keys(openapi.paths)).toEqual(
+        expect.arrayContaining([
+          '/api/v1/challenge',
+          '/api/v1/attest',
+          '/api/v1/{policy}/challenge',
+          '/api/v1/{policy}/attest',
+          '/api/v1/crl',
+        ]),
+      );
     } finally {
       await server.close();
     }

@@ -28,7 +28,11 @@ describe('a forged top certificate does not pass for RKP', () => {
   it('Warden refuses it where RKP is required and issues for it only as a factory chain', async () => {
     const device = withForgedTop(await sharedAndroidDevice());
     const refused = await runWardenFlow(server.url, { platform: 'android', device }, { policy: 'rkp' });
-    expect({ status: refused.status, ...(refused.response as object) }).toMatchObject({ status: 403, kind: 'TRUST', explanation: 'The attestation must come from a remotely provisioned key.' });
+    expect({ status: refused.status, ...(refused.response as object) }).toMatchObject({
+      status: 403,
+      kind: 'TRUST',
+      explanation: 'The attestation must come from a remotely provisioned key.',
+    });
     const factory = await runWardenFlow(server.url, { platform: 'android', device });
     expect(factory.status).toBe(200);
     const issued = server.logs.filter((line) => String(line.msg).startsWith('binding certificate issued'));
@@ -39,6 +43,9 @@ describe('a forged top certificate does not pass for RKP', () => {
     const wallet = await androidWallet();
     (wallet as unknown as { device: { android: unknown } }).device.android = withForgedTop(await sharedAndroidDevice());
     const response = await wallet.register(server.url);
-    expect({ status: response.status, error: response.body.error }).toEqual({ status: 403, error: 'SECURITY_VIOLATION' });
+    expect({ status: response.status, error: response.body.error }).toEqual({
+      status: 403,
+      error: 'SECURITY_VIOLATION',
+    });
   });
 });

@@ -29,13 +29,20 @@ let devices: Promise<Devices> | undefined;
 export function simulatedDevices(): Promise<Devices> {
   devices ??= (async () => ({
     android: { platform: 'android', device: await sharedAndroidDevice() },
-    ios: { platform: 'ios', device: await SimulatedAppleDevice.create(await sharedAppleAuthority(), { appId: SIMULATOR_APP_ID, environment: 'production' }) },
+    ios: {
+      platform: 'ios',
+      device: await SimulatedAppleDevice.create(await sharedAppleAuthority(), {
+        appId: SIMULATOR_APP_ID,
+        environment: 'production',
+      }),
+    },
   }))();
   return devices;
 }
 
 /** The challenge's nonce as a request carries it in its subject's serialNumber. */
-export const nonceHex = (challenge: WardenChallenge): string => Buffer.from(challenge.nonce, 'base64url').toString('hex').toUpperCase();
+export const nonceHex = (challenge: WardenChallenge): string =>
+  Buffer.from(challenge.nonce, 'base64url').toString('hex').toUpperCase();
 
 /**
  * A valid signed Android proof (SIGNATURE mode) whose subject the caller writes: what a client
@@ -48,10 +55,19 @@ export async function androidProofWithSubject(
   deviceName?: string,
 ): Promise<Buffer> {
   const attestation = await device.attest({ challenge: Buffer.from(challenge.nonce, 'base64url') });
-  const statement = { typ: 'android-key', x5c: attestation.chain.map((certificate) => certificate.toString('base64url')) };
-  const attributes: CsrAttributeSpec[] = [{ oid: challenge.proofOID, values: [der.utf8String(JSON.stringify(statement))] }];
-  if (deviceName !== undefined) attributes.push({ oid: challenge.genericDeviceNameOID!, values: [der.utf8String(deviceName)] });
-  return signedCsr(certificationRequestInfo(subject, spkiOf(attestation.publicKey), attributes), attestation.privateKey);
+  const statement = {
+    typ: 'android-key',
+    x5c: attestation.chain.map((certificate) => certificate.toString('base64url')),
+  };
+  const attributes: CsrAttributeSpec[] = [
+    { oid: challenge.proofOID, values: [der.utf8String(JSON.stringify(statement))] },
+  ];
+  if (deviceName !== undefined)
+    attributes.push({ oid: challenge.genericDeviceNameOID!, values: [der.utf8String(deviceName)] });
+  return signedCsr(
+    certificationRequestInfo(subject, spkiOf(attestation.publicKey), attributes),
+    attestation.privateKey,
+  );
 }
 
 export interface OpensslResult {
@@ -68,7 +84,11 @@ export function opensslResult(args: string[], files: Record<string, string | Buf
   const directory = mkdtempSync(join(tmpdir(), 'keyward-openssl-'));
   try {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(directory, name), content);
-    const result = spawnSync('openssl', args.map((arg) => arg.replace(/^@/, `${directory}/`)), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const result = spawnSync(
+      'openssl',
+      args.map((arg) => arg.replace(/^@/, `${directory}/`)),
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     if (result.error) throw result.error;
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   } finally {
@@ -87,17 +107,26 @@ export function openssl(args: string[], files: Record<string, string | Buffer>):
 export function assertChainVerifies(chain: string[]): X509Certificate[] {
   const certificates = chain.map((der) => new X509Certificate(Buffer.from(der, 'base64url')));
   for (let i = 0; i < certificates.length - 1; i++) {
-    if (!certificates[i]!.checkIssued(certificates[i + 1]!) || !certificates[i]!.verify(certificates[i + 1]!.publicKey)) {
+    if (
+      !certificates[i]!.checkIssued(certificates[i + 1]!) ||
+      !certificates[i]!.verify(certificates[i + 1]!.publicKey)
+    ) {
       throw new Error(`certificate ${i} is not issued by certificate ${i + 1}`);
     }
   }
   const root = certificates.at(-1)!;
   if (!root.verify(root.publicKey)) throw new Error('the root is not self-signed');
-  const output = openssl(['verify', '-CAfile', '@root.pem', '-untrusted', '@untrusted.pem', '-purpose', 'sslclient', '@leaf.pem'], {
-    'root.pem': root.toString(),
-    'untrusted.pem': certificates.slice(1, -1).map((c) => c.toString()).join(''),
-    'leaf.pem': certificates[0]!.toString(),
-  });
+  const output = openssl(
+    ['verify', '-CAfile', '@root.pem', '-untrusted', '@untrusted.pem', '-purpose', 'sslclient', '@leaf.pem'],
+    {
+      'root.pem': root.toString(),
+      'untrusted.pem': certificates
+        .slice(1, -1)
+        .map((c) => c.toString())
+        .join(''),
+      'leaf.pem': certificates[0]!.toString(),
+    },
+  );
   if (!output.includes(': OK')) throw new Error(`openssl verify: ${output}`);
   return certificates;
 }

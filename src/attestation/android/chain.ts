@@ -39,7 +39,12 @@ function pinnedRkpIndex(chain: readonly ParsedCertificate[], keys: ReadonlySet<s
  * RKP key (a Droid CA2 key) or ends at a pinned root (Key Attestation CA1). Names are never
  * read for this, since anyone with a leaked factory key can write "Droid CA" into a certificate.
  */
-export function verifyAndroidChain(chain: readonly ParsedCertificate[], at: number, options: AndroidChainOptions, keyMintTop = 0): AndroidChain {
+export function verifyAndroidChain(
+  chain: readonly ParsedCertificate[],
+  at: number,
+  options: AndroidChainOptions,
+  keyMintTop = 0,
+): AndroidChain {
   const pinned = pinnedRkpIndex(chain, options.rkpKeys);
   // In an RKP chain the certificate above KeyMint's is the short-lived per-device one: unique like the leaf.
   const deviceCertificate = pinned > keyMintTop + 1 ? keyMintTop + 1 : -1;
@@ -52,7 +57,9 @@ export function verifyAndroidChain(chain: readonly ParsedCertificate[], at: numb
   const cacheable = (index: number) => index > keyMintTop && index !== deviceCertificate;
   const chainOptions = { at, maxLength: options.maxChainLength, checkValidity, cacheable, caFrom: keyMintTop + 2 };
   const top = chain[chain.length - 1];
-  const software = top !== undefined && (options.softwareAnchors.withKeyOf(top).length > 0 || options.softwareAnchors.candidatesFor(top).length > 0);
+  const software =
+    top !== undefined &&
+    (options.softwareAnchors.withKeyOf(top).length > 0 || options.softwareAnchors.candidatesFor(top).length > 0);
   if (software) {
     const verified = verifyChain(chain, { anchors: options.softwareAnchors, ...chainOptions });
     if (!options.allowSoftwareAttestation) {
@@ -63,6 +70,7 @@ export function verifyAndroidChain(chain: readonly ParsedCertificate[], at: numb
     return { anchor: verified.anchor, software: true, rkp: false, length: verified.length };
   }
   const verified = verifyChain(chain, { anchors: options.hardwareAnchors, ...chainOptions });
-  const rkp = (pinned > 0 && pinned < verified.length) || options.rkpKeys.has(verified.anchor.certificate.spkiFingerprint);
+  const rkp =
+    (pinned > 0 && pinned < verified.length) || options.rkpKeys.has(verified.anchor.certificate.spkiFingerprint);
   return { anchor: verified.anchor, software: false, rkp, length: verified.length };
 }

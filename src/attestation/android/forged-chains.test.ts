@@ -1,6 +1,14 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Extension, type Signer } from '../../crypto/x509/certificate-builder.js';
+import {
+  buildCertificate,
+  encodeName,
+  extensions,
+  keyIdentifier,
+  randomSerial,
+  type Extension,
+  type Signer,
+} from '../../crypto/x509/certificate-builder.js';
 import { parseCertificate } from '../../crypto/x509/certificate.js';
 import { TrustAnchors } from '../../crypto/x509/chain.js';
 import * as der from '../../crypto/asn1/der-writer.js';
@@ -27,11 +35,32 @@ interface Issuer extends Signer {
 
 const newKeys = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function certificate(subject: string, publicKey: KeyObject, issuer: Signer | 'self', options: { extensions?: Extension[]; privateKey?: KeyObject } = {}): Buffer {
-  const subjectDer = encodeName(subject.split(', ').map((part) => part.split('=') as [string, string]).map(([type, value]) => [NAME_OIDS[type]!, value] as const));
+function certificate(
+  subject: string,
+  publicKey: KeyObject,
+  issuer: Signer | 'self',
+  options: { extensions?: Extension[]; privateKey?: KeyObject } = {},
+): Buffer {
+  const subjectDer = encodeName(
+    subject
+      .split(', ')
+      .map((part) => part.split('=') as [string, string])
+      .map(([type, value]) => [NAME_OIDS[type]!, value] as const),
+  );
   const spki = spkiOf(publicKey);
-  const signer = issuer === 'self' ? { key: options.privateKey!, subjectDer, keyIdentifier: keyIdentifier(spki) } : issuer;
-  return buildCertificate({ serial: randomSerial(), subjectDer, spki, notBefore: AT - YEAR, notAfter: AT + YEAR, extensions: options.extensions ?? [] }, signer);
+  const signer =
+    issuer === 'self' ? { key: options.privateKey!, subjectDer, keyIdentifier: keyIdentifier(spki) } : issuer;
+  return buildCertificate(
+    {
+      serial: randomSerial(),
+      subjectDer,
+      spki,
+      notBefore: AT - YEAR,
+      notAfter: AT + YEAR,
+      extensions: options.extensions ?? [],
+    },
+    signer,
+  );
 }
 
 const NAME_OIDS: Record<string, string> = { CN: '2.5.4.3', O: '2.5.4.10', serialNumber: '2.5.4.5', title: '2.5.4.12' };
@@ -39,24 +68,37 @@ const CA = [extensions.basicConstraints(true), extensions.keyUsage(5, 6)];
 
 function issuerOf(der: Buffer, privateKey: KeyObject): Issuer {
   const parsed = parseCertificate(der);
-  return { certificate: der, key: privateKey, subjectDer: parsed.subjectDer, keyIdentifier: keyIdentifier(parsed.spki) };
+  return {
+    certificate: der,
+    key: privateKey,
+    subjectDer: parsed.subjectDer,
+    keyIdentifier: keyIdentifier(parsed.spki),
+  };
 }
 
 function authority(subject: string, issuer: Issuer | 'self', caExtensions: Extension[] = CA): Issuer {
   const keys = newKeys();
-  return issuerOf(certificate(subject, keys.publicKey, issuer, { extensions: caExtensions, privateKey: keys.privateKey }), keys.privateKey);
+  return issuerOf(
+    certificate(subject, keys.publicKey, issuer, { extensions: caExtensions, privateKey: keys.privateKey }),
+    keys.privateKey,
+  );
 }
 
 function leaf(issuer: Signer, record: Partial<SimulatedRecord> = {}): Buffer {
   return certificate('CN=Android Keystore Key', newKeys().publicKey, issuer, {
-    extensions: [{ oid: KEY_DESCRIPTION_OID, critical: false, value: encodeKeyDescription({ challenge, ...record }, AT) }],
+    extensions: [
+      { oid: KEY_DESCRIPTION_OID, critical: false, value: encodeKeyDescription({ challenge, ...record }, AT) },
+    ],
   });
 }
 
 /** A generated root and the verifier that trusts it. */
 function trustedRoot(policy: object = {}, rkpKeys?: string[]) {
   const root = authority('CN=Forged Chain Test Root', 'self');
-  const verifier = androidVerifier({ policy: { ...forTestDevices, ...policy }, ...(rkpKeys ? { rkpKeys } : {}) }, TrustAnchors.fromPem(parseCertificate(root.certificate).toPem(), 'test root'));
+  const verifier = androidVerifier(
+    { policy: { ...forTestDevices, ...policy }, ...(rkpKeys ? { rkpKeys } : {}) },
+    TrustAnchors.fromPem(parseCertificate(root.certificate).toPem(), 'test root'),
+  );
   return { root, verify: (chain: Buffer[]) => verifier.verify({ chain, challenge, at: AT }) };
 }
 
@@ -88,7 +130,9 @@ describe('a top certificate that carries an anchor key is the anchor only when i
   });
 
   it('refuses a chain that is only a certificate with an anchor key', async () => {
-    expect(await asyncOutcome(androidVerifier({ policy: forTestDevices }).verify(input([forgedRoot])))).toMatch(/^(TRUST UNTRUSTED_ROOT|CONTENT KEY_DESCRIPTION_MISSING)$/);
+    expect(await asyncOutcome(androidVerifier({ policy: forTestDevices }).verify(input([forgedRoot])))).toMatch(
+      /^(TRUST UNTRUSTED_ROOT|CONTENT KEY_DESCRIPTION_MISSING)$/,
+    );
   });
 });
 
@@ -100,7 +144,10 @@ describe('RKP is decided by pinned keys in the verified path', () => {
       expect((await androidVerifier({ policy: forTestDevices }).verify(input)).facts.rkp, name).toBe(true);
       // The EC root anchors only RKP chains: pinning it alone is enough.
       const ecRootOnly = ['3ee44512a1af2beb39c889490c60ea3f82e43f5d5a5532f5ab9419f676cd07ec'];
-      expect((await androidVerifier({ policy: forTestDevices, rkpKeys: ecRootOnly }).verify(input)).facts.rkp, name).toBe(name.startsWith('tegu'));
+      expect(
+        (await androidVerifier({ policy: forTestDevices, rkpKeys: ecRootOnly }).verify(input)).facts.rkp,
+        name,
+      ).toBe(name.startsWith('tegu'));
     }
   });
 
@@ -116,13 +163,21 @@ describe('RKP is decided by pinned keys in the verified path', () => {
 
   it('counts a chain through a pinned key as RKP', async () => {
     const root = authority('CN=Forged Chain Test Root', 'self');
-    const droidCa2 = authority('O=Google LLC, CN=Droid CA2', root, [extensions.basicConstraints(true, 2), extensions.keyUsage(5, 6)]);
+    const droidCa2 = authority('O=Google LLC, CN=Droid CA2', root, [
+      extensions.basicConstraints(true, 2),
+      extensions.keyUsage(5, 6),
+    ]);
     const droidCa3 = authority('O=Google LLC, CN=Droid CA3', droidCa2);
     const device = authority('O=TEE, CN=0123456789abcdef', droidCa3);
     const chain = [leaf(device), device.certificate, droidCa3.certificate, droidCa2.certificate, root.certificate];
     const anchors = TrustAnchors.fromPem(parseCertificate(root.certificate).toPem(), 'test root');
     const pinned = parseCertificate(droidCa2.certificate).spkiFingerprint;
-    const verify = (rkpKeys: string[]) => androidVerifier({ policy: { ...forTestDevices, requireRkp: true }, rkpKeys }, anchors).verify({ chain, challenge, at: AT });
+    const verify = (rkpKeys: string[]) =>
+      androidVerifier({ policy: { ...forTestDevices, requireRkp: true }, rkpKeys }, anchors).verify({
+        chain,
+        challenge,
+        at: AT,
+      });
     expect((await verify([pinned])).facts.rkp).toBe(true);
     expect(await asyncOutcome(verify([]))).toBe('TRUST RKP_REQUIRED');
   });
@@ -134,8 +189,13 @@ describe('CA constraints on Android paths (RFC 5280 §6.1.4)', () => {
     const { root, verify } = trustedRoot();
     const upper = authority('CN=Upper Intermediate', root, third);
     const lower = authority('CN=Lower Intermediate', upper, second);
-    const batch = authority('serialNumber=00aa, title=TEE', lower, [extensions.basicConstraints(false), extensions.keyUsage(0)]);
-    return asyncOutcome(verify([leaf(batch), batch.certificate, lower.certificate, upper.certificate, root.certificate]));
+    const batch = authority('serialNumber=00aa, title=TEE', lower, [
+      extensions.basicConstraints(false),
+      extensions.keyUsage(0),
+    ]);
+    return asyncOutcome(
+      verify([leaf(batch), batch.certificate, lower.certificate, upper.certificate, root.certificate]),
+    );
   }
 
   it('accepts a non-CA batch certificate directly above the leaf, as real factory chains have', async () => {
@@ -155,9 +215,13 @@ describe('CA constraints on Android paths (RFC 5280 §6.1.4)', () => {
   });
 
   it('respects pathLenConstraint: a pathLen-0 CA may not have an intermediate CA below it', async () => {
-    expect(await outcomeWith(CA, [extensions.basicConstraints(true, 0), extensions.keyUsage(5)])).toBe('TRUST CERTIFICATE_NOT_CA');
+    expect(await outcomeWith(CA, [extensions.basicConstraints(true, 0), extensions.keyUsage(5)])).toBe(
+      'TRUST CERTIFICATE_NOT_CA',
+    );
     expect(await outcomeWith(CA, [extensions.basicConstraints(true, 2), extensions.keyUsage(5)])).toBe('accepted');
-    expect(await outcomeWith([extensions.basicConstraints(true, 0), extensions.keyUsage(5)])).toBe('TRUST CERTIFICATE_NOT_CA');
+    expect(await outcomeWith([extensions.basicConstraints(true, 0), extensions.keyUsage(5)])).toBe(
+      'TRUST CERTIFICATE_NOT_CA',
+    );
     expect(await outcomeWith([extensions.basicConstraints(true, 1), extensions.keyUsage(5)])).toBe('accepted');
   });
 
@@ -165,11 +229,20 @@ describe('CA constraints on Android paths (RFC 5280 §6.1.4)', () => {
     const { root, verify } = trustedRoot();
     const build = (intermediateFlags: Extension[]) => {
       const intermediate = authority('CN=Intermediate', root, intermediateFlags);
-      const batch = authority('serialNumber=00bb, title=TEE', intermediate, [extensions.basicConstraints(false), extensions.keyUsage(0)]);
+      const batch = authority('serialNumber=00bb, title=TEE', intermediate, [
+        extensions.basicConstraints(false),
+        extensions.keyUsage(0),
+      ]);
       const attestKeys = newKeys();
       const attestKey = issuerOf(
         certificate('CN=Android Keystore Key', attestKeys.publicKey, batch, {
-          extensions: [{ oid: KEY_DESCRIPTION_OID, critical: false, value: encodeKeyDescription({ challenge: Buffer.of(0), purposes: [KEY_PURPOSE.ATTEST_KEY] }, AT) }],
+          extensions: [
+            {
+              oid: KEY_DESCRIPTION_OID,
+              critical: false,
+              value: encodeKeyDescription({ challenge: Buffer.of(0), purposes: [KEY_PURPOSE.ATTEST_KEY] }, AT),
+            },
+          ],
         }),
         attestKeys.privateKey,
       );
@@ -182,21 +255,35 @@ describe('CA constraints on Android paths (RFC 5280 §6.1.4)', () => {
 
 describe('records that state a fact twice', () => {
   const applicationId = (name: string) =>
-    der.octetString(der.sequence(der.setOf(der.sequence(der.octetString(Buffer.from(name)), der.integer(1))), der.setOf(der.octetString(Buffer.alloc(32, 7)))));
+    der.octetString(
+      der.sequence(
+        der.setOf(der.sequence(der.octetString(Buffer.from(name)), der.integer(1))),
+        der.setOf(der.octetString(Buffer.alloc(32, 7))),
+      ),
+    );
 
   it('refuses an attestationApplicationId in both lists with different values', async () => {
     const { root, verify } = trustedRoot();
     const batch = authority('CN=Batch', root);
     const chain = (record: Partial<SimulatedRecord>) => [leaf(batch, record), batch.certificate, root.certificate];
-    const conflicting = { packageName: 'com.example.innocent', extraHardwareTags: { 709: applicationId('com.example.wallet') } };
+    const conflicting = {
+      packageName: 'com.example.innocent',
+      extraHardwareTags: { 709: applicationId('com.example.wallet') },
+    };
     expect(await asyncOutcome(verify(chain(conflicting)))).toBe('CONTENT CONFLICTING_AUTHORIZATIONS');
-    expect(await asyncOutcome(verify(chain({ creationDateTime: AT, extraHardwareTags: { 701: der.integer(AT - 1000) } })))).toBe('CONTENT CONFLICTING_AUTHORIZATIONS');
+    expect(
+      await asyncOutcome(verify(chain({ creationDateTime: AT, extraHardwareTags: { 701: der.integer(AT - 1000) } }))),
+    ).toBe('CONTENT CONFLICTING_AUTHORIZATIONS');
   });
 
   it('accepts the same fact stated identically in both lists', async () => {
     const { root, verify } = trustedRoot();
     const batch = authority('CN=Batch', root);
-    const same = { packageName: 'com.example.wallet', signerDigests: [Buffer.alloc(32, 7)], extraHardwareTags: { 709: applicationId('com.example.wallet') } };
+    const same = {
+      packageName: 'com.example.wallet',
+      signerDigests: [Buffer.alloc(32, 7)],
+      extraHardwareTags: { 709: applicationId('com.example.wallet') },
+    };
     const result = await verify([leaf(batch, same), batch.certificate, root.certificate]);
     expect(result.app.ids).toEqual(['com.example.wallet']);
   });

@@ -13,11 +13,20 @@ const mutation = (length: number) =>
     fc.record({ kind: fc.constant('flip' as const), at: fc.nat(length - 1), bit: fc.nat(7) }),
     fc.record({ kind: fc.constant('set' as const), at: fc.nat(length - 1), value: fc.nat(255) }),
     fc.record({ kind: fc.constant('truncate' as const), at: fc.nat(length - 1) }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(length - 1), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(length - 1),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+    }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat(length - 1), count: fc.integer({ min: 1, max: 8 }) }),
   );
 
-type Mutation = { kind: 'flip'; at: number; bit: number } | { kind: 'set'; at: number; value: number } | { kind: 'truncate'; at: number } | { kind: 'insert'; at: number; bytes: Uint8Array } | { kind: 'delete'; at: number; count: number };
+type Mutation =
+  | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'set'; at: number; value: number }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array }
+  | { kind: 'delete'; at: number; count: number };
 
 function mutate(input: Buffer, change: Mutation): Buffer {
   const bytes = Buffer.from(input);
@@ -87,7 +96,9 @@ describe('Android attestation input never crashes the verifier', () => {
         const leaf = mutate(vector.chain[0]!, change);
         fc.pre(!leaf.equals(vector.chain[0]!)); // writing a byte's own value back changes nothing
         const chain = [leaf, ...vector.chain.slice(1)];
-        expect(['CONTENT', 'TRUST']).toContain(await asyncCategoryOf(() => verifier.verify({ chain, challenge: vector.challenge, at: vector.createdAt })));
+        expect(['CONTENT', 'TRUST']).toContain(
+          await asyncCategoryOf(() => verifier.verify({ chain, challenge: vector.challenge, at: vector.createdAt })),
+        );
       }),
       { numRuns: 300 },
     );
@@ -99,7 +110,9 @@ describe('Android attestation input never crashes the verifier', () => {
         const target = vector.chain[index]!;
         const change: Mutation = { kind: 'flip', at: seed % target.length, bit: seed % 8 };
         const chain = vector.chain.map((der, i) => (i === index ? mutate(der, change) : der));
-        expect(['CONTENT', 'TRUST']).toContain(await asyncCategoryOf(() => verifier.verify({ chain, challenge: vector.challenge, at: vector.createdAt })));
+        expect(['CONTENT', 'TRUST']).toContain(
+          await asyncCategoryOf(() => verifier.verify({ chain, challenge: vector.challenge, at: vector.createdAt })),
+        );
       }),
       { numRuns: 300 },
     );
@@ -112,7 +125,9 @@ describe('Android attestation input never crashes the verifier', () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(root.length - 1), fc.nat(7), async (at, bit) => {
         const chain = [...vector.chain.slice(0, -1), mutate(root, { kind: 'flip', at, bit })];
-        const outcome = await asyncCategoryOf(() => verifier.verify({ chain, challenge: vector.challenge, at: vector.createdAt }));
+        const outcome = await asyncCategoryOf(() =>
+          verifier.verify({ chain, challenge: vector.challenge, at: vector.createdAt }),
+        );
         const keyChanged = at >= spkiAt && at < spkiAt + spki.length;
         expect(keyChanged ? ['CONTENT', 'TRUST'] : ['accepted', 'CONTENT']).toContain(outcome);
       }),
@@ -123,7 +138,9 @@ describe('Android attestation input never crashes the verifier', () => {
   it('rejects random chains as CONTENT', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 }), async (chain) => {
-        expect(await asyncCategoryOf(() => verifier.verify({ chain, challenge: Buffer.from('x'), at: Date.now() }))).toBe('CONTENT');
+        expect(
+          await asyncCategoryOf(() => verifier.verify({ chain, challenge: Buffer.from('x'), at: Date.now() })),
+        ).toBe('CONTENT');
       }),
       { numRuns: 200 },
     );

@@ -86,7 +86,9 @@ class Decoder {
 
   quirk(quirk: KeyDescriptionQuirk, detail: string): void {
     if (this.options.strict) {
-      throw contentError('KEY_DESCRIPTION_NOT_STRICT_DER', 'The attestation record is not in strict DER form.', { detail });
+      throw contentError('KEY_DESCRIPTION_NOT_STRICT_DER', 'The attestation record is not in strict DER form.', {
+        detail,
+      });
     }
     this.quirks.add(quirk);
   }
@@ -96,7 +98,8 @@ class Decoder {
     const element = reader.expect(TagClass.Universal, UNIVERSAL.BOOLEAN, what);
     if (element.constructed || element.content.length !== 1) throw reader.fail(`${what}: malformed BOOLEAN`);
     const byte = element.content[0]!;
-    if (byte !== 0 && byte !== 0xff) this.quirk('non-der-boolean', `${what} encoded as 0x${byte.toString(16).padStart(2, '0')}`);
+    if (byte !== 0 && byte !== 0xff)
+      this.quirk('non-der-boolean', `${what} encoded as 0x${byte.toString(16).padStart(2, '0')}`);
     return byte !== 0;
   }
 
@@ -125,7 +128,10 @@ class Decoder {
     const sequence = outer.sequence('AttestationApplicationId');
     outer.end('attestationApplicationId');
     const packages: AttestationApplicationId['packages'] = [];
-    const packageSet = sequence.enter(sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'package_infos'), 'package_infos');
+    const packageSet = sequence.enter(
+      sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'package_infos'),
+      'package_infos',
+    );
     while (!packageSet.done) {
       const info = packageSet.sequence('AttestationPackageInfo');
       const name = this.string(info, 'package_name', 'utf8');
@@ -134,14 +140,23 @@ class Decoder {
       packages.push({ name, version });
     }
     const signatures: string[] = [];
-    const signatureSet = sequence.enter(sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'signature_digests'), 'signature_digests');
+    const signatureSet = sequence.enter(
+      sequence.expect(TagClass.Universal, UNIVERSAL.SET, 'signature_digests'),
+      'signature_digests',
+    );
     while (!signatureSet.done) signatures.push(this.string(signatureSet, 'signature_digest', 'base64'));
     sequence.end('AttestationApplicationId');
     return { packages, signatures };
   }
 
   /** Decodes a known tag's EXPLICIT content into `list`; a tag already there is a duplicate. */
-  field(spec: (typeof AUTHORIZATION_TAGS)[number], element: DerElement, parent: DerReader, list: AuthorizationList, what: string): void {
+  field(
+    spec: (typeof AUTHORIZATION_TAGS)[number],
+    element: DerElement,
+    parent: DerReader,
+    list: AuthorizationList,
+    what: string,
+  ): void {
     if (list[spec.name] !== undefined) throw parent.fail(`${what}: tag ${element.tag} appears twice`);
     const reader = parent.enter(element, spec.name);
     let value: unknown;
@@ -191,7 +206,8 @@ class Decoder {
       if (element.tagClass !== TagClass.Context || !element.constructed) {
         throw sequence.fail(`${what}: expected an EXPLICIT context tag, found [${element.tagClass}:${element.tag}]`);
       }
-      if (element.tag < previous) this.quirk('tags-not-in-ascending-order', `${what}: tag ${element.tag} after ${previous}`);
+      if (element.tag < previous)
+        this.quirk('tags-not-in-ascending-order', `${what}: tag ${element.tag} after ${previous}`);
       previous = Math.max(previous, element.tag);
       const spec = AUTHORIZATION_TAGS[element.tag];
       if (spec) {
@@ -267,11 +283,14 @@ export function assertNoConflictingFacts(record: KeyDescription, certificate: nu
     if (other !== undefined && other !== value) conflicts.push(`tag ${tag}`);
   }
   if (conflicts.length > 0) {
-    throw contentError('CONFLICTING_AUTHORIZATIONS', 'The attestation record states a fact twice with different values.', {
-      detail: `certificate ${certificate}: ${conflicts.join(', ')} differ between softwareEnforced and hardwareEnforced`,
-    });
+    throw contentError(
+      'CONFLICTING_AUTHORIZATIONS',
+      'The attestation record states a fact twice with different values.',
+      {
+        detail: `certificate ${certificate}: ${conflicts.join(', ')} differ between softwareEnforced and hardwareEnforced`,
+      },
+    );
   }
 }
 
 export const isKnownAttestationVersion = (version: number) => KNOWN_ATTESTATION_VERSIONS.includes(version);
-

@@ -47,7 +47,11 @@ export interface PolicyContext {
  * from the software-enforced list only when software attestation is acceptable at all, since
  * there the OS rather than secure hardware vouches for it.
  */
-export function enforcedFact<K extends keyof AuthorizationList>(record: KeyDescription, key: K, allowSoftware: boolean): AuthorizationList[K] {
+export function enforcedFact<K extends keyof AuthorizationList>(
+  record: KeyDescription,
+  key: K,
+  allowSoftware: boolean,
+): AuthorizationList[K] {
   return record.hardwareEnforced[key] ?? (allowSoftware ? record.softwareEnforced[key] : undefined);
 }
 
@@ -76,10 +80,14 @@ const hex = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
 export function checkDevice(record: KeyDescription, policy: AndroidPolicy, context: PolicyContext): void {
   const levels = [record.attestationSecurityLevel, record.keyMintSecurityLevel];
   if (!context.allowSoftwareAttestation && levels.includes('SOFTWARE')) {
-    throw trustError('SOFTWARE_SECURITY_LEVEL', 'The key is not protected by secure hardware.', { detail: `security levels ${levels.join('/')}` });
+    throw trustError('SOFTWARE_SECURITY_LEVEL', 'The key is not protected by secure hardware.', {
+      detail: `security levels ${levels.join('/')}`,
+    });
   }
   if (policy.requireStrongBox && levels.some((level) => level !== 'STRONG_BOX')) {
-    throw trustError('STRONGBOX_REQUIRED', 'The key must be protected by StrongBox.', { detail: `security levels ${levels.join('/')}` });
+    throw trustError('STRONGBOX_REQUIRED', 'The key must be protected by StrongBox.', {
+      detail: `security levels ${levels.join('/')}`,
+    });
   }
 
   if (policy.requireLockedBootloader) {
@@ -89,32 +97,51 @@ export function checkDevice(record: KeyDescription, policy: AndroidPolicy, conte
     if (root.verifiedBootState === 'SELF_SIGNED') {
       const key = hex(root.verifiedBootKey).toLowerCase();
       if (!policy.allowedSelfSignedBootKeys.some((allowed) => allowed.toLowerCase() === key)) {
-        throw trustError('BOOT_KEY_NOT_ALLOWED', 'The device runs an operating system signed with a key that is not allowed.', { detail: `verifiedBootKey ${key}` });
+        throw trustError(
+          'BOOT_KEY_NOT_ALLOWED',
+          'The device runs an operating system signed with a key that is not allowed.',
+          { detail: `verifiedBootKey ${key}` },
+        );
       }
     } else if (root.verifiedBootState !== 'VERIFIED') {
-      throw trustError('BOOT_STATE_NOT_VERIFIED', 'The device did not boot a verified operating system.', { detail: `verifiedBootState ${root.verifiedBootState}` });
+      throw trustError('BOOT_STATE_NOT_VERIFIED', 'The device did not boot a verified operating system.', {
+        detail: `verifiedBootState ${root.verifiedBootState}`,
+      });
     }
   }
 
   const osVersion = enforcedFact(record, 'osVersion', context.allowSoftwareAttestation);
   if (policy.minOsVersion > 0 && (typeof osVersion !== 'number' || osVersion < policy.minOsVersion)) {
-    throw trustError('OS_VERSION_TOO_OLD', 'The device operating system version is too old.', { detail: `osVersion ${osVersion ?? 'absent'} < ${policy.minOsVersion}` });
+    throw trustError('OS_VERSION_TOO_OLD', 'The device operating system version is too old.', {
+      detail: `osVersion ${osVersion ?? 'absent'} < ${policy.minOsVersion}`,
+    });
   }
 
   const osPatchLevel = enforcedFact(record, 'osPatchLevel', context.allowSoftwareAttestation);
   const patch = patchMonth(osPatchLevel);
   const now = monthOf(context.at);
-  const minimum = policy.minPatchLevel ? Number(policy.minPatchLevel.slice(0, 4)) * 12 + Number(policy.minPatchLevel.slice(5, 7)) - 1 : undefined;
+  const minimum = policy.minPatchLevel
+    ? Number(policy.minPatchLevel.slice(0, 4)) * 12 + Number(policy.minPatchLevel.slice(5, 7)) - 1
+    : undefined;
   const needsPatch = minimum !== undefined || policy.maxPatchAgeMonths > 0;
   if (needsPatch && patch === undefined) {
-    throw trustError('PATCH_LEVEL_TOO_OLD', 'The device security patch level is too old.', { detail: 'osPatchLevel absent or malformed' });
+    throw trustError('PATCH_LEVEL_TOO_OLD', 'The device security patch level is too old.', {
+      detail: 'osPatchLevel absent or malformed',
+    });
   }
   if (patch !== undefined) {
-    if ((minimum !== undefined && patch < minimum) || (policy.maxPatchAgeMonths > 0 && now - patch > policy.maxPatchAgeMonths)) {
-      throw trustError('PATCH_LEVEL_TOO_OLD', 'The device security patch level is too old.', { detail: `osPatchLevel ${osPatchLevel}` });
+    if (
+      (minimum !== undefined && patch < minimum) ||
+      (policy.maxPatchAgeMonths > 0 && now - patch > policy.maxPatchAgeMonths)
+    ) {
+      throw trustError('PATCH_LEVEL_TOO_OLD', 'The device security patch level is too old.', {
+        detail: `osPatchLevel ${osPatchLevel}`,
+      });
     }
     if (patch - now > policy.maxPatchMonthsAhead) {
-      throw trustError('PATCH_LEVEL_IN_FUTURE', 'The device security patch level lies in the future.', { detail: `osPatchLevel ${osPatchLevel}` });
+      throw trustError('PATCH_LEVEL_IN_FUTURE', 'The device security patch level lies in the future.', {
+        detail: `osPatchLevel ${osPatchLevel}`,
+      });
     }
   }
 }
@@ -129,26 +156,36 @@ export function checkDevice(record: KeyDescription, policy: AndroidPolicy, conte
 export function checkAttestKey(record: KeyDescription, certificate: number, allowSoftware: boolean): void {
   const purposes = enforcedFact(record, 'purposes', allowSoftware);
   if (!Array.isArray(purposes) || purposes.length !== 1 || purposes[0] !== KEY_PURPOSE.ATTEST_KEY) {
-    throw trustError('NOT_AN_ATTEST_KEY', 'A certificate in the chain was signed by a key that is not an attestation key.', {
-      detail: `certificate ${certificate} carries an attestation record with purposes ${JSON.stringify(purposes ?? null)}`,
-    });
+    throw trustError(
+      'NOT_AN_ATTEST_KEY',
+      'A certificate in the chain was signed by a key that is not an attestation key.',
+      {
+        detail: `certificate ${certificate} carries an attestation record with purposes ${JSON.stringify(purposes ?? null)}`,
+      },
+    );
   }
 }
 
 /** Requirements on the attested key and the app that owns it: checked on the leaf's record. */
 export function checkKeyAndApp(leaf: KeyDescription, policy: AndroidPolicy, context: PolicyContext): void {
-  if (policy.requireRkp && !context.rkp) throw trustError('RKP_REQUIRED', 'The attestation must come from a remotely provisioned key.');
+  if (policy.requireRkp && !context.rkp)
+    throw trustError('RKP_REQUIRED', 'The attestation must come from a remotely provisioned key.');
 
   const origin = enforcedFact(leaf, 'origin', context.allowSoftwareAttestation);
   if (policy.requireGeneratedKey && origin !== 'GENERATED') {
-    throw trustError('KEY_NOT_GENERATED', 'The key was not generated on the device.', { detail: `origin ${origin ?? 'absent'}` });
+    throw trustError('KEY_NOT_GENERATED', 'The key was not generated on the device.', {
+      detail: `origin ${origin ?? 'absent'}`,
+    });
   }
 
   if (policy.maxStatementAgeSeconds > 0) {
     const created = fact(leaf, 'creationDateTime');
-    if (typeof created !== 'number') throw timeError('STATEMENT_AGE_UNKNOWN', 'The attestation does not say when the key was created.');
+    if (typeof created !== 'number')
+      throw timeError('STATEMENT_AGE_UNKNOWN', 'The attestation does not say when the key was created.');
     if (context.at - created > policy.maxStatementAgeSeconds * 1000) {
-      throw timeError('STATEMENT_TOO_OLD', 'The attested key was created too long ago.', { detail: `created ${new Date(created).toISOString()}` });
+      throw timeError('STATEMENT_TOO_OLD', 'The attested key was created too long ago.', {
+        detail: `created ${new Date(created).toISOString()}`,
+      });
     }
   }
 
@@ -157,13 +194,23 @@ export function checkKeyAndApp(leaf: KeyDescription, policy: AndroidPolicy, cont
   if (!application) throw trustError('APPLICATION_ID_MISSING', 'The attestation does not identify the app.');
   const matching = policy.apps.filter((app) => application.packages.some((info) => info.name === app.packageName));
   if (matching.length === 0) {
-    throw trustError('PACKAGE_NOT_ALLOWED', 'The app is not allowed.', { detail: `packages ${application.packages.map((p) => p.name).join(', ')}` });
+    throw trustError('PACKAGE_NOT_ALLOWED', 'The app is not allowed.', {
+      detail: `packages ${application.packages.map((p) => p.name).join(', ')}`,
+    });
   }
   const signers = application.signatures.map((signature) => hex(signature).toLowerCase());
-  const signed = matching.filter((app) => app.signerDigests.length === 0 || app.signerDigests.some((digest) => signers.includes(digest.toLowerCase())));
-  if (signed.length === 0) throw trustError('SIGNER_NOT_ALLOWED', 'The app is not signed with an allowed certificate.', { detail: `signers ${signers.join(', ')}` });
+  const signed = matching.filter(
+    (app) =>
+      app.signerDigests.length === 0 || app.signerDigests.some((digest) => signers.includes(digest.toLowerCase())),
+  );
+  if (signed.length === 0)
+    throw trustError('SIGNER_NOT_ALLOWED', 'The app is not signed with an allowed certificate.', {
+      detail: `signers ${signers.join(', ')}`,
+    });
   const recent = signed.filter((app) =>
-    application.packages.some((info) => info.name === app.packageName && BigInt(info.version) >= BigInt(app.minVersion)),
+    application.packages.some(
+      (info) => info.name === app.packageName && BigInt(info.version) >= BigInt(app.minVersion),
+    ),
   );
   if (recent.length === 0) {
     throw trustError('APP_VERSION_TOO_OLD', 'The app version is too old.', {

@@ -28,7 +28,10 @@ describe('the attestation status list', () => {
     const list = sample();
     expect(list.lookup('5cb838f1fe157a85')).toEqual({ status: 'REVOKED', reason: 'KEY_COMPROMISE' }); // 6681152659205225093
     expect(list.lookup('9c0c2b97fbc3c45f')?.status).toBe('REVOKED'); // 11244410301401252959
-    expect(list.lookup('cc66e9a93713b6e643b26c15879786f7')).toMatchObject({ status: 'SUSPENDED', comment: 'Entry for testing only' });
+    expect(list.lookup('cc66e9a93713b6e643b26c15879786f7')).toMatchObject({
+      status: 'SUSPENDED',
+      comment: 'Entry for testing only',
+    });
     expect(list.lookup('1')).toBeUndefined();
   });
 
@@ -46,21 +49,33 @@ describe('revocation during verification (simulated chains carrying listed seria
 
   it('rejects a chain with a revoked intermediate (TRUST, naming the certificate) and one with a suspended one', async () => {
     const revoked = await withRevokedIntermediate();
-    const verifier = androidVerifier({ revocation: { enabled: true, file: vectorPath('android/revocation-status-sample.json') } }, TrustAnchors.fromPem(revoked.device.rootPem, 'test'));
+    const verifier = androidVerifier(
+      { revocation: { enabled: true, file: vectorPath('android/revocation-status-sample.json') } },
+      TrustAnchors.fromPem(revoked.device.rootPem, 'test'),
+    );
     const error = await asyncRejection(() => verifier.verify({ chain: revoked.attestation.chain, challenge, at: AT }));
     expect(error).toMatchObject({ category: 'TRUST', code: 'CERTIFICATE_REVOKED' });
     expect(error.message).toBe('The intermediate 2 certificate (serial 5cb838f1fe157a85) is revoked (KEY_COMPROMISE).');
 
     const suspended = await chainWithSerials(['0a', 'cc66e9a93713b6e643b26c15879786f7']);
-    const verifier2 = androidVerifier({ revocation: { enabled: true, file: vectorPath('android/revocation-status-sample.json') } }, TrustAnchors.fromPem(suspended.device.rootPem, 'test'));
-    await expect(verifier2.verify({ chain: suspended.attestation.chain, challenge, at: AT })).rejects.toMatchObject({ category: 'TRUST', code: 'CERTIFICATE_SUSPENDED' });
+    const verifier2 = androidVerifier(
+      { revocation: { enabled: true, file: vectorPath('android/revocation-status-sample.json') } },
+      TrustAnchors.fromPem(suspended.device.rootPem, 'test'),
+    );
+    await expect(verifier2.verify({ chain: suspended.attestation.chain, challenge, at: AT })).rejects.toMatchObject({
+      category: 'TRUST',
+      code: 'CERTIFICATE_SUSPENDED',
+    });
   });
 
   it('accepts the same chain shape when nothing in it is listed', async () => {
     const clean = await chainWithSerials(['0b']);
     const file = join(dir, 'status.json');
     writeFileSync(file, readVector('android/revocation-status-sample.json'));
-    const verifier = androidVerifier({ revocation: { enabled: true, file } }, TrustAnchors.fromPem(clean.device.rootPem, 'test'));
+    const verifier = androidVerifier(
+      { revocation: { enabled: true, file } },
+      TrustAnchors.fromPem(clean.device.rootPem, 'test'),
+    );
     expect((await verifier.verify({ chain: clean.attestation.chain, challenge, at: AT })).platform).toBe('android');
   });
 });
@@ -68,7 +83,9 @@ describe('revocation during verification (simulated chains carrying listed seria
 describe('fetching the status list', () => {
   const body = readVector('android/revocation-status-sample.json');
 
-  function fetcher(responses: (() => Promise<{ status: number; body: string; cacheControl: string | null }>)[]): Fetcher & { calls: number } {
+  function fetcher(
+    responses: (() => Promise<{ status: number; body: string; cacheControl: string | null }>)[],
+  ): Fetcher & { calls: number } {
     const fn = Object.assign(
       async () => {
         fn.calls += 1;
@@ -82,7 +99,13 @@ describe('fetching the status list', () => {
   it('caches per Cache-Control max-age, then refreshes', async () => {
     const clock = new FixedClock(AT);
     const fetch = fetcher([async () => ({ status: 200, body, cacheControl: 'public, max-age=600' })]);
-    const source = new FetchedStatusList({ url: 'https://status.test', fetcher: fetch, clock, fallbackTtlMs: 3_600_000, timeoutMs: 1000 });
+    const source = new FetchedStatusList({
+      url: 'https://status.test',
+      fetcher: fetch,
+      clock,
+      fallbackTtlMs: 3_600_000,
+      timeoutMs: 1000,
+    });
     await Promise.all([source.current(), source.current(), source.current()]);
     expect(fetch.calls).toBe(1);
     clock.advance(599_000);
@@ -103,7 +126,14 @@ describe('fetching the status list', () => {
       },
       async () => ({ status: 503, body: '', cacheControl: null }),
     ]);
-    const source = new FetchedStatusList({ url: 'https://status.test', fetcher: fetch, clock, fallbackTtlMs: 120_000, timeoutMs: 1000, onRefreshError: (e) => errors.push(e) });
+    const source = new FetchedStatusList({
+      url: 'https://status.test',
+      fetcher: fetch,
+      clock,
+      fallbackTtlMs: 120_000,
+      timeoutMs: 1000,
+      onRefreshError: (e) => errors.push(e),
+    });
     const first = await source.current();
     clock.advance(119_000);
     await source.current();
@@ -113,15 +143,30 @@ describe('fetching the status list', () => {
     expect(errors).toHaveLength(1);
     expect(fetch.calls).toBe(2);
 
-    const empty = new FetchedStatusList({ url: 'https://status.test', fetcher: fetcher([async () => ({ status: 500, body: '', cacheControl: null })]), clock, fallbackTtlMs: 120_000, timeoutMs: 1000 });
-    await expect(empty.current()).rejects.toMatchObject({ category: 'INTERNAL', code: 'REVOCATION_LIST_UNAVAILABLE', status: 503 });
+    const empty = new FetchedStatusList({
+      url: 'https://status.test',
+      fetcher: fetcher([async () => ({ status: 500, body: '', cacheControl: null })]),
+      clock,
+      fallbackTtlMs: 120_000,
+      timeoutMs: 1000,
+    });
+    await expect(empty.current()).rejects.toMatchObject({
+      category: 'INTERNAL',
+      code: 'REVOCATION_LIST_UNAVAILABLE',
+      status: 503,
+    });
   });
 
   it('is what the configured verifier uses when revocation is enabled without a file (injected fetcher, no network)', async () => {
     const { device, attestation } = await withRevokedIntermediate();
     const fetch = fetcher([async () => ({ status: 200, body, cacheControl: 'max-age=60' })]);
-    const verifier = androidVerifier({ revocation: { enabled: true } }, TrustAnchors.fromPem(device.rootPem, 'test'), { fetcher: fetch, now: () => AT });
-    await expect(verifier.verify({ chain: attestation.chain, challenge, at: AT })).rejects.toMatchObject({ code: 'CERTIFICATE_REVOKED' });
+    const verifier = androidVerifier({ revocation: { enabled: true } }, TrustAnchors.fromPem(device.rootPem, 'test'), {
+      fetcher: fetch,
+      now: () => AT,
+    });
+    await expect(verifier.verify({ chain: attestation.chain, challenge, at: AT })).rejects.toMatchObject({
+      code: 'CERTIFICATE_REVOKED',
+    });
     expect(fetch.calls).toBe(1);
   });
 });

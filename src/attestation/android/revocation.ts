@@ -65,7 +65,10 @@ export interface FetchedDocument {
 export type Fetcher = (url: string, timeoutMs: number) => Promise<FetchedDocument>;
 
 export const httpFetcher: Fetcher = async (url, timeoutMs) => {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'application/json' },
+  });
   return { status: response.status, body: await response.text(), cacheControl: response.headers.get('cache-control') };
 };
 
@@ -123,11 +126,15 @@ export class FetchedStatusList implements StatusListProvider {
         this.freshUntil = clock.now() + Math.min(fallbackTtlMs, 60_000);
         return this.list;
       }
-      throw internalError('REVOCATION_LIST_UNAVAILABLE', 'The revocation status of the attestation could not be checked; try again later.', {
-        status: 503,
-        detail: `${url}: ${(error as Error).message}`,
-        cause: error,
-      });
+      throw internalError(
+        'REVOCATION_LIST_UNAVAILABLE',
+        'The revocation status of the attestation could not be checked; try again later.',
+        {
+          status: 503,
+          detail: `${url}: ${(error as Error).message}`,
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -6,7 +6,13 @@ import { describeKey } from '../attested-key.js';
 import type { AttestationResult, SecurityLevel } from '../result.js';
 import { verifyAndroidChain, type AndroidChain, type AndroidChainOptions } from './chain.js';
 import { KEY_DESCRIPTION_OID, type AndroidSecurityLevel } from './constants.js';
-import { assertNoConflictingFacts, challengeBytes, isKnownAttestationVersion, parseKeyDescription, type KeyDescription } from './key-description.js';
+import {
+  assertNoConflictingFacts,
+  challengeBytes,
+  isKnownAttestationVersion,
+  parseKeyDescription,
+  type KeyDescription,
+} from './key-description.js';
 import { checkAttestKey, checkDevice, checkKeyAndApp, enforcedFact, fact, type AndroidPolicy } from './policy.js';
 import type { StatusListProvider } from './revocation.js';
 
@@ -34,10 +40,17 @@ const SECURITY_LEVEL: Record<AndroidSecurityLevel, SecurityLevel> = {
   STRONG_BOX: 'strongbox',
 };
 
-const BOOT_STATE = { VERIFIED: 'verified', SELF_SIGNED: 'self-signed', UNVERIFIED: 'unverified', FAILED: 'failed' } as const;
+const BOOT_STATE = {
+  VERIFIED: 'verified',
+  SELF_SIGNED: 'self-signed',
+  UNVERIFIED: 'unverified',
+  FAILED: 'failed',
+} as const;
 
 const osVersionText = (version: number | undefined) =>
-  version === undefined || version <= 0 ? undefined : `${Math.floor(version / 10000)}.${Math.floor(version / 100) % 100}.${version % 100}`;
+  version === undefined || version <= 0
+    ? undefined
+    : `${Math.floor(version / 10000)}.${Math.floor(version / 100) % 100}.${version % 100}`;
 
 function dateText(level: number | undefined): string | undefined {
   if (level === undefined || level <= 0) return undefined;
@@ -123,7 +136,8 @@ export class AndroidVerifier {
     const records: { index: number; record: KeyDescription }[] = [];
     chain.forEach((certificate, index) => {
       const extension = certificate.extension(KEY_DESCRIPTION_OID);
-      if (extension) records.push({ index, record: parseKeyDescription(extension.value, { strict: this.options.strictEncoding }) });
+      if (extension)
+        records.push({ index, record: parseKeyDescription(extension.value, { strict: this.options.strictEncoding }) });
     });
     if (records[0]?.index !== 0) {
       throw contentError('KEY_DESCRIPTION_MISSING', 'The leaf certificate carries no Android key attestation record.');
@@ -138,7 +152,8 @@ export class AndroidVerifier {
     verified: AndroidChain,
   ): AttestationResult {
     const allowSoftware = this.options.allowSoftwareAttestation;
-    const enforced = <K extends keyof KeyDescription['hardwareEnforced']>(key: K) => enforcedFact(leaf, key, allowSoftware);
+    const enforced = <K extends keyof KeyDescription['hardwareEnforced']>(key: K) =>
+      enforcedFact(leaf, key, allowSoftware);
     const root = enforced('rootOfTrust');
     const application = fact(leaf, 'attestationApplicationId');
     const created = fact(leaf, 'creationDateTime');
@@ -150,7 +165,8 @@ export class AndroidVerifier {
       keyStoreSecurityLevel: SECURITY_LEVEL[leaf.keyMintSecurityLevel],
       app: {
         ids: application?.packages.map((info) => info.name) ?? [],
-        signerDigests: application?.signatures.map((signature) => Buffer.from(signature, 'base64').toString('hex')) ?? [],
+        signerDigests:
+          application?.signatures.map((signature) => Buffer.from(signature, 'base64').toString('hex')) ?? [],
       },
       anchor: verified.anchor.name,
       facts: {
@@ -172,7 +188,9 @@ export class AndroidVerifier {
         locked: root.deviceLocked,
         state: BOOT_STATE[root.verifiedBootState],
         verifiedBootKey: Buffer.from(root.verifiedBootKey, 'base64').toString('hex'),
-        ...(root.verifiedBootHash ? { verifiedBootHash: Buffer.from(root.verifiedBootHash, 'base64').toString('hex') } : {}),
+        ...(root.verifiedBootHash
+          ? { verifiedBootHash: Buffer.from(root.verifiedBootHash, 'base64').toString('hex') }
+          : {}),
       };
     }
     const osVersion = osVersionText(enforced('osVersion'));

@@ -17,24 +17,29 @@ const malformed = (detail: string) => contentError(ATTESTATION_MALFORMED, 'The a
 
 function onlyKeys(map: Map<unknown, unknown>, allowed: readonly string[], what: string): void {
   for (const key of map.keys()) {
-    if (typeof key !== 'string' || !allowed.includes(key)) throw malformed(`${what} has an unexpected key ${String(key)}`);
+    if (typeof key !== 'string' || !allowed.includes(key))
+      throw malformed(`${what} has an unexpected key ${String(key)}`);
   }
 }
 
 export function decodeAttestationObject(bytes: Uint8Array): AttestationObject {
-  if (bytes.length > MAX_ATTESTATION_BYTES) throw malformed(`${bytes.length} bytes, at most ${MAX_ATTESTATION_BYTES} accepted`);
+  if (bytes.length > MAX_ATTESTATION_BYTES)
+    throw malformed(`${bytes.length} bytes, at most ${MAX_ATTESTATION_BYTES} accepted`);
   const object = decodeCbor(bytes, ATTESTATION_MALFORMED, 'attestation');
   if (!(object instanceof Map)) throw malformed('not a CBOR map');
   onlyKeys(object, ['fmt', 'attStmt', 'authData'], 'the attestation object');
   const format: unknown = object.get('fmt');
   if (format !== 'apple-appattest') {
-    throw contentError('ATTESTATION_FORMAT_UNSUPPORTED', 'The attestation is not an Apple App Attest attestation.', { detail: `fmt ${String(format)}` });
+    throw contentError('ATTESTATION_FORMAT_UNSUPPORTED', 'The attestation is not an Apple App Attest attestation.', {
+      detail: `fmt ${String(format)}`,
+    });
   }
   const statement: unknown = object.get('attStmt');
   if (!(statement instanceof Map)) throw malformed('attStmt is not a map');
   onlyKeys(statement, ['x5c', 'receipt'], 'attStmt');
   const x5c: unknown = statement.get('x5c');
-  if (!Array.isArray(x5c) || !x5c.every((certificate) => certificate instanceof Uint8Array)) throw malformed('x5c is not an array of byte strings');
+  if (!Array.isArray(x5c) || !x5c.every((certificate) => certificate instanceof Uint8Array))
+    throw malformed('x5c is not an array of byte strings');
   const receipt: unknown = statement.get('receipt');
   if (receipt !== undefined && !(receipt instanceof Uint8Array)) throw malformed('receipt is not a byte string');
   const authData: unknown = object.get('authData');

@@ -25,11 +25,13 @@ export interface AttestedAuthenticatorData extends AuthenticatorData {
   ignoredTrailingBytes: number;
 }
 
-const malformed = (code: ErrorCode, detail: string) => contentError(code, 'The authenticator data is malformed.', { detail });
+const malformed = (code: ErrorCode, detail: string) =>
+  contentError(code, 'The authenticator data is malformed.', { detail });
 
 /** The fixed header; bytes after it are left to the caller (assertions carry none). */
 export function parseAuthenticatorData(bytes: Uint8Array, code: ErrorCode): AuthenticatorData {
-  if (bytes.length < HEADER_LENGTH) throw malformed(code, `authenticator data has ${bytes.length} bytes, at least ${HEADER_LENGTH} needed`);
+  if (bytes.length < HEADER_LENGTH)
+    throw malformed(code, `authenticator data has ${bytes.length} bytes, at least ${HEADER_LENGTH} needed`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { rpIdHash: bytes.subarray(0, 32), flags: bytes[32]!, counter: view.getUint32(33) };
 }

@@ -28,7 +28,8 @@ export function decodeCbor(bytes: Uint8Array, code: ErrorCode, what: string): un
  * has to be found by walking its structure. Definite lengths only.
  */
 export function cborItemLength(bytes: Uint8Array, offset: number, code: ErrorCode, depth = 0): number {
-  const fail = (detail: string) => contentError(code, 'The authenticator data is malformed.', { detail: `CBOR item: ${detail}` });
+  const fail = (detail: string) =>
+    contentError(code, 'The authenticator data is malformed.', { detail: `CBOR item: ${detail}` });
   if (depth > MAX_DEPTH) throw fail('nested too deeply');
   if (offset >= bytes.length) throw fail('truncated');
   const initial = bytes[offset]!;

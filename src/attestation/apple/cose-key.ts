@@ -25,13 +25,15 @@ export function coseKeyIsPoint(bytes: Uint8Array, point: Uint8Array, code: Error
 /** The uncompressed point 04‖X‖Y of a COSE EC2 P-256 key. */
 function coseP256Point(bytes: Uint8Array, code: ErrorCode): Buffer {
   const key = decodeCbor(bytes, code, 'credential public key');
-  const fail = (detail: string) => contentError(code, 'The credential public key is malformed.', { detail: `COSE key: ${detail}` });
+  const fail = (detail: string) =>
+    contentError(code, 'The credential public key is malformed.', { detail: `COSE key: ${detail}` });
   if (!(key instanceof Map)) throw fail('not a map');
   if (key.get(KTY) !== 2) throw fail('kty is not EC2');
   if (key.has(ALG) && key.get(ALG) !== -7) throw fail('alg is not ES256');
   if (key.get(CRV) !== 1) throw fail('crv is not P-256');
   const x: unknown = key.get(X);
   const y: unknown = key.get(Y);
-  if (!(x instanceof Uint8Array) || x.length !== 32 || !(y instanceof Uint8Array) || y.length !== 32) throw fail('x or y is not 32 bytes');
+  if (!(x instanceof Uint8Array) || x.length !== 32 || !(y instanceof Uint8Array) || y.length !== 32)
+    throw fail('x or y is not 32 bytes');
   return Buffer.concat([Buffer.of(4), x, y]);
 }

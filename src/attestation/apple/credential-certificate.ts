@@ -1,6 +1,13 @@
 import { asBuffer } from '../../crypto/bytes.js';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
-import { DerReader, TagClass, UNIVERSAL, decodeIntegerValue, integerValue, type DerElement } from '../../crypto/asn1/der.js';
+import {
+  DerReader,
+  TagClass,
+  UNIVERSAL,
+  decodeIntegerValue,
+  integerValue,
+  type DerElement,
+} from '../../crypto/asn1/der.js';
 import { EC_OID } from '../../crypto/keys.js';
 import { contentError } from '../../errors.js';
 

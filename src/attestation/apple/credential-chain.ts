@@ -17,13 +17,22 @@ export interface CredentialChainOptions {
  * verified signatures are remembered. Signatures are checked before validity, so forged dates
  * read as forgery.
  */
-export function verifyCredentialChain(x5c: readonly Uint8Array[], options: CredentialChainOptions): { credential: CredentialCertificate; anchor: TrustAnchor } {
+export function verifyCredentialChain(
+  x5c: readonly Uint8Array[],
+  options: CredentialChainOptions,
+): { credential: CredentialCertificate; anchor: TrustAnchor } {
   if (x5c.length < 2) {
-    throw contentError(ATTESTATION_MALFORMED, 'The attestation is malformed.', { detail: 'x5c must hold credCert and its issuing CA' });
+    throw contentError(ATTESTATION_MALFORMED, 'The attestation is malformed.', {
+      detail: 'x5c must hold credCert and its issuing CA',
+    });
   }
   assertChainLength(x5c.length, options.maxChainLength);
   const credential = readCredentialCertificate(x5c[0]!);
   const issuers = x5c.slice(1).map((der) => parseCertificate(der));
-  const { anchor } = verifyChain([credential.certificate, ...issuers], { anchors: options.anchors, at: options.at, maxLength: options.maxChainLength });
+  const { anchor } = verifyChain([credential.certificate, ...issuers], {
+    anchors: options.anchors,
+    at: options.at,
+    maxLength: options.maxChainLength,
+  });
   return { credential, anchor };
 }

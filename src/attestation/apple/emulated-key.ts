@@ -18,12 +18,14 @@ export interface EmulatedKeyBinding {
   point: Buffer;
 }
 
-const malformed = (detail: string) => contentError('CLIENT_DATA_MALFORMED', 'The client data is malformed.', { detail });
+const malformed = (detail: string) =>
+  contentError('CLIENT_DATA_MALFORMED', 'The client data is malformed.', { detail });
 
 /** Strict unpadded base64url: the text must be exactly what re-encoding the bytes gives. */
 function base64url(text: string, field: string): Buffer {
   const bytes = Buffer.from(text, 'base64url');
-  if (!BASE64URL.test(text) || bytes.toString('base64url') !== text) throw malformed(`${field} is not unpadded base64url`);
+  if (!BASE64URL.test(text) || bytes.toString('base64url') !== text)
+    throw malformed(`${field} is not unpadded base64url`);
   return bytes;
 }
 
@@ -46,12 +48,15 @@ export function parseEmulatedKeyClientData(clientData: Uint8Array, expectedChall
   const keys = Object.keys(fields);
   const extra = keys.filter((key) => !(FIELDS as readonly string[]).includes(key));
   const missing = FIELDS.filter((field) => !keys.includes(field));
-  if (extra.length > 0 || missing.length > 0) throw malformed(`fields: unexpected [${extra.join(', ')}], missing [${missing.join(', ')}]`);
+  if (extra.length > 0 || missing.length > 0)
+    throw malformed(`fields: unexpected [${extra.join(', ')}], missing [${missing.join(', ')}]`);
   for (const field of FIELDS) if (typeof fields[field] !== 'string') throw malformed(`${field} is not a string`);
   const { purpose, publicKey, challenge } = fields as Record<(typeof FIELDS)[number], string>;
 
   if (purpose !== EMULATED_KEY_PURPOSE) {
-    throw contentError('CLIENT_DATA_PURPOSE_MISMATCH', 'The client data was made for another purpose.', { detail: `purpose ${JSON.stringify(purpose)}` });
+    throw contentError('CLIENT_DATA_PURPOSE_MISMATCH', 'The client data was made for another purpose.', {
+      detail: `purpose ${JSON.stringify(purpose)}`,
+    });
   }
   const point = base64url(publicKey, 'publicKey');
   const { key, jwk } = p256Key(point);
@@ -64,9 +69,13 @@ export function parseEmulatedKeyClientData(clientData: Uint8Array, expectedChall
 
 /** An uncompressed P-256 point as a key and its JWK (the import's input, so it need not be exported again); points off the curve fail to import. */
 function p256Key(point: Buffer): { key: KeyObject; jwk: JsonWebKey } {
-  const invalid = (detail: string) => contentError('CLIENT_DATA_KEY_INVALID', 'The bound public key is not a P-256 key.', { detail });
+  const invalid = (detail: string) =>
+    contentError('CLIENT_DATA_KEY_INVALID', 'The bound public key is not a P-256 key.', { detail });
   const jwk = publicKeyJwk(EC_OID, 'P-256', point);
-  if (!jwk) throw invalid(`${point.length} bytes${point.length > 0 ? ` starting 0x${point[0]!.toString(16)}` : ''}, expected 04‖X‖Y (65 bytes)`);
+  if (!jwk)
+    throw invalid(
+      `${point.length} bytes${point.length > 0 ? ` starting 0x${point[0]!.toString(16)}` : ''}, expected 04‖X‖Y (65 bytes)`,
+    );
   try {
     return { key: createPublicKey({ key: jwk, format: 'jwk' }), jwk };
   } catch (error) {
@@ -81,5 +90,7 @@ function p256Key(point: Buffer): { key: KeyObject; jwk: JsonWebKey } {
  */
 export function emulatedKeyClientData(point: Uint8Array, challenge: Uint8Array): Buffer {
   const b64url = (bytes: Uint8Array) => asBuffer(bytes).toString('base64url');
-  return Buffer.from(JSON.stringify({ purpose: EMULATED_KEY_PURPOSE, publicKey: b64url(point), challenge: b64url(challenge) }));
+  return Buffer.from(
+    JSON.stringify({ purpose: EMULATED_KEY_PURPOSE, publicKey: b64url(point), challenge: b64url(challenge) }),
+  );
 }

@@ -11,12 +11,15 @@ import { DEVICECHECK_APP_ID, devicecheckVectors } from '../../../test/helpers/ap
 
 const vectors = devicecheckVectors();
 const anchors = new TrustAnchors(appleRootG3());
-const verify = (receipt: Uint8Array, at: number, with_ = anchors) => verifyAppAttestReceipt(receipt, { anchors: with_, at, maxChainLength: 3 });
+const verify = (receipt: Uint8Array, at: number, with_ = anchors) =>
+  verifyAppAttestReceipt(receipt, { anchors: with_, at, maxChainLength: 3 });
 
 /** The receipt's signing certificate, found with @peculiar/asn1-cms (an oracle independent of the verifier's BER walk). */
 function signerCertificate(receipt: Uint8Array): X509Certificate {
   const signedData = AsnConvert.parse(AsnConvert.parse(receipt, ContentInfo).content, SignedData);
-  const certificates = (signedData.certificates ?? []).map((choice) => new X509Certificate(Buffer.from(AsnConvert.serialize(choice.certificate!))));
+  const certificates = (signedData.certificates ?? []).map(
+    (choice) => new X509Certificate(Buffer.from(AsnConvert.serialize(choice.certificate!))),
+  );
   return certificates.find((certificate) => certificate.subject.includes('Receipt Signing'))!;
 }
 
@@ -35,7 +38,9 @@ describe('App Attest receipts (devicecheck-appattest)', () => {
       expect(verified.type).toBe(receipt.type);
       expect(verified.appId).toBe(DEVICECHECK_APP_ID);
       expect(verified.riskMetric ?? null).toBe(receipt.riskMetric);
-      expect(Buffer.from(verified.attestedCertificate).equals(decodeAttestation(vector.attestation).x5c[0]!)).toBe(true);
+      expect(Buffer.from(verified.attestedCertificate).equals(decodeAttestation(vector.attestation).x5c[0]!)).toBe(
+        true,
+      );
       expect(verified.anchor).toMatch(/^Apple Root CA - G3: /);
     });
   }
@@ -48,7 +53,12 @@ describe('App Attest receipts (devicecheck-appattest)', () => {
   });
 
   it('rejects a receipt that does not chain to the receipt anchors', () => {
-    expectRejection(() => verify(vectors[0]!.receipts[0]!.receipt, vectors[0]!.timestamp, new TrustAnchors(appleAppAttestationRoot())), 'TRUST', 'RECEIPT_UNTRUSTED');
+    expectRejection(
+      () =>
+        verify(vectors[0]!.receipts[0]!.receipt, vectors[0]!.timestamp, new TrustAnchors(appleAppAttestationRoot())),
+      'TRUST',
+      'RECEIPT_UNTRUSTED',
+    );
   });
 
   it('rejects a changed signature', () => {
@@ -58,7 +68,15 @@ describe('App Attest receipts (devicecheck-appattest)', () => {
   });
 
   it('rejects what is not a CMS SignedData', () => {
-    expectRejection(() => verify(Buffer.from('3003020101', 'hex'), vectors[0]!.timestamp), 'CONTENT', 'RECEIPT_MALFORMED');
-    expectRejection(() => verify(vectors[0]!.receipts[0]!.receipt.subarray(0, 200), vectors[0]!.timestamp), 'CONTENT', 'RECEIPT_MALFORMED');
+    expectRejection(
+      () => verify(Buffer.from('3003020101', 'hex'), vectors[0]!.timestamp),
+      'CONTENT',
+      'RECEIPT_MALFORMED',
+    );
+    expectRejection(
+      () => verify(vectors[0]!.receipts[0]!.receipt.subarray(0, 200), vectors[0]!.timestamp),
+      'CONTENT',
+      'RECEIPT_MALFORMED',
+    );
   });
 });

@@ -77,9 +77,11 @@ export function verifyAppAttestReceipt(bytes: Uint8Array, options: ReceiptVerifi
   const signedData = readSignedData(bytes);
   const certificates = signedData.certificates.map((der) => parseCertificate(der, CODE));
   const signer = certificates.find(
-    (certificate) => certificate.serial === signedData.signerSerial && sameBytes(certificate.issuerDer, signedData.signerIssuer),
+    (certificate) =>
+      certificate.serial === signedData.signerSerial && sameBytes(certificate.issuerDer, signedData.signerIssuer),
   );
-  if (!signer) throw contentError(CODE, 'The receipt is malformed.', { detail: 'no certificate matches the signer identifier' });
+  if (!signer)
+    throw contentError(CODE, 'The receipt is malformed.', { detail: 'no certificate matches the signer identifier' });
 
   const anchor = verifySignerChain(signer, certificates, options);
   if (!signer.extension(RECEIPT_SIGNER_OID)) {
@@ -88,7 +90,9 @@ export function verifyAppAttestReceipt(bytes: Uint8Array, options: ReceiptVerifi
     });
   }
   if (!verifySignature(signedData.signatureAlgorithm, signedData.content, signedData.signature, signer.publicKey())) {
-    throw trustError('RECEIPT_SIGNATURE_INVALID', 'The receipt signature is invalid.', { detail: `signer ${signer.subject}` });
+    throw trustError('RECEIPT_SIGNATURE_INVALID', 'The receipt signature is invalid.', {
+      detail: `signer ${signer.subject}`,
+    });
   }
   return readFields(signedData.content, signer.subject, anchor);
 }
@@ -119,7 +123,10 @@ function readSignedData(bytes: Uint8Array): SignedData {
   }
   signedData.nextIf(TagClass.Context, 1); // crls
 
-  const signerInfos = signedData.enter(signedData.expect(TagClass.Universal, UNIVERSAL.SET, 'signerInfos'), 'signerInfos');
+  const signerInfos = signedData.enter(
+    signedData.expect(TagClass.Universal, UNIVERSAL.SET, 'signerInfos'),
+    'signerInfos',
+  );
   const signerInfo = signerInfos.sequence('SignerInfo');
   signerInfos.end('signerInfos (exactly one signer)');
   signerInfo.smallInteger('SignerInfo version');
@@ -136,17 +143,28 @@ function readSignedData(bytes: Uint8Array): SignedData {
     content,
     certificates,
     signerIssuer,
-    signerSerial: asBuffer(serial).toString('hex').replace(/^0+(?=.)/, ''),
+    signerSerial: asBuffer(serial)
+      .toString('hex')
+      .replace(/^0+(?=.)/, ''),
     signatureAlgorithm,
     signature,
   };
 }
 
 /** Signer → issuer → … by name through the receipt's certificates, verified to an anchor; returns the anchor's name. */
-function verifySignerChain(signer: ParsedCertificate, certificates: ParsedCertificate[], options: ReceiptVerificationOptions): string {
+function verifySignerChain(
+  signer: ParsedCertificate,
+  certificates: ParsedCertificate[],
+  options: ReceiptVerificationOptions,
+): string {
   const path = [signer];
-  for (let current = signer; path.length < options.maxChainLength && !sameBytes(current.issuerDer, current.subjectDer); ) {
-    const issuer = certificates.find((candidate) => !path.includes(candidate) && sameBytes(candidate.subjectDer, current.issuerDer));
+  for (
+    let current = signer;
+    path.length < options.maxChainLength && !sameBytes(current.issuerDer, current.subjectDer);
+  ) {
+    const issuer = certificates.find(
+      (candidate) => !path.includes(candidate) && sameBytes(candidate.subjectDer, current.issuerDer),
+    );
     if (!issuer) break;
     path.push(issuer);
     current = issuer;
@@ -174,7 +192,10 @@ function asReceiptError(error: unknown): unknown {
       : error.category === 'TRUST'
         ? ['RECEIPT_UNTRUSTED', 'The receipt is not signed by a receipt authority.']
         : [CODE, 'The receipt is malformed.'];
-  return new KeywardError(error.category, code, message, { detail: `${error.code}: ${error.detail ?? error.message}`, cause: error });
+  return new KeywardError(error.category, code, message, {
+    detail: `${error.code}: ${error.detail ?? error.message}`,
+    cause: error,
+  });
 }
 
 function readFields(content: Uint8Array, signer: string, anchor: string): AppAttestReceipt {
@@ -194,13 +215,15 @@ function readFields(content: Uint8Array, signer: string, anchor: string): AppAtt
 
   const required = (type: number, name: string) => {
     const value = fields.get(type);
-    if (!value) throw contentError(CODE, 'The receipt is malformed.', { detail: `receipt field ${type} (${name}) is missing` });
+    if (!value)
+      throw contentError(CODE, 'The receipt is malformed.', { detail: `receipt field ${type} (${name}) is missing` });
     return value;
   };
   const text = (value: Uint8Array) => asBuffer(value).toString('utf8');
   const time = (value: Uint8Array, name: string) => {
     const parsed = Date.parse(text(value));
-    if (Number.isNaN(parsed)) throw contentError(CODE, 'The receipt is malformed.', { detail: `receipt ${name} is not a time` });
+    if (Number.isNaN(parsed))
+      throw contentError(CODE, 'The receipt is malformed.', { detail: `receipt ${name} is not a time` });
     return parsed;
   };
 
@@ -222,7 +245,8 @@ function readFields(content: Uint8Array, signer: string, anchor: string): AppAtt
   if (expiration) receipt.expirationTime = time(expiration, 'expiration time');
   const risk = fields.get(FIELD.riskMetric);
   if (risk) {
-    if (!/^\d{1,9}$/.test(text(risk))) throw contentError(CODE, 'The receipt is malformed.', { detail: 'risk metric is not a number' });
+    if (!/^\d{1,9}$/.test(text(risk)))
+      throw contentError(CODE, 'The receipt is malformed.', { detail: 'risk metric is not a number' });
     receipt.riskMetric = Number(text(risk));
   }
   return receipt;

@@ -40,12 +40,14 @@ const malformed = (detail: string) => contentError(ASSERTION_MALFORMED, 'The ass
  * Storing the new counter (atomically) is the caller's step; see stored-keys.ts.
  */
 export function verifyAppleAssertion(input: AppleAssertionInput, key: AssertionKey): VerifiedAssertion {
-  if (input.assertion.length > MAX_ASSERTION_BYTES) throw malformed(`${input.assertion.length} bytes, at most ${MAX_ASSERTION_BYTES} accepted`);
+  if (input.assertion.length > MAX_ASSERTION_BYTES)
+    throw malformed(`${input.assertion.length} bytes, at most ${MAX_ASSERTION_BYTES} accepted`);
   const object = decodeCbor(input.assertion, ASSERTION_MALFORMED, 'assertion');
   if (!(object instanceof Map) || object.size !== 2) throw malformed('not a map of signature and authenticatorData');
   const signature: unknown = object.get('signature');
   const authenticatorData: unknown = object.get('authenticatorData');
-  if (!(signature instanceof Uint8Array) || !(authenticatorData instanceof Uint8Array)) throw malformed('signature or authenticatorData is not a byte string');
+  if (!(signature instanceof Uint8Array) || !(authenticatorData instanceof Uint8Array))
+    throw malformed('signature or authenticatorData is not a byte string');
   const authData = parseAuthenticatorData(authenticatorData, ASSERTION_MALFORMED);
 
   const nonce = sha256(Buffer.concat([authenticatorData, sha256(input.clientData)]));
@@ -53,12 +55,18 @@ export function verifyAppleAssertion(input: AppleAssertionInput, key: AssertionK
     throw trustError('ASSERTION_SIGNATURE_INVALID', 'The assertion is not signed by the attested key.');
   }
   if (!rpIdHash(key.appId).equals(authData.rpIdHash)) {
-    throw trustError('APP_ID_MISMATCH', 'The assertion was made for another app.', { detail: `expected app id ${key.appId}` });
+    throw trustError('APP_ID_MISMATCH', 'The assertion was made for another app.', {
+      detail: `expected app id ${key.appId}`,
+    });
   }
   if (authData.counter <= key.counter) {
-    throw trustError('COUNTER_NOT_INCREASING', 'The assertion counter did not increase: a replayed or cloned assertion.', {
-      detail: `counter ${authData.counter}, last accepted ${key.counter}`,
-    });
+    throw trustError(
+      'COUNTER_NOT_INCREASING',
+      'The assertion counter did not increase: a replayed or cloned assertion.',
+      {
+        detail: `counter ${authData.counter}, last accepted ${key.counter}`,
+      },
+    );
   }
   return { counter: authData.counter, appId: key.appId };
 }

@@ -2,8 +2,19 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppleVerifier, type AppleAttestationInput } from './verify.js';
 import { expectRejection } from '../../../test/helpers/outcome.js';
-import { credentialValidity, decodeAttestation, encodeAttestation, options, verifier } from '../../../test/helpers/apple.js';
-import { DEVICECHECK_APP_ID, NODE_APP_ATTEST_APP_ID, devicecheckVectors, nodeAppAttestVectors } from '../../../test/helpers/apple-vectors.js';
+import {
+  credentialValidity,
+  decodeAttestation,
+  encodeAttestation,
+  options,
+  verifier,
+} from '../../../test/helpers/apple.js';
+import {
+  DEVICECHECK_APP_ID,
+  NODE_APP_ATTEST_APP_ID,
+  devicecheckVectors,
+  nodeAppAttestVectors,
+} from '../../../test/helpers/apple-vectors.js';
 
 const devicecheck = devicecheckVectors();
 const nodeAppAttest = nodeAppAttestVectors();
@@ -13,12 +24,21 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
  * node-app-attest records no attestation time; these are the creation times in the vectors' own
  * receipts (field 12), inside both credCert's and the receipt signer's validity.
  */
-const NODE_APP_ATTEST_AT = { development: Date.parse('2024-02-04T20:27:06.193Z'), production: Date.parse('2024-02-07T21:08:56.308Z') };
+const NODE_APP_ATTEST_AT = {
+  development: Date.parse('2024-02-04T20:27:06.193Z'),
+  production: Date.parse('2024-02-07T21:08:56.308Z'),
+};
 
 const development = options({ appIds: [DEVICECHECK_APP_ID], environment: 'development' });
 const first = devicecheck[0]!;
 const verifyFirst = (overrides: Partial<AppleAttestationInput> = {}, with_ = development) =>
-  new AppleVerifier(with_).verify({ attestation: first.attestation, clientData: first.clientData, keyId: first.keyId, at: first.timestamp, ...overrides });
+  new AppleVerifier(with_).verify({
+    attestation: first.attestation,
+    clientData: first.clientData,
+    keyId: first.keyId,
+    at: first.timestamp,
+    ...overrides,
+  });
 
 describe('App Attest attestation: real devices (devicecheck-appattest, iOS 14)', () => {
   it('has all seven vectors', () => {
@@ -27,7 +47,12 @@ describe('App Attest attestation: real devices (devicecheck-appattest, iOS 14)',
 
   for (const vector of devicecheck) {
     it(`verifies ${vector.name} at its recorded time`, () => {
-      const result = new AppleVerifier(development).verify({ attestation: vector.attestation, clientData: vector.clientData, keyId: vector.keyId, at: vector.timestamp });
+      const result = new AppleVerifier(development).verify({
+        attestation: vector.attestation,
+        clientData: vector.clientData,
+        keyId: vector.keyId,
+        at: vector.timestamp,
+      });
       const expectedKey = createPublicKey(vector.publicKeyPem);
       expect(result.platform).toBe('apple');
       expect(result.securityLevel).toBe('secure-enclave');
@@ -47,7 +72,9 @@ describe('App Attest attestation: real devices (devicecheck-appattest, iOS 14)',
         signer: expect.stringContaining('Application Attestation Fraud Receipt Signing'),
         anchor: expect.stringMatching(/^Apple Root CA - G3: /),
       });
-      expect(result.facts.receiptBase64).toBe(Buffer.from(decodeAttestation(vector.attestation).receipt).toString('base64'));
+      expect(result.facts.receiptBase64).toBe(
+        Buffer.from(decodeAttestation(vector.attestation).receipt).toString('base64'),
+      );
     });
   }
 });
@@ -55,7 +82,12 @@ describe('App Attest attestation: real devices (devicecheck-appattest, iOS 14)',
 describe('App Attest attestation: node-app-attest vectors (iOS 17)', () => {
   for (const vector of nodeAppAttest) {
     it(`verifies the ${vector.name} attestation at its receipt's creation time`, () => {
-      const result = verifier({ appIds: [NODE_APP_ATTEST_APP_ID], environment: vector.name }).verify({ attestation: vector.attestation, clientData: vector.clientData, keyId: vector.keyId, at: NODE_APP_ATTEST_AT[vector.name] });
+      const result = verifier({ appIds: [NODE_APP_ATTEST_APP_ID], environment: vector.name }).verify({
+        attestation: vector.attestation,
+        clientData: vector.clientData,
+        keyId: vector.keyId,
+        at: NODE_APP_ATTEST_AT[vector.name],
+      });
       expect(result.facts.keyId).toBe(vector.keyId.toString('base64'));
       expect(result.facts.environment).toBe(vector.name);
       // The OS extension of these certificates, as `openssl asn1parse` shows it: [1400] "17.2.1", [1403] "21C66".
@@ -68,7 +100,12 @@ describe('App Attest attestation: node-app-attest vectors (iOS 17)', () => {
   it('accepts either environment with "any" and names the one it saw', () => {
     const any = options({ appIds: [NODE_APP_ATTEST_APP_ID], environment: 'any' });
     const seen = nodeAppAttest.map(
-      (vector) => new AppleVerifier(any).verify({ attestation: vector.attestation, clientData: vector.clientData, at: NODE_APP_ATTEST_AT[vector.name] }).facts.environment,
+      (vector) =>
+        new AppleVerifier(any).verify({
+          attestation: vector.attestation,
+          clientData: vector.clientData,
+          at: NODE_APP_ATTEST_AT[vector.name],
+        }).facts.environment,
     );
     expect(seen).toEqual(['development', 'production']);
   });
@@ -76,21 +113,40 @@ describe('App Attest attestation: node-app-attest vectors (iOS 17)', () => {
 
 describe('App Attest attestation: rejections', () => {
   it('rejects an attestation for another app, and accepts it when its app id is one of several', () => {
-    expectRejection(() => verifyFirst({}, options({ appIds: ['ABCDE12345.com.example.other'], environment: 'development' })), 'TRUST', 'APP_ID_MISMATCH');
-    const several = options({ appIds: ['ABCDE12345.com.example.other', DEVICECHECK_APP_ID], environment: 'development' });
+    expectRejection(
+      () => verifyFirst({}, options({ appIds: ['ABCDE12345.com.example.other'], environment: 'development' })),
+      'TRUST',
+      'APP_ID_MISMATCH',
+    );
+    const several = options({
+      appIds: ['ABCDE12345.com.example.other', DEVICECHECK_APP_ID],
+      environment: 'development',
+    });
     expect(verifyFirst({}, several).app.ids).toEqual([DEVICECHECK_APP_ID]);
   });
 
   it('rejects other client data than the app hashed', () => {
-    expectRejection(() => verifyFirst({ clientData: Buffer.concat([first.clientData, Buffer.from('x')]) }), 'CONTENT', 'NONCE_MISMATCH');
+    expectRejection(
+      () => verifyFirst({ clientData: Buffer.concat([first.clientData, Buffer.from('x')]) }),
+      'CONTENT',
+      'NONCE_MISMATCH',
+    );
   });
 
   it('rejects a development attestation where production is required, and the reverse', () => {
-    expectRejection(() => verifyFirst({}, options({ appIds: [DEVICECHECK_APP_ID], environment: 'production' })), 'TRUST', 'ENVIRONMENT_NOT_ALLOWED');
+    expectRejection(
+      () => verifyFirst({}, options({ appIds: [DEVICECHECK_APP_ID], environment: 'production' })),
+      'TRUST',
+      'ENVIRONMENT_NOT_ALLOWED',
+    );
     const production = nodeAppAttest.find((vector) => vector.name === 'production')!;
     expectRejection(
       () =>
-        verifier({ appIds: [NODE_APP_ATTEST_APP_ID], environment: 'development' }).verify({ attestation: production.attestation, clientData: production.clientData, at: NODE_APP_ATTEST_AT.production }),
+        verifier({ appIds: [NODE_APP_ATTEST_APP_ID], environment: 'development' }).verify({
+          attestation: production.attestation,
+          clientData: production.clientData,
+          at: NODE_APP_ATTEST_AT.production,
+        }),
       'TRUST',
       'ENVIRONMENT_NOT_ALLOWED',
     );
@@ -101,7 +157,11 @@ describe('App Attest attestation: rejections', () => {
     for (const offset of [0, 32, 36, 40, parts.authData.length - 1]) {
       const authData = Buffer.from(parts.authData);
       authData[offset]! ^= 0x01;
-      expectRejection(() => verifyFirst({ attestation: encodeAttestation({ ...parts, authData }) }), 'CONTENT', 'NONCE_MISMATCH');
+      expectRejection(
+        () => verifyFirst({ attestation: encodeAttestation({ ...parts, authData }) }),
+        'CONTENT',
+        'NONCE_MISMATCH',
+      );
     }
   });
 
@@ -119,19 +179,31 @@ describe('App Attest attestation: rejections', () => {
 
   it('rejects another attestation format', () => {
     const parts = decodeAttestation(first.attestation);
-    expectRejection(() => verifyFirst({ attestation: encodeAttestation({ ...parts, fmt: 'apple' }) }), 'CONTENT', 'ATTESTATION_FORMAT_UNSUPPORTED');
+    expectRejection(
+      () => verifyFirst({ attestation: encodeAttestation({ ...parts, fmt: 'apple' }) }),
+      'CONTENT',
+      'ATTESTATION_FORMAT_UNSUPPORTED',
+    );
   });
 
   it('rejects a credCert signed by someone else than the CA above it', () => {
     const parts = decodeAttestation(first.attestation);
     const credential = Buffer.from(parts.x5c[0]!);
     credential[credential.length - 5]! ^= 0x01; // inside the signature value
-    expectRejection(() => verifyFirst({ attestation: encodeAttestation({ ...parts, x5c: [credential, parts.x5c[1]!] }) }), 'TRUST', 'CERTIFICATE_SIGNATURE_INVALID');
+    expectRejection(
+      () => verifyFirst({ attestation: encodeAttestation({ ...parts, x5c: [credential, parts.x5c[1]!] }) }),
+      'TRUST',
+      'CERTIFICATE_SIGNATURE_INVALID',
+    );
   });
 
   it('rejects a chain without the CA, and one longer than allowed', () => {
     const parts = decodeAttestation(first.attestation);
-    expectRejection(() => verifyFirst({ attestation: encodeAttestation({ ...parts, x5c: [parts.x5c[0]!] }) }), 'CONTENT', 'APPLE_ATTESTATION_MALFORMED');
+    expectRejection(
+      () => verifyFirst({ attestation: encodeAttestation({ ...parts, x5c: [parts.x5c[0]!] }) }),
+      'CONTENT',
+      'APPLE_ATTESTATION_MALFORMED',
+    );
     const long = encodeAttestation({ ...parts, x5c: [parts.x5c[0]!, parts.x5c[1]!, parts.x5c[1]!, parts.x5c[1]!] });
     expectRejection(() => verifyFirst({ attestation: long }), 'CONTENT', 'CERTIFICATE_CHAIN_TOO_LONG');
   });
@@ -141,7 +213,11 @@ describe('App Attest attestation: receipts', () => {
   it('rejects the receipt of another attestation (the nonce does not cover the receipt)', () => {
     const parts = decodeAttestation(first.attestation);
     const other = decodeAttestation(devicecheck[1]!.attestation);
-    expectRejection(() => verifyFirst({ attestation: encodeAttestation({ ...parts, receipt: other.receipt }) }), 'CONTENT', 'RECEIPT_MISMATCH');
+    expectRejection(
+      () => verifyFirst({ attestation: encodeAttestation({ ...parts, receipt: other.receipt }) }),
+      'CONTENT',
+      'RECEIPT_MISMATCH',
+    );
   });
 
   it('rejects a receipt whose content was changed, unless receipts are not checked', () => {
@@ -152,7 +228,10 @@ describe('App Attest attestation: receipts', () => {
     const tampered = encodeAttestation({ ...parts, receipt });
     expectRejection(() => verifyFirst({ attestation: tampered }), 'TRUST', 'RECEIPT_SIGNATURE_INVALID');
 
-    const unchecked = verifyFirst({ attestation: tampered }, options({ appIds: [DEVICECHECK_APP_ID], environment: 'development', checkReceipts: false }));
+    const unchecked = verifyFirst(
+      { attestation: tampered },
+      options({ appIds: [DEVICECHECK_APP_ID], environment: 'development', checkReceipts: false }),
+    );
     expect(unchecked.facts.receiptChecked).toBe(false);
     expect(unchecked.facts.receipt).toBeUndefined();
     expect(unchecked.facts.receiptBase64).toBe(receipt.toString('base64'));
@@ -160,6 +239,10 @@ describe('App Attest attestation: receipts', () => {
 
   it('rejects an empty receipt when receipts are checked', () => {
     const parts = decodeAttestation(first.attestation);
-    expectRejection(() => verifyFirst({ attestation: encodeAttestation({ ...parts, receipt: new Uint8Array(0) }) }), 'CONTENT', 'RECEIPT_MALFORMED');
+    expectRejection(
+      () => verifyFirst({ attestation: encodeAttestation({ ...parts, receipt: new Uint8Array(0) }) }),
+      'CONTENT',
+      'RECEIPT_MALFORMED',
+    );
   });
 });

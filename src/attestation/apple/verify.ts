@@ -81,7 +81,11 @@ export class AppleVerifier {
     const { options } = this;
     const object = decodeAttestationObject(input.attestation);
 
-    const { credential, anchor } = verifyCredentialChain(object.x5c, { anchors: options.anchors, at: input.at, maxChainLength: options.maxChainLength });
+    const { credential, anchor } = verifyCredentialChain(object.x5c, {
+      anchors: options.anchors,
+      at: input.at,
+      maxChainLength: options.maxChainLength,
+    });
 
     const clientDataHash = sha256(input.clientData);
     const nonce = sha256(Buffer.concat([object.authData, clientDataHash]));
@@ -106,16 +110,24 @@ export class AppleVerifier {
       });
     }
     if (authData.counter !== 0) {
-      throw contentError('COUNTER_NOT_ZERO', 'The attestation counter is not zero.', { detail: `signCount ${authData.counter}` });
+      throw contentError('COUNTER_NOT_ZERO', 'The attestation counter is not zero.', {
+        detail: `signCount ${authData.counter}`,
+      });
     }
     const environment = environmentOf(authData.aaguid);
     if (!environment) {
-      throw contentError('AAGUID_UNKNOWN', 'The attestation names no App Attest environment.', { detail: `aaguid ${asBuffer(authData.aaguid).toString('hex')}` });
+      throw contentError('AAGUID_UNKNOWN', 'The attestation names no App Attest environment.', {
+        detail: `aaguid ${asBuffer(authData.aaguid).toString('hex')}`,
+      });
     }
     if (options.environment !== 'any' && environment !== options.environment) {
-      throw trustError('ENVIRONMENT_NOT_ALLOWED', `Attestations from the ${environment} environment are not accepted.`, {
-        detail: `configured environment ${options.environment}`,
-      });
+      throw trustError(
+        'ENVIRONMENT_NOT_ALLOWED',
+        `Attestations from the ${environment} environment are not accepted.`,
+        {
+          detail: `configured environment ${options.environment}`,
+        },
+      );
     }
     if (!keyId.equals(authData.credentialId)) {
       throw contentError('CREDENTIAL_ID_MISMATCH', 'The credential id is not the key id.', {
@@ -163,7 +175,6 @@ export class AppleVerifier {
   }
 }
 
-
 /** Step 6: the receipt verifies to a receipt root and was issued for this very attestation (it is not covered by the nonce). */
 function checkReceipt(
   bytes: Uint8Array | undefined,
@@ -171,7 +182,11 @@ function checkReceipt(
   context: { appId: string; clientDataHash: Buffer; at: number; options: AppleVerifierOptions },
 ): AppAttestReceipt {
   if (!bytes) throw contentError('RECEIPT_MALFORMED', 'The attestation carries no receipt.');
-  const receipt = verifyAppAttestReceipt(bytes, { anchors: context.options.receiptAnchors!, at: context.at, maxChainLength: context.options.maxChainLength });
+  const receipt = verifyAppAttestReceipt(bytes, {
+    anchors: context.options.receiptAnchors!,
+    at: context.at,
+    maxChainLength: context.options.maxChainLength,
+  });
   const mismatch =
     receipt.type !== 'ATTEST'
       ? `receipt type ${receipt.type}`
@@ -182,7 +197,8 @@ function checkReceipt(
           : receipt.clientHash && !context.clientDataHash.equals(receipt.clientHash)
             ? 'receipt client hash differs'
             : undefined;
-  if (mismatch) throw contentError('RECEIPT_MISMATCH', 'The receipt does not belong to this attestation.', { detail: mismatch });
+  if (mismatch)
+    throw contentError('RECEIPT_MISMATCH', 'The receipt does not belong to this attestation.', { detail: mismatch });
   return receipt;
 }
 

@@ -35,7 +35,11 @@ export class BerReader {
   private readonly ends: Map<number, number>;
 
   constructor(input: Uint8Array, code: ErrorCode);
-  constructor(input: Uint8Array, code: ErrorCode, within: { depth: number; start: number; limit: number; ends: Map<number, number> });
+  constructor(
+    input: Uint8Array,
+    code: ErrorCode,
+    within: { depth: number; start: number; limit: number; ends: Map<number, number> },
+  );
   constructor(
     input: Uint8Array,
     private readonly code: ErrorCode,
@@ -61,7 +65,9 @@ export class BerReader {
   next(): BerElement {
     const input = this.input;
     const start = this.offset;
-    const { first, tag, contentStart, length } = readHeader(input, start, this.limit, false, (detail) => this.fail(detail));
+    const { first, tag, contentStart, length } = readHeader(input, start, this.limit, false, (detail) =>
+      this.fail(detail),
+    );
     const contentEnd = length < 0 ? this.endOfIndefinite(contentStart) : contentStart + length;
     const end = length < 0 ? contentEnd + 2 : contentEnd;
     this.offset = end;
@@ -130,7 +136,8 @@ export class BerReader {
   /** A small non-negative INTEGER (versions, field types). */
   smallInteger(what: string): number {
     const content = this.expect(TagClass.Universal, UNIVERSAL.INTEGER, what).content;
-    if (content.length === 0 || content.length > 6 || (content[0]! & 0x80) !== 0) throw this.fail(`${what}: not a small non-negative INTEGER`);
+    if (content.length === 0 || content.length > 6 || (content[0]! & 0x80) !== 0)
+      throw this.fail(`${what}: not a small non-negative INTEGER`);
     let value = 0;
     for (const byte of content) value = value * 256 + byte;
     return value;
@@ -150,7 +157,8 @@ export class BerReader {
     if (!element.constructed) return element.content;
     const chunks: Uint8Array[] = [];
     const reader = this.enter(element, what);
-    while (!reader.done) chunks.push(reader.joinOctets(reader.expect(TagClass.Universal, UNIVERSAL.OCTET_STRING, `${what} chunk`), what));
+    while (!reader.done)
+      chunks.push(reader.joinOctets(reader.expect(TagClass.Universal, UNIVERSAL.OCTET_STRING, `${what} chunk`), what));
     return Buffer.concat(chunks);
   }
 }

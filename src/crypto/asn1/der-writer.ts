@@ -12,7 +12,10 @@ function tagBytes(tagClass: number, constructed: boolean, tag: number): Buffer {
   if (tag < 0x1f) return Buffer.of(first | tag);
   const digits: number[] = [];
   for (let rest = tag; rest > 0; rest = Math.floor(rest / 128)) digits.unshift(rest & 0x7f);
-  return Buffer.from([first | 0x1f, ...digits.map((digit, index) => (index < digits.length - 1 ? digit | 0x80 : digit))]);
+  return Buffer.from([
+    first | 0x1f,
+    ...digits.map((digit, index) => (index < digits.length - 1 ? digit | 0x80 : digit)),
+  ]);
 }
 
 export function element(tagClass: number, constructed: boolean, tag: number, content: Uint8Array): Buffer {
@@ -56,7 +59,7 @@ export function oid(dotted: string): Buffer {
       digits.unshift(Number(value % 128n));
       value /= 128n;
     } while (value > 0n);
-    digits.forEach((digit, index) => bytes.push(index < digits.length - 1 ? digit | 0x80 : digit));
+    for (const [index, digit] of digits.entries()) bytes.push(index < digits.length - 1 ? digit | 0x80 : digit);
   };
   push(parts[0]! * 40n + parts[1]!);
   for (const part of parts.slice(2)) push(part);
@@ -68,11 +71,14 @@ export function time(epochMs: number): Buffer {
   const iso = new Date(Math.floor(epochMs / 1000) * 1000).toISOString();
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const year = Number(digits.slice(0, 4));
-  return year >= 1950 && year < 2050 ? universal(23, Buffer.from(`${digits.slice(2)}Z`, 'latin1')) : universal(24, Buffer.from(`${digits}Z`, 'latin1'));
+  return year >= 1950 && year < 2050
+    ? universal(23, Buffer.from(`${digits.slice(2)}Z`, 'latin1'))
+    : universal(24, Buffer.from(`${digits}Z`, 'latin1'));
 }
 export const nullValue = () => universal(5, Buffer.alloc(0));
 export const sequence = (...children: Uint8Array[]) => universal(16, Buffer.concat(children), true);
 /** SET OF in DER order (encodings sorted). */
-export const setOf = (...children: Uint8Array[]) => universal(17, Buffer.concat([...children].sort(Buffer.compare)), true);
+export const setOf = (...children: Uint8Array[]) =>
+  universal(17, Buffer.concat([...children].sort(Buffer.compare)), true);
 /** [tag] EXPLICIT */
 export const explicit = (tag: number, child: Uint8Array) => element(2, true, tag, child);

@@ -96,10 +96,20 @@ export class DerReader {
   }
 
   next(): DerElement {
-    const { first, tag, contentStart, length } = readHeader(this.input, this.offset, this.limit, true, (detail) => this.fail(detail));
+    const { first, tag, contentStart, length } = readHeader(this.input, this.offset, this.limit, true, (detail) =>
+      this.fail(detail),
+    );
     const start = this.offset;
     this.offset = contentStart + length;
-    return new DerElement(this.input, (first >> 6) as TagClass, (first & 0x20) !== 0, tag, start, contentStart, contentStart + length);
+    return new DerElement(
+      this.input,
+      (first >> 6) as TagClass,
+      (first & 0x20) !== 0,
+      tag,
+      start,
+      contentStart,
+      contentStart + length,
+    );
   }
 
   /** Reads one element and checks its class and tag. */
@@ -162,7 +172,8 @@ export class DerReader {
   /** A primitive BIT STRING without unused bits (what keys and signatures are), for callers that read its bits in place (after the unused-bits byte). */
   bitStringElement(what: string): DerElement {
     const element = this.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, what);
-    if (element.constructed || element.end === element.contentStart || element.input[element.contentStart] !== 0) throw this.fail(`${what}: malformed BIT STRING`);
+    if (element.constructed || element.end === element.contentStart || element.input[element.contentStart] !== 0)
+      throw this.fail(`${what}: malformed BIT STRING`);
     return element;
   }
 
@@ -187,7 +198,15 @@ export function decodeIntegerValue(element: DerElement, reader: DerReader, what:
   if (!element.constructed) {
     const { input, contentStart: start, end } = element;
     const length = end - start;
-    if (length > 0 && length <= 6 && !(length > 1 && ((input[start] === 0 && (input[start + 1]! & 0x80) === 0) || (input[start] === 0xff && (input[start + 1]! & 0x80) !== 0)))) {
+    if (
+      length > 0 &&
+      length <= 6 &&
+      !(
+        length > 1 &&
+        ((input[start] === 0 && (input[start + 1]! & 0x80) === 0) ||
+          (input[start] === 0xff && (input[start + 1]! & 0x80) !== 0))
+      )
+    ) {
       let small = 0;
       for (let i = start; i < end; i++) small = small * 256 + input[i]!;
       if (input[start]! & 0x80) small -= 2 ** (length * 8);
@@ -196,7 +215,10 @@ export function decodeIntegerValue(element: DerElement, reader: DerReader, what:
   }
   const content = element.content;
   if (element.constructed || content.length === 0) throw reader.fail(`${what}: malformed INTEGER`);
-  if (content.length > 1 && ((content[0] === 0 && (content[1]! & 0x80) === 0) || (content[0] === 0xff && (content[1]! & 0x80) !== 0))) {
+  if (
+    content.length > 1 &&
+    ((content[0] === 0 && (content[1]! & 0x80) === 0) || (content[0] === 0xff && (content[1]! & 0x80) !== 0))
+  ) {
     throw reader.fail(`${what}: non-minimal INTEGER`);
   }
   if (content.length <= 6) {
@@ -214,7 +236,9 @@ export function decodeIntegerValue(element: DerElement, reader: DerReader, what:
 /** An INTEGER for JSON: a number, or a decimal string beyond 2^53 (JSON numbers would lose the digits). */
 export function integerValue(value: number | bigint): number | string {
   if (typeof value === 'number') return value;
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
 }
 
 export function decodeBoolean(element: DerElement, reader: DerReader, what: string): boolean {

@@ -19,7 +19,13 @@ const header: ElementHeader = { first: 0, tag: 0, contentStart: 0, length: 0 };
  * call: both readers are synchronous and copy what they keep, and no allocation is made per
  * element on the hot path.
  */
-export function readHeader(input: Uint8Array, start: number, limit: number, der: boolean, fail: (detail: string) => Error): ElementHeader {
+export function readHeader(
+  input: Uint8Array,
+  start: number,
+  limit: number,
+  der: boolean,
+  fail: (detail: string) => Error,
+): ElementHeader {
   if (start >= limit) throw fail('unexpected end of data');
   const first = input[start]!;
   let position = start + 1;

@@ -1,4 +1,11 @@
-import { constants, createHmac, sign as cryptoSign, verify as cryptoVerify, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import type { SignatureAlgorithm } from './types.js';
 
 /** RFC 9421 §3.3's algorithms as node:crypto runs them, and which keys fit each. */
@@ -13,7 +20,11 @@ const isAsymmetric = (key: KeyObject) => key.type === 'public' || key.type === '
 const curveOf = (key: KeyObject) => (key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined);
 
 export const ALGORITHMS: Readonly<Record<SignatureAlgorithm, AlgorithmSpec>> = {
-  'ecdsa-p256-sha256': { hash: 'sha256', length: 64, fits: (key) => isAsymmetric(key) && curveOf(key) === 'prime256v1' },
+  'ecdsa-p256-sha256': {
+    hash: 'sha256',
+    length: 64,
+    fits: (key) => isAsymmetric(key) && curveOf(key) === 'prime256v1',
+  },
   'ecdsa-p384-sha384': { hash: 'sha384', length: 96, fits: (key) => isAsymmetric(key) && curveOf(key) === 'secp384r1' },
   ed25519: { hash: null, length: 64, fits: (key) => isAsymmetric(key) && key.asymmetricKeyType === 'ed25519' },
   'rsa-pss-sha512': {
@@ -21,7 +32,11 @@ export const ALGORITHMS: Readonly<Record<SignatureAlgorithm, AlgorithmSpec>> = {
     length: undefined,
     fits: (key) => isAsymmetric(key) && (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss'),
   },
-  'rsa-v1_5-sha256': { hash: 'sha256', length: undefined, fits: (key) => isAsymmetric(key) && key.asymmetricKeyType === 'rsa' },
+  'rsa-v1_5-sha256': {
+    hash: 'sha256',
+    length: undefined,
+    fits: (key) => isAsymmetric(key) && key.asymmetricKeyType === 'rsa',
+  },
   'hmac-sha256': { hash: 'sha256', length: 32, fits: (key) => key.type === 'secret' },
 };
 

@@ -39,7 +39,8 @@ export function fieldValue(headers: HttpMessageParts['headers'], name: string, v
   } else {
     return undefined;
   }
-  if (validate && INVALID_FIELD_CHAR.test(value)) throw malformed(`field ${name} contains CR, LF, control or non-ASCII characters`);
+  if (validate && INVALID_FIELD_CHAR.test(value))
+    throw malformed(`field ${name} contains CR, LF, control or non-ASCII characters`);
   return value;
 }
 
@@ -53,7 +54,8 @@ export interface SplitTarget {
 
 export function splitTarget(target: string | undefined): SplitTarget {
   if (target === undefined || target.length === 0) throw malformed('the message has no request-target');
-  if (INVALID_TARGET_CHAR.test(target)) throw malformed('the request-target contains SP, "#", control or non-ASCII characters');
+  if (INVALID_TARGET_CHAR.test(target))
+    throw malformed('the request-target contains SP, "#", control or non-ASCII characters');
   if (target === '*') return { path: '/', query: undefined, absolute: false, asterisk: true };
   let pathStart = 0;
   let absolute = false;
@@ -65,7 +67,8 @@ export function splitTarget(target: string | undefined): SplitTarget {
     }
     absolute = true;
     pathStart = separator + 3;
-    while (pathStart < target.length && target.charCodeAt(pathStart) !== 0x2f && target.charCodeAt(pathStart) !== 0x3f) pathStart++;
+    while (pathStart < target.length && target.charCodeAt(pathStart) !== 0x2f && target.charCodeAt(pathStart) !== 0x3f)
+      pathStart++;
   }
   const question = target.indexOf('?', pathStart);
   const path = question < 0 ? target.slice(pathStart) : target.slice(pathStart, question);
@@ -119,7 +122,13 @@ function formComponent(raw: string): string {
   let out = '';
   for (const b of utf8) {
     const unreserved =
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2a || b === 0x2d || b === 0x2e || b === 0x5f;
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2a ||
+      b === 0x2d ||
+      b === 0x2e ||
+      b === 0x5f;
     out += unreserved ? String.fromCharCode(b) : `%${b < 16 ? '0' : ''}${b.toString(16).toUpperCase()}`;
   }
   return out;

@@ -2,8 +2,27 @@ import { parseItem, serializeString, type BareItem, type Item } from './structur
 import { malformed } from './failures.js';
 
 /** Covered components (RFC 9421 §2): identifiers as signed (Structured Field items) and in this API's string form. */
-export type Derived = '@method' | '@target-uri' | '@authority' | '@scheme' | '@request-target' | '@path' | '@query' | '@query-param' | '@status';
-const DERIVED = new Set<string>(['@method', '@target-uri', '@authority', '@scheme', '@request-target', '@path', '@query', '@query-param', '@status']);
+export type Derived =
+  | '@method'
+  | '@target-uri'
+  | '@authority'
+  | '@scheme'
+  | '@request-target'
+  | '@path'
+  | '@query'
+  | '@query-param'
+  | '@status';
+const DERIVED = new Set<string>([
+  '@method',
+  '@target-uri',
+  '@authority',
+  '@scheme',
+  '@request-target',
+  '@path',
+  '@query',
+  '@query-param',
+  '@status',
+]);
 const UNSUPPORTED_PARAMETERS = new Set(['sf', 'key', 'bs', 'req', 'tr']);
 
 export interface Component {
@@ -24,7 +43,8 @@ const componentCache = new Map<string, Component>();
 const COMPONENT_CACHE_LIMIT = 256;
 
 export function componentFromItem(item: Item): Component {
-  if (item.value.type !== 'string') throw malformed(`covered component ${describeBareItem(item.value)} is not a string`);
+  if (item.value.type !== 'string')
+    throw malformed(`covered component ${describeBareItem(item.value)} is not a string`);
   const name = item.value.value;
   if (item.params.size === 0) {
     const cached = componentCache.get(name);
@@ -61,14 +81,16 @@ export function componentFromItem(item: Item): Component {
 export function componentFromString(id: string): Component {
   const semicolon = id.indexOf(';');
   const name = semicolon < 0 ? id : id.slice(0, semicolon);
-  if (!/^@?[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw malformed(`component identifier ${JSON.stringify(id)} is not valid`);
-  let item;
+  if (!/^@?[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name))
+    throw malformed(`component identifier ${JSON.stringify(id)} is not valid`);
+  let item: ReturnType<typeof parseItem>;
   try {
     item = parseItem(`"${name}"${semicolon < 0 ? '' : id.slice(semicolon)}`);
   } catch (error) {
     throw malformed(`component identifier ${JSON.stringify(id)} is not valid`, error);
   }
-  if (item.duplicateParameters.length > 0) throw malformed(`duplicate parameters in component identifier ${JSON.stringify(id)}`);
+  if (item.duplicateParameters.length > 0)
+    throw malformed(`duplicate parameters in component identifier ${JSON.stringify(id)}`);
   return componentFromItem(item);
 }
 

@@ -56,17 +56,24 @@ describe('contentDigest', () => {
 });
 
 describe('verifyContentDigest', () => {
-  it.each(VECTORS)('accepts $name with sha-256, both members, and sha-512 alone when only it is required', ({ body, sha256, sha512 }) => {
-    expect(outcome(() => verifyContentDigest(sha256, body))).toBe('accepted');
-    if (sha512 === undefined) return;
-    expect(outcome(() => verifyContentDigest(`${sha256}, ${sha512}`, body))).toBe('accepted');
-    // Repeated field lines, as Node.js hands them over, are one combined value.
-    expect(outcome(() => verifyContentDigest([sha512, sha256], body, { required: ['sha-256', 'sha-512'] }))).toBe('accepted');
-    expect(outcome(() => verifyContentDigest([sha512], body))).toBe(MISSING);
-    expect(outcome(() => verifyContentDigest(`${sha512},${sha256}`, body, { required: ['sha-256', 'sha-512'] }))).toBe('accepted');
-    expect(outcome(() => verifyContentDigest(sha512, body, { required: ['sha-512'] }))).toBe('accepted');
-    expect(outcome(() => verifyContentDigest(sha512, body, { required: [] }))).toBe('accepted');
-  });
+  it.each(VECTORS)(
+    'accepts $name with sha-256, both members, and sha-512 alone when only it is required',
+    ({ body, sha256, sha512 }) => {
+      expect(outcome(() => verifyContentDigest(sha256, body))).toBe('accepted');
+      if (sha512 === undefined) return;
+      expect(outcome(() => verifyContentDigest(`${sha256}, ${sha512}`, body))).toBe('accepted');
+      // Repeated field lines, as Node.js hands them over, are one combined value.
+      expect(outcome(() => verifyContentDigest([sha512, sha256], body, { required: ['sha-256', 'sha-512'] }))).toBe(
+        'accepted',
+      );
+      expect(outcome(() => verifyContentDigest([sha512], body))).toBe(MISSING);
+      expect(
+        outcome(() => verifyContentDigest(`${sha512},${sha256}`, body, { required: ['sha-256', 'sha-512'] })),
+      ).toBe('accepted');
+      expect(outcome(() => verifyContentDigest(sha512, body, { required: ['sha-512'] }))).toBe('accepted');
+      expect(outcome(() => verifyContentDigest(sha512, body, { required: [] }))).toBe('accepted');
+    },
+  );
 
   it('the trailing-LF pitfall: RFC 9530 {"hello": "world"}\\n digests do not match the 18-byte body, and vice versa', () => {
     expect(outcome(() => verifyContentDigest(HELLO_LF.sha256, HELLO.body))).toBe(MISMATCH);
@@ -85,13 +92,20 @@ describe('verifyContentDigest', () => {
     expect(outcome(() => verifyContentDigest(undefined, HELLO.body))).toBe(MISSING);
     expect(outcome(() => verifyContentDigest('', HELLO.body))).toBe(MISSING);
     expect(outcome(() => verifyContentDigest(HELLO.sha512, HELLO.body))).toBe(MISSING);
-    expect(outcome(() => verifyContentDigest(HELLO.sha256, HELLO.body, { required: ['sha-256', 'sha-512'] }))).toBe(MISSING);
+    expect(outcome(() => verifyContentDigest(HELLO.sha256, HELLO.body, { required: ['sha-256', 'sha-512'] }))).toBe(
+      MISSING,
+    );
     // With no requirement, a field without any supported member still proves nothing.
-    expect(outcome(() => verifyContentDigest('sha-384=:AAAA:, md5=:XrY7u+Ae7tCTyyK7j1rNww==:', HELLO.body, { required: [] }))).toBe(MISSING);
+    expect(
+      outcome(() =>
+        verifyContentDigest('sha-384=:AAAA:, md5=:XrY7u+Ae7tCTyyK7j1rNww==:', HELLO.body, { required: [] }),
+      ),
+    ).toBe(MISSING);
   });
 
   it('ignores unknown and deprecated algorithms, whatever they hold', () => {
-    const noise = 'md5=:XrY7u+Ae7tCTyyK7j1rNww==:, sha=:AAAA:, unixsum=30637, unixcksum=1, adler=?1, crc32c=:AAAAAA==:, sha-3-256=("x")';
+    const noise =
+      'md5=:XrY7u+Ae7tCTyyK7j1rNww==:, sha=:AAAA:, unixsum=30637, unixcksum=1, adler=?1, crc32c=:AAAAAA==:, sha-3-256=("x")';
     expect(outcome(() => verifyContentDigest(`${noise}, ${HELLO.sha256}`, HELLO.body))).toBe('accepted');
     expect(outcome(() => verifyContentDigest(noise, HELLO.body))).toBe(MISSING);
   });
@@ -104,7 +118,10 @@ describe('verifyContentDigest', () => {
     ['sha-256 with 64 bytes', `sha-256=:${Buffer.alloc(64).toString('base64')}:`],
     ['sha-256 of 30 bytes', 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9D:'],
     ['sha-512 with 3 bytes', `${HELLO.sha256}, sha-512=:AAAA:`],
-    ['duplicate key', 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:'],
+    [
+      'duplicate key',
+      'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:',
+    ],
     ['duplicate key, last one right', 'sha-256=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:'],
     ['trailing comma', 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:,'],
     ['trailing garbage', 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=: x'],
@@ -116,7 +133,9 @@ describe('verifyContentDigest', () => {
   });
 
   it('accepts unpadded base64 and SP/HTAB around "," (RFC 8941), and parameters on members', () => {
-    expect(outcome(() => verifyContentDigest('sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE:', HELLO.body))).toBe('accepted');
+    expect(
+      outcome(() => verifyContentDigest('sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE:', HELLO.body)),
+    ).toBe('accepted');
     expect(outcome(() => verifyContentDigest(`md5=:AAAA: ,\t${HELLO.sha256}`, HELLO.body))).toBe('accepted');
     expect(outcome(() => verifyContentDigest(`${HELLO.sha256};x=1`, HELLO.body))).toBe('accepted');
   });

@@ -44,14 +44,19 @@ export interface VerifyContentDigestOptions {
 
 const malformed = (detail: string, cause?: unknown) =>
   contentError('CONTENT_DIGEST_MALFORMED', 'The Content-Digest header is malformed.', { detail, cause });
-const missing = (detail: string) => contentError('CONTENT_DIGEST_MISSING', 'A required content digest is missing.', { detail });
+const missing = (detail: string) =>
+  contentError('CONTENT_DIGEST_MISSING', 'A required content digest is missing.', { detail });
 
 /**
  * Verifies the Content-Digest field value against the raw `body`; repeated field lines (as
  * Node.js gives them, an array) are combined with ", " as RFC 9110 §5.3 says. Throws CONTENT
  * CONTENT_DIGEST_MISSING / CONTENT_DIGEST_MALFORMED or TRUST CONTENT_DIGEST_MISMATCH.
  */
-export function verifyContentDigest(field: string | readonly string[] | undefined, body: Uint8Array, options: VerifyContentDigestOptions = {}): void {
+export function verifyContentDigest(
+  field: string | readonly string[] | undefined,
+  body: Uint8Array,
+  options: VerifyContentDigestOptions = {},
+): void {
   const header = typeof field === 'string' || field === undefined ? field : field.join(', ');
   const required = options.required ?? DEFAULT_REQUIRED;
   for (const algorithm of required) {
@@ -59,14 +64,15 @@ export function verifyContentDigest(field: string | readonly string[] | undefine
   }
   if (header === undefined) throw missing('no Content-Digest header');
 
-  let dictionary;
+  let dictionary: ReturnType<typeof parseDictionary>;
   try {
     dictionary = parseDictionary(header);
   } catch (error) {
     if (error instanceof KeywardError) throw malformed(`Content-Digest: ${error.detail ?? error.message}`, error);
     throw error;
   }
-  if (dictionary.duplicates.length > 0) throw malformed(`duplicate Content-Digest members: ${dictionary.duplicates.join(', ')}`);
+  if (dictionary.duplicates.length > 0)
+    throw malformed(`duplicate Content-Digest members: ${dictionary.duplicates.join(', ')}`);
 
   const checks: [DigestAlgorithm, Buffer][] = [];
   for (const [key, member] of dictionary.members) {

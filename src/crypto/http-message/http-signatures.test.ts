@@ -1,4 +1,12 @@
-import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+} from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { outcome, rejection } from '../../../test/helpers/outcome.js';
@@ -78,14 +86,15 @@ const SHARED_SECRET = 'uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjU
 const VECTORS = {
   'sig-b21': {
     input: 'sig-b21=();created=1618884473;keyid="test-key-rsa-pss";nonce="b3k2pp5k7z-50gnwp.yemd"',
-    signature: 'sig-b21=:d2pmTvmbncD3xQm8E9ZV2828BjQWGgiwAaw5bAkgibUopemLJcWDy/lkbbHAve4cRAtx31Iq786U7it++wgGxbtRxf8Udx7zFZsckzXaJMkA7ChG52eSkFxykJeNqsrWH5S+oxNFlD4dzVuwe8DhTSja8xxbR/Z2cOGdCbzR72rgFWhzx2VjBqJzsPLMIQKhO4DGezXehhWwE56YCE+O6c0mKZsfxVrogUvA4HELjVKWmAvtl6UnCh8jYzuVG5WSb/QEVPnP5TmcAnLH1g+s++v6d4s8m0gCw1fV5/SITLq9mhho8K3+7EPYTU8IU1bLhdxO5Nyt8C8ssinQ98Xw9Q==:',
-    base: [
-      '"@signature-params": ();created=1618884473;keyid="test-key-rsa-pss";nonce="b3k2pp5k7z-50gnwp.yemd"',
-    ],
+    signature:
+      'sig-b21=:d2pmTvmbncD3xQm8E9ZV2828BjQWGgiwAaw5bAkgibUopemLJcWDy/lkbbHAve4cRAtx31Iq786U7it++wgGxbtRxf8Udx7zFZsckzXaJMkA7ChG52eSkFxykJeNqsrWH5S+oxNFlD4dzVuwe8DhTSja8xxbR/Z2cOGdCbzR72rgFWhzx2VjBqJzsPLMIQKhO4DGezXehhWwE56YCE+O6c0mKZsfxVrogUvA4HELjVKWmAvtl6UnCh8jYzuVG5WSb/QEVPnP5TmcAnLH1g+s++v6d4s8m0gCw1fV5/SITLq9mhho8K3+7EPYTU8IU1bLhdxO5Nyt8C8ssinQ98Xw9Q==:',
+    base: ['"@signature-params": ();created=1618884473;keyid="test-key-rsa-pss";nonce="b3k2pp5k7z-50gnwp.yemd"'],
   },
   'sig-b22': {
-    input: 'sig-b22=("@authority" "content-digest" "@query-param";name="Pet");created=1618884473;keyid="test-key-rsa-pss";tag="header-example"',
-    signature: 'sig-b22=:LjbtqUbfmvjj5C5kr1Ugj4PmLYvx9wVjZvD9GsTT4F7GrcQEdJzgI9qHxICagShLRiLMlAJjtq6N4CDfKtjvuJyE5qH7KT8UCMkSowOB4+ECxCmT8rtAmj/0PIXxi0A0nxKyB09RNrCQibbUjsLS/2YyFYXEu4TRJQzRw1rLEuEfY17SARYhpTlaqwZVtR8NV7+4UKkjqpcAoFqWFQh62s7Cl+H2fjBSpqfZUJcsIk4N6wiKYd4je2U/lankenQ99PZfB4jY3I5rSV2DSBVkSFsURIjYErOs0tFTQosMTAoxk//0RoKUqiYY8Bh0aaUEb0rQl3/XaVe4bXTugEjHSw==:',
+    input:
+      'sig-b22=("@authority" "content-digest" "@query-param";name="Pet");created=1618884473;keyid="test-key-rsa-pss";tag="header-example"',
+    signature:
+      'sig-b22=:LjbtqUbfmvjj5C5kr1Ugj4PmLYvx9wVjZvD9GsTT4F7GrcQEdJzgI9qHxICagShLRiLMlAJjtq6N4CDfKtjvuJyE5qH7KT8UCMkSowOB4+ECxCmT8rtAmj/0PIXxi0A0nxKyB09RNrCQibbUjsLS/2YyFYXEu4TRJQzRw1rLEuEfY17SARYhpTlaqwZVtR8NV7+4UKkjqpcAoFqWFQh62s7Cl+H2fjBSpqfZUJcsIk4N6wiKYd4je2U/lankenQ99PZfB4jY3I5rSV2DSBVkSFsURIjYErOs0tFTQosMTAoxk//0RoKUqiYY8Bh0aaUEb0rQl3/XaVe4bXTugEjHSw==:',
     base: [
       '"@authority": example.com',
       '"content-digest": sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
@@ -94,8 +103,10 @@ const VECTORS = {
     ],
   },
   'sig-b23': {
-    input: 'sig-b23=("date" "@method" "@path" "@query" "@authority" "content-type" "content-digest" "content-length");created=1618884473;keyid="test-key-rsa-pss"',
-    signature: 'sig-b23=:bbN8oArOxYoyylQQUU6QYwrTuaxLwjAC9fbY2F6SVWvh0yBiMIRGOnMYwZ/5MR6fb0Kh1rIRASVxFkeGt683+qRpRRU5p2voTp768ZrCUb38K0fUxN0O0iC59DzYx8DFll5GmydPxSmme9v6ULbMFkl+V5B1TP/yPViV7KsLNmvKiLJH1pFkh/aYA2HXXZzNBXmIkoQoLd7YfW91kE9o/CCoC1xMy7JA1ipwvKvfrs65ldmlu9bpG6A9BmzhuzF8Eim5f8ui9eH8LZH896+QIF61ka39VBrohr9iyMUJpvRX2Zbhl5ZJzSRxpJyoEZAFL2FUo5fTIztsDZKEgM4cUA==:',
+    input:
+      'sig-b23=("date" "@method" "@path" "@query" "@authority" "content-type" "content-digest" "content-length");created=1618884473;keyid="test-key-rsa-pss"',
+    signature:
+      'sig-b23=:bbN8oArOxYoyylQQUU6QYwrTuaxLwjAC9fbY2F6SVWvh0yBiMIRGOnMYwZ/5MR6fb0Kh1rIRASVxFkeGt683+qRpRRU5p2voTp768ZrCUb38K0fUxN0O0iC59DzYx8DFll5GmydPxSmme9v6ULbMFkl+V5B1TP/yPViV7KsLNmvKiLJH1pFkh/aYA2HXXZzNBXmIkoQoLd7YfW91kE9o/CCoC1xMy7JA1ipwvKvfrs65ldmlu9bpG6A9BmzhuzF8Eim5f8ui9eH8LZH896+QIF61ka39VBrohr9iyMUJpvRX2Zbhl5ZJzSRxpJyoEZAFL2FUo5fTIztsDZKEgM4cUA==:',
     base: [
       '"date": Tue, 20 Apr 2021 02:07:55 GMT',
       '"@method": POST',
@@ -109,7 +120,8 @@ const VECTORS = {
     ],
   },
   'sig-b24': {
-    input: 'sig-b24=("@status" "content-type" "content-digest" "content-length");created=1618884473;keyid="test-key-ecc-p256"',
+    input:
+      'sig-b24=("@status" "content-type" "content-digest" "content-length");created=1618884473;keyid="test-key-ecc-p256"',
     signature: 'sig-b24=:wNmSUAhwb5LxtOtOpNa6W5xj067m5hFrj0XQ4fvpaCLx0NKocgPquLgyahnzDnDAUy5eCdlYUEkLIj+32oiasw==:',
     base: [
       '"@status": 200',
@@ -130,7 +142,8 @@ const VECTORS = {
     ],
   },
   'sig-b26': {
-    input: 'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
+    input:
+      'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
     signature: 'sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:',
     base: [
       '"date": Tue, 20 Apr 2021 02:07:55 GMT',
@@ -142,8 +155,9 @@ const VECTORS = {
       '"@signature-params": ("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
     ],
   },
-  'reqres': {
-    input: 'reqres=("@status" "content-length" "content-type" "signature";req;key="sig1" "@authority";req "@method";req);created=1618884479;keyid="test-key-ecc-p256"',
+  reqres: {
+    input:
+      'reqres=("@status" "content-length" "content-type" "signature";req;key="sig1" "@authority";req "@method";req);created=1618884479;keyid="test-key-ecc-p256"',
     signature: 'reqres=:mh17P4TbYYBmBwsXPT4nsyVzW4Rp9Fb8WcvnfqKCQLoMvzOBLD/n32tL/GPW6XE5GAS5bdsg1khK6lBzV1Cx/Q==:',
     base: [
       '"@status": 503',
@@ -155,7 +169,7 @@ const VECTORS = {
       '"@signature-params": ("@status" "content-length" "content-type" "signature";req;key="sig1" "@authority";req "@method";req);created=1618884479;keyid="test-key-ecc-p256"',
     ],
   },
-  'ttrp': {
+  ttrp: {
     input: 'ttrp=("@path" "@query" "@method" "@authority" "client-cert");created=1618884473;keyid="test-key-ecc-p256"',
     signature: 'ttrp=:xVMHVpawaAC/0SbHrKRs9i8I3eOs5RtTMGCWXm/9nvZzoHsIg6Mce9315T6xoklyy0yzhD9ah4JHRwMLOgmizw==:',
     base: [
@@ -197,7 +211,8 @@ function testRequest(label?: VectorLabel): HttpMessageParts {
       host: 'example.com',
       date: 'Tue, 20 Apr 2021 02:07:55 GMT',
       'content-type': 'application/json',
-      'content-digest': 'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
+      'content-digest':
+        'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
       'content-length': '18',
       ...signatureFields(label),
     },
@@ -211,7 +226,8 @@ function testResponse(label?: VectorLabel): HttpMessageParts {
     headers: {
       date: 'Tue, 20 Apr 2021 02:07:56 GMT',
       'content-type': 'application/json',
-      'content-digest': 'sha-512=:mEWXIS7MaLRuGgxOBdODa3xqM1XdEvxoYhvlCFJ41QJgJc4GTsPp29l5oGX69wWdXymyU0rjJuahq4l5aGgfLQ==:',
+      'content-digest':
+        'sha-512=:mEWXIS7MaLRuGgxOBdODa3xqM1XdEvxoYhvlCFJ41QJgJc4GTsPp29l5oGX69wWdXymyU0rjJuahq4l5aGgfLQ==:',
       'content-length': '23',
       ...signatureFields(label),
     },
@@ -276,7 +292,16 @@ const B2: B2Case[] = [
     message: testRequest,
     key: RSA_PSS,
     algorithm: 'rsa-pss-sha512',
-    components: ['date', '@method', '@path', '@query', '@authority', 'content-type', 'content-digest', 'content-length'],
+    components: [
+      'date',
+      '@method',
+      '@path',
+      '@query',
+      '@authority',
+      'content-type',
+      'content-digest',
+      'content-length',
+    ],
     params: { created: CREATED, keyid: 'test-key-rsa-pss' },
   },
   {
@@ -333,13 +358,28 @@ describe('RFC 9421 Appendix B.2 vectors', () => {
   });
 
   it('test-request: the Content-Digest sha-512 matches the 18-byte body and test-response the 23-byte body', () => {
-    expect(() => verifyContentDigest(testRequest().headers['content-digest'] as string, Buffer.from('{"hello": "world"}'), { required: ['sha-512'] })).not.toThrow();
-    expect(() => verifyContentDigest(testResponse().headers['content-digest'] as string, Buffer.from('{"message": "good dog"}'), { required: ['sha-512'] })).not.toThrow();
+    expect(() =>
+      verifyContentDigest(testRequest().headers['content-digest'] as string, Buffer.from('{"hello": "world"}'), {
+        required: ['sha-512'],
+      }),
+    ).not.toThrow();
+    expect(() =>
+      verifyContentDigest(testResponse().headers['content-digest'] as string, Buffer.from('{"message": "good dog"}'), {
+        required: ['sha-512'],
+      }),
+    ).not.toThrow();
   });
 
   // The deterministic algorithms: the signature itself must come out byte-exact.
   it.each([
-    { name: 'B.2.5 (hmac-sha256)', label: 'sig-b25', components: ['date', '@authority', 'content-type'], key: SECRET, algorithm: 'hmac-sha256', keyid: 'test-shared-secret' },
+    {
+      name: 'B.2.5 (hmac-sha256)',
+      label: 'sig-b25',
+      components: ['date', '@authority', 'content-type'],
+      key: SECRET,
+      algorithm: 'hmac-sha256',
+      keyid: 'test-shared-secret',
+    },
     {
       name: 'B.2.6 (ed25519)',
       label: 'sig-b26',
@@ -349,7 +389,15 @@ describe('RFC 9421 Appendix B.2 vectors', () => {
       keyid: 'test-key-ed25519',
     },
   ] as const)('re-signs $name byte-exact', ({ label, components, key, algorithm, keyid }) => {
-    const signed = signHttpMessage(testRequest(), { label, components: [...components], key, algorithm, created: CREATED, keyid, includeAlg: false });
+    const signed = signHttpMessage(testRequest(), {
+      label,
+      components: [...components],
+      key,
+      algorithm,
+      created: CREATED,
+      keyid,
+      includeAlg: false,
+    });
     expect(signed.signatureInput).toBe(VECTORS[label].input);
     expect(signed.signature).toBe(VECTORS[label].signature);
     expect(signed.base).toBe(baseOf(label));
@@ -357,23 +405,54 @@ describe('RFC 9421 Appendix B.2 vectors', () => {
 
   it('re-signs B.2.3 (rsa-pss-sha512, random salt): same input and base, PSS with a 64-byte salt', () => {
     const c = B2[2]!;
-    const signed = signHttpMessage(testRequest(), { label: c.label, components: c.components, key: RSA_PSS_KEY, algorithm: 'rsa-pss-sha512', ...c.params, includeAlg: false });
+    const signed = signHttpMessage(testRequest(), {
+      label: c.label,
+      components: c.components,
+      key: RSA_PSS_KEY,
+      algorithm: 'rsa-pss-sha512',
+      ...c.params,
+      includeAlg: false,
+    });
     expect(signed.signatureInput).toBe(VECTORS['sig-b23'].input);
     expect(signed.base).toBe(baseOf('sig-b23'));
     expect(signed.signature).not.toBe(VECTORS['sig-b23'].signature);
     // Independent check with node:crypto: PSS, SHA-512, salt length exactly 64.
-    expect(cryptoVerify('sha512', Buffer.from(signed.base), { key: RSA_PSS, padding: 6, saltLength: 64 }, sigBytes(signed.signature))).toBe(true);
-    const message = { ...testRequest(), headers: { ...testRequest().headers, 'signature-input': signed.signatureInput, signature: signed.signature } };
+    expect(
+      cryptoVerify(
+        'sha512',
+        Buffer.from(signed.base),
+        { key: RSA_PSS, padding: 6, saltLength: 64 },
+        sigBytes(signed.signature),
+      ),
+    ).toBe(true);
+    const message = {
+      ...testRequest(),
+      headers: { ...testRequest().headers, 'signature-input': signed.signatureInput, signature: signed.signature },
+    };
     expect(verifyHttpSignature(message, rfcPolicy(c), RSA_PSS).base).toBe(baseOf('sig-b23'));
   });
 
   it('re-signs B.2.4 (ecdsa-p256-sha256, random k): same input and base, 64-byte r‖s', () => {
     const c = B2[3]!;
-    const signed = signHttpMessage(testResponse(), { label: c.label, components: c.components, key: ECC_KEY, algorithm: 'ecdsa-p256-sha256', ...c.params, includeAlg: false });
+    const signed = signHttpMessage(testResponse(), {
+      label: c.label,
+      components: c.components,
+      key: ECC_KEY,
+      algorithm: 'ecdsa-p256-sha256',
+      ...c.params,
+      includeAlg: false,
+    });
     expect(signed.signatureInput).toBe(VECTORS['sig-b24'].input);
     expect(signed.base).toBe(baseOf('sig-b24'));
     expect(sigBytes(signed.signature)).toHaveLength(64);
-    expect(cryptoVerify('sha256', Buffer.from(signed.base), { key: ECC, dsaEncoding: 'ieee-p1363' }, sigBytes(signed.signature))).toBe(true);
+    expect(
+      cryptoVerify(
+        'sha256',
+        Buffer.from(signed.base),
+        { key: ECC, dsaEncoding: 'ieee-p1363' },
+        sigBytes(signed.signature),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -381,7 +460,13 @@ describe('RFC 9421 §2.4 reqres and B.3 ttrp (ecdsa-p256-sha256)', () => {
   it('B.3 ttrp verifies with test-key-ecc-p256 over the byte-exact base', () => {
     const verified = verifyHttpSignature(
       ttrpRequest(),
-      { label: 'ttrp', requiredComponents: ['@path', '@query', '@method', '@authority', 'client-cert'], algorithms: ['ecdsa-p256-sha256'], now: AT_CREATED, maxAgeSeconds: 60 },
+      {
+        label: 'ttrp',
+        requiredComponents: ['@path', '@query', '@method', '@authority', 'client-cert'],
+        algorithms: ['ecdsa-p256-sha256'],
+        now: AT_CREATED,
+        maxAgeSeconds: 60,
+      },
       ECC,
     );
     expect(verified.base).toBe(baseOf('ttrp'));
@@ -390,9 +475,15 @@ describe('RFC 9421 §2.4 reqres and B.3 ttrp (ecdsa-p256-sha256)', () => {
 
   it('B.3 ttrp fails against the authority the client used (example.com)', () => {
     const message = { ...ttrpRequest(), authority: 'example.com' };
-    expect(outcome(() => verifyHttpSignature(message, { label: 'ttrp', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: AT_CREATED }, ECC))).toBe(
-      'TRUST SIGNATURE_INVALID',
-    );
+    expect(
+      outcome(() =>
+        verifyHttpSignature(
+          message,
+          { label: 'ttrp', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: AT_CREATED },
+          ECC,
+        ),
+      ),
+    ).toBe('TRUST SIGNATURE_INVALID');
   });
 
   it('§2.4 reqres covers "signature";req;key="sig1" and "@authority";req: rejected as unsupported', () => {
@@ -401,7 +492,11 @@ describe('RFC 9421 §2.4 reqres and B.3 ttrp (ecdsa-p256-sha256)', () => {
       headers: { 'content-type': 'application/json', 'content-length': '62', ...signatureFields('reqres') },
     };
     const error = rejection(() =>
-      verifyHttpSignature(response, { label: 'reqres', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: (1618884479 + 5) * 1000 }, ECC),
+      verifyHttpSignature(
+        response,
+        { label: 'reqres', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: (1618884479 + 5) * 1000 },
+        ECC,
+      ),
     );
     expect(`${error.category} ${error.code}`).toBe('CONTENT SIGNATURE_MALFORMED');
     expect(error.detail).toContain('unsupported component parameter req');
@@ -412,7 +507,13 @@ describe('RFC 9421 §2.4 reqres and B.3 ttrp (ecdsa-p256-sha256)', () => {
     const message = testRequest();
     message.headers['signature-input'] = `sig=("content-type";${parameter});created=${CREATED}`;
     message.headers.signature = `sig=:${Buffer.alloc(64).toString('base64')}:`;
-    const error = rejection(() => verifyHttpSignature(message, { label: 'sig', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: AT_CREATED }, ECC));
+    const error = rejection(() =>
+      verifyHttpSignature(
+        message,
+        { label: 'sig', requiredComponents: [], algorithms: ['ecdsa-p256-sha256'], now: AT_CREATED },
+        ECC,
+      ),
+    );
     expect(`${error.category} ${error.code}`).toBe('CONTENT SIGNATURE_MALFORMED');
     expect(error.detail).toContain(`unsupported component parameter ${parameter}`);
   });
@@ -464,10 +565,18 @@ describe('derived components and field values (RFC 9421 §2.1, §2.2)', () => {
   });
 
   it('@authority is lowercased and drops only the scheme default port', () => {
-    expect(line(request('/', { authority: 'WWW.Example.COM:443' }), '@authority')).toBe('"@authority": www.example.com');
-    expect(line(request('/', { authority: 'www.example.com:8443' }), '@authority')).toBe('"@authority": www.example.com:8443');
-    expect(line(request('/', { authority: 'www.example.com:80' }), '@authority')).toBe('"@authority": www.example.com:80');
-    expect(line(request('/', { authority: 'www.example.com:80', scheme: 'HTTP' }), '@authority')).toBe('"@authority": www.example.com');
+    expect(line(request('/', { authority: 'WWW.Example.COM:443' }), '@authority')).toBe(
+      '"@authority": www.example.com',
+    );
+    expect(line(request('/', { authority: 'www.example.com:8443' }), '@authority')).toBe(
+      '"@authority": www.example.com:8443',
+    );
+    expect(line(request('/', { authority: 'www.example.com:80' }), '@authority')).toBe(
+      '"@authority": www.example.com:80',
+    );
+    expect(line(request('/', { authority: 'www.example.com:80', scheme: 'HTTP' }), '@authority')).toBe(
+      '"@authority": www.example.com',
+    );
     expect(line(request('/', { scheme: 'HTTPS' }), '@scheme')).toBe('"@scheme": https');
   });
 
@@ -475,10 +584,16 @@ describe('derived components and field values (RFC 9421 §2.1, §2.2)', () => {
     const simple = request('/path?param=value&foo=bar&baz=batman&qux=');
     expect(line(simple, '@query-param;name="baz"')).toBe('"@query-param";name="baz": batman');
     expect(line(simple, '@query-param;name="qux"')).toBe('"@query-param";name="qux": ');
-    const encoded = request('/parameters?var=this%20is%20a%20big%0Amultiline%20value&bar=with+plus+whitespace&fa%C3%A7ade%22%3A%20=something');
-    expect(line(encoded, '@query-param;name="var"')).toBe('"@query-param";name="var": this%20is%20a%20big%0Amultiline%20value');
+    const encoded = request(
+      '/parameters?var=this%20is%20a%20big%0Amultiline%20value&bar=with+plus+whitespace&fa%C3%A7ade%22%3A%20=something',
+    );
+    expect(line(encoded, '@query-param;name="var"')).toBe(
+      '"@query-param";name="var": this%20is%20a%20big%0Amultiline%20value',
+    );
     expect(line(encoded, '@query-param;name="bar"')).toBe('"@query-param";name="bar": with%20plus%20whitespace');
-    expect(line(encoded, '@query-param;name="fa%C3%A7ade%22%3A%20"')).toBe('"@query-param";name="fa%C3%A7ade%22%3A%20": something');
+    expect(line(encoded, '@query-param;name="fa%C3%A7ade%22%3A%20"')).toBe(
+      '"@query-param";name="fa%C3%A7ade%22%3A%20": something',
+    );
   });
 
   it('@query-param that is absent or repeated (also via encoding) is SIGNATURE_MALFORMED', () => {
@@ -498,7 +613,11 @@ describe('derived components and field values (RFC 9421 §2.1, §2.2)', () => {
 
   it('combines field lines with ", " after trimming each (RFC 9421 §2.1)', () => {
     const message = request('/', {
-      headers: { 'cache-control': ['max-age=60', '   must-revalidate'], 'x-ows-header': '  Leading and trailing whitespace.  ', 'x-empty-header': '' },
+      headers: {
+        'cache-control': ['max-age=60', '   must-revalidate'],
+        'x-ows-header': '  Leading and trailing whitespace.  ',
+        'x-empty-header': '',
+      },
     });
     expect(line(message, 'cache-control')).toBe('"cache-control": max-age=60, must-revalidate');
     expect(line(message, 'x-ows-header')).toBe('"x-ows-header": Leading and trailing whitespace.');
@@ -506,10 +625,23 @@ describe('derived components and field values (RFC 9421 §2.1, §2.2)', () => {
   });
 
   it('rejects CR, LF, NUL and non-ASCII field values, and fields missing from the message', () => {
-    for (const value of ['caf\u00e9', 'a\r\nb', 'a\nb', 'a\u0000b', '\u{1F600}', 'trailing-lf\n', '\u000bvt', '\u00a0nbsp']) {
-      expect(outcome(() => line(request('/', { headers: { 'x-h': value } }), 'x-h'))).toBe('CONTENT SIGNATURE_MALFORMED');
+    for (const value of [
+      'caf\u00e9',
+      'a\r\nb',
+      'a\nb',
+      'a\u0000b',
+      '\u{1F600}',
+      'trailing-lf\n',
+      '\u000bvt',
+      '\u00a0nbsp',
+    ]) {
+      expect(outcome(() => line(request('/', { headers: { 'x-h': value } }), 'x-h'))).toBe(
+        'CONTENT SIGNATURE_MALFORMED',
+      );
     }
-    expect(outcome(() => line(request('/', { headers: { 'x-h': ['ok', 'caf\u00e9'] } }), 'x-h'))).toBe('CONTENT SIGNATURE_MALFORMED');
+    expect(outcome(() => line(request('/', { headers: { 'x-h': ['ok', 'caf\u00e9'] } }), 'x-h'))).toBe(
+      'CONTENT SIGNATURE_MALFORMED',
+    );
     expect(outcome(() => line(request('/'), 'x-missing'))).toBe('CONTENT SIGNATURE_MALFORMED');
     expect(outcome(() => line(request('/', { headers: { 'x-h': [] } }), 'x-h'))).toBe('CONTENT SIGNATURE_MALFORMED');
     expect(outcome(() => line(request('/'), 'constructor'))).toBe('CONTENT SIGNATURE_MALFORMED');
@@ -523,8 +655,12 @@ describe('derived components and field values (RFC 9421 §2.1, §2.2)', () => {
       expect(outcome(() => signatureBase(message, [component]))).toBe('CONTENT SIGNATURE_MALFORMED');
     }
     expect(outcome(() => signatureBase(message, ['date', '@method', 'date']))).toBe('CONTENT SIGNATURE_MALFORMED');
-    expect(outcome(() => signatureBase(request('/?a=1&b=2'), ['@query-param;name="a"', '@query-param;name="a"']))).toBe('CONTENT SIGNATURE_MALFORMED');
-    expect(signatureBase(request('/?a=1&b=2'), ['@query-param;name="a"', '@query-param;name="b"'])).toContain('"@query-param";name="b": 2');
+    expect(outcome(() => signatureBase(request('/?a=1&b=2'), ['@query-param;name="a"', '@query-param;name="a"']))).toBe(
+      'CONTENT SIGNATURE_MALFORMED',
+    );
+    expect(signatureBase(request('/?a=1&b=2'), ['@query-param;name="a"', '@query-param;name="b"'])).toContain(
+      '"@query-param";name="b": 2',
+    );
   });
 });
 
@@ -542,14 +678,22 @@ const ed = generateKeyPairSync('ed25519');
 const BODY = Buffer.from('{"wi_mdvm_auth_pubk":"MFkw","wi_device_class":{"model":"Pixel 9"}}');
 const CHALLENGE = 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF1dGgtY2hhbGxlbmdlK2p3dCJ9.eyJub25jZSI6IjEyMyJ9.c2lnbmF0dXJl';
 
-function walletRequest(overrides: Partial<HttpMessageParts> = {}, headers: HttpMessageParts['headers'] = {}): HttpMessageParts {
+function walletRequest(
+  overrides: Partial<HttpMessageParts> = {},
+  headers: HttpMessageParts['headers'] = {},
+): HttpMessageParts {
   return {
     method: 'POST',
     target: '/v1/mdvm/android/register',
     authority: 'mdvm.example',
     scheme: 'https',
     ...overrides,
-    headers: { 'auth-challenge': CHALLENGE, 'content-digest': contentDigest(BODY), 'content-type': 'application/json', ...headers },
+    headers: {
+      'auth-challenge': CHALLENGE,
+      'content-digest': contentDigest(BODY),
+      'content-type': 'application/json',
+      ...headers,
+    },
   };
 }
 
@@ -566,7 +710,10 @@ function signWallet(message: HttpMessageParts, options: Partial<SignOptions> = {
     created: T,
     ...options,
   });
-  return { ...message, headers: { ...message.headers, 'signature-input': signed.signatureInput, signature: signed.signature } };
+  return {
+    ...message,
+    headers: { ...message.headers, 'signature-input': signed.signatureInput, signature: signed.signature },
+  };
 }
 
 const mdvmPolicy = (overrides: Partial<SignaturePolicy> = {}): SignaturePolicy => ({
@@ -580,8 +727,11 @@ const mdvmPolicy = (overrides: Partial<SignaturePolicy> = {}): SignaturePolicy =
   ...overrides,
 });
 
-const verifyWallet = (message: HttpMessageParts, overrides: Partial<SignaturePolicy> = {}, key: KeyObject = wallet.publicKey) =>
-  outcome(() => verifyHttpSignature(message, mdvmPolicy(overrides), key));
+const verifyWallet = (
+  message: HttpMessageParts,
+  overrides: Partial<SignaturePolicy> = {},
+  key: KeyObject = wallet.publicKey,
+) => outcome(() => verifyHttpSignature(message, mdvmPolicy(overrides), key));
 
 /** Replaces `search` in the Signature-Input (which must contain it). */
 function editInput(message: HttpMessageParts, search: string, replacement: string): HttpMessageParts {
@@ -593,7 +743,14 @@ function editInput(message: HttpMessageParts, search: string, replacement: strin
 describe('MDVM ecdsa-p256-sha256 sign → verify', () => {
   it('signs the canonical Signature-Input and a 64-byte r‖s signature that verifies', () => {
     const message = walletRequest();
-    const signed = signHttpMessage(message, { label: MDVM_LABEL, components: MDVM_COMPONENTS, key: wallet.privateKey, algorithm: 'ecdsa-p256-sha256', keyid: MDVM_KEYID, created: T });
+    const signed = signHttpMessage(message, {
+      label: MDVM_LABEL,
+      components: MDVM_COMPONENTS,
+      key: wallet.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T,
+    });
     expect(signed.signatureInput).toBe(
       'mdvm-auth-sig=("@method" "@path" "auth-challenge" "content-digest");created=1700000000;keyid="wi-mdvm-auth-key";alg="ecdsa-p256-sha256"',
     );
@@ -607,10 +764,20 @@ describe('MDVM ecdsa-p256-sha256 sign → verify', () => {
       `"@signature-params": ${signed.signatureInput.slice(`${MDVM_LABEL}=`.length)}`,
     ]);
     // Independent of our verifier: node:crypto over the base, raw r‖s.
-    expect(cryptoVerify('sha256', Buffer.from(signed.base), { key: wallet.publicKey, dsaEncoding: 'ieee-p1363' }, sigBytes(signed.signature))).toBe(true);
+    expect(
+      cryptoVerify(
+        'sha256',
+        Buffer.from(signed.base),
+        { key: wallet.publicKey, dsaEncoding: 'ieee-p1363' },
+        sigBytes(signed.signature),
+      ),
+    ).toBe(true);
 
     const verified = verifyHttpSignature(
-      { ...message, headers: { ...message.headers, 'signature-input': signed.signatureInput, signature: signed.signature } },
+      {
+        ...message,
+        headers: { ...message.headers, 'signature-input': signed.signatureInput, signature: signed.signature },
+      },
       mdvmPolicy(),
       wallet.publicKey,
     );
@@ -630,9 +797,14 @@ describe('MDVM ecdsa-p256-sha256 sign → verify', () => {
     const message: HttpMessageParts = {
       method: 'POST',
       target: '/session/auth',
-      headers: { 'auth-challenge': 'c-123', 'content-digest': 'sha-256=:doWWW9Na8XglVyikPtsA7TSLJxe2Y//HN2pUfhMVkPk=:' },
+      headers: {
+        'auth-challenge': 'c-123',
+        'content-digest': 'sha-256=:doWWW9Na8XglVyikPtsA7TSLJxe2Y//HN2pUfhMVkPk=:',
+      },
     };
-    expect(signatureBase(message, MDVM_COMPONENTS, { created: 1700000000, keyid: 'wallet-key-1', alg: 'ecdsa-p256-sha256' })).toBe(
+    expect(
+      signatureBase(message, MDVM_COMPONENTS, { created: 1700000000, keyid: 'wallet-key-1', alg: 'ecdsa-p256-sha256' }),
+    ).toBe(
       [
         '"@method": POST',
         '"@path": /session/auth',
@@ -644,16 +816,42 @@ describe('MDVM ecdsa-p256-sha256 sign → verify', () => {
   });
 
   it('round-trips with the RFC test-key-ecc-p256, and renewals with mdvm-wi-id and mdvm-reattest-sig', () => {
-    const renewal = walletRequest({ target: '/v1/mdvm/android/renewal' }, { 'mdvm-wi-id': '5f0c6d6e-1f7e-4f7b-9b1e-2d5c0c1b7a11' });
+    const renewal = walletRequest(
+      { target: '/v1/mdvm/android/renewal' },
+      { 'mdvm-wi-id': '5f0c6d6e-1f7e-4f7b-9b1e-2d5c0c1b7a11' },
+    );
     const components = ['@method', '@path', 'mdvm-wi-id', 'auth-challenge', 'content-digest'];
-    const first = signHttpMessage(renewal, { label: MDVM_LABEL, components, key: ECC_KEY, algorithm: 'ecdsa-p256-sha256', keyid: MDVM_KEYID, created: T });
-    const second = signHttpMessage(renewal, { label: 'mdvm-reattest-sig', components, key: other.privateKey, algorithm: 'ecdsa-p256-sha256', created: T });
+    const first = signHttpMessage(renewal, {
+      label: MDVM_LABEL,
+      components,
+      key: ECC_KEY,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T,
+    });
+    const second = signHttpMessage(renewal, {
+      label: 'mdvm-reattest-sig',
+      components,
+      key: other.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      created: T,
+    });
     const message = {
       ...renewal,
-      headers: { ...renewal.headers, 'signature-input': [first.signatureInput, second.signatureInput], signature: `${first.signature}, ${second.signature}` },
+      headers: {
+        ...renewal.headers,
+        'signature-input': [first.signatureInput, second.signatureInput],
+        signature: `${first.signature}, ${second.signature}`,
+      },
     };
-    expect(verifyHttpSignature(message, mdvmPolicy({ requiredComponents: components }), ECC).components).toEqual(components);
-    const reattest = verifyHttpSignature(message, mdvmPolicy({ label: 'mdvm-reattest-sig', requiredComponents: components, requireKeyId: undefined }), other.publicKey);
+    expect(verifyHttpSignature(message, mdvmPolicy({ requiredComponents: components }), ECC).components).toEqual(
+      components,
+    );
+    const reattest = verifyHttpSignature(
+      message,
+      mdvmPolicy({ label: 'mdvm-reattest-sig', requiredComponents: components, requireKeyId: undefined }),
+      other.publicKey,
+    );
     expect(reattest.label).toBe('mdvm-reattest-sig');
     expect(reattest.keyid).toBeUndefined();
     // Each key only verifies its own label.
@@ -671,8 +869,22 @@ describe('MDVM ecdsa-p256-sha256 sign → verify', () => {
 describe('MDVM negative cases', () => {
   it('a corrupted mdvm-auth-sig is not masked by a valid signature under another label (either order)', () => {
     const message = walletRequest();
-    const wanted = signHttpMessage(message, { label: MDVM_LABEL, components: MDVM_COMPONENTS, key: wallet.privateKey, algorithm: 'ecdsa-p256-sha256', keyid: MDVM_KEYID, created: T });
-    const decoy = signHttpMessage(message, { label: 'other', components: MDVM_COMPONENTS, key: wallet.privateKey, algorithm: 'ecdsa-p256-sha256', keyid: MDVM_KEYID, created: T });
+    const wanted = signHttpMessage(message, {
+      label: MDVM_LABEL,
+      components: MDVM_COMPONENTS,
+      key: wallet.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T,
+    });
+    const decoy = signHttpMessage(message, {
+      label: 'other',
+      components: MDVM_COMPONENTS,
+      key: wallet.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T,
+    });
     const corrupted = withSignature(MDVM_LABEL, flipped(sigBytes(wanted.signature)));
     for (const [inputs, signatures] of [
       [`${wanted.signatureInput}, ${decoy.signatureInput}`, `${corrupted}, ${decoy.signature}`],
@@ -686,22 +898,61 @@ describe('MDVM negative cases', () => {
 
   it('the label repeated in a second field line is SIGNATURE_MALFORMED (no last-wins)', () => {
     const message = walletRequest();
-    const first = signHttpMessage(message, { label: MDVM_LABEL, components: MDVM_COMPONENTS, key: wallet.privateKey, algorithm: 'ecdsa-p256-sha256', keyid: MDVM_KEYID, created: T });
-    const second = signHttpMessage(message, { label: MDVM_LABEL, components: MDVM_COMPONENTS, key: wallet.privateKey, algorithm: 'ecdsa-p256-sha256', keyid: MDVM_KEYID, created: T + 1 });
-    const lines = { ...message, headers: { ...message.headers, 'signature-input': [first.signatureInput, second.signatureInput], signature: [first.signature, second.signature] } };
+    const first = signHttpMessage(message, {
+      label: MDVM_LABEL,
+      components: MDVM_COMPONENTS,
+      key: wallet.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T,
+    });
+    const second = signHttpMessage(message, {
+      label: MDVM_LABEL,
+      components: MDVM_COMPONENTS,
+      key: wallet.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T + 1,
+    });
+    const lines = {
+      ...message,
+      headers: {
+        ...message.headers,
+        'signature-input': [first.signatureInput, second.signatureInput],
+        signature: [first.signature, second.signature],
+      },
+    };
     expect(verifyWallet(lines)).toBe('CONTENT SIGNATURE_MALFORMED');
-    const onlySignature = { ...message, headers: { ...message.headers, 'signature-input': first.signatureInput, signature: [first.signature, second.signature] } };
+    const onlySignature = {
+      ...message,
+      headers: {
+        ...message.headers,
+        'signature-input': first.signatureInput,
+        signature: [first.signature, second.signature],
+      },
+    };
     expect(verifyWallet(onlySignature)).toBe('CONTENT SIGNATURE_MALFORMED');
-    const joined = { ...message, headers: { ...message.headers, 'signature-input': `${first.signatureInput}, ${second.signatureInput}`, signature: first.signature } };
+    const joined = {
+      ...message,
+      headers: {
+        ...message.headers,
+        'signature-input': `${first.signatureInput}, ${second.signatureInput}`,
+        signature: first.signature,
+      },
+    };
     expect(verifyWallet(joined)).toBe('CONTENT SIGNATURE_MALFORMED');
   });
 
   it('alg as a token, created as a string or decimal, keyid as a token are SIGNATURE_MALFORMED', () => {
     const message = signWallet(walletRequest());
-    expect(verifyWallet(editInput(message, 'alg="ecdsa-p256-sha256"', 'alg=ecdsa-p256-sha256'))).toBe('CONTENT SIGNATURE_MALFORMED');
+    expect(verifyWallet(editInput(message, 'alg="ecdsa-p256-sha256"', 'alg=ecdsa-p256-sha256'))).toBe(
+      'CONTENT SIGNATURE_MALFORMED',
+    );
     expect(verifyWallet(editInput(message, `created=${T}`, `created="${T}"`))).toBe('CONTENT SIGNATURE_MALFORMED');
     expect(verifyWallet(editInput(message, `created=${T}`, `created=${T}.0`))).toBe('CONTENT SIGNATURE_MALFORMED');
-    expect(verifyWallet(editInput(message, `keyid="${MDVM_KEYID}"`, `keyid=${MDVM_KEYID}`))).toBe('CONTENT SIGNATURE_MALFORMED');
+    expect(verifyWallet(editInput(message, `keyid="${MDVM_KEYID}"`, `keyid=${MDVM_KEYID}`))).toBe(
+      'CONTENT SIGNATURE_MALFORMED',
+    );
   });
 
   it('duplicate signature parameters are SIGNATURE_MALFORMED', () => {
@@ -713,12 +964,16 @@ describe('MDVM negative cases', () => {
   it('whitespace before ";" and other syntax errors anywhere in the field are SIGNATURE_MALFORMED', () => {
     const message = signWallet(walletRequest());
     expect(verifyWallet(editInput(message, `);created=`, `) ;created=`))).toBe('CONTENT SIGNATURE_MALFORMED');
-    expect(verifyWallet(editInput(message, `"@method" "@path"`, `"@method"\t"@path"`))).toBe('CONTENT SIGNATURE_MALFORMED');
+    expect(verifyWallet(editInput(message, `"@method" "@path"`, `"@method"\t"@path"`))).toBe(
+      'CONTENT SIGNATURE_MALFORMED',
+    );
     expect(verifyWallet(editInput(message, 'keyid="wi-', 'keyid="w\u00e9i-'))).toBe('CONTENT SIGNATURE_MALFORMED');
     expect(verifyWallet(editInput(message, ';keyid=', ';\r\nkeyid='))).toBe('CONTENT SIGNATURE_MALFORMED');
     const input = message.headers['signature-input'] as string;
     for (const broken of [`${input},`, `${input}, other=(`, `${input} garbage`, `other=("a"), , ${input}`]) {
-      expect(verifyWallet({ ...message, headers: { ...message.headers, 'signature-input': broken } })).toBe('CONTENT SIGNATURE_MALFORMED');
+      expect(verifyWallet({ ...message, headers: { ...message.headers, 'signature-input': broken } })).toBe(
+        'CONTENT SIGNATURE_MALFORMED',
+      );
     }
   });
 
@@ -727,14 +982,22 @@ describe('MDVM negative cases', () => {
     expect(verifyWallet(uncovered)).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
     const extra = signWallet(walletRequest(), { components: [...MDVM_COMPONENTS, 'content-type', '@authority'] });
     expect(verifyWallet(extra)).toBe('accepted');
-    expect(() => verifyHttpSignature(uncovered, mdvmPolicy({ requiredComponents: ['@method', 'Content-Digest'] }), wallet.publicKey)).toThrow(TypeError);
+    expect(() =>
+      verifyHttpSignature(
+        uncovered,
+        mdvmPolicy({ requiredComponents: ['@method', 'Content-Digest'] }),
+        wallet.publicKey,
+      ),
+    ).toThrow(TypeError);
   });
 
   it('created too old is SIGNATURE_EXPIRED, too far ahead SIGNATURE_NOT_YET_VALID', () => {
     const message = signWallet(walletRequest());
     expect(verifyWallet(message, { now: (T + 301) * 1000 })).toBe('TIME SIGNATURE_EXPIRED');
     expect(verifyWallet(message, { now: (T - 31) * 1000 })).toBe('TIME SIGNATURE_NOT_YET_VALID');
-    expect(verifyWallet(message, { now: (T - 31) * 1000, maxAgeSeconds: undefined })).toBe('TIME SIGNATURE_NOT_YET_VALID');
+    expect(verifyWallet(message, { now: (T - 31) * 1000, maxAgeSeconds: undefined })).toBe(
+      'TIME SIGNATURE_NOT_YET_VALID',
+    );
     expect(verifyWallet(message, { now: (T - 5) * 1000, maxSkewSeconds: 0 })).toBe('TIME SIGNATURE_NOT_YET_VALID');
   });
 
@@ -754,12 +1017,30 @@ describe('MDVM negative cases', () => {
 
   it('a DER or truncated ECDSA signature (not 64-byte r‖s) is SIGNATURE_MALFORMED', () => {
     const message = walletRequest();
-    const signed = signHttpMessage(message, { label: MDVM_LABEL, components: MDVM_COMPONENTS, key: wallet.privateKey, algorithm: 'ecdsa-p256-sha256', keyid: MDVM_KEYID, created: T });
+    const signed = signHttpMessage(message, {
+      label: MDVM_LABEL,
+      components: MDVM_COMPONENTS,
+      key: wallet.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T,
+    });
     const der = cryptoSign('sha256', Buffer.from(signed.base), { key: wallet.privateKey, dsaEncoding: 'der' });
     expect(der.length).toBeGreaterThanOrEqual(68);
     expect(cryptoVerify('sha256', Buffer.from(signed.base), wallet.publicKey, der)).toBe(true); // a valid signature, wrong encoding
-    for (const bytes of [der, sigBytes(signed.signature).subarray(0, 63), Buffer.concat([sigBytes(signed.signature), Buffer.alloc(1)])]) {
-      const sent = { ...message, headers: { ...message.headers, 'signature-input': signed.signatureInput, signature: withSignature(MDVM_LABEL, bytes) } };
+    for (const bytes of [
+      der,
+      sigBytes(signed.signature).subarray(0, 63),
+      Buffer.concat([sigBytes(signed.signature), Buffer.alloc(1)]),
+    ]) {
+      const sent = {
+        ...message,
+        headers: {
+          ...message.headers,
+          'signature-input': signed.signatureInput,
+          signature: withSignature(MDVM_LABEL, bytes),
+        },
+      };
       expect(verifyWallet(sent)).toBe('CONTENT SIGNATURE_MALFORMED');
     }
   });
@@ -769,8 +1050,12 @@ describe('MDVM negative cases', () => {
     expect(verifyWallet({ ...message, target: '/v1/mdvm/ios/register' })).toBe('TRUST SIGNATURE_INVALID');
     expect(verifyWallet({ ...message, target: '/v1/mdvm/android/register?x=1' })).toBe('accepted'); // @query is not covered
     expect(verifyWallet({ ...message, method: 'post' })).toBe('TRUST SIGNATURE_INVALID');
-    expect(verifyWallet({ ...message, headers: { ...message.headers, 'auth-challenge': `${CHALLENGE}x` } })).toBe('TRUST SIGNATURE_INVALID');
-    expect(verifyWallet({ ...message, headers: { ...message.headers, 'content-digest': contentDigest(Buffer.from('{}')) } })).toBe('TRUST SIGNATURE_INVALID');
+    expect(verifyWallet({ ...message, headers: { ...message.headers, 'auth-challenge': `${CHALLENGE}x` } })).toBe(
+      'TRUST SIGNATURE_INVALID',
+    );
+    expect(
+      verifyWallet({ ...message, headers: { ...message.headers, 'content-digest': contentDigest(Buffer.from('{}')) } }),
+    ).toBe('TRUST SIGNATURE_INVALID');
   });
 
   it('dot segments are not normalised: a signature over /a/../b does not verify for /b', () => {
@@ -782,15 +1067,26 @@ describe('MDVM negative cases', () => {
 
   it('a non-ASCII or CR/LF covered header value is SIGNATURE_MALFORMED', () => {
     const message = signWallet(walletRequest());
-    expect(verifyWallet({ ...message, headers: { ...message.headers, 'auth-challenge': 'caf\u00e9' } })).toBe('CONTENT SIGNATURE_MALFORMED');
-    expect(verifyWallet({ ...message, headers: { ...message.headers, 'auth-challenge': `${CHALLENGE}\r\nx-evil: 1` } })).toBe('CONTENT SIGNATURE_MALFORMED');
+    expect(verifyWallet({ ...message, headers: { ...message.headers, 'auth-challenge': 'caf\u00e9' } })).toBe(
+      'CONTENT SIGNATURE_MALFORMED',
+    );
+    expect(
+      verifyWallet({ ...message, headers: { ...message.headers, 'auth-challenge': `${CHALLENGE}\r\nx-evil: 1` } }),
+    ).toBe('CONTENT SIGNATURE_MALFORMED');
     // An uncovered header is not looked at.
     expect(verifyWallet({ ...message, headers: { ...message.headers, 'x-uncovered': 'caf\u00e9' } })).toBe('accepted');
   });
 
   it('a key that does not fit the alg is SIGNATURE_POLICY_VIOLATION', () => {
     const message = signWallet(walletRequest());
-    const everyAlgorithm: SignatureAlgorithm[] = ['ecdsa-p256-sha256', 'ecdsa-p384-sha384', 'ed25519', 'rsa-pss-sha512', 'rsa-v1_5-sha256', 'hmac-sha256'];
+    const everyAlgorithm: SignatureAlgorithm[] = [
+      'ecdsa-p256-sha256',
+      'ecdsa-p384-sha384',
+      'ed25519',
+      'rsa-pss-sha512',
+      'rsa-v1_5-sha256',
+      'hmac-sha256',
+    ];
     for (const key of [p384.publicKey, ed.publicKey, RSA_PSS, SECRET]) {
       expect(verifyWallet(message, { algorithms: everyAlgorithm }, key)).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
     }
@@ -799,13 +1095,17 @@ describe('MDVM negative cases', () => {
     expect(verifyWallet(noAlg)).toBe('accepted');
     expect(verifyWallet(noAlg, {}, p384.publicKey)).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
     // The P-384 key selects ecdsa-p384-sha384, whose r‖s is 96 bytes: the 64-byte signature is malformed.
-    expect(verifyWallet(noAlg, { algorithms: ['ecdsa-p384-sha384'] }, p384.publicKey)).toBe('CONTENT SIGNATURE_MALFORMED');
+    expect(verifyWallet(noAlg, { algorithms: ['ecdsa-p384-sha384'] }, p384.publicKey)).toBe(
+      'CONTENT SIGNATURE_MALFORMED',
+    );
   });
 
   it('an alg outside the policy, or a wrong or missing keyid, is SIGNATURE_POLICY_VIOLATION', () => {
     const message = signWallet(walletRequest());
     expect(verifyWallet(message, { algorithms: ['ed25519'] })).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
-    expect(verifyWallet(editInput(message, 'alg="ecdsa-p256-sha256"', 'alg="ES256"'))).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
+    expect(verifyWallet(editInput(message, 'alg="ecdsa-p256-sha256"', 'alg="ES256"'))).toBe(
+      'TRUST SIGNATURE_POLICY_VIOLATION',
+    );
     expect(verifyWallet(message, { requireKeyId: 'someone-else' })).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
     expect(verifyWallet(signWallet(walletRequest(), { keyid: undefined }))).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
   });
@@ -815,9 +1115,14 @@ describe('MDVM negative cases', () => {
     const { signature, 'signature-input': input, ...rest } = message.headers;
     expect(verifyWallet({ ...message, headers: rest })).toBe('CONTENT SIGNATURE_MISSING');
     expect(verifyWallet({ ...message, headers: { ...rest, signature } })).toBe('CONTENT SIGNATURE_MISSING');
-    expect(verifyWallet({ ...message, headers: { ...rest, 'signature-input': input } })).toBe('CONTENT SIGNATURE_MISSING');
+    expect(verifyWallet({ ...message, headers: { ...rest, 'signature-input': input } })).toBe(
+      'CONTENT SIGNATURE_MISSING',
+    );
     expect(verifyWallet(message, { label: 'mdvm-reattest-sig' })).toBe('CONTENT SIGNATURE_MISSING');
-    const renamed = { ...message, headers: { ...message.headers, signature: (signature as string).replace(MDVM_LABEL, 'other') } };
+    const renamed = {
+      ...message,
+      headers: { ...message.headers, signature: (signature as string).replace(MDVM_LABEL, 'other') },
+    };
     expect(verifyWallet(renamed)).toBe('CONTENT SIGNATURE_MISSING');
   });
 
@@ -828,16 +1133,40 @@ describe('MDVM negative cases', () => {
       ['signature-input', `${MDVM_LABEL}="@method";created=${T}`],
       ['signature', `${MDVM_LABEL}=("a")`],
       ['signature', `${MDVM_LABEL}=abc`],
-      ['signature-input', `${MDVM_LABEL}=("@method" "@path" "@method" "auth-challenge" "content-digest");created=${T};keyid="${MDVM_KEYID}"`],
-      ['signature-input', `${MDVM_LABEL}=(@method "@path" "auth-challenge" "content-digest");created=${T};keyid="${MDVM_KEYID}"`],
-      ['signature-input', `${MDVM_LABEL}=("@Method" "@path" "auth-challenge" "content-digest");created=${T};keyid="${MDVM_KEYID}"`],
-      ['signature-input', `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest" "x-absent");created=${T};keyid="${MDVM_KEYID}"`],
-      ['signature-input', `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest" "@status");created=${T};keyid="${MDVM_KEYID}"`],
-      ['signature-input', `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest" "@signature-params");created=${T};keyid="${MDVM_KEYID}"`],
-      ['signature-input', `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest");created=@${T};keyid="${MDVM_KEYID}"`],
+      [
+        'signature-input',
+        `${MDVM_LABEL}=("@method" "@path" "@method" "auth-challenge" "content-digest");created=${T};keyid="${MDVM_KEYID}"`,
+      ],
+      [
+        'signature-input',
+        `${MDVM_LABEL}=(@method "@path" "auth-challenge" "content-digest");created=${T};keyid="${MDVM_KEYID}"`,
+      ],
+      [
+        'signature-input',
+        `${MDVM_LABEL}=("@Method" "@path" "auth-challenge" "content-digest");created=${T};keyid="${MDVM_KEYID}"`,
+      ],
+      [
+        'signature-input',
+        `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest" "x-absent");created=${T};keyid="${MDVM_KEYID}"`,
+      ],
+      [
+        'signature-input',
+        `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest" "@status");created=${T};keyid="${MDVM_KEYID}"`,
+      ],
+      [
+        'signature-input',
+        `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest" "@signature-params");created=${T};keyid="${MDVM_KEYID}"`,
+      ],
+      [
+        'signature-input',
+        `${MDVM_LABEL}=("@method" "@path" "auth-challenge" "content-digest");created=@${T};keyid="${MDVM_KEYID}"`,
+      ],
     ];
     for (const [field, value] of cases) {
-      const changed = { ...message, headers: { ...message.headers, [field]: value, ...(field === 'signature' ? {} : { signature: sig }) } };
+      const changed = {
+        ...message,
+        headers: { ...message.headers, [field]: value, ...(field === 'signature' ? {} : { signature: sig }) },
+      };
       expect([value, verifyWallet(changed)]).toEqual([value, 'CONTENT SIGNATURE_MALFORMED']);
     }
   });
@@ -847,15 +1176,27 @@ describe('MDVM negative cases', () => {
     const policy = { algorithms: ['hmac-sha256'] as SignatureAlgorithm[] };
     expect(verifyWallet(message, policy, SECRET)).toBe('accepted');
     expect(verifyWallet(message, policy, createSecretKey(Buffer.alloc(64, 1)))).toBe('TRUST SIGNATURE_INVALID');
-    const short = { ...message, headers: { ...message.headers, signature: withSignature(MDVM_LABEL, sigBytes(message.headers.signature as string).subarray(0, 31)) } };
+    const short = {
+      ...message,
+      headers: {
+        ...message.headers,
+        signature: withSignature(MDVM_LABEL, sigBytes(message.headers.signature as string).subarray(0, 31)),
+      },
+    };
     expect(verifyWallet(short, policy, SECRET)).toBe('CONTENT SIGNATURE_MALFORMED');
   });
 
   it('an RSA key without alg is ambiguous when both RSA algorithms are allowed', () => {
     const c = B2[2]!;
-    expect(outcome(() => verifyHttpSignature(testRequest(c.label), { ...rfcPolicy(c), algorithms: ['rsa-pss-sha512', 'rsa-v1_5-sha256'] }, RSA_PSS))).toBe(
-      'TRUST SIGNATURE_POLICY_VIOLATION',
-    );
+    expect(
+      outcome(() =>
+        verifyHttpSignature(
+          testRequest(c.label),
+          { ...rfcPolicy(c), algorithms: ['rsa-pss-sha512', 'rsa-v1_5-sha256'] },
+          RSA_PSS,
+        ),
+      ),
+    ).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
   });
 
   it('round-trips every algorithm', () => {
@@ -870,9 +1211,15 @@ describe('MDVM negative cases', () => {
     ];
     for (const [algorithm, privateKey, publicKey] of pairs) {
       const message = signWallet(walletRequest(), { key: privateKey, algorithm });
-      expect([algorithm, verifyWallet(message, { algorithms: [algorithm] }, publicKey)]).toEqual([algorithm, 'accepted']);
+      expect([algorithm, verifyWallet(message, { algorithms: [algorithm] }, publicKey)]).toEqual([
+        algorithm,
+        'accepted',
+      ]);
       const tampered = { ...message, method: 'PUT' };
-      expect([algorithm, verifyWallet(tampered, { algorithms: [algorithm] }, publicKey)]).toEqual([algorithm, 'TRUST SIGNATURE_INVALID']);
+      expect([algorithm, verifyWallet(tampered, { algorithms: [algorithm] }, publicKey)]).toEqual([
+        algorithm,
+        'TRUST SIGNATURE_INVALID',
+      ]);
     }
     // rsa-v1_5-sha256 and rsa-pss-sha512 are not interchangeable over the same RSA key.
     const v15 = signWallet(walletRequest(), { key: rsa.privateKey, algorithm: 'rsa-v1_5-sha256', includeAlg: false });
@@ -880,13 +1227,30 @@ describe('MDVM negative cases', () => {
   });
 
   it('signing refuses public keys, unfit keys, invalid labels and components missing from the message (TypeError)', () => {
-    const base = { label: MDVM_LABEL, components: MDVM_COMPONENTS, algorithm: 'ecdsa-p256-sha256' as const, created: T };
+    const base = {
+      label: MDVM_LABEL,
+      components: MDVM_COMPONENTS,
+      algorithm: 'ecdsa-p256-sha256' as const,
+      created: T,
+    };
     expect(() => signHttpMessage(walletRequest(), { ...base, key: wallet.publicKey })).toThrow(TypeError);
     expect(() => signHttpMessage(walletRequest(), { ...base, key: p384.privateKey })).toThrow(TypeError);
-    expect(() => signHttpMessage(walletRequest(), { ...base, key: wallet.privateKey, label: 'Mdvm' })).toThrow(TypeError);
-    expect(() => signHttpMessage(walletRequest(), { ...base, key: wallet.privateKey, components: [...MDVM_COMPONENTS, 'x-absent'] })).toThrow(TypeError);
-    expect(() => signHttpMessage(walletRequest(), { ...base, key: wallet.privateKey, components: ['@method', '@method'] })).toThrow(TypeError);
-    expect(() => signHttpMessage(walletRequest(), { ...base, key: wallet.privateKey, nonce: 'caf\u00e9' })).toThrow(TypeError);
+    expect(() => signHttpMessage(walletRequest(), { ...base, key: wallet.privateKey, label: 'Mdvm' })).toThrow(
+      TypeError,
+    );
+    expect(() =>
+      signHttpMessage(walletRequest(), {
+        ...base,
+        key: wallet.privateKey,
+        components: [...MDVM_COMPONENTS, 'x-absent'],
+      }),
+    ).toThrow(TypeError);
+    expect(() =>
+      signHttpMessage(walletRequest(), { ...base, key: wallet.privateKey, components: ['@method', '@method'] }),
+    ).toThrow(TypeError);
+    expect(() => signHttpMessage(walletRequest(), { ...base, key: wallet.privateKey, nonce: 'caf\u00e9' })).toThrow(
+      TypeError,
+    );
   });
 });
 
@@ -904,11 +1268,21 @@ describe('mutated Signature-Input', () => {
     };
     const signed = canonical(input);
     const alphabet = fc.constantFrom(...' \t"();=,:?*-.@0123456789abcdefghijklmnopqrstuvwxyzA\u00e9'.split(''));
-    const edit = fc.record({ at: fc.nat(input.length), remove: fc.nat(3), insert: fc.string({ unit: alphabet, maxLength: 4 }) });
+    const edit = fc.record({
+      at: fc.nat(input.length),
+      remove: fc.nat(3),
+      insert: fc.string({ unit: alphabet, maxLength: 4 }),
+    });
     fc.assert(
       fc.property(edit, ({ at, remove, insert }) => {
         const mutated = input.slice(0, at) + insert + input.slice(at + remove);
-        const result = outcome(() => verifyHttpSignature({ ...message, headers: { ...message.headers, 'signature-input': mutated } }, mdvmPolicy(), wallet.publicKey));
+        const result = outcome(() =>
+          verifyHttpSignature(
+            { ...message, headers: { ...message.headers, 'signature-input': mutated } },
+            mdvmPolicy(),
+            wallet.publicKey,
+          ),
+        );
         if (result === 'accepted') expect(canonical(mutated)).toBe(signed);
         else expect(result).toMatch(/^(CONTENT|TRUST|TIME) SIGNATURE_[A-Z_]+$/);
       }),

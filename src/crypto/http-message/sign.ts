@@ -27,7 +27,8 @@ export function signHttpMessage(message: HttpMessageParts, options: SignHttpMess
     signatureParams = serializeSignatureParams(components, params);
     base = buildBase(message, components, signatureParams);
   } catch (error) {
-    if (error instanceof KeywardError) throw new TypeError(`cannot sign: ${error.detail ?? error.message}`, { cause: error });
+    if (error instanceof KeywardError)
+      throw new TypeError(`cannot sign: ${error.detail ?? error.message}`, { cause: error });
     throw error;
   }
   const signature = signBytes(algorithm, Buffer.from(base, 'latin1'), key);

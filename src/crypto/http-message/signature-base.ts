@@ -1,11 +1,23 @@
 import { serializeParameters, type BareItem, type Parameters } from './structured-fields/index.js';
 import { checkDistinct, componentFromString, type Component, type Derived } from './components.js';
-import { authorityValue, fieldValue, METHOD, queryParamValue, schemeValue, splitTarget, type SplitTarget } from './component-values.js';
+import {
+  authorityValue,
+  fieldValue,
+  METHOD,
+  queryParamValue,
+  schemeValue,
+  splitTarget,
+  type SplitTarget,
+} from './component-values.js';
 import { malformed } from './failures.js';
 import type { ComponentIdentifier, HttpMessageParts, SignatureParameters } from './types.js';
 
 /** Builds the signature base (RFC 9421 §2.5); `signatureParams` is the serialised @signature-params value. */
-export function buildBase(message: HttpMessageParts, components: readonly Component[], signatureParams: string): string {
+export function buildBase(
+  message: HttpMessageParts,
+  components: readonly Component[],
+  signatureParams: string,
+): string {
   let split: SplitTarget | undefined;
   let base = '';
   for (const component of components) {
@@ -18,7 +30,9 @@ export function buildBase(message: HttpMessageParts, components: readonly Compon
         break;
       case '@target-uri':
         split ??= splitTarget(message.target);
-        value = split.absolute ? message.target! : `${schemeValue(message)}://${authorityValue(message)}${split.asterisk ? '' : message.target!}`;
+        value = split.absolute
+          ? message.target!
+          : `${schemeValue(message)}://${authorityValue(message)}${split.asterisk ? '' : message.target!}`;
         break;
       case '@authority':
         value = authorityValue(message);
@@ -45,7 +59,8 @@ export function buildBase(message: HttpMessageParts, components: readonly Compon
       case '@status': {
         const status = message.status;
         if (status === undefined) throw malformed('the message has no status');
-        if (!Number.isInteger(status) || status < 100 || status > 999) throw malformed(`status ${status} is not three digits`);
+        if (!Number.isInteger(status) || status < 100 || status > 999)
+          throw malformed(`status ${status} is not three digits`);
         value = String(status);
         break;
       }
@@ -86,7 +101,11 @@ export function parametersOf(params: SignatureParameters): Map<string, BareItem>
  * order created, expires, keyid, alg, nonce, tag). Throws SIGNATURE_MALFORMED when a component
  * is invalid, duplicated or missing from the message.
  */
-export function signatureBase(message: HttpMessageParts, components: readonly ComponentIdentifier[], params: SignatureParameters = {}): string {
+export function signatureBase(
+  message: HttpMessageParts,
+  components: readonly ComponentIdentifier[],
+  params: SignatureParameters = {},
+): string {
   const parsed = components.map(componentFromString);
   checkDistinct(parsed);
   return buildBase(message, parsed, serializeSignatureParams(parsed, parametersOf(params)));

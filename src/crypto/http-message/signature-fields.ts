@@ -15,7 +15,8 @@ export function parseSignatureField(message: HttpMessageParts, name: string): Di
     if (error instanceof KeywardError) throw malformed(`${name}: ${error.detail ?? error.message}`, error);
     throw error;
   }
-  if (dictionary.duplicates.length > 0) throw malformed(`${name}: duplicate labels ${dictionary.duplicates.join(', ')}`);
+  if (dictionary.duplicates.length > 0)
+    throw malformed(`${name}: duplicate labels ${dictionary.duplicates.join(', ')}`);
   if (dictionary.duplicateParameters.length > 0) {
     throw malformed(`${name}: duplicate parameters ${dictionary.duplicateParameters.join(', ')}`);
   }

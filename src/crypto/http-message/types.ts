@@ -20,7 +20,13 @@ export interface HttpMessageParts {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export type SignatureAlgorithm = 'ecdsa-p256-sha256' | 'ecdsa-p384-sha384' | 'ed25519' | 'rsa-pss-sha512' | 'rsa-v1_5-sha256' | 'hmac-sha256';
+export type SignatureAlgorithm =
+  | 'ecdsa-p256-sha256'
+  | 'ecdsa-p384-sha384'
+  | 'ed25519'
+  | 'rsa-pss-sha512'
+  | 'rsa-v1_5-sha256'
+  | 'hmac-sha256';
 
 /** A covered component: `@method`, `content-digest`, `@query-param;name="Pet"` (canonical form). */
 export type ComponentIdentifier = string;

@@ -9,7 +9,8 @@ import type { HttpMessageParts, SignatureAlgorithm, SignaturePolicy, VerifiedHtt
 
 function selectAlgorithm(alg: string | undefined, policy: SignaturePolicy, key: KeyObject): SignatureAlgorithm {
   if (alg !== undefined) {
-    if (!isSignatureAlgorithm(alg) || !policy.algorithms.includes(alg)) throw policyViolation(`alg ${JSON.stringify(alg)} is not allowed`);
+    if (!isSignatureAlgorithm(alg) || !policy.algorithms.includes(alg))
+      throw policyViolation(`alg ${JSON.stringify(alg)} is not allowed`);
     if (!ALGORITHMS[alg].fits(key)) throw policyViolation(`alg ${alg} does not fit the ${describeKey(key)}`);
     return alg;
   }
@@ -32,7 +33,8 @@ function assertCanonicalComponent(id: string): void {
   } catch {
     // reported below
   }
-  if (canonical !== id) throw new TypeError(`policy component ${JSON.stringify(id)} is not a valid component identifier in canonical form`);
+  if (canonical !== id)
+    throw new TypeError(`policy component ${JSON.stringify(id)} is not a valid component identifier in canonical form`);
 }
 
 /**
@@ -40,7 +42,11 @@ function assertCanonicalComponent(id: string): void {
  * node:crypto). Throws a KeywardError: CONTENT SIGNATURE_MISSING / SIGNATURE_MALFORMED, TRUST
  * SIGNATURE_POLICY_VIOLATION / SIGNATURE_INVALID, TIME SIGNATURE_EXPIRED / SIGNATURE_NOT_YET_VALID.
  */
-export function verifyHttpSignature(message: HttpMessageParts, policy: SignaturePolicy, key: KeyObject): VerifiedHttpSignature {
+export function verifyHttpSignature(
+  message: HttpMessageParts,
+  policy: SignaturePolicy,
+  key: KeyObject,
+): VerifiedHttpSignature {
   const label = policy.label;
   const inputs = parseSignatureField(message, 'signature-input');
   const signatures = parseSignatureField(message, 'signature');
@@ -106,7 +112,12 @@ export function verifyHttpSignature(message: HttpMessageParts, policy: Signature
     });
   }
 
-  const verified: VerifiedHttpSignature = { label, components: components.map((component) => component.id), algorithm, base };
+  const verified: VerifiedHttpSignature = {
+    label,
+    components: components.map((component) => component.id),
+    algorithm,
+    base,
+  };
   if (created !== undefined) verified.created = created;
   if (expires !== undefined) verified.expires = expires;
   if (params.keyid !== undefined) verified.keyid = params.keyid;

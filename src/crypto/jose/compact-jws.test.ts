@@ -9,7 +9,9 @@ describe('compact JWS', () => {
   const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
 
   it('decodes and verifies what jose signs with ES256, and nothing else', async () => {
-    const token = await new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256', typ: 'test+jwt' }).sign(privateKey);
+    const token = await new SignJWT({ sub: 'x' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'test+jwt' })
+      .sign(privateKey);
     const jws = decodeCompactJws(token);
     expect(jws.header).toEqual({ alg: 'ES256', typ: 'test+jwt' });
     expect(jws.payload).toEqual({ sub: 'x' });
@@ -25,7 +27,15 @@ describe('compact JWS', () => {
   it('refuses malformed tokens with a SyntaxError', () => {
     const header = Buffer.from('{"alg":"ES256"}').toString('base64url');
     const payload = Buffer.from('{}').toString('base64url');
-    for (const bad of ['a.b', `${header}.${payload}.AA.AA`, `${header}=.${payload}.AAAA`, `${header}.${Buffer.from('[1]').toString('base64url')}.AAAA`, `${header}.${payload}.A+A`, `${header}.${Buffer.from('{').toString('base64url')}.AAAA`, 'x'.repeat(20_000)]) {
+    for (const bad of [
+      'a.b',
+      `${header}.${payload}.AA.AA`,
+      `${header}=.${payload}.AAAA`,
+      `${header}.${Buffer.from('[1]').toString('base64url')}.AAAA`,
+      `${header}.${payload}.A+A`,
+      `${header}.${Buffer.from('{').toString('base64url')}.AAAA`,
+      'x'.repeat(20_000),
+    ]) {
       expect(() => decodeCompactJws(bad)).toThrow(SyntaxError);
     }
   });

@@ -22,7 +22,8 @@ function segment(text: string, what: string): Buffer {
 /** Duplicate members refused: a first-wins reader of the same token must not see other claims than the verified ones. */
 function json(bytes: Buffer, what: string): Record<string, unknown> {
   const value = parseStrictJson(bytes.toString('utf8'), (detail) => new SyntaxError(`${what}: ${detail}`));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SyntaxError(`${what} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new SyntaxError(`${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -31,7 +32,10 @@ function json(bytes: Buffer, what: string): Record<string, unknown> {
  * malformed throws what `malformed` makes of the reason (a SyntaxError by default). No
  * verification here: see `verifyEs256` and `verifyHs256`.
  */
-export function decodeCompactJws(token: string, malformed: (detail: string) => Error = (detail) => new SyntaxError(detail)): DecodedJws {
+export function decodeCompactJws(
+  token: string,
+  malformed: (detail: string) => Error = (detail) => new SyntaxError(detail),
+): DecodedJws {
   try {
     return decode(token);
   } catch (error) {
@@ -65,11 +69,17 @@ export function verifyEs256(jws: DecodedJws, key: KeyObject): boolean {
 const encodeJson = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A compact JWS over `payload` (JSON), signed synchronously: ES256 with an EC P-256 private key, HS256 with a secret. */
-export function signCompactJws(header: { alg: 'ES256' | 'HS256' } & Record<string, unknown>, payload: object, key: KeyObject | Buffer): string {
+export function signCompactJws(
+  header: { alg: 'ES256' | 'HS256' } & Record<string, unknown>,
+  payload: object,
+  key: KeyObject | Buffer,
+): string {
   const signingInput = `${encodeJson(header)}.${encodeJson(payload)}`;
   const signature =
     header.alg === 'HS256'
-      ? createHmac('sha256', key as Buffer).update(signingInput).digest()
+      ? createHmac('sha256', key as Buffer)
+          .update(signingInput)
+          .digest()
       : sign('sha256', Buffer.from(signingInput, 'ascii'), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
   return `${signingInput}.${signature.toString('base64url')}`;
 }

@@ -26,7 +26,8 @@ export function spkiToJwk(spki: Uint8Array): JsonWebKey | undefined {
     const oid = oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'algorithm'));
     const parameters = algorithm.done ? undefined : algorithm.next();
     const bits = info.bitString('subjectPublicKey');
-    const curve = oid === EC_OID && parameters?.tag === UNIVERSAL.OID ? CURVES[oidText(algorithm, parameters)] : undefined;
+    const curve =
+      oid === EC_OID && parameters?.tag === UNIVERSAL.OID ? CURVES[oidText(algorithm, parameters)] : undefined;
     return publicKeyJwk(oid, curve, bits);
   } catch {
     return undefined;
@@ -43,7 +44,12 @@ export function publicKeyJwk(oid: string, curve: string | undefined, key: Uint8A
       const size = curve ? COORDINATE_BYTES[curve] : undefined;
       if (!curve || !size || key.length !== 1 + 2 * size || key[0] !== 4) return undefined;
       const point = asBuffer(key);
-      return { kty: 'EC', crv: curve, x: point.toString('base64url', 1, 1 + size), y: point.toString('base64url', 1 + size) };
+      return {
+        kty: 'EC',
+        crv: curve,
+        x: point.toString('base64url', 1, 1 + size),
+        y: point.toString('base64url', 1 + size),
+      };
     }
     if (oid === RSA_OID) {
       const rsa = new DerReader(key, 'MALFORMED_PUBLIC_KEY').sequence('RSAPublicKey');
@@ -51,14 +57,19 @@ export function publicKeyJwk(oid: string, curve: string | undefined, key: Uint8A
       const e = rsa.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'publicExponent').content;
       return { kty: 'RSA', n: unsigned(n), e: unsigned(e) };
     }
-    if (oid === ED25519_OID && key.length === 32) return { kty: 'OKP', crv: 'Ed25519', x: asBuffer(key).toString('base64url') };
+    if (oid === ED25519_OID && key.length === 32)
+      return { kty: 'OKP', crv: 'Ed25519', x: asBuffer(key).toString('base64url') };
     return undefined;
   } catch {
     return undefined;
   }
 }
 
-const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
+const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  RSA: ['e', 'kty', 'n'],
+  OKP: ['crv', 'kty', 'x'],
+};
 
 /** RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order, base64url. */
 export function jwkThumbprint(jwk: JsonWebKey): string {

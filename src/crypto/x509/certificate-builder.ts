@@ -28,12 +28,15 @@ export interface Signer {
 const ALGORITHMS = {
   'ecdsa-with-SHA256': { oid: '1.2.840.10045.4.3.2', hash: 'sha256', params: false },
   'ecdsa-with-SHA384': { oid: '1.2.840.10045.4.3.3', hash: 'sha384', params: false },
-  'sha256WithRSAEncryption': { oid: '1.2.840.113549.1.1.11', hash: 'sha256', params: true },
+  sha256WithRSAEncryption: { oid: '1.2.840.113549.1.1.11', hash: 'sha256', params: true },
 } as const;
 
 function signatureAlgorithm(key: KeyObject) {
   if (key.asymmetricKeyType === 'rsa') return ALGORITHMS.sha256WithRSAEncryption;
-  if (key.asymmetricKeyType === 'ec') return key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? ALGORITHMS['ecdsa-with-SHA384'] : ALGORITHMS['ecdsa-with-SHA256'];
+  if (key.asymmetricKeyType === 'ec')
+    return key.asymmetricKeyDetails?.namedCurve === 'secp384r1'
+      ? ALGORITHMS['ecdsa-with-SHA384']
+      : ALGORITHMS['ecdsa-with-SHA256'];
   throw new TypeError(`unsupported issuer key type ${key.asymmetricKeyType}`);
 }
 
@@ -47,7 +50,11 @@ const algorithmIdentifier = (algorithm: ReturnType<typeof signatureAlgorithm>) =
  */
 export function signed(tbs: Buffer, signer: KeyObject): Buffer {
   const algorithm = signatureAlgorithm(signer);
-  const signature = sign(algorithm.hash, tbs, signer.asymmetricKeyType === 'ec' ? { key: signer, dsaEncoding: 'der' } : signer);
+  const signature = sign(
+    algorithm.hash,
+    tbs,
+    signer.asymmetricKeyType === 'ec' ? { key: signer, dsaEncoding: 'der' } : signer,
+  );
   return der.sequence(tbs, algorithmIdentifier(algorithm), der.bitString(signature));
 }
 
@@ -71,7 +78,9 @@ export const extensions = {
   basicConstraints: (ca: boolean, pathLength?: number): Extension => ({
     oid: '2.5.29.19',
     critical: true,
-    value: ca ? der.sequence(der.boolean(true), ...(pathLength === undefined ? [] : [der.integer(pathLength)])) : der.sequence(),
+    value: ca
+      ? der.sequence(der.boolean(true), ...(pathLength === undefined ? [] : [der.integer(pathLength)]))
+      : der.sequence(),
   }),
   /** Bits: digitalSignature 0, keyCertSign 5, cRLSign 6 (all within the first byte). */
   keyUsage: (...bits: number[]): Extension => {
@@ -81,14 +90,38 @@ export const extensions = {
     while (unused < 7 && !(value & (1 << unused))) unused++;
     return { oid: '2.5.29.15', critical: true, value: der.element(0, false, 3, Buffer.of(unused, value)) };
   },
-  extendedKeyUsage: (...oids: string[]): Extension => ({ oid: '2.5.29.37', critical: false, value: der.sequence(...oids.map((oid) => der.oid(oid))) }),
-  subjectKeyIdentifier: (identifier: Uint8Array): Extension => ({ oid: '2.5.29.14', critical: false, value: der.octetString(identifier) }),
-  authorityKeyIdentifier: (identifier: Uint8Array): Extension => ({ oid: '2.5.29.35', critical: false, value: der.sequence(der.element(2, false, 0, identifier)) }),
-  crlNumber: (number: bigint | number): Extension => ({ oid: '2.5.29.20', critical: false, value: der.integer(number) }),
+  extendedKeyUsage: (...oids: string[]): Extension => ({
+    oid: '2.5.29.37',
+    critical: false,
+    value: der.sequence(...oids.map((oid) => der.oid(oid))),
+  }),
+  subjectKeyIdentifier: (identifier: Uint8Array): Extension => ({
+    oid: '2.5.29.14',
+    critical: false,
+    value: der.octetString(identifier),
+  }),
+  authorityKeyIdentifier: (identifier: Uint8Array): Extension => ({
+    oid: '2.5.29.35',
+    critical: false,
+    value: der.sequence(der.element(2, false, 0, identifier)),
+  }),
+  crlNumber: (number: bigint | number): Extension => ({
+    oid: '2.5.29.20',
+    critical: false,
+    value: der.integer(number),
+  }),
 };
 
 const encodeExtensions = (list: readonly Extension[]) =>
-  der.sequence(...list.map((extension) => der.sequence(der.oid(extension.oid), ...(extension.critical ? [der.boolean(true)] : []), der.octetString(extension.value))));
+  der.sequence(
+    ...list.map((extension) =>
+      der.sequence(
+        der.oid(extension.oid),
+        ...(extension.critical ? [der.boolean(true)] : []),
+        der.octetString(extension.value),
+      ),
+    ),
+  );
 
 export interface CertificateTemplate {
   serial: Uint8Array;
@@ -137,12 +170,17 @@ export const CRL_REASONS: Record<string, number> = {
 function revokedCertificate(entry: RevokedEntry): Buffer {
   const code = entry.reason === undefined ? 0 : CRL_REASONS[entry.reason];
   if (code === undefined) throw new TypeError(`unknown CRL reason ${entry.reason}`);
-  const reasonCode = code === 0 ? [] : [encodeExtensions([{ oid: '2.5.29.21', critical: false, value: der.enumerated(code) }])];
+  const reasonCode =
+    code === 0 ? [] : [encodeExtensions([{ oid: '2.5.29.21', critical: false, value: der.enumerated(code) }])];
   return der.sequence(der.integer(BigInt(`0x${entry.serial}`)), der.time(entry.revokedAt), ...reasonCode);
 }
 
 /** A v2 CRL signed by `signer`, listing `revoked`, with CRL number and authority key identifier. */
-export function buildCrl(revoked: readonly RevokedEntry[], signer: Signer, times: { thisUpdate: number; nextUpdate: number; number: bigint }): Buffer {
+export function buildCrl(
+  revoked: readonly RevokedEntry[],
+  signer: Signer,
+  times: { thisUpdate: number; nextUpdate: number; number: bigint },
+): Buffer {
   const entries = revoked.map(revokedCertificate);
   const tbs = der.sequence(
     der.integer(1),
@@ -151,7 +189,10 @@ export function buildCrl(revoked: readonly RevokedEntry[], signer: Signer, times
     der.time(times.thisUpdate),
     der.time(times.nextUpdate),
     ...(entries.length > 0 ? [der.sequence(...entries)] : []),
-    der.explicit(0, encodeExtensions([extensions.authorityKeyIdentifier(signer.keyIdentifier), extensions.crlNumber(times.number)])),
+    der.explicit(
+      0,
+      encodeExtensions([extensions.authorityKeyIdentifier(signer.keyIdentifier), extensions.crlNumber(times.number)]),
+    ),
   );
   return signed(tbs, signer.key);
 }
@@ -160,7 +201,12 @@ export function buildCrl(revoked: readonly RevokedEntry[], signer: Signer, times
 export function encodeName(attributes: readonly (readonly [string, string])[]): Buffer {
   return der.sequence(
     ...attributes.map(([type, value]) =>
-      der.setOf(der.sequence(der.oid(type), /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value) ? der.printableString(value) : der.utf8String(value))),
+      der.setOf(
+        der.sequence(
+          der.oid(type),
+          /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value) ? der.printableString(value) : der.utf8String(value),
+        ),
+      ),
     ),
   );
 }

@@ -96,14 +96,18 @@ export class ParsedCertificate {
     this.keyAlgorithmOid = oidText(keyAlgorithm, keyAlgorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'algorithm'));
     this.keyAlgorithm = keyAlgorithmName(this.keyAlgorithmOid);
     const parameters = keyAlgorithm.peek();
-    this.curve = this.keyAlgorithm === 'EC' && parameters?.tag === UNIVERSAL.OID ? curveName(oidText(keyAlgorithm, keyAlgorithm.next())) : undefined;
+    this.curve =
+      this.keyAlgorithm === 'EC' && parameters?.tag === UNIVERSAL.OID
+        ? curveName(oidText(keyAlgorithm, keyAlgorithm.next()))
+        : undefined;
     const keyBits = spki.bitStringElement('subjectPublicKey');
     this.keyBits = { start: keyBits.contentStart + 1, end: keyBits.end };
     spki.end('subjectPublicKeyInfo');
 
     while (!tbs.done) {
       const element = tbs.next();
-      if (element.tagClass !== TagClass.Context || element.tag < 1 || element.tag > 3) throw tbs.fail(`unexpected element [${element.tagClass}:${element.tag}] in tbsCertificate`);
+      if (element.tagClass !== TagClass.Context || element.tag < 1 || element.tag > 3)
+        throw tbs.fail(`unexpected element [${element.tagClass}:${element.tag}] in tbsCertificate`);
       if (element.tag === 3) this.readExtensions(tbs, element);
     }
   }
@@ -116,7 +120,8 @@ export class ParsedCertificate {
       const extension = list.sequence('Extension');
       const oid = oidText(extension, extension.expect(TagClass.Universal, UNIVERSAL.OID, 'extnID'));
       let critical = false;
-      if (extension.peek()?.tag === UNIVERSAL.BOOLEAN) critical = decodeBoolean(extension.next(), extension, 'critical');
+      if (extension.peek()?.tag === UNIVERSAL.BOOLEAN)
+        critical = decodeBoolean(extension.next(), extension, 'critical');
       const value = extension.octetString('extnValue');
       extension.end('Extension');
       if (this.extensions.has(oid)) throw tbs.fail(`duplicate extension ${oid}`);
@@ -126,7 +131,9 @@ export class ParsedCertificate {
 
   /** Lowercase hex without leading zeros, as revocation lists write serials (computed on first use). */
   get serial(): string {
-    return (this.serialHex ??= asBuffer(this.serialBytes).toString('hex').replace(/^0+(?=.)/, ''));
+    return (this.serialHex ??= asBuffer(this.serialBytes)
+      .toString('hex')
+      .replace(/^0+(?=.)/, ''));
   }
 
   /** SHA-256 of the DER, lowercase hex (computed on first use). */
@@ -218,9 +225,11 @@ function checkName(reader: DerReader, element: DerElement, what: string): Uint8A
     while (!rdn.done) {
       const attribute = rdn.sequence(what);
       const type = attribute.expect(TagClass.Universal, UNIVERSAL.OID, what);
-      if (type.end === type.contentStart || (type.input[type.end - 1]! & 0x80) !== 0) throw reader.fail(`${what}: malformed attribute type`);
+      if (type.end === type.contentStart || (type.input[type.end - 1]! & 0x80) !== 0)
+        throw reader.fail(`${what}: malformed attribute type`);
       const value = attribute.next();
-      if (value.tagClass !== TagClass.Universal || value.constructed) throw reader.fail(`${what}: attribute value is not a string`);
+      if (value.tagClass !== TagClass.Universal || value.constructed)
+        throw reader.fail(`${what}: attribute value is not a string`);
       attribute.end(what);
     }
   }
@@ -250,7 +259,8 @@ function readKeyCertSign(extension: CertificateExtension | undefined): boolean |
   const element = reader.expect(TagClass.Universal, UNIVERSAL.BIT_STRING, 'keyUsage');
   reader.end('keyUsage');
   const content = element.content;
-  if (element.constructed || content.length === 0 || content[0]! > 7) throw reader.fail('keyUsage: malformed BIT STRING');
+  if (element.constructed || content.length === 0 || content[0]! > 7)
+    throw reader.fail('keyUsage: malformed BIT STRING');
   return content.length > 1 && (content[1]! & 0x04) !== 0;
 }
 
@@ -283,7 +293,8 @@ function time(reader: DerReader, what: string): number {
   const hour = digits(offset + 4, 2);
   const minute = digits(offset + 6, 2);
   const second = digits(offset + 8, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) throw reader.fail(`${what}: malformed time`);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    throw reader.fail(`${what}: malformed time`);
   return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
@@ -308,11 +319,15 @@ function cacheKey(der: Uint8Array): number {
  * are parsed with `cache: false` so they do not crowd out what repeats. Malformed input is a
  * CONTENT error with `code`.
  */
-export function parseCertificate(der: Uint8Array, code: ErrorCode = 'MALFORMED_CERTIFICATE', options: { cache?: boolean } = {}): ParsedCertificate {
+export function parseCertificate(
+  der: Uint8Array,
+  code: ErrorCode = 'MALFORMED_CERTIFICATE',
+  options: { cache?: boolean } = {},
+): ParsedCertificate {
   if (options.cache === false) return new ParsedCertificate(der, code);
   const key = cacheKey(der);
   const cached = certificateCache.get(key);
-  if (cached && cached.der.equals(der)) return cached;
+  if (cached?.der.equals(der)) return cached;
   return certificateCache.set(key, new ParsedCertificate(der, code, { copy: true }));
 }
 

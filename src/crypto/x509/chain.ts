@@ -84,7 +84,12 @@ export interface VerifiedChain {
  */
 const verifiedBy = new WeakMap<ParsedCertificate, Set<string>>();
 
-function assertSignedBy(certificate: ParsedCertificate, issuer: ParsedCertificate, index: number, cacheable = false): void {
+function assertSignedBy(
+  certificate: ParsedCertificate,
+  issuer: ParsedCertificate,
+  index: number,
+  cacheable = false,
+): void {
   if (cacheable && verifiedBy.get(certificate)?.has(issuer.spkiFingerprint)) return;
   if (!verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey())) {
     throw trustError('CERTIFICATE_SIGNATURE_INVALID', 'A certificate in the chain is not signed by its issuer.', {
@@ -115,7 +120,9 @@ function assertValid(certificate: ParsedCertificate, index: number, at: number):
 export function assertChainLength(count: number, max: number): void {
   if (count === 0) throw contentError('CERTIFICATE_CHAIN_EMPTY', 'The certificate chain is empty.');
   if (count > max) {
-    throw contentError('CERTIFICATE_CHAIN_TOO_LONG', 'The certificate chain is too long.', { detail: `${count} certificates, at most ${max} allowed` });
+    throw contentError('CERTIFICATE_CHAIN_TOO_LONG', 'The certificate chain is too long.', {
+      detail: `${count} certificates, at most ${max} allowed`,
+    });
   }
 }
 
@@ -142,7 +149,9 @@ export function verifyChain(chain: readonly ParsedCertificate[], options: ChainO
   let issued = chain.length;
   let length = chain.length;
   if (keyAnchors.length > 0) {
-    const carried = keyAnchors.find((candidate) => candidate.certificate === top || candidate.certificate.der.equals(top.der));
+    const carried = keyAnchors.find(
+      (candidate) => candidate.certificate === top || candidate.certificate.der.equals(top.der),
+    );
     anchor = carried ?? keyAnchors[0]!;
     issued = last;
     if (!carried) length = last;
@@ -153,13 +162,16 @@ export function verifyChain(chain: readonly ParsedCertificate[], options: ChainO
   assertCaConstraints(chain, options.caFrom ?? 1, issued);
   for (let index = 0; index < issued; index++) {
     const certificate = chain[index]!;
-    if (!options.checkValidity || options.checkValidity(index, certificate)) assertValid(certificate, index, options.at);
+    if (!options.checkValidity || options.checkValidity(index, certificate))
+      assertValid(certificate, index, options.at);
   }
   return { anchor, length };
 }
 
 const notCa = (certificate: ParsedCertificate, index: number, why: string) =>
-  trustError('CERTIFICATE_NOT_CA', 'A certificate in the chain is not a CA.', { detail: `certificate ${index} (${certificate.subject}) ${why}` });
+  trustError('CERTIFICATE_NOT_CA', 'A certificate in the chain is not a CA.', {
+    detail: `certificate ${index} (${certificate.subject}) ${why}`,
+  });
 
 /**
  * RFC 5280 §6.1.4 (k), (l), (m) and (n) for the issuers at `from` … `end - 1`: each is a CA,
@@ -176,7 +188,11 @@ function assertCaConstraints(chain: readonly ParsedCertificate[], from: number, 
       if (!constraints.ca) throw notCa(certificate, index, 'has basicConstraints cA false');
       if (certificate.keyCertSign === false) throw notCa(certificate, index, 'has a keyUsage without keyCertSign');
       if (constraints.pathLength !== undefined && intermediates > constraints.pathLength) {
-        throw notCa(certificate, index, `allows ${constraints.pathLength} intermediates below it, the path has ${intermediates}`);
+        throw notCa(
+          certificate,
+          index,
+          `allows ${constraints.pathLength} intermediates below it, the path has ${intermediates}`,
+        );
       }
     }
     if (!certificate.selfIssued) intermediates++;
@@ -189,7 +205,12 @@ const untrusted = (top: ParsedCertificate) =>
   });
 
 /** The anchor named as `top`'s issuer whose key signed it (for chains that stop below the anchor's certificate). */
-function findSigningAnchor(top: ParsedCertificate, index: number, anchors: TrustAnchors, cacheable: boolean): TrustAnchor {
+function findSigningAnchor(
+  top: ParsedCertificate,
+  index: number,
+  anchors: TrustAnchors,
+  cacheable: boolean,
+): TrustAnchor {
   for (const anchor of anchors.candidatesFor(top)) {
     try {
       assertSignedBy(top, anchor.certificate, index, cacheable);

@@ -48,7 +48,10 @@ export class ParsedCsr {
     if (request.peek()?.tag === UNIVERSAL.SEQUENCE) {
       infoElement = request.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'certificationRequestInfo');
       const algorithm = request.sequence('signatureAlgorithm');
-      const algorithmOid = oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'signatureAlgorithm'));
+      const algorithmOid = oidText(
+        algorithm,
+        algorithm.expect(TagClass.Universal, UNIVERSAL.OID, 'signatureAlgorithm'),
+      );
       this.signature = { algorithm: algorithmOid, value: request.bitString('signature') };
       request.end('CertificationRequest');
     }
@@ -56,7 +59,8 @@ export class ParsedCsr {
 
     const info = request.enter(infoElement, 'certificationRequestInfo');
     this.version = info.next();
-    if (this.version.tag !== UNIVERSAL.INTEGER || this.version.content.length !== 1 || this.version.content[0] !== 0) throw info.fail('only version 1 (0) requests are accepted');
+    if (this.version.tag !== UNIVERSAL.INTEGER || this.version.content.length !== 1 || this.version.content[0] !== 0)
+      throw info.fail('only version 1 (0) requests are accepted');
     this.subjectDer = info.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subject').bytes;
     this.subjectName = subjectName(info, this.subjectDer);
     this.subject = formatName(this.subjectName);
@@ -103,13 +107,17 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
   return new ParsedCsr(der);
 }
 
-const PEM = /^\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)-----END (NEW )?CERTIFICATE REQUEST-----\s*$/;
+const PEM =
+  /^\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)-----END (NEW )?CERTIFICATE REQUEST-----\s*$/;
 
 /** A CSR body as DER: PEM (the "CERTIFICATE REQUEST" block) is decoded, anything else is taken as DER. */
 export function csrDer(body: Uint8Array): Uint8Array {
   const head = Buffer.from(body.buffer, body.byteOffset, Math.min(64, body.byteLength)).toString('latin1');
   if (!head.trimStart().startsWith('-----BEGIN')) return body;
   const match = PEM.exec(asBuffer(body).toString('latin1'));
-  if (!match) throw contentError(CODE, 'The certificate request is malformed.', { detail: 'PEM body is not one CERTIFICATE REQUEST block' });
+  if (!match)
+    throw contentError(CODE, 'The certificate request is malformed.', {
+      detail: 'PEM body is not one CERTIFICATE REQUEST block',
+    });
   return Buffer.from(match[2]!.replace(/\s+/g, ''), 'base64');
 }

@@ -15,7 +15,13 @@ const SHORT_NAMES: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 
-export const NAME_OIDS = { CN: '2.5.4.3', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6', serialNumber: '2.5.4.5' } as const;
+export const NAME_OIDS = {
+  CN: '2.5.4.3',
+  O: '2.5.4.10',
+  OU: '2.5.4.11',
+  C: '2.5.4.6',
+  serialNumber: '2.5.4.5',
+} as const;
 
 export interface NameAttribute {
   type: string;
@@ -44,7 +50,10 @@ export function readName(der: Uint8Array, code: ErrorCode = 'MALFORMED_CERTIFICA
   outer.end('Name');
   const result: NameAttribute[][] = [];
   while (!rdns.done) {
-    const rdn = rdns.enter(rdns.expect(TagClass.Universal, UNIVERSAL.SET, 'RelativeDistinguishedName'), 'RelativeDistinguishedName');
+    const rdn = rdns.enter(
+      rdns.expect(TagClass.Universal, UNIVERSAL.SET, 'RelativeDistinguishedName'),
+      'RelativeDistinguishedName',
+    );
     const attributes: NameAttribute[] = [];
     while (!rdn.done) {
       const attribute = rdn.sequence('AttributeTypeAndValue');
@@ -60,7 +69,11 @@ export function readName(der: Uint8Array, code: ErrorCode = 'MALFORMED_CERTIFICA
 
 /** A name read by `readName` as readable text ("CN=…, O=…") in certificate order; for logs and results. */
 export const formatName = (rdns: readonly NameAttribute[][]): string =>
-  rdns.map((rdn) => rdn.map(({ type, value }) => `${SHORT_NAMES[type] ?? type}=${value.replace(/([,+"\\<>;])/g, '\\$1')}`).join('+')).join(', ');
+  rdns
+    .map((rdn) =>
+      rdn.map(({ type, value }) => `${SHORT_NAMES[type] ?? type}=${value.replace(/([,+"\\<>;])/g, '\\$1')}`).join('+'),
+    )
+    .join(', ');
 
 /** A DER Name as readable text (see `formatName`); never throws. */
 export function describeName(der: Uint8Array): string {

@@ -26,9 +26,13 @@ export const signatureAlgorithmName = (oid: string) => SCHEMES[oid]?.name ?? oid
 export function verifySignature(oid: string, data: Uint8Array, signature: Uint8Array, key: KeyObject): boolean {
   const scheme = SCHEMES[oid];
   if (!scheme) {
-    throw contentError('UNSUPPORTED_SIGNATURE_ALGORITHM', 'A signature uses an algorithm this server does not support.', {
-      detail: `signature algorithm ${oid}`,
-    });
+    throw contentError(
+      'UNSUPPORTED_SIGNATURE_ALGORITHM',
+      'A signature uses an algorithm this server does not support.',
+      {
+        detail: `signature algorithm ${oid}`,
+      },
+    );
   }
   try {
     return verify(scheme.hash, data, key.asymmetricKeyType === 'ec' ? { key, dsaEncoding: 'der' } : key, signature);

@@ -7,7 +7,10 @@ import { ConsumeChallengeBody, ConsumedChallengeReply, IssueChallengeBody, Issue
 const errors = { 400: ErrorReply, 403: ErrorReply, 413: ErrorReply, 415: ErrorReply };
 
 /** The generic challenge API, for clients that only need a single-use nonce. */
-export const challengeRoutes: FastifyPluginAsyncTypebox<{ challenges: ChallengeService }> = async (app, { challenges }) => {
+export const challengeRoutes: FastifyPluginAsyncTypebox<{ challenges: ChallengeService }> = async (
+  app,
+  { challenges },
+) => {
   app.post(
     '/v1/challenges',
     {

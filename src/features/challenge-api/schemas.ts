@@ -19,7 +19,10 @@ export const IssuedChallengeReply = Type.Object({
   expiresAt: Type.String({ format: 'date-time', description: 'ISO-8601 time after which the challenge is refused.' }),
 });
 
-export const ConsumeChallengeBody = Type.Object({ purpose: Purpose, challenge: ChallengeValue }, { additionalProperties: false });
+export const ConsumeChallengeBody = Type.Object(
+  { purpose: Purpose, challenge: ChallengeValue },
+  { additionalProperties: false },
+);
 
 export const ConsumedChallengeReply = Type.Object({
   purpose: Type.String(),

@@ -41,7 +41,9 @@ const ATTESTED_IDS = [
 export function checkAndroidDeviceClass(attested: AndroidAttested, deviceClass: Record<string, string>): void {
   for (const [id, field] of ATTESTED_IDS) {
     if (attested[id] !== undefined && deviceClass[field] !== undefined && deviceClass[field] !== attested[id]) {
-      throw violation(`wi_device_class.${field} ${JSON.stringify(deviceClass[field]).slice(0, 40)} contradicts the attested ${attested[id]}`);
+      throw violation(
+        `wi_device_class.${field} ${JSON.stringify(deviceClass[field]).slice(0, 40)} contradicts the attested ${attested[id]}`,
+      );
     }
   }
 }
@@ -63,7 +65,9 @@ export function checkAndroidRenewal(
   }
   for (const field of ['model', 'product', 'device']) {
     if (stored.deviceClass[field] !== undefined && current.deviceClass[field] !== stored.deviceClass[field]) {
-      throw violation(`wi_device_class.${field} changed from ${stored.deviceClass[field]} to ${current.deviceClass[field] ?? 'absent'}`);
+      throw violation(
+        `wi_device_class.${field} changed from ${stored.deviceClass[field]} to ${current.deviceClass[field] ?? 'absent'}`,
+      );
     }
   }
   const storedOs = parseVersion(stored.attested.osVersion);
@@ -76,20 +80,30 @@ export function checkAndroidRenewal(
   if (storedPatch && (!currentPatch || currentPatch < storedPatch)) {
     throw violation(`osPatchLevel went from ${storedPatch} to ${currentPatch ?? 'absent'}`);
   }
-  if (stored.attested.appVersion !== undefined && (current.attested.appVersion === undefined || current.attested.appVersion < stored.attested.appVersion)) {
-    throw violation(`app version went from ${stored.attested.appVersion} to ${current.attested.appVersion ?? 'absent'}`);
+  if (
+    stored.attested.appVersion !== undefined &&
+    (current.attested.appVersion === undefined || current.attested.appVersion < stored.attested.appVersion)
+  ) {
+    throw violation(
+      `app version went from ${stored.attested.appVersion} to ${current.attested.appVersion ?? 'absent'}`,
+    );
   }
 }
 
 /** wi_device_class.systemVersion of an iOS instance, parsed; BAD_REQUEST when absent or not a version. */
 export function iosSystemVersion(deviceClass: Record<string, string>): number[] {
   const version = parseVersion(deviceClass.systemVersion);
-  if (!version) throw mdvmError('BAD_REQUEST', `wi_device_class.systemVersion ${JSON.stringify(deviceClass.systemVersion)?.slice(0, 40)}`);
+  if (!version)
+    throw mdvmError(
+      'BAD_REQUEST',
+      `wi_device_class.systemVersion ${JSON.stringify(deviceClass.systemVersion)?.slice(0, 40)}`,
+    );
   return version;
 }
 
 function checkIosMinimum(version: number[], text: string, minimum: string): void {
-  if (compareVersions(version, parseVersion(minimum)!) < 0) throw mdvmError('OUTDATED_OS_VERSION', `iOS ${text} < ${minimum}`);
+  if (compareVersions(version, parseVersion(minimum)!) < 0)
+    throw mdvmError('OUTDATED_OS_VERSION', `iOS ${text} < ${minimum}`);
 }
 
 /**
@@ -105,13 +119,16 @@ export function checkIosRegistration(
 ): string {
   const reported = iosSystemVersion(deviceClass);
   if (attestedOsVersion === undefined) {
-    if (!options.allowUnsignedOsVersion) throw violation('the credential certificate carries no OS version (mdvm.ios.allowUnsignedOsVersion is off)');
+    if (!options.allowUnsignedOsVersion)
+      throw violation('the credential certificate carries no OS version (mdvm.ios.allowUnsignedOsVersion is off)');
     checkIosMinimum(reported, deviceClass.systemVersion!, options.minOsVersion);
     return deviceClass.systemVersion!;
   }
   const attested = parseVersion(attestedOsVersion);
-  if (!attested) throw violation(`the attested OS version ${JSON.stringify(attestedOsVersion).slice(0, 40)} is not a version`);
-  if (compareVersions(reported, attested) !== 0) throw violation(`systemVersion ${deviceClass.systemVersion} contradicts the attested ${attestedOsVersion}`);
+  if (!attested)
+    throw violation(`the attested OS version ${JSON.stringify(attestedOsVersion).slice(0, 40)} is not a version`);
+  if (compareVersions(reported, attested) !== 0)
+    throw violation(`systemVersion ${deviceClass.systemVersion} contradicts the attested ${attestedOsVersion}`);
   checkIosMinimum(attested, attestedOsVersion, options.minOsVersion);
   return attestedOsVersion;
 }
@@ -120,16 +137,26 @@ export function checkIosRegistration(
  * Renewal (no new attestation): the same model, and the reported version at least the minimum
  * and never below the last one accepted — attested at registration or reported at a renewal.
  */
-export function checkIosRenewal(current: Record<string, string>, minimum: string, stored: { deviceClass: Record<string, string>; attestedOsVersion?: string }): void {
+export function checkIosRenewal(
+  current: Record<string, string>,
+  minimum: string,
+  stored: { deviceClass: Record<string, string>; attestedOsVersion?: string },
+): void {
   const version = iosSystemVersion(current);
   checkIosMinimum(version, current.systemVersion!, minimum);
   const previous = stored.deviceClass;
-  if (current.model !== previous.model || (previous.hardwareModel !== undefined && current.hardwareModel !== previous.hardwareModel)) {
-    throw violation(`model changed from ${previous.model}/${previous.hardwareModel} to ${current.model}/${current.hardwareModel}`);
+  if (
+    current.model !== previous.model ||
+    (previous.hardwareModel !== undefined && current.hardwareModel !== previous.hardwareModel)
+  ) {
+    throw violation(
+      `model changed from ${previous.model}/${previous.hardwareModel} to ${current.model}/${current.hardwareModel}`,
+    );
   }
   for (const accepted of [stored.attestedOsVersion, previous.systemVersion]) {
     const parsed = parseVersion(accepted);
-    if (parsed && compareVersions(version, parsed) < 0) throw violation(`systemVersion went from ${accepted} to ${current.systemVersion}`);
+    if (parsed && compareVersions(version, parsed) < 0)
+      throw violation(`systemVersion went from ${accepted} to ${current.systemVersion}`);
   }
 }
 
@@ -145,12 +172,22 @@ export interface DeviceIdentity {
 export function androidIdentity(attested: AndroidAttested, deviceClass: Record<string, string>): DeviceIdentity {
   const model = attested.attestationIdModel ?? deviceClass.model;
   const product = attested.attestationIdProduct ?? deviceClass.product;
-  return { platform: 'android', models: model ? [model] : [], ...(product ? { product } : {}), ...(attested.osPatchLevel ? { level: attested.osPatchLevel.slice(0, 7) } : {}) };
+  return {
+    platform: 'android',
+    models: model ? [model] : [],
+    ...(product ? { product } : {}),
+    ...(attested.osPatchLevel ? { level: attested.osPatchLevel.slice(0, 7) } : {}),
+  };
 }
 
 /** iOS: the reported models; the level is `osVersion` when given (the attested one at registration), else the reported systemVersion. */
-export function iosIdentity(deviceClass: Record<string, string>, osVersion: string | undefined = deviceClass.systemVersion): DeviceIdentity {
-  const models = [deviceClass.hardwareModel, deviceClass.model].filter((model): model is string => typeof model === 'string' && model.length > 0);
+export function iosIdentity(
+  deviceClass: Record<string, string>,
+  osVersion: string | undefined = deviceClass.systemVersion,
+): DeviceIdentity {
+  const models = [deviceClass.hardwareModel, deviceClass.model].filter(
+    (model): model is string => typeof model === 'string' && model.length > 0,
+  );
   return { platform: 'ios', models, ...(osVersion ? { level: osVersion } : {}) };
 }
 
@@ -178,7 +215,10 @@ export function classMatches(deviceClass: VulnerableDeviceClass, device: DeviceI
 }
 
 /** The class the device falls in, unfixable ones first; undefined when none. */
-export function vulnerableClassOf(classes: readonly VulnerableDeviceClass[], device: DeviceIdentity): VulnerableDeviceClass | undefined {
+export function vulnerableClassOf(
+  classes: readonly VulnerableDeviceClass[],
+  device: DeviceIdentity,
+): VulnerableDeviceClass | undefined {
   const matching = classes.filter((candidate) => classMatches(candidate, device));
   return matching.find((candidate) => candidate.classification === 'unfixable') ?? matching[0];
 }

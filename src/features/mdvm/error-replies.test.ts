@@ -21,7 +21,9 @@ describe('MDVM errors', () => {
   });
 
   it('report Keyward codes as the reference ones, keeping the original in the detail', () => {
-    const translated = toMdvmError(trustError('PATCH_LEVEL_TOO_OLD', 'The patch level is too old.', { detail: '2020-01' }));
+    const translated = toMdvmError(
+      trustError('PATCH_LEVEL_TOO_OLD', 'The patch level is too old.', { detail: '2020-01' }),
+    );
     expect([translated.code, translated.status, translated.message, translated.detail]).toEqual([
       'OUTDATED_PATCH_LEVEL',
       403,

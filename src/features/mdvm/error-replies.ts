@@ -47,5 +47,9 @@ function rebuild(error: KeywardError, code: MdvmErrorCode, category: ErrorCatego
   const reference = MDVM_REFERENCE_CODES[code];
   if (error.code === code && error.status === reference.status && error.message === reference.description) return error;
   const detail = error.code === code ? error.detail : `${error.code}${error.detail ? `: ${error.detail}` : ''}`;
-  return new KeywardError(category, code, reference.description, { status: reference.status, ...(detail ? { detail } : {}), cause: error });
+  return new KeywardError(category, code, reference.description, {
+    status: reference.status,
+    ...(detail ? { detail } : {}),
+    cause: error,
+  });
 }

@@ -1,7 +1,15 @@
 import type { Clock } from '../../clock.js';
 import type { MdvmConfig } from '../../config/mdvm.js';
 import { contentError } from '../../errors.js';
-import type { LeakedKey, MdvmAccount, MdvmAccountStore, MdvmPlatform, MdvmVulnerabilityStore, VulnerabilityClassification, VulnerableDeviceClass } from '../../store/mdvm-store.js';
+import type {
+  LeakedKey,
+  MdvmAccount,
+  MdvmAccountStore,
+  MdvmPlatform,
+  MdvmVulnerabilityStore,
+  VulnerabilityClassification,
+  VulnerableDeviceClass,
+} from '../../store/mdvm-store.js';
 import { androidIdentity, classMatches, iosIdentity, type AndroidAttested } from './device-checks.js';
 import { signRevocationList } from './revocation-list.js';
 import type { MdvmSigningKeys } from './signing-keys.js';
@@ -52,7 +60,8 @@ export class MdvmOperations {
   async revokeAccount(id: string, reason: string): Promise<MdvmAccount> {
     const outcome = await this.deps.accounts.revoke(id, reason, this.deps.clock.now());
     if (outcome === 'unknown') throw contentError('ACCOUNT_NOT_FOUND', 'No account with this id.', { status: 404 });
-    if (outcome === 'already-revoked') throw contentError('ACCOUNT_REVOKED', 'The account is revoked.', { status: 409 });
+    if (outcome === 'already-revoked')
+      throw contentError('ACCOUNT_REVOKED', 'The account is revoked.', { status: 409 });
     const account = await this.account(id);
     this.deps.onRevoked?.(account, reason);
     return account;
@@ -86,7 +95,8 @@ export class MdvmOperations {
   }
 
   async removeVulnerableClass(id: string): Promise<void> {
-    if (!(await this.deps.vulnerabilities.removeClass(id))) throw contentError('VULNERABLE_CLASS_UNKNOWN', 'No vulnerable device class with this id.', { status: 404 });
+    if (!(await this.deps.vulnerabilities.removeClass(id)))
+      throw contentError('VULNERABLE_CLASS_UNKNOWN', 'No vulnerable device class with this id.', { status: 404 });
   }
 
   listVulnerableClasses(): Promise<VulnerableDeviceClass[]> {
@@ -96,13 +106,18 @@ export class MdvmOperations {
   /** A compromised attestation key (e.g. a leaked keybox): refused from now on, and every account attested through it revoked. */
   async addLeakedKey(thumbprint: string, description = ''): Promise<{ key: LeakedKey } & ScanOutcome> {
     const key: LeakedKey = { thumbprint, description, createdAt: this.deps.clock.now() };
-    if (!(await this.deps.vulnerabilities.addLeakedKey(key))) throw contentError('LEAKED_KEY_EXISTS', 'This key is already listed.', { status: 409 });
-    const outcome = await this.scan((account) => ((account.attested as { chainKeys?: string[] }).chainKeys ?? []).includes(thumbprint), 'leaked-attestation-key');
+    if (!(await this.deps.vulnerabilities.addLeakedKey(key)))
+      throw contentError('LEAKED_KEY_EXISTS', 'This key is already listed.', { status: 409 });
+    const outcome = await this.scan(
+      (account) => ((account.attested as { chainKeys?: string[] }).chainKeys ?? []).includes(thumbprint),
+      'leaked-attestation-key',
+    );
     return { key, ...outcome };
   }
 
   async removeLeakedKey(thumbprint: string): Promise<void> {
-    if (!(await this.deps.vulnerabilities.removeLeakedKey(thumbprint))) throw contentError('LEAKED_KEY_UNKNOWN', 'This key is not listed.', { status: 404 });
+    if (!(await this.deps.vulnerabilities.removeLeakedKey(thumbprint)))
+      throw contentError('LEAKED_KEY_UNKNOWN', 'This key is not listed.', { status: 404 });
   }
 
   listLeakedKeys(): Promise<LeakedKey[]> {
@@ -116,7 +131,13 @@ export class MdvmOperations {
     const from = since ?? Math.floor(now / 1000) - config.tokenLifetimeSeconds;
     const revocations = await accounts.revokedSince(from * 1000, config.revocationListLimit + 1);
     const truncated = revocations.length > config.revocationListLimit;
-    return signRevocationList(signingKeys.current, { issuer: config.issuer, now, since: from, revocations: revocations.slice(0, config.revocationListLimit), truncated });
+    return signRevocationList(signingKeys.current, {
+      issuer: config.issuer,
+      now,
+      since: from,
+      revocations: revocations.slice(0, config.revocationListLimit),
+      truncated,
+    });
   }
 
   jwks() {
@@ -124,7 +145,10 @@ export class MdvmOperations {
   }
 
   /** Every active account, page by page; revokes the matching ones when a reason is given. */
-  private async scan(matches: (account: MdvmAccount) => boolean, revokeReason: string | undefined): Promise<ScanOutcome> {
+  private async scan(
+    matches: (account: MdvmAccount) => boolean,
+    revokeReason: string | undefined,
+  ): Promise<ScanOutcome> {
     let after = '';
     let affectedAccounts = 0;
     let revokedAccounts = 0;
@@ -133,7 +157,10 @@ export class MdvmOperations {
       for (const account of page) {
         if (!matches(account)) continue;
         affectedAccounts += 1;
-        if (revokeReason && (await this.deps.accounts.revoke(account.id, revokeReason, this.deps.clock.now())) === 'revoked') {
+        if (
+          revokeReason &&
+          (await this.deps.accounts.revoke(account.id, revokeReason, this.deps.clock.now())) === 'revoked'
+        ) {
           revokedAccounts += 1;
           this.deps.onRevoked?.(account, revokeReason);
         }
@@ -145,7 +172,9 @@ export class MdvmOperations {
 }
 
 const identityOf = (account: MdvmAccount) =>
-  account.platform === 'android' ? androidIdentity(account.attested as unknown as AndroidAttested, account.deviceClass) : iosIdentity(account.deviceClass);
+  account.platform === 'android'
+    ? androidIdentity(account.attested as unknown as AndroidAttested, account.deviceClass)
+    : iosIdentity(account.deviceClass);
 
 const isList = (value: unknown) => Array.isArray(value) && value.length > 0;
 
@@ -153,6 +182,9 @@ const isList = (value: unknown) => Array.isArray(value) && value.length > 0;
 function checkMatch(platform: MdvmPlatform, match: Record<string, unknown>): void {
   const named = platform === 'android' ? isList(match.models) || isList(match.products) : isList(match.models);
   if (!named) {
-    throw contentError('INVALID_REQUEST', `The request is invalid: a ${platform} device class must list ${platform === 'android' ? 'models or products' : 'models'}.`);
+    throw contentError(
+      'INVALID_REQUEST',
+      `The request is invalid: a ${platform} device class must list ${platform === 'android' ? 'models or products' : 'models'}.`,
+    );
   }
 }

@@ -15,7 +15,18 @@ import { jwkThumbprint, spkiToJwk } from '../../crypto/jose/jwk.js';
 import { importRequestKey, jwkPoint } from '../../crypto/keys.js';
 import { mdvmError } from './errors.js';
 import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
-import { androidIdentity, checkAndroidDeviceClass, checkAndroidRenewal, checkIosRegistration, checkIosRenewal, iosIdentity, vulnerableClassOf, vulnerableError, type AndroidAttested, type DeviceIdentity } from './device-checks.js';
+import {
+  androidIdentity,
+  checkAndroidDeviceClass,
+  checkAndroidRenewal,
+  checkIosRegistration,
+  checkIosRenewal,
+  iosIdentity,
+  vulnerableClassOf,
+  vulnerableError,
+  type AndroidAttested,
+  type DeviceIdentity,
+} from './device-checks.js';
 import { issueMdvmToken, type IssuedMdvmToken } from './mdvm-token.js';
 import type { MdvmSigningKeys } from './signing-keys.js';
 import {
@@ -31,7 +42,15 @@ import {
   type AuthKey,
   type SignedRequest,
 } from './wallet-request.js';
-import type { AndroidRegistration, AndroidRenewal, ChallengeReply, IosRegistration, IosRenewal, RegistrationReply, RenewalReply } from './schemas.js';
+import type {
+  AndroidRegistration,
+  AndroidRenewal,
+  ChallengeReply,
+  IosRegistration,
+  IosRenewal,
+  RegistrationReply,
+  RenewalReply,
+} from './schemas.js';
 
 export interface MdvmDependencies {
   config: MdvmConfig;
@@ -89,7 +108,11 @@ export class MdvmService {
     verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
     const apple = this.appleVerifier();
     const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
-    const attestation = apple.verify({ attestation: base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation'), clientData, at: now });
+    const attestation = apple.verify({
+      attestation: base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation'),
+      clientData,
+      at: now,
+    });
     // A device's own key: imported for this request, not kept in the process-wide key cache.
     const publicKey = importRequestKey(Buffer.from(attestation.publicKey.spki, 'base64'), attestation.publicKey.jwk);
     const assertion = verifyAppleAssertion(
@@ -106,7 +129,10 @@ export class MdvmService {
       ...(signedOsVersion === undefined ? {} : { osVersion: signedOsVersion }),
     };
     await consume();
-    return this.register(auth, 'ios', body.wi_device_class, { ...attested }, now, { appAttestKeyId: attestation.facts.keyId, counter: assertion.counter });
+    return this.register(auth, 'ios', body.wi_device_class, { ...attested }, now, {
+      appAttestKeyId: attestation.facts.keyId,
+      counter: assertion.counter,
+    });
   }
 
   async renewAndroid(request: SignedRequest, body: AndroidRenewal): Promise<RenewalReply> {
@@ -114,8 +140,17 @@ export class MdvmService {
     const { account, auth } = await this.authenticateAccount(request, 'android', now);
     const { result, attested } = await this.attestAndroid(body.wi_android_key_attestation, challenge, now);
     // The re-attest key is fresh for this renewal and signs the same request: it proves the attestation is this request's.
-    verifyWalletSignature(request, REATTEST_SIGNATURE, RENEWAL_COMPONENTS, importRequestKey(Buffer.from(result.publicKey.spki, 'base64'), result.publicKey.jwk), this.window(now));
-    checkAndroidRenewal({ attested, deviceClass: body.wi_device_class }, { attested: account.attested as unknown as AndroidAttested, deviceClass: account.deviceClass });
+    verifyWalletSignature(
+      request,
+      REATTEST_SIGNATURE,
+      RENEWAL_COMPONENTS,
+      importRequestKey(Buffer.from(result.publicKey.spki, 'base64'), result.publicKey.jwk),
+      this.window(now),
+    );
+    checkAndroidRenewal(
+      { attested, deviceClass: body.wi_device_class },
+      { attested: account.attested as unknown as AndroidAttested, deviceClass: account.deviceClass },
+    );
     await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
     await consume();
     await this.save(account, body.wi_device_class, { ...attested }, 0, now);
@@ -132,7 +167,10 @@ export class MdvmService {
       { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
       { publicKey: importRequestKey(storedKey, spkiToJwk(storedKey)), appId: stored.appId, counter: account.counter },
     );
-    checkIosRenewal(body.wi_device_class, this.deps.config.ios.minOsVersion, { deviceClass: account.deviceClass, ...(stored.osVersion === undefined ? {} : { attestedOsVersion: stored.osVersion }) });
+    checkIosRenewal(body.wi_device_class, this.deps.config.ios.minOsVersion, {
+      deviceClass: account.deviceClass,
+      ...(stored.osVersion === undefined ? {} : { attestedOsVersion: stored.osVersion }),
+    });
     await this.refuseVulnerable(iosIdentity(body.wi_device_class), []);
     await consume();
     await this.save(account, body.wi_device_class, { ...stored }, assertion.counter, now);
@@ -144,14 +182,20 @@ export class MdvmService {
    * atomic single use) only once the request's signatures and attestation verified, right before
    * the account write, so a bad request carrying a seen challenge does not burn it.
    */
-  private async authenticateChallenge(request: SignedRequest): Promise<{ challenge: string; now: number; consume: () => Promise<void> }> {
+  private async authenticateChallenge(
+    request: SignedRequest,
+  ): Promise<{ challenge: string; now: number; consume: () => Promise<void> }> {
     const challenge = header(request, 'auth-challenge');
     const { consume } = await this.deps.challenges.check(challenge);
     return { challenge, now: this.deps.clock.now(), consume };
   }
 
   /** The account named by Mdvm-Wi-Id, its auth signature checked with the stored key, not revoked, of this platform. */
-  private async authenticateAccount(request: SignedRequest, platform: 'android' | 'ios', now: number): Promise<{ account: MdvmAccount; auth: AuthKey }> {
+  private async authenticateAccount(
+    request: SignedRequest,
+    platform: 'android' | 'ios',
+    now: number,
+  ): Promise<{ account: MdvmAccount; auth: AuthKey }> {
     const id = header(request, 'mdvm-wi-id', 64).toLowerCase();
     const notFound = () => mdvmError('ACCOUNT_NOT_FOUND', `mdvm_wi_id ${id.slice(0, 64)}`);
     if (!UUID.test(id)) throw notFound();
@@ -160,16 +204,32 @@ export class MdvmService {
     if (!account || account.revocationReason === 'deleted') throw notFound();
     const auth = parseAuthKey(account.authPublicKey);
     verifyWalletSignature(request, AUTH_SIGNATURE, RENEWAL_COMPONENTS, auth.key, this.window(now));
-    if (account.revokedAt !== undefined) throw mdvmError('ACCOUNT_REVOKED', `revoked ${new Date(account.revokedAt).toISOString()} (${account.revocationReason})`);
+    if (account.revokedAt !== undefined)
+      throw mdvmError(
+        'ACCOUNT_REVOKED',
+        `revoked ${new Date(account.revokedAt).toISOString()} (${account.revocationReason})`,
+      );
     if (account.platform !== platform) throw notFound();
     return { account, auth };
   }
 
-  private async attestAndroid(chain: string[], challenge: string, now: number): Promise<{ result: AttestationResult; attested: AndroidAttested }> {
+  private async attestAndroid(
+    chain: string[],
+    challenge: string,
+    now: number,
+  ): Promise<{ result: AttestationResult; attested: AndroidAttested }> {
     const certificates = chain.map((entry, index) => base64Field(entry, `wi_android_key_attestation[${index}]`));
-    const result = await this.deps.android.verify({ chain: certificates, challenge: attestationNonce(challenge), at: now, policy: this.deps.androidPolicy });
+    const result = await this.deps.android.verify({
+      chain: certificates,
+      challenge: attestationNonce(challenge),
+      at: now,
+      policy: this.deps.androidPolicy,
+    });
     if (result.publicKey.curve !== 'P-256' || !result.publicKey.jwk) {
-      throw mdvmError('SECURITY_VIOLATION', `attested key ${result.publicKey.algorithm} ${result.publicKey.curve ?? ''}`);
+      throw mdvmError(
+        'SECURITY_VIOLATION',
+        `attested key ${result.publicKey.algorithm} ${result.publicKey.curve ?? ''}`,
+      );
     }
     const enforced = (result.facts.keyDescription as KeyDescription).hardwareEnforced;
     const attested: AndroidAttested = {
@@ -221,8 +281,19 @@ export class MdvmService {
   }
 
   /** The renewal's compare-and-set: a concurrent update of the same account makes this one fail rather than overwrite it. */
-  private async save(account: MdvmAccount, deviceClass: Record<string, string>, attested: Record<string, unknown>, counter: number, now: number): Promise<void> {
-    const outcome = await this.deps.accounts.update(account.id, account.version, { deviceClass, attested, counter, at: now });
+  private async save(
+    account: MdvmAccount,
+    deviceClass: Record<string, string>,
+    attested: Record<string, unknown>,
+    counter: number,
+    now: number,
+  ): Promise<void> {
+    const outcome = await this.deps.accounts.update(account.id, account.version, {
+      deviceClass,
+      attested,
+      counter,
+      at: now,
+    });
     if (outcome === 'revoked') throw mdvmError('ACCOUNT_REVOKED', 'revoked during the renewal');
     if (outcome === 'unknown') throw mdvmError('ACCOUNT_NOT_FOUND', 'deleted during the renewal');
     if (outcome === 'conflict') throw mdvmError('RENEWAL_CONFLICT');
@@ -235,15 +306,27 @@ export class MdvmService {
 
   private issue(accountId: string, authJwk: JsonWebKey, now: number): Promise<IssuedMdvmToken> {
     const { config, signingKeys } = this.deps;
-    return issueMdvmToken(signingKeys.current, { format: config.tokenFormat, issuer: config.issuer, accountId, authJwk, now, lifetimeSeconds: config.tokenLifetimeSeconds });
+    return issueMdvmToken(signingKeys.current, {
+      format: config.tokenFormat,
+      issuer: config.issuer,
+      accountId,
+      authJwk,
+      now,
+      lifetimeSeconds: config.tokenLifetimeSeconds,
+    });
   }
 
   private window(now: number) {
-    return { now, maxAgeSeconds: this.deps.config.signatureMaxAgeSeconds, maxSkewSeconds: this.deps.config.signatureMaxSkewSeconds };
+    return {
+      now,
+      maxAgeSeconds: this.deps.config.signatureMaxAgeSeconds,
+      maxSkewSeconds: this.deps.config.signatureMaxSkewSeconds,
+    };
   }
 
   private appleVerifier(): AppleVerifier {
-    if (!this.deps.apple) throw mdvmError('SECURITY_VIOLATION', 'no iOS wallet app id is configured (mdvm.ios.appIds, apple.appIds)');
+    if (!this.deps.apple)
+      throw mdvmError('SECURITY_VIOLATION', 'no iOS wallet app id is configured (mdvm.ios.appIds, apple.appIds)');
     return this.deps.apple;
   }
 }

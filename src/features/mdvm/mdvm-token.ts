@@ -9,7 +9,10 @@ import type { MdvmSigningKey } from './signing-keys.js';
 
 export type MdvmTokenFormat = 'reference' | 'documented';
 
-export const MDVM_TOKEN_TYPES: Record<MdvmTokenFormat, string> = { reference: 'mdvm-token+jwt', documented: 'mdvm-token-jwt' };
+export const MDVM_TOKEN_TYPES: Record<MdvmTokenFormat, string> = {
+  reference: 'mdvm-token+jwt',
+  documented: 'mdvm-token-jwt',
+};
 
 export interface IssuedMdvmToken {
   token: string;
@@ -20,7 +23,14 @@ export interface IssuedMdvmToken {
 /** An mdvm_token for a wallet instance: ES256, binding its auth key (cnf) to its mdvm_wi_id. */
 export async function issueMdvmToken(
   key: MdvmSigningKey,
-  options: { format: MdvmTokenFormat; issuer: string; accountId: string; authJwk: JsonWebKey; now: number; lifetimeSeconds: number },
+  options: {
+    format: MdvmTokenFormat;
+    issuer: string;
+    accountId: string;
+    authJwk: JsonWebKey;
+    now: number;
+    lifetimeSeconds: number;
+  },
 ): Promise<IssuedMdvmToken> {
   const iat = Math.floor(options.now / 1000);
   const expiresAt = iat + options.lifetimeSeconds;
@@ -99,7 +109,10 @@ function signingKey(header: Record<string, unknown>, trust: MdvmTrust, now: numb
         const certificate = chain[i]!;
         if (i === chain.length - 1 && certificate.der.equals(root.der)) break;
         const issuer = chain[i + 1] ?? root;
-        if (!verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey())) throw invalid(`x5c[${i}] is not signed by its issuer`);
+        if (
+          !verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey())
+        )
+          throw invalid(`x5c[${i}] is not signed by its issuer`);
       }
       verifiedLeaves.set(leaf, root);
     }
@@ -116,7 +129,10 @@ function authKeyOf(jwk: JsonWebKey): KeyObject {
   let key = authKeys.get(id);
   if (!key) {
     try {
-      key = authKeys.set(id, createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! }, format: 'jwk' }));
+      key = authKeys.set(
+        id,
+        createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! }, format: 'jwk' }),
+      );
     } catch {
       throw invalid('cnf key is not a point on P-256');
     }
@@ -143,14 +159,16 @@ export async function verifyMdvmToken(token: string, trust: MdvmTrust, now: numb
   if (!verifyEs256(jws, signingKey(header, trust, now))) throw invalid('signature');
   if (claims.iss !== trust.issuer) throw invalid(`iss ${JSON.stringify(claims.iss)}`);
   const tolerance = (trust.clockToleranceSeconds ?? 30) * 1000;
-  if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') throw malformed('exp and iat are required numbers');
+  if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number')
+    throw malformed('exp and iat are required numbers');
   if (claims.exp * 1000 <= now - tolerance) throw timeError('MDVM_TOKEN_EXPIRED', 'The mdvm_token has expired.');
   if (claims.iat * 1000 > now + tolerance) throw invalid('iat lies in the future');
   const accountId = claims.mdvm_wi_id;
   if (typeof accountId !== 'string' || !UUID.test(accountId)) throw invalid('mdvm_wi_id is not a UUID');
   const cnf = claims.cnf as Record<string, unknown> | undefined;
   const jwk = (format === 'reference' ? cnf?.jwk : cnf) as JsonWebKey | undefined;
-  if (!jwk || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') throw invalid('cnf does not hold a P-256 JWK');
+  if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
+    throw invalid('cnf does not hold a P-256 JWK');
   return {
     accountId,
     authJwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y },

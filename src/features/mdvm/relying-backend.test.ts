@@ -29,7 +29,14 @@ describe('relying backends refuse duplicate JSON members', () => {
   const tokenHeader = JSON.stringify({ alg: 'ES256', typ: 'mdvm-token+jwt', kid: keys.current.kid });
   const request = (token: string) =>
     verifyMdvmRequest(
-      { message: { method: 'POST', target: '/v1/wpb/attestation', headers: { 'mdvm-token': token, 'auth-challenge': 'c' } }, body: Buffer.alloc(0) },
+      {
+        message: {
+          method: 'POST',
+          target: '/v1/wpb/attestation',
+          headers: { 'mdvm-token': token, 'auth-challenge': 'c' },
+        },
+        body: Buffer.alloc(0),
+      },
       { trust, label: 'wpb-auth-sig', now: NOW, consumeChallenge: () => undefined },
     );
 
@@ -37,10 +44,22 @@ describe('relying backends refuse duplicate JSON members', () => {
     const claims = `{"iss":"${ISSUER}","iat":${iat},"exp":${iat + 3600},"mdvm_wi_id":"${randomUUID()}","cnf":{"jwk":${jwkOf()}}`;
     // The genuine form gets past the token to the (missing) request signature.
     expect(await asyncOutcome(request(signedByMdvm(tokenHeader, `${claims}}`)))).toBe('CONTENT SIGNATURE_MISSING');
-    expect(await asyncOutcome(request(signedByMdvm(tokenHeader, `${claims},"cnf":{"jwk":${jwkOf()}}}`)))).toBe('CONTENT MDVM_TOKEN_MALFORMED');
-    expect(await asyncOutcome(request(signedByMdvm(tokenHeader, `${claims},"mdvm_wi_id":"${randomUUID()}"}`)))).toBe('CONTENT MDVM_TOKEN_MALFORMED');
-    expect(await asyncOutcome(request(signedByMdvm(tokenHeader, claims.replace('"cnf":{"jwk":', `"cnf":{"jwk":${jwkOf()},"\\u006awk":`) + '}')))).toBe('CONTENT MDVM_TOKEN_MALFORMED');
-    expect(await asyncOutcome(request(signedByMdvm(`${tokenHeader.slice(0, -1)},"typ":"JWT"}`, `${claims}}`)))).toBe('CONTENT MDVM_TOKEN_MALFORMED');
+    expect(await asyncOutcome(request(signedByMdvm(tokenHeader, `${claims},"cnf":{"jwk":${jwkOf()}}}`)))).toBe(
+      'CONTENT MDVM_TOKEN_MALFORMED',
+    );
+    expect(await asyncOutcome(request(signedByMdvm(tokenHeader, `${claims},"mdvm_wi_id":"${randomUUID()}"}`)))).toBe(
+      'CONTENT MDVM_TOKEN_MALFORMED',
+    );
+    expect(
+      await asyncOutcome(
+        request(
+          signedByMdvm(tokenHeader, `${claims.replace('"cnf":{"jwk":', `"cnf":{"jwk":${jwkOf()},"\\u006awk":`)}}`),
+        ),
+      ),
+    ).toBe('CONTENT MDVM_TOKEN_MALFORMED');
+    expect(await asyncOutcome(request(signedByMdvm(`${tokenHeader.slice(0, -1)},"typ":"JWT"}`, `${claims}}`)))).toBe(
+      'CONTENT MDVM_TOKEN_MALFORMED',
+    );
   });
 
   it('in a revocation list verified with jose: a second "revoked" member does not hide the first', async () => {
@@ -50,8 +69,12 @@ describe('relying backends refuse duplicate JSON members', () => {
     const revocations = new MdvmRevocations(trust);
     expect(await revocations.apply(signedByMdvm(header, `${claims}}`), NOW)).toBe(1);
     const fresh = new MdvmRevocations(trust);
-    expect(await asyncOutcome(fresh.apply(signedByMdvm(header, `${claims},"revoked":[]}`), NOW))).toBe('CONTENT REVOCATION_LIST_MALFORMED');
-    expect(await asyncOutcome(fresh.apply(signedByMdvm(`${header.slice(0, -1)},"kid":"other"}`, `${claims}}`), NOW))).toBe('CONTENT REVOCATION_LIST_MALFORMED');
+    expect(await asyncOutcome(fresh.apply(signedByMdvm(header, `${claims},"revoked":[]}`), NOW))).toBe(
+      'CONTENT REVOCATION_LIST_MALFORMED',
+    );
+    expect(
+      await asyncOutcome(fresh.apply(signedByMdvm(`${header.slice(0, -1)},"kid":"other"}`, `${claims}}`), NOW)),
+    ).toBe('CONTENT REVOCATION_LIST_MALFORMED');
     expect(fresh.since).toBeUndefined();
   });
 });

@@ -1,6 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { verifyContentDigest } from '../../crypto/http-message/content-digest.js';
-import { verifyHttpSignature, type HttpMessageParts, type VerifiedHttpSignature } from '../../crypto/http-message/http-signatures.js';
+import {
+  verifyHttpSignature,
+  type HttpMessageParts,
+  type VerifiedHttpSignature,
+} from '../../crypto/http-message/http-signatures.js';
 import { checkStrictJson } from '../../crypto/strict-json.js';
 import { contentError, trustError } from '../../errors.js';
 import { verifyMdvmToken, type MdvmTrust, type VerifiedMdvmToken } from './mdvm-token.js';
@@ -20,7 +24,11 @@ export class MdvmRevocations {
   /** Verifies a list and merges it; returns how many instances it named. */
   async apply(jwt: string, now: number): Promise<number> {
     refuseDuplicateMembers(jwt);
-    const claims = await verifyRevocationList(jwt, { issuer: this.trust.issuer, key: (kid) => (kid ? this.trust.keys?.get(kid) : undefined), now });
+    const claims = await verifyRevocationList(jwt, {
+      issuer: this.trust.issuer,
+      key: (kid) => (kid ? this.trust.keys?.get(kid) : undefined),
+      now,
+    });
     for (const entry of claims.revoked) this.revoked.set(entry.mdvm_wi_id, entry.revoked_at);
     // A cut list continues at `next`; a complete one covers everything up to its issue time, less a
     // minute for revocations another instance committed while this list was being read.
@@ -51,7 +59,10 @@ export class MdvmRevocations {
 function refuseDuplicateMembers(jwt: string): void {
   const segments = jwt.split('.');
   if (segments.length !== 3) return;
-  for (const [index, what] of [[0, 'header'], [1, 'claims']] as const) {
+  for (const [index, what] of [
+    [0, 'header'],
+    [1, 'claims'],
+  ] as const) {
     checkStrictJson(Buffer.from(segments[index]!, 'base64url').toString('utf8'), (detail) =>
       contentError('REVOCATION_LIST_MALFORMED', 'The revocation list is malformed.', { detail: `${what}: ${detail}` }),
     );
@@ -99,17 +110,35 @@ const single = (message: HttpMessageParts, name: string) => {
  * HTTP message signature verified with the token's cnf key and covering the token and the
  * backend's challenge, the Content-Digest against the body, and finally the challenge consumed.
  */
-export async function verifyMdvmRequest(request: RelyingRequest, policy: RelyingRequestPolicy): Promise<VerifiedRelyingRequest> {
+export async function verifyMdvmRequest(
+  request: RelyingRequest,
+  policy: RelyingRequestPolicy,
+): Promise<VerifiedRelyingRequest> {
   const token = await verifyMdvmToken(single(request.message, 'mdvm-token'), policy.trust, policy.now);
   if (policy.revocations?.isRevoked(token.accountId)) {
-    throw trustError('MDVM_INSTANCE_REVOKED', 'The wallet instance is revoked.', { detail: `mdvm_wi_id ${token.accountId}` });
+    throw trustError('MDVM_INSTANCE_REVOKED', 'The wallet instance is revoked.', {
+      detail: `mdvm_wi_id ${token.accountId}`,
+    });
   }
   const challenge = single(request.message, 'auth-challenge');
   const withBody = request.body.length > 0;
-  const required = policy.requiredComponents ?? ['@method', '@path', 'auth-challenge', 'mdvm-token', ...(withBody ? ['content-digest'] : [])];
+  const required = policy.requiredComponents ?? [
+    '@method',
+    '@path',
+    'auth-challenge',
+    'mdvm-token',
+    ...(withBody ? ['content-digest'] : []),
+  ];
   const signature = verifyHttpSignature(
     request.message,
-    { label: policy.label, requiredComponents: required, algorithms: ['ecdsa-p256-sha256'], now: policy.now, maxAgeSeconds: policy.maxAgeSeconds ?? 300, maxSkewSeconds: policy.maxSkewSeconds ?? 30 },
+    {
+      label: policy.label,
+      requiredComponents: required,
+      algorithms: ['ecdsa-p256-sha256'],
+      now: policy.now,
+      maxAgeSeconds: policy.maxAgeSeconds ?? 300,
+      maxSkewSeconds: policy.maxSkewSeconds ?? 30,
+    },
     token.authKey as KeyObject,
   );
   if (withBody || request.message.headers['content-digest'] !== undefined) {

@@ -32,7 +32,11 @@ export async function signRevocationList(
   key: MdvmSigningKey,
   options: { issuer: string; now: number; since: number; revocations: MdvmRevocation[]; truncated: boolean },
 ): Promise<string> {
-  const revoked = options.revocations.map((entry) => ({ mdvm_wi_id: entry.id, revoked_at: Math.floor(entry.revokedAt / 1000), reason: entry.reason }));
+  const revoked = options.revocations.map((entry) => ({
+    mdvm_wi_id: entry.id,
+    revoked_at: Math.floor(entry.revokedAt / 1000),
+    reason: entry.reason,
+  }));
   const last = revoked.at(-1);
   return new SignJWT({ since: options.since, revoked, ...(options.truncated && last ? { next: last.revoked_at } : {}) })
     .setProtectedHeader({ alg: 'ES256', typ: REVOCATION_LIST_TYPE, kid: key.kid, x5c: key.x5c })
@@ -42,23 +46,47 @@ export async function signRevocationList(
 }
 
 /** Verifies a list with the MDVM's keys; throws REVOCATION_LIST_INVALID (TRUST) or REVOCATION_LIST_MALFORMED (CONTENT). */
-export async function verifyRevocationList(jwt: string, options: { issuer: string; key: (kid: string | undefined) => KeyObject | undefined; now: number }): Promise<RevocationListClaims> {
+export async function verifyRevocationList(
+  jwt: string,
+  options: { issuer: string; key: (kid: string | undefined) => KeyObject | undefined; now: number },
+): Promise<RevocationListClaims> {
   try {
-    const { payload } = await jwtVerify(jwt, (header) => {
-      const key = options.key(header.kid);
-      if (!key) throw trustError('REVOCATION_LIST_INVALID', 'The revocation list is not signed by a trusted MDVM key.', { detail: `kid ${String(header.kid)}` });
-      return key;
-    }, { algorithms: ['ES256'], typ: REVOCATION_LIST_TYPE, issuer: options.issuer, requiredClaims: ['iat', 'since', 'revoked'], currentDate: new Date(options.now), clockTolerance: 60 });
+    const { payload } = await jwtVerify(
+      jwt,
+      (header) => {
+        const key = options.key(header.kid);
+        if (!key)
+          throw trustError('REVOCATION_LIST_INVALID', 'The revocation list is not signed by a trusted MDVM key.', {
+            detail: `kid ${String(header.kid)}`,
+          });
+        return key;
+      },
+      {
+        algorithms: ['ES256'],
+        typ: REVOCATION_LIST_TYPE,
+        issuer: options.issuer,
+        requiredClaims: ['iat', 'since', 'revoked'],
+        currentDate: new Date(options.now),
+        clockTolerance: 60,
+      },
+    );
     const claims = payload as unknown as RevocationListClaims;
-    if (!Array.isArray(claims.revoked) || claims.revoked.some((entry) => typeof entry?.mdvm_wi_id !== 'string' || typeof entry.revoked_at !== 'number')) {
+    if (
+      !Array.isArray(claims.revoked) ||
+      claims.revoked.some((entry) => typeof entry?.mdvm_wi_id !== 'string' || typeof entry.revoked_at !== 'number')
+    ) {
       throw contentError('REVOCATION_LIST_MALFORMED', 'The revocation list is malformed.');
     }
     return claims;
   } catch (error) {
     if (error instanceof joseErrors.JOSEError) {
-      const signature = error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWTClaimValidationFailed;
+      const signature =
+        error instanceof joseErrors.JWSSignatureVerificationFailed ||
+        error instanceof joseErrors.JWTClaimValidationFailed;
       throw signature
-        ? trustError('REVOCATION_LIST_INVALID', 'The revocation list is not signed by a trusted MDVM key.', { detail: error.message })
+        ? trustError('REVOCATION_LIST_INVALID', 'The revocation list is not signed by a trusted MDVM key.', {
+            detail: error.message,
+          })
         : contentError('REVOCATION_LIST_MALFORMED', 'The revocation list is malformed.', { detail: error.message });
     }
     throw error;

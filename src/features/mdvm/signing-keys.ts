@@ -1,6 +1,18 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { buildCertificate, encodeName, extensions, keyIdentifier, randomSerial, type Signer } from '../../crypto/x509/certificate-builder.js';
-import { certificatePem, parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/x509/certificate.js';
+import {
+  buildCertificate,
+  encodeName,
+  extensions,
+  keyIdentifier,
+  randomSerial,
+  type Signer,
+} from '../../crypto/x509/certificate-builder.js';
+import {
+  certificatePem,
+  parseCertificate,
+  pemCertificates,
+  type ParsedCertificate,
+} from '../../crypto/x509/certificate.js';
 import { jwkThumbprint, spkiToJwk } from '../../crypto/jose/jwk.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
@@ -40,7 +52,11 @@ export class MdvmSigningKeys {
   private constructor(keys: MdvmSigningKey[], root: ParsedCertificate) {
     this.keys = [...keys].sort((a, b) => b.createdAt - a.createdAt);
     this.root = root;
-    this.jwks = { keys: this.keys.map((key) => ({ ...key.publicJwk, kid: key.kid, use: 'sig', alg: 'ES256', x5c: key.x5c }) as JsonWebKey) };
+    this.jwks = {
+      keys: this.keys.map(
+        (key) => ({ ...key.publicJwk, kid: key.kid, use: 'sig', alg: 'ES256', x5c: key.x5c }) as JsonWebKey,
+      ),
+    };
   }
 
   /** Parses and checks the file; TypeErrors name what is wrong. */
@@ -51,24 +67,30 @@ export class MdvmSigningKeys {
     } catch (error) {
       throw new TypeError(`not JSON (${(error as Error).message})`);
     }
-    if (!Array.isArray(parsed.keys) || parsed.keys.length === 0) throw new TypeError('"keys" must be a non-empty array');
+    if (!Array.isArray(parsed.keys) || parsed.keys.length === 0)
+      throw new TypeError('"keys" must be a non-empty array');
     let root: ParsedCertificate | undefined;
     const keys = (parsed.keys as SigningKeyFileEntry[]).map((entry, index) => {
       const where = `keys[${index}]`;
       const createdAt = Date.parse(entry.createdAt);
-      if (typeof entry.kid !== 'string' || !Number.isFinite(createdAt)) throw new TypeError(`${where}: kid and createdAt (ISO-8601) are required`);
+      if (typeof entry.kid !== 'string' || !Number.isFinite(createdAt))
+        throw new TypeError(`${where}: kid and createdAt (ISO-8601) are required`);
       const chain = pemCertificates(String(entry.certificateChain));
-      if (chain.length < 2) throw new TypeError(`${where}: certificateChain must hold the signing certificate and the root`);
+      if (chain.length < 2)
+        throw new TypeError(`${where}: certificateChain must hold the signing certificate and the root`);
       const parsedChain = chain.map((der) => parseCertificate(der));
       for (let i = 0; i < parsedChain.length; i++) {
         const issuer = parsedChain[Math.min(i + 1, parsedChain.length - 1)]!;
         const certificate = parsedChain[i]!;
-        if (!verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey())) {
+        if (
+          !verifySignature(certificate.signatureAlgorithm, certificate.tbs, certificate.signature, issuer.publicKey())
+        ) {
           throw new TypeError(`${where}: certificate ${i} of the chain is not signed by the next one`);
         }
       }
       const chainRoot = parsedChain.at(-1)!;
-      if (root && !root.der.equals(chainRoot.der)) throw new TypeError(`${where}: every chain must end in the same root`);
+      if (root && !root.der.equals(chainRoot.der))
+        throw new TypeError(`${where}: every chain must end in the same root`);
       root = chainRoot;
       let privateKey: KeyObject;
       try {
@@ -76,10 +98,12 @@ export class MdvmSigningKeys {
       } catch (error) {
         throw new TypeError(`${where}: privateKey is not a PEM private key (${(error as Error).message})`);
       }
-      if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new TypeError(`${where}: the key must be EC P-256 (ES256)`);
+      if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+        throw new TypeError(`${where}: the key must be EC P-256 (ES256)`);
       const publicJwk = spkiToJwk(parsedChain[0]!.spki);
       const ownJwk = createPublicKey(privateKey).export({ format: 'jwk' });
-      if (!publicJwk || publicJwk.x !== ownJwk.x || publicJwk.y !== ownJwk.y) throw new TypeError(`${where}: the private key does not belong to the signing certificate`);
+      if (!publicJwk || publicJwk.x !== ownJwk.x || publicJwk.y !== ownJwk.y)
+        throw new TypeError(`${where}: the private key does not belong to the signing certificate`);
       if (jwkThumbprint(publicJwk) !== entry.kid) throw new TypeError(`${where}: kid must be the key's JWK thumbprint`);
       return { kid: entry.kid, createdAt, privateKey, publicJwk, x5c: chain.map((der) => der.toString('base64')) };
     });
@@ -118,7 +142,11 @@ export function generateMdvmRoot(at: number, name = 'Keyward MDVM Root'): MdvmRo
       spki,
       notBefore: start,
       notAfter: start + 3650 * DAY,
-      extensions: [extensions.basicConstraints(true, 0), extensions.keyUsage(5, 6), extensions.subjectKeyIdentifier(signer.keyIdentifier)],
+      extensions: [
+        extensions.basicConstraints(true, 0),
+        extensions.keyUsage(5, 6),
+        extensions.subjectKeyIdentifier(signer.keyIdentifier),
+      ],
     },
     signer,
   );
@@ -131,7 +159,11 @@ export function issueSigningKey(root: MdvmRoot, at: number): SigningKeyFileEntry
   if (!rootDer) throw new TypeError('the root file holds no certificate');
   const rootCertificate = parseCertificate(rootDer);
   const rootKey = createPrivateKey(root.key);
-  const signer: Signer = { key: rootKey, subjectDer: rootCertificate.subjectDer, keyIdentifier: keyIdentifier(rootCertificate.spki) };
+  const signer: Signer = {
+    key: rootKey,
+    subjectDer: rootCertificate.subjectDer,
+    keyIdentifier: keyIdentifier(rootCertificate.spki),
+  };
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = spkiOf(publicKey);
   const kid = jwkThumbprint(spkiToJwk(spki)!);
@@ -166,14 +198,22 @@ export function issueSigningKey(root: MdvmRoot, at: number): SigningKeyFileEntry
 export const signingKeyFile = (entries: SigningKeyFileEntry[]) => `${JSON.stringify({ keys: entries }, null, 2)}\n`;
 
 /** The files of an MDVM key directory (`keyward mdvm keys init`, the development keys). */
-export const MDVM_KEY_FILES = { rootCertificate: 'root.pem', rootKey: 'root.key.pem', signingKeys: 'signing-keys.json' } as const;
+export const MDVM_KEY_FILES = {
+  rootCertificate: 'root.pem',
+  rootKey: 'root.key.pem',
+  signingKeys: 'signing-keys.json',
+} as const;
 
 /** A new root and its first signing key as the contents of a key directory, by file name. */
 export function generateMdvmKeyDirectory(at: number, name?: string): { files: Record<string, string>; kid: string } {
   const root = generateMdvmRoot(at, name);
   const entry = issueSigningKey(root, at);
   return {
-    files: { [MDVM_KEY_FILES.rootCertificate]: root.certificate, [MDVM_KEY_FILES.rootKey]: root.key, [MDVM_KEY_FILES.signingKeys]: signingKeyFile([entry]) },
+    files: {
+      [MDVM_KEY_FILES.rootCertificate]: root.certificate,
+      [MDVM_KEY_FILES.rootKey]: root.key,
+      [MDVM_KEY_FILES.signingKeys]: signingKeyFile([entry]),
+    },
     kid: entry.kid,
   };
 }

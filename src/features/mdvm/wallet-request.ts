@@ -34,10 +34,23 @@ export function header(request: SignedRequest, name: string, maxLength = 4096): 
 }
 
 /** Verifies the signature under `label` with `key` (ecdsa-p256-sha256, created within the window) and the body's Content-Digest. */
-export function verifyWalletSignature(request: SignedRequest, label: string, components: string[], key: KeyObject, window: SignatureWindow): void {
+export function verifyWalletSignature(
+  request: SignedRequest,
+  label: string,
+  components: string[],
+  key: KeyObject,
+  window: SignatureWindow,
+): void {
   verifyHttpSignature(
     request.message,
-    { label, requiredComponents: components, algorithms: ['ecdsa-p256-sha256'], now: window.now, maxAgeSeconds: window.maxAgeSeconds, maxSkewSeconds: window.maxSkewSeconds },
+    {
+      label,
+      requiredComponents: components,
+      algorithms: ['ecdsa-p256-sha256'],
+      now: window.now,
+      maxAgeSeconds: window.maxAgeSeconds,
+      maxSkewSeconds: window.maxSkewSeconds,
+    },
     key,
   );
   verifyContentDigest(request.message.headers['content-digest'], request.body);
@@ -68,7 +81,7 @@ export function parseAuthKey(value: string): AuthKey {
   const spki = Buffer.from(value, 'base64');
   if (!isStrictBase64(value)) throw malformed('not base64');
   const jwk = spkiToJwk(spki);
-  if (!jwk || jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw malformed('not an EC P-256 SubjectPublicKeyInfo');
+  if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256') throw malformed('not an EC P-256 SubjectPublicKeyInfo');
   try {
     return { key: createPublicKey({ key: jwk, format: 'jwk' }), jwk, spki };
   } catch (error) {

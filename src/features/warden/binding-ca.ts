@@ -1,5 +1,14 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { buildCertificate, buildCrl, encodeName, extensions, keyIdentifier, randomSerial, type RevokedEntry, type Signer } from '../../crypto/x509/certificate-builder.js';
+import {
+  buildCertificate,
+  buildCrl,
+  encodeName,
+  extensions,
+  keyIdentifier,
+  randomSerial,
+  type RevokedEntry,
+  type Signer,
+} from '../../crypto/x509/certificate-builder.js';
 import { parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/x509/certificate.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
 
@@ -35,7 +44,8 @@ export class BindingCa {
   constructor(files: BindingCaFiles) {
     const root = pemCertificates(files.rootCertificate);
     const intermediate = pemCertificates(files.intermediateCertificate);
-    if (root.length !== 1 || intermediate.length !== 1) throw new TypeError('binding CA: each certificate file must hold exactly one certificate');
+    if (root.length !== 1 || intermediate.length !== 1)
+      throw new TypeError('binding CA: each certificate file must hold exactly one certificate');
     this.root = parseCertificate(root[0]!);
     this.intermediate = parseCertificate(intermediate[0]!);
     let key: KeyObject;
@@ -44,12 +54,25 @@ export class BindingCa {
     } catch (error) {
       throw new TypeError(`binding CA: the intermediate key is not a PEM private key (${(error as Error).message})`);
     }
-    if (!createPublicKey(key).equals(this.intermediate.publicKey())) throw new TypeError('binding CA: the intermediate key does not belong to the intermediate certificate');
-    if (this.intermediate.isCa !== true || this.root.isCa !== true) throw new TypeError('binding CA: root and intermediate must be CA certificates');
-    if (!verifySignature(this.intermediate.signatureAlgorithm, this.intermediate.tbs, this.intermediate.signature, this.root.publicKey())) {
+    if (!createPublicKey(key).equals(this.intermediate.publicKey()))
+      throw new TypeError('binding CA: the intermediate key does not belong to the intermediate certificate');
+    if (this.intermediate.isCa !== true || this.root.isCa !== true)
+      throw new TypeError('binding CA: root and intermediate must be CA certificates');
+    if (
+      !verifySignature(
+        this.intermediate.signatureAlgorithm,
+        this.intermediate.tbs,
+        this.intermediate.signature,
+        this.root.publicKey(),
+      )
+    ) {
       throw new TypeError('binding CA: the intermediate is not signed by the root');
     }
-    this.signer = { key, subjectDer: this.intermediate.subjectDer, keyIdentifier: keyIdentifier(this.intermediate.spki) };
+    this.signer = {
+      key,
+      subjectDer: this.intermediate.subjectDer,
+      keyIdentifier: keyIdentifier(this.intermediate.spki),
+    };
     this.chainTail = [this.intermediate.der.toString('base64url'), this.root.der.toString('base64url')];
   }
 
@@ -78,17 +101,28 @@ export class BindingCa {
   }
 
   crl(revoked: readonly RevokedEntry[], at: number, validityHours: number): Buffer {
-    return buildCrl(revoked, this.signer, { thisUpdate: at, nextUpdate: at + validityHours * 3_600_000, number: BigInt(at) });
+    return buildCrl(revoked, this.signer, {
+      thisUpdate: at,
+      nextUpdate: at + validityHours * 3_600_000,
+      number: BigInt(at),
+    });
   }
 }
 
 /** The files of a binding-CA directory (`keyward ca init`, the development CA), by part. */
-export const BINDING_CA_FILES = { rootCertificate: 'root.pem', rootKey: 'root.key.pem', intermediateCertificate: 'intermediate.pem', intermediateKey: 'intermediate.key.pem' } as const;
+export const BINDING_CA_FILES = {
+  rootCertificate: 'root.pem',
+  rootKey: 'root.key.pem',
+  intermediateCertificate: 'intermediate.pem',
+  intermediateKey: 'intermediate.key.pem',
+} as const;
 
 /** A new CA as the contents of its directory, by file name. */
 export function generateBindingCaDirectory(at: number, name?: string): Record<string, string> {
   const generated = generateBindingCa(at, name);
-  return Object.fromEntries(Object.entries(BINDING_CA_FILES).map(([part, file]) => [file, generated[part as keyof typeof BINDING_CA_FILES]]));
+  return Object.fromEntries(
+    Object.entries(BINDING_CA_FILES).map(([part, file]) => [file, generated[part as keyof typeof BINDING_CA_FILES]]),
+  );
 }
 
 /** The CA of a directory's contents by file name (the root key is not needed). */
@@ -122,7 +156,11 @@ export function generateBindingCa(at: number, name = 'Keyward Binding CA'): Gene
       spki: rootSpki,
       notBefore: start,
       notAfter: start + 3650 * DAY,
-      extensions: [extensions.basicConstraints(true), extensions.keyUsage(5, 6), extensions.subjectKeyIdentifier(rootSigner.keyIdentifier)],
+      extensions: [
+        extensions.basicConstraints(true),
+        extensions.keyUsage(5, 6),
+        extensions.subjectKeyIdentifier(rootSigner.keyIdentifier),
+      ],
     },
     rootSigner,
   );

@@ -14,7 +14,10 @@ const view = ({ issuedAt, notAfter, revokedAt, ...record }: BindingCertificateRe
 });
 
 /** Operator endpoints for binding certificates, each requiring one of admin.apiKeys as a bearer token. */
-export const wardenOperatorRoutes: FastifyPluginAsyncTypebox<{ warden: WardenService; apiKeys: readonly string[] }> = async (app, { warden, apiKeys }) => {
+export const wardenOperatorRoutes: FastifyPluginAsyncTypebox<{
+  warden: WardenService;
+  apiKeys: readonly string[];
+}> = async (app, { warden, apiKeys }) => {
   app.addHook('onRequest', requireApiKey(apiKeys));
 
   app.get(

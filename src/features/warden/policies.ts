@@ -26,7 +26,11 @@ export interface PolicyBase {
 }
 
 /** `base` with `overrides` applied, validated as a whole; a ConfigError names the offending option under `path`. */
-export function overridePolicy(base: AndroidPolicy, overrides: Record<string, unknown> | undefined, path: string): AndroidPolicy {
+export function overridePolicy(
+  base: AndroidPolicy,
+  overrides: Record<string, unknown> | undefined,
+  path: string,
+): AndroidPolicy {
   const merged = { ...base, ...(overrides ?? {}) };
   const problem = Value.Errors(AndroidPolicySchema, merged).First();
   if (problem) throw invalidConfiguration(`${path}${problem.path.replace(/\//g, '.')}: ${problem.message}`);
@@ -37,7 +41,10 @@ export function overridePolicy(base: AndroidPolicy, overrides: Record<string, un
  * The default policy is the `android.policy` and `apple` configuration; each named policy
  * overrides parts of it. Resolved once at start, so a bad override stops the process there.
  */
-export function resolvePolicies(base: PolicyBase, named: Record<string, NamedWardenPolicy>): Map<string, ResolvedPolicy> {
+export function resolvePolicies(
+  base: PolicyBase,
+  named: Record<string, NamedWardenPolicy>,
+): Map<string, ResolvedPolicy> {
   const resolve = (name: string, overrides: NamedWardenPolicy): ResolvedPolicy => {
     const android = overridePolicy(base.android, overrides.android, `warden.policies.${name}.android`);
     const appIds = overrides.apple?.appIds ?? base.appleAppIds;
@@ -46,7 +53,8 @@ export function resolvePolicies(base: PolicyBase, named: Record<string, NamedWar
   };
   const policies = new Map<string, ResolvedPolicy>([[DEFAULT_POLICY, resolve(DEFAULT_POLICY, {})]]);
   for (const [name, overrides] of Object.entries(named)) {
-    if (name === DEFAULT_POLICY) throw invalidConfiguration(`warden.policies: "${DEFAULT_POLICY}" names the base policy; choose another name`);
+    if (name === DEFAULT_POLICY)
+      throw invalidConfiguration(`warden.policies: "${DEFAULT_POLICY}" names the base policy; choose another name`);
     policies.set(name, resolve(name, overrides));
   }
   return policies;
@@ -54,6 +62,9 @@ export function resolvePolicies(base: PolicyBase, named: Record<string, NamedWar
 
 export function policyNamed(policies: Map<string, ResolvedPolicy>, name: string | undefined): ResolvedPolicy {
   const policy = policies.get(name ?? DEFAULT_POLICY);
-  if (!policy) throw contentError('UNKNOWN_POLICY', `There is no attestation policy "${(name ?? '').slice(0, 64)}".`, { status: 404 });
+  if (!policy)
+    throw contentError('UNKNOWN_POLICY', `There is no attestation policy "${(name ?? '').slice(0, 64)}".`, {
+      status: 404,
+    });
   return policy;
 }

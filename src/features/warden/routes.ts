@@ -16,18 +16,19 @@ const Policy = Type.Object({ policy: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{
  * framework rejections such as an oversize body — is Warden's Success/Failure JSON, which is all
  * its clients parse.
  */
-export const wardenRoutes: FastifyPluginAsyncTypebox<{ warden: WardenService; config: WardenConfig; attestations: Counter<'policy' | 'outcome'> }> = async (
-  app,
-  { warden, config: wardenConfig, attestations },
-) => {
-
+export const wardenRoutes: FastifyPluginAsyncTypebox<{
+  warden: WardenService;
+  config: WardenConfig;
+  attestations: Counter<'policy' | 'outcome'>;
+}> = async (app, { warden, config: wardenConfig, attestations }) => {
   // The error's own status (400 CONTENT/TIME, 403 TRUST, 500 INTERNAL, and the HTTP-level 404, 413, 415, 503), or 200 for deployed clients.
   const failure: ErrorReplyFormat = {
     ...(wardenConfig.failuresAsHttp200 ? { status: () => 200 } : {}),
     body: (error, incidentId) => ({
       type: 'Failure',
       kind: error.category,
-      explanation: error.category === 'INTERNAL' ? `An unexpected error occurred (incident ${incidentId}).` : error.message,
+      explanation:
+        error.category === 'INTERNAL' ? `An unexpected error occurred (incident ${incidentId}).` : error.message,
     }),
   };
   app.setErrorHandler((thrown, request, reply) => {
@@ -40,47 +41,85 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{ warden: WardenService; co
   // Only proof bodies here: JSON (accepted elsewhere) is answered with 415 like any other type.
   app.removeContentTypeParser('application/json');
   for (const type of PROOF_TYPES) {
-    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: wardenConfig.maxProofBytes }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser(
+      type,
+      { parseAs: 'buffer', bodyLimit: wardenConfig.maxProofBytes },
+      (_request, body, done) => done(null, body),
+    );
   }
 
   const challengeSchema = {
     tags: ['warden'],
     response: { 200: WardenChallengeSchema },
   };
-  app.get('/api/v1/challenge', { schema: { ...challengeSchema, summary: 'Issue a Warden challenge (default policy)' } }, async () => warden.challenge());
-  app.get('/api/v1/:policy/challenge', { schema: { ...challengeSchema, params: Policy, summary: 'Issue a Warden challenge for a named policy' } }, async (request) =>
-    warden.challenge(request.params.policy),
+  app.get(
+    '/api/v1/challenge',
+    { schema: { ...challengeSchema, summary: 'Issue a Warden challenge (default policy)' } },
+    async () => warden.challenge(),
+  );
+  app.get(
+    '/api/v1/:policy/challenge',
+    { schema: { ...challengeSchema, params: Policy, summary: 'Issue a Warden challenge for a named policy' } },
+    async (request) => warden.challenge(request.params.policy),
   );
 
   const attestSchema = {
     tags: ['warden'],
     description: `A DER PKCS#10 request (or, with dataAuth HASH, its unsigned CertificationRequestInfo) carrying the attestation proof; ${PROOF_TYPES.join(', ')}.`,
     consumes: PROOF_TYPES,
-    response: { 200: WardenResponseSchema, 400: WardenFailureSchema, 403: WardenFailureSchema, 500: WardenFailureSchema },
+    response: {
+      200: WardenResponseSchema,
+      400: WardenFailureSchema,
+      403: WardenFailureSchema,
+      500: WardenFailureSchema,
+    },
   };
   const attest = async (policy: string | undefined, body: unknown) => {
     const chain = await warden.attest(policy, body as Buffer);
     attestations.inc({ policy: policy ?? 'default', outcome: 'SUCCESS' });
     return { type: 'Success' as const, certificateChain: chain };
   };
-  app.post('/api/v1/attest', { schema: { ...attestSchema, summary: 'Attest a key and receive a binding certificate chain (default policy)' } }, async (request) =>
-    attest(undefined, request.body),
+  app.post(
+    '/api/v1/attest',
+    { schema: { ...attestSchema, summary: 'Attest a key and receive a binding certificate chain (default policy)' } },
+    async (request) => attest(undefined, request.body),
   );
-  app.post('/api/v1/:policy/attest', { schema: { ...attestSchema, params: Policy, summary: 'Attest a key under a named policy' } }, async (request) =>
-    attest(request.params.policy, request.body),
+  app.post(
+    '/api/v1/:policy/attest',
+    { schema: { ...attestSchema, params: Policy, summary: 'Attest a key under a named policy' } },
+    async (request) => attest(request.params.policy, request.body),
   );
 };
 
 /** The CRL and the JSON Schemas, outside the Failure-formatted scope. */
 export const wardenDocumentRoutes: FastifyPluginAsyncTypebox<{ warden: WardenService }> = async (app, { warden }) => {
-  app.get('/api/v1/crl', { schema: { tags: ['warden'], summary: 'Current CRL of the binding intermediate (DER)', produces: ['application/pkix-crl'] } }, async (_request, reply) =>
-    reply.type('application/pkix-crl').header('cache-control', 'no-cache').send(await warden.crl()),
+  app.get(
+    '/api/v1/crl',
+    {
+      schema: {
+        tags: ['warden'],
+        summary: 'Current CRL of the binding intermediate (DER)',
+        produces: ['application/pkix-crl'],
+      },
+    },
+    async (_request, reply) =>
+      reply
+        .type('application/pkix-crl')
+        .header('cache-control', 'no-cache')
+        .send(await warden.crl()),
   );
-  const schemaDocument = (schema: object, id: string) => ({ $schema: 'https://json-schema.org/draft/2020-12/schema', ...schema, $id: id });
+  const schemaDocument = (schema: object, id: string) => ({
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...schema,
+    $id: id,
+  });
   app.get('/schemas/warden-challenge.json', { schema: { hide: true } }, async (request) =>
     schemaDocument(WardenChallengeSchema, `${request.protocol}://${request.host}/schemas/warden-challenge.json`),
   );
   app.get('/schemas/warden-attestation-response.json', { schema: { hide: true } }, async (request) =>
-    schemaDocument({ ...WardenResponseSchema, anyOf: [WardenSuccessSchema, WardenFailureSchema] }, `${request.protocol}://${request.host}/schemas/warden-attestation-response.json`),
+    schemaDocument(
+      { ...WardenResponseSchema, anyOf: [WardenSuccessSchema, WardenFailureSchema] },
+      `${request.protocol}://${request.host}/schemas/warden-attestation-response.json`,
+    ),
   );
 };

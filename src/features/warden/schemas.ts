@@ -18,7 +18,13 @@ export const WardenChallengeSchema = Type.Object(
     additionalPayload: Type.Null(),
     dataAuth: Type.Union([
       Type.Object({ type: Type.Literal('SIGNATURE') }, { additionalProperties: false }),
-      Type.Object({ type: Type.Literal('HASH'), algorithm: Type.Union([Type.Literal('SHA256'), Type.Literal('SHA384'), Type.Literal('SHA512')]) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          type: Type.Literal('HASH'),
+          algorithm: Type.Union([Type.Literal('SHA256'), Type.Literal('SHA384'), Type.Literal('SHA512')]),
+        },
+        { additionalProperties: false },
+      ),
     ]),
   },
   { $id: 'WardenChallenge', title: 'Warden Challenge (data format version 2/3)', additionalProperties: false },
@@ -29,7 +35,10 @@ export type WardenChallenge = Static<typeof WardenChallengeSchema>;
 export const WardenSuccessSchema = Type.Object(
   {
     type: Type.Literal('Success'),
-    certificateChain: Type.Array(Base64Url, { minItems: 1, description: 'DER certificates, leaf first, ending with the root.' }),
+    certificateChain: Type.Array(Base64Url, {
+      minItems: 1,
+      description: 'DER certificates, leaf first, ending with the root.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -51,7 +60,9 @@ export const WardenResponseSchema = Type.Union([WardenSuccessSchema, WardenFailu
 });
 export type WardenResponse = Static<typeof WardenResponseSchema>;
 
-export const CertificateSerial = Type.Object({ serial: Type.String({ pattern: '^[0-9a-f]{1,64}$', description: 'Certificate serial, lowercase hex.' }) });
+export const CertificateSerial = Type.Object({
+  serial: Type.String({ pattern: '^[0-9a-f]{1,64}$', description: 'Certificate serial, lowercase hex.' }),
+});
 
 export const CertificateListQuery = Type.Object({
   keyThumbprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
@@ -59,7 +70,12 @@ export const CertificateListQuery = Type.Object({
 });
 
 export const RevokeCertificateBody = Type.Object(
-  { reason: Type.Union(REVOCATION_REASONS.map((reason) => Type.Literal(reason)), { default: 'unspecified' }) },
+  {
+    reason: Type.Union(
+      REVOCATION_REASONS.map((reason) => Type.Literal(reason)),
+      { default: 'unspecified' },
+    ),
+  },
   { additionalProperties: false },
 );
 

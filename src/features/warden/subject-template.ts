@@ -18,7 +18,8 @@ export interface SubjectValues {
 const PLACEHOLDER = /\{(deviceName|platform|policy|nonce)\}/g;
 
 /** Cuts a CN value to ub-common-name characters (code points, so no surrogate pair is split). */
-const commonName = (value: string): string => (value.length <= MAX_COMMON_NAME ? value : Array.from(value).slice(0, MAX_COMMON_NAME).join(''));
+const commonName = (value: string): string =>
+  value.length <= MAX_COMMON_NAME ? value : Array.from(value).slice(0, MAX_COMMON_NAME).join('');
 
 /**
  * Compiles "CN=Attested Client: {deviceName}, O=Example" once: the template is split into
@@ -36,7 +37,10 @@ export function compileSubjectTemplate(template: string): (values: SubjectValues
   return (values) =>
     encodeName(
       attributes.map(([type, template]) => {
-        const value = template.replace(PLACEHOLDER, (_, name: keyof SubjectValues) => values[name] ?? (name === 'deviceName' ? `${values.platform} device` : ''));
+        const value = template.replace(
+          PLACEHOLDER,
+          (_, name: keyof SubjectValues) => values[name] ?? (name === 'deviceName' ? `${values.platform} device` : ''),
+        );
         return [type, type === NAME_OIDS.CN ? commonName(value) : value];
       }),
     );
@@ -49,8 +53,12 @@ export function compileSubjectTemplate(template: string): (values: SubjectValues
  * party reads as the certificate's organization or other attributes.
  */
 export function defaultSubject(values: SubjectValues): Buffer {
-  return encodeName([...(values.deviceName ? [[NAME_OIDS.CN, commonName(values.deviceName)] as const] : []), [NAME_OIDS.serialNumber, values.nonce]]);
+  return encodeName([
+    ...(values.deviceName ? [[NAME_OIDS.CN, commonName(values.deviceName)] as const] : []),
+    [NAME_OIDS.serialNumber, values.nonce],
+  ]);
 }
 
 /** One-off form of `compileSubjectTemplate`. */
-export const subjectFromTemplate = (template: string, values: SubjectValues): Buffer => compileSubjectTemplate(template)(values);
+export const subjectFromTemplate = (template: string, values: SubjectValues): Buffer =>
+  compileSubjectTemplate(template)(values);

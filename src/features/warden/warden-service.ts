@@ -50,14 +50,19 @@ export class WardenService {
 
   constructor(private readonly deps: WardenDependencies) {
     const { subject, copyCsrSubject } = deps.config.certificate;
-    if (copyCsrSubject && subject) throw invalidConfiguration('warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other');
+    if (copyCsrSubject && subject)
+      throw invalidConfiguration('warden.certificate.copyCsrSubject and warden.certificate.subject exclude each other');
     this.subject = copyCsrSubject ? undefined : subject ? compileSubjectTemplate(subject) : defaultSubject;
   }
 
   async challenge(policyName?: string): Promise<WardenChallenge> {
     const { config, challenges, publicBaseUrl } = this.deps;
     const policy = policyNamed(this.deps.policies, policyName);
-    const issued = await challenges.issue(PURPOSE, { subject: policy.name, bytes: config.nonceBytes, ttlSeconds: config.validitySeconds });
+    const issued = await challenges.issue(PURPOSE, {
+      subject: policy.name,
+      bytes: config.nonceBytes,
+      ttlSeconds: config.validitySeconds,
+    });
     const hash = config.dataAuth !== 'SIGNATURE';
     return {
       issuedAt: issued.issuedAt - config.clockSkewSeconds * 1000,
@@ -72,7 +77,9 @@ export class WardenService {
       version: hash ? 3 : 2,
       keyConstraints: config.keyConstraints ?? null,
       additionalPayload: null,
-      dataAuth: hash ? { type: 'HASH', algorithm: config.dataAuth.slice('HASH-'.length) as 'SHA256' } : { type: 'SIGNATURE' },
+      dataAuth: hash
+        ? { type: 'HASH', algorithm: config.dataAuth.slice('HASH-'.length) as 'SHA256' }
+        : { type: 'SIGNATURE' },
     };
   }
 
@@ -88,9 +95,13 @@ export class WardenService {
 
     const hashed = csr.signature === undefined;
     if (hashed !== (config.dataAuth !== 'SIGNATURE')) {
-      throw trustError('DATA_AUTH_MISMATCH', 'The request does not authenticate its data the way the challenge asked.', {
-        detail: `challenge dataAuth ${config.dataAuth}, request ${hashed ? 'unsigned (HASH)' : 'signed'}`,
-      });
+      throw trustError(
+        'DATA_AUTH_MISMATCH',
+        'The request does not authenticate its data the way the challenge asked.',
+        {
+          detail: `challenge dataAuth ${config.dataAuth}, request ${hashed ? 'unsigned (HASH)' : 'signed'}`,
+        },
+      );
     }
     checkAttributes(csr);
     const statement = statementOf(csr, config.proofOid, this.deps.android.options.maxChainLength);
@@ -104,7 +115,10 @@ export class WardenService {
     if (!(attestedKey.spki && sameBytes(csr.spki, attestedKey.spki)) && !sameJwk(requestJwk, attestedKey.jwk)) {
       throw trustError('ATTESTED_KEY_MISMATCH', 'The request is not for the attested key.');
     }
-    if (csr.signature && !verifySignature(csr.signature.algorithm, csr.info, csr.signature.value, this.requestKey(csr, requestJwk))) {
+    if (
+      csr.signature &&
+      !verifySignature(csr.signature.algorithm, csr.info, csr.signature.value, this.requestKey(csr, requestJwk))
+    ) {
       throw trustError('CSR_SIGNATURE_INVALID', 'The request is not signed by the attested key.');
     }
 
@@ -122,14 +136,24 @@ export class WardenService {
     if (statement.typ === 'android-key') {
       const result = await this.deps.android.verify({ chain: statement.x5c, challenge, at, policy: policy.android });
       if (!result.publicKey.supported) {
-        throw contentError('UNSUPPORTED_KEY_ALGORITHM', `Public keys of type ${result.publicKey.algorithm} are not supported by this server.`);
+        throw contentError(
+          'UNSUPPORTED_KEY_ALGORITHM',
+          `Public keys of type ${result.publicKey.algorithm} are not supported by this server.`,
+        );
       }
       return { result, attestedKey: { spki: Buffer.from(result.publicKey.spki, 'base64'), jwk: result.publicKey.jwk } };
     }
-    if (!policy.apple) throw contentError('PLATFORM_NOT_CONFIGURED', 'This server accepts no App Attest proofs for this policy.', { detail: 'no apple.appIds' });
+    if (!policy.apple)
+      throw contentError('PLATFORM_NOT_CONFIGURED', 'This server accepts no App Attest proofs for this policy.', {
+        detail: 'no apple.appIds',
+      });
     // Warden's emulated key attestation: clientData names the Secure Enclave key the CSR is for.
     const binding = parseEmulatedKeyClientData(statement.clientDataJSON, challenge);
-    const result = policy.apple.verify({ attestation: statement.attestation, clientData: statement.clientDataJSON, at });
+    const result = policy.apple.verify({
+      attestation: statement.attestation,
+      clientData: statement.clientDataJSON,
+      at,
+    });
     return { result, attestedKey: { jwk: binding.jwk } };
   }
 
@@ -138,14 +162,28 @@ export class WardenService {
     try {
       return importRequestKey(csr.spki, jwk);
     } catch {
-      throw contentError('MALFORMED_CSR', 'The certificate request is malformed.', { detail: 'unusable subjectPKInfo' });
+      throw contentError('MALFORMED_CSR', 'The certificate request is malformed.', {
+        detail: 'unusable subjectPKInfo',
+      });
     }
   }
 
-  private async issue(csr: ParsedCsr, nonce: Buffer, policy: ResolvedPolicy, result: AttestationResult, deviceName: string | undefined, at: number): Promise<string[]> {
+  private async issue(
+    csr: ParsedCsr,
+    nonce: Buffer,
+    policy: ResolvedPolicy,
+    result: AttestationResult,
+    deviceName: string | undefined,
+    at: number,
+  ): Promise<string[]> {
     const { config, ca } = this.deps;
     const subjectDer = this.subject
-      ? this.subject({ deviceName, platform: result.platform, policy: policy.name, nonce: nonce.toString('hex').toUpperCase() })
+      ? this.subject({
+          deviceName,
+          platform: result.platform,
+          policy: policy.name,
+          nonce: nonce.toString('hex').toUpperCase(),
+        })
       : csr.subjectDer;
     const issued = ca.issue({ spki: csr.spki, subjectDer, at, validityDays: config.certificate.validityDays });
     const record: BindingCertificateRecord = {
@@ -161,7 +199,10 @@ export class WardenService {
     try {
       await this.deps.certificates.record(record);
     } catch (error) {
-      throw internalError('ISSUANCE_NOT_RECORDED', 'The certificate could not be issued; try again.', { cause: error, detail: (error as Error).message });
+      throw internalError('ISSUANCE_NOT_RECORDED', 'The certificate could not be issued; try again.', {
+        cause: error,
+        detail: (error as Error).message,
+      });
     }
     this.deps.onIssued?.(record);
     return [issued.der.toString('base64url'), ...ca.chainTail];
@@ -183,17 +224,24 @@ export class WardenService {
   async revokeCertificate(serial: string, reason: string): Promise<BindingCertificateRecord> {
     const { certificates, clock } = this.deps;
     const outcome = await certificates.revoke(serial, reason, clock.now());
-    if (outcome === 'unknown') throw contentError('CERTIFICATE_UNKNOWN', 'No binding certificate has this serial.', { status: 404 });
-    if (outcome === 'already-revoked') throw contentError('CERTIFICATE_ALREADY_REVOKED', 'The certificate is already revoked.', { status: 409 });
+    if (outcome === 'unknown')
+      throw contentError('CERTIFICATE_UNKNOWN', 'No binding certificate has this serial.', { status: 404 });
+    if (outcome === 'already-revoked')
+      throw contentError('CERTIFICATE_ALREADY_REVOKED', 'The certificate is already revoked.', { status: 409 });
     return (await certificates.find(serial))!;
   }
 }
 
 /** The facts an operator wants next to an issued certificate. */
 function summarize(result: AttestationResult, deviceName: string | undefined): Record<string, unknown> {
-  const summary: Record<string, unknown> = { securityLevel: result.securityLevel, anchor: result.anchor, app: result.app.ids };
+  const summary: Record<string, unknown> = {
+    securityLevel: result.securityLevel,
+    anchor: result.anchor,
+    app: result.app.ids,
+  };
   if (result.keyStoreSecurityLevel) summary.keyStoreSecurityLevel = result.keyStoreSecurityLevel;
-  if (result.bootState) summary.bootState = `${result.bootState.state}${result.bootState.locked ? ', locked' : ', unlocked'}`;
+  if (result.bootState)
+    summary.bootState = `${result.bootState.state}${result.bootState.locked ? ', locked' : ', unlocked'}`;
   if (result.osVersion) summary.osVersion = result.osVersion;
   if (result.osPatchLevel) summary.osPatchLevel = result.osPatchLevel;
   if (result.app.version !== undefined) summary.appVersion = result.app.version;
@@ -205,4 +253,11 @@ function summarize(result: AttestationResult, deviceName: string | undefined): R
 
 /** Same key in different SPKI encodings (e.g. explicit vs named curve parameters). */
 const sameJwk = (a: JsonWebKey | undefined, b: JsonWebKey | undefined) =>
-  a !== undefined && b !== undefined && a.kty === b.kty && a.crv === b.crv && a.x === b.x && a.y === b.y && a.n === b.n && a.e === b.e;
+  a !== undefined &&
+  b !== undefined &&
+  a.kty === b.kty &&
+  a.crv === b.crv &&
+  a.x === b.x &&
+  a.y === b.y &&
+  a.n === b.n &&
+  a.e === b.e;

@@ -4,7 +4,15 @@ import { KEY_DESCRIPTION_OID, KEY_PURPOSE } from '../../attestation/android/cons
 import { parseCertificate } from '../../crypto/x509/certificate.js';
 import { buildCertificate, encodeName, keyIdentifier, type Signer } from '../../crypto/x509/certificate-builder.js';
 import { spkiOf } from '../../crypto/keys.js';
-import { issueAuthority, selfSignedAuthority, shippedAuthority, signerOf, toDer, type CertificateAuthority, type KeyKind } from '../certificates.js';
+import {
+  issueAuthority,
+  selfSignedAuthority,
+  shippedAuthority,
+  signerOf,
+  toDer,
+  type CertificateAuthority,
+  type KeyKind,
+} from '../certificates.js';
 import { encodeKeyDescription, type SimulatedRecord } from './key-description-encoder.js';
 
 const DAY = 86_400_000;
@@ -66,7 +74,10 @@ export class AndroidDeviceSimulator {
     const serials = options.intermediateSerials ?? [];
     const root =
       options.root === 'generated'
-        ? await selfSignedAuthority('CN=Keyward Simulated Android Root, O=Keyward Test', 'EC-P384', { notBefore: new Date(at - 3650 * DAY), notAfter: new Date(at + 3650 * DAY) })
+        ? await selfSignedAuthority('CN=Keyward Simulated Android Root, O=Keyward Test', 'EC-P384', {
+            notBefore: new Date(at - 3650 * DAY),
+            notAfter: new Date(at + 3650 * DAY),
+          })
         : await shippedAuthority('android-root');
     const longLived = { notBefore: new Date(at - 365 * DAY), notAfter: new Date(at + 3650 * DAY) };
     const shortLived = { notBefore: new Date(at - DAY), notAfter: new Date(at + 30 * DAY) };
@@ -94,7 +105,12 @@ export class AndroidDeviceSimulator {
       });
       chain.push(issuer);
     }
-    return new AndroidDeviceSimulator(root, issuer, chain.map((authority) => authority.certificate).reverse(), options.rkp === true);
+    return new AndroidDeviceSimulator(
+      root,
+      issuer,
+      chain.map((authority) => authority.certificate).reverse(),
+      options.rkp === true,
+    );
   }
 
   /**
@@ -103,18 +119,26 @@ export class AndroidDeviceSimulator {
    * certificate (carrying that record) sits between the leaf and the device's chain. Per-key
    * certificates are built and signed synchronously (fast enough to drive load tests).
    */
-  async attest(record: SimulatedRecord, options: { key?: KeyKind; at?: number; attestKey?: SimulatedRecord } = {}): Promise<SimulatedAttestation> {
+  async attest(
+    record: SimulatedRecord,
+    options: { key?: KeyKind; at?: number; attestKey?: SimulatedRecord } = {},
+  ): Promise<SimulatedAttestation> {
     const at = options.at ?? Date.now();
     let issuer = this.attestationSigner;
     const above: Buffer[] = [];
     if (options.attestKey) {
       const attestKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const spki = spkiOf(attestKeys.publicKey);
-      above.push(keyCertificate(issuer, spki, 'EC-P256', { purposes: [KEY_PURPOSE.ATTEST_KEY], ...options.attestKey }, at));
+      above.push(
+        keyCertificate(issuer, spki, 'EC-P256', { purposes: [KEY_PURPOSE.ATTEST_KEY], ...options.attestKey }, at),
+      );
       issuer = { key: attestKeys.privateKey, subjectDer: KEY_SUBJECT, keyIdentifier: keyIdentifier(spki) };
     }
     const kind = options.key ?? 'EC-P256';
-    const keys = kind === 'RSA-2048' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: kind === 'EC-P384' ? 'P-384' : 'P-256' });
+    const keys =
+      kind === 'RSA-2048'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', { namedCurve: kind === 'EC-P384' ? 'P-384' : 'P-256' });
     const leaf = keyCertificate(issuer, spkiOf(keys.publicKey), kind, record, at);
     return { chain: [leaf, ...above, ...this.chainTail], privateKey: keys.privateKey, publicKey: keys.publicKey };
   }
@@ -124,7 +148,10 @@ const KEY_SUBJECT = encodeName([['2.5.4.3', 'Android Keystore Key']]);
 
 /** A KeyMint key certificate: serial 1, validity 1970–2048 as devices write it, the attestation record as extension. */
 function keyCertificate(issuer: Signer, spki: Buffer, kind: KeyKind, record: SimulatedRecord, at: number): Buffer {
-  const keyAlgorithm = kind === 'RSA-2048' ? { algorithm: 1, keySize: 2048 } : { algorithm: 3, keySize: kind === 'EC-P384' ? 384 : 256, ecCurve: kind === 'EC-P384' ? 2 : 1 };
+  const keyAlgorithm =
+    kind === 'RSA-2048'
+      ? { algorithm: 1, keySize: 2048 }
+      : { algorithm: 3, keySize: kind === 'EC-P384' ? 384 : 256, ecCurve: kind === 'EC-P384' ? 2 : 1 };
   return buildCertificate(
     {
       serial: Buffer.of(1),
@@ -132,7 +159,9 @@ function keyCertificate(issuer: Signer, spki: Buffer, kind: KeyKind, record: Sim
       spki,
       notBefore: 0,
       notAfter: Date.UTC(2048, 0, 1),
-      extensions: [{ oid: KEY_DESCRIPTION_OID, critical: false, value: encodeKeyDescription({ keyAlgorithm, ...record }, at) }],
+      extensions: [
+        { oid: KEY_DESCRIPTION_OID, critical: false, value: encodeKeyDescription({ keyAlgorithm, ...record }, at) },
+      ],
     },
     issuer,
   );

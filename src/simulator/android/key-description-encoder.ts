@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as der from '../../crypto/asn1/der-writer.js';
 import { SIMULATOR_PACKAGE } from '../defaults.js';
-import { KEY_PURPOSE, SECURITY_LEVELS, VERIFIED_BOOT_STATES, type AndroidBootState, type AndroidSecurityLevel } from '../../attestation/android/constants.js';
+import {
+  KEY_PURPOSE,
+  SECURITY_LEVELS,
+  VERIFIED_BOOT_STATES,
+  type AndroidBootState,
+  type AndroidSecurityLevel,
+} from '../../attestation/android/constants.js';
 
 /** What a simulated device puts into its KeyDescription; unset fields get a realistic default. */
 export interface SimulatedRecord {
@@ -52,7 +58,12 @@ export function encodeKeyDescription(record: SimulatedRecord, at: number): Buffe
   const key = record.keyAlgorithm ?? { algorithm: 3, keySize: 256, ecCurve: 1 };
 
   const applicationId = der.sequence(
-    der.setOf(der.sequence(der.octetString(Buffer.from(record.packageName ?? SIMULATOR_PACKAGE)), der.integer(record.packageVersion ?? 1))),
+    der.setOf(
+      der.sequence(
+        der.octetString(Buffer.from(record.packageName ?? SIMULATOR_PACKAGE)),
+        der.integer(record.packageVersion ?? 1),
+      ),
+    ),
     der.setOf(...(record.signerDigests ?? [SIMULATED_SIGNER_DIGEST]).map((digest) => der.octetString(digest))),
   );
   const software = [tag(701, der.integer(record.creationDateTime ?? at)), tag(709, der.octetString(applicationId))];

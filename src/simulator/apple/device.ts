@@ -58,9 +58,19 @@ export class SimulatedAppleDevice {
     this.keyId = sha256(ecPoint(publicKey));
   }
 
-  static async create(authority: AppleTestAuthority, options: { appId: string; environment?: AppAttestEnvironment }): Promise<SimulatedAppleDevice> {
+  static async create(
+    authority: AppleTestAuthority,
+    options: { appId: string; environment?: AppAttestEnvironment },
+  ): Promise<SimulatedAppleDevice> {
     const keys = await generateKeys('EC-P256');
-    return new SimulatedAppleDevice(authority, options.appId, options.environment ?? 'development', keys, nodeKey(keys.publicKey), nodeKey(keys.privateKey));
+    return new SimulatedAppleDevice(
+      authority,
+      options.appId,
+      options.environment ?? 'development',
+      keys,
+      nodeKey(keys.publicKey),
+      nodeKey(keys.privateKey),
+    );
   }
 
   get publicKeyPem(): string {
@@ -82,29 +92,50 @@ export class SimulatedAppleDevice {
     if (!options.withoutReceipt) {
       statement.set(
         'receipt',
-        bstr(this.authority.receipt({
-          type: 'ATTEST',
-          appId: options.appId ?? this.appId,
-          attestedCertificate: x5c[0]!,
-          clientHash: clientDataHash,
-          token: randomBytes(48).toString('base64'),
-          creationTime: options.at,
-          expirationTime: options.at + RECEIPT_LIFETIME_MS,
-        })),
+        bstr(
+          this.authority.receipt({
+            type: 'ATTEST',
+            appId: options.appId ?? this.appId,
+            attestedCertificate: x5c[0]!,
+            clientHash: clientDataHash,
+            token: randomBytes(48).toString('base64'),
+            creationTime: options.at,
+            expirationTime: options.at + RECEIPT_LIFETIME_MS,
+          }),
+        ),
       );
     }
-    return Buffer.from(encode(new Map<string, unknown>([['fmt', 'apple-appattest'], ['attStmt', statement], ['authData', bstr(authData)]])));
+    return Buffer.from(
+      encode(
+        new Map<string, unknown>([
+          ['fmt', 'apple-appattest'],
+          ['attStmt', statement],
+          ['authData', bstr(authData)],
+        ]),
+      ),
+    );
   }
 
   /** An assertion (CBOR) over `clientData`, as DCAppAttestService.generateAssertion returns it; the counter advances by one unless given. */
   assert(clientData: Uint8Array, options: { counter?: number; appId?: string } = {}): Buffer {
     const counter = options.counter ?? this.counter + 1;
     this.counter = Math.max(this.counter, counter);
-    const authenticatorData = Buffer.concat([rpIdHash(options.appId ?? this.appId), Buffer.of(FLAG_ATTESTED_CREDENTIAL), uint32(counter)]);
+    const authenticatorData = Buffer.concat([
+      rpIdHash(options.appId ?? this.appId),
+      Buffer.of(FLAG_ATTESTED_CREDENTIAL),
+      uint32(counter),
+    ]);
     const nonce = sha256(Buffer.concat([authenticatorData, sha256(clientData)]));
     // The Secure Enclave signs SHA256(nonce): ECDSA with SHA-256 over the nonce.
     const signature = sign('sha256', nonce, { key: this.privateKey, dsaEncoding: 'der' });
-    return Buffer.from(encode(new Map<string, unknown>([['signature', bstr(signature)], ['authenticatorData', bstr(authenticatorData)]])));
+    return Buffer.from(
+      encode(
+        new Map<string, unknown>([
+          ['signature', bstr(signature)],
+          ['authenticatorData', bstr(authenticatorData)],
+        ]),
+      ),
+    );
   }
 
   private attestedAuthenticatorData(options: SimulatedAttestationOptions): Buffer {

@@ -39,7 +39,8 @@ export interface ReceiptContent {
 
 /** The receipt's content: a SET of {type, version 1, value}. */
 function receiptFields(content: ReceiptContent): Buffer {
-  const field = (type: number, value: Uint8Array | string) => sequence(integer(type), integer(1), octetString(typeof value === 'string' ? Buffer.from(value, 'utf8') : value));
+  const field = (type: number, value: Uint8Array | string) =>
+    sequence(integer(type), integer(1), octetString(typeof value === 'string' ? Buffer.from(value, 'utf8') : value));
   const iso = (time: number) => new Date(time).toISOString();
   const fields = [
     field(2, content.appId),
@@ -56,7 +57,11 @@ function receiptFields(content: ReceiptContent): Buffer {
 }
 
 /** CMS SignedData over the receipt fields, signed by the first certificate of `chain` with `sign`. */
-export function signedReceipt(content: ReceiptContent, chain: readonly Buffer[], sign: (payload: Buffer) => Buffer): Buffer {
+export function signedReceipt(
+  content: ReceiptContent,
+  chain: readonly Buffer[],
+  sign: (payload: Buffer) => Buffer,
+): Buffer {
   const payload = receiptFields(content);
   const certificates = chain.map((der) => AsnConvert.parse(der, Certificate));
   const signer = certificates[0]!;
@@ -64,13 +69,19 @@ export function signedReceipt(content: ReceiptContent, chain: readonly Buffer[],
   const signedData = new SignedData({
     version: CMSVersion.v1,
     digestAlgorithms: new DigestAlgorithmIdentifiers([sha256()]),
-    encapContentInfo: new EncapsulatedContentInfo({ eContentType: id_data, eContent: new EncapsulatedContent({ single: new OctetString(payload) }) }),
+    encapContentInfo: new EncapsulatedContentInfo({
+      eContentType: id_data,
+      eContent: new EncapsulatedContent({ single: new OctetString(payload) }),
+    }),
     certificates: new CertificateSet(certificates.map((certificate) => new CertificateChoices({ certificate }))),
     signerInfos: new SignerInfos([
       new SignerInfo({
         version: CMSVersion.v1,
         sid: new SignerIdentifier({
-          issuerAndSerialNumber: new IssuerAndSerialNumber({ issuer: signer.tbsCertificate.issuer, serialNumber: signer.tbsCertificate.serialNumber }),
+          issuerAndSerialNumber: new IssuerAndSerialNumber({
+            issuer: signer.tbsCertificate.issuer,
+            serialNumber: signer.tbsCertificate.serialNumber,
+          }),
         }),
         digestAlgorithm: sha256(),
         signatureAlgorithm: new SignatureAlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 }),
@@ -78,5 +89,7 @@ export function signedReceipt(content: ReceiptContent, chain: readonly Buffer[],
       }),
     ]),
   });
-  return Buffer.from(AsnConvert.serialize(new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signedData) })));
+  return Buffer.from(
+    AsnConvert.serialize(new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signedData) })),
+  );
 }

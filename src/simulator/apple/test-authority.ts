@@ -4,7 +4,13 @@ import { TrustAnchors, type TrustAnchor } from '../../crypto/x509/chain.js';
 import { explicit, nullValue, octetString, sequence } from '../../crypto/asn1/der-writer.js';
 import { NONCE_OID, OS_INFO_OID } from '../../attestation/apple/credential-certificate.js';
 import { RECEIPT_SIGNER_OID } from '../../attestation/apple/receipt.js';
-import { buildCertificate, encodeName, extensions, randomSerial, type Signer } from '../../crypto/x509/certificate-builder.js';
+import {
+  buildCertificate,
+  encodeName,
+  extensions,
+  randomSerial,
+  type Signer,
+} from '../../crypto/x509/certificate-builder.js';
 import { spkiOf } from '../../crypto/keys.js';
 import {
   generateKeys,
@@ -67,17 +73,32 @@ export class AppleTestAuthority {
 
   static async create(options: AppleTestAuthorityOptions = {}): Promise<AppleTestAuthority> {
     const shipped = options.roots === 'shipped';
-    const root = shipped ? await shippedAuthority('apple-attestation-root') : await selfSignedAuthority('CN=Keyward Test App Attestation Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
-    const intermediate = await issueAuthority({ issuer: root, subject: 'CN=Keyward Test App Attestation CA 1, O=Keyward Simulator', kind: 'EC-P384', ...VALIDITY });
-    const receiptRoot = shipped ? await shippedAuthority('apple-receipt-root') : await selfSignedAuthority('CN=Keyward Test Receipt Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
-    const receiptCa = await issueAuthority({ issuer: receiptRoot, subject: 'CN=Keyward Test Receipt CA, O=Keyward Simulator', kind: 'EC-P256', ...VALIDITY });
+    const root = shipped
+      ? await shippedAuthority('apple-attestation-root')
+      : await selfSignedAuthority('CN=Keyward Test App Attestation Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
+    const intermediate = await issueAuthority({
+      issuer: root,
+      subject: 'CN=Keyward Test App Attestation CA 1, O=Keyward Simulator',
+      kind: 'EC-P384',
+      ...VALIDITY,
+    });
+    const receiptRoot = shipped
+      ? await shippedAuthority('apple-receipt-root')
+      : await selfSignedAuthority('CN=Keyward Test Receipt Root CA, O=Keyward Simulator', 'EC-P384', VALIDITY);
+    const receiptCa = await issueAuthority({
+      issuer: receiptRoot,
+      subject: 'CN=Keyward Test Receipt CA, O=Keyward Simulator',
+      kind: 'EC-P256',
+      ...VALIDITY,
+    });
     const signerKeys = await generateKeys('EC-P256');
     const signer = await issueCertificate({
       issuer: receiptCa,
       subject: 'CN=Keyward Test Receipt Signing, O=Keyward Simulator',
       publicKey: signerKeys.publicKey,
       ...VALIDITY,
-      extensions: options.markReceiptSigner === false ? [] : [new x509.Extension(RECEIPT_SIGNER_OID, false, nullValue())],
+      extensions:
+        options.markReceiptSigner === false ? [] : [new x509.Extension(RECEIPT_SIGNER_OID, false, nullValue())],
     });
     const chain = [toDer(signer), toDer(receiptCa.certificate), toDer(receiptRoot.certificate)];
     return new AppleTestAuthority(root, intermediate, receiptRoot, chain, nodeKey(signerKeys.privateKey));
@@ -118,7 +139,15 @@ export class AppleTestAuthority {
           extensions.basicConstraints(false),
           extensions.keyUsage(0),
           { oid: NONCE_OID, critical: false, value: sequence(explicit(1, octetString(request.nonce))) },
-          ...(request.os ? [{ oid: OS_INFO_OID, critical: false, value: sequence(explicit(1400, text(request.os.version)), explicit(1403, text(request.os.build))) }] : []),
+          ...(request.os
+            ? [
+                {
+                  oid: OS_INFO_OID,
+                  critical: false,
+                  value: sequence(explicit(1400, text(request.os.version)), explicit(1403, text(request.os.build))),
+                },
+              ]
+            : []),
         ],
       },
       this.intermediateSigner,
@@ -128,6 +157,8 @@ export class AppleTestAuthority {
 
   /** A CMS receipt over `content`, signed like Apple's (no signed attributes), carrying signer, CA and root. */
   receipt(content: ReceiptContent): Buffer {
-    return signedReceipt(content, this.receiptChain, (payload) => sign('sha256', payload, { key: this.receiptSigningKey, dsaEncoding: 'der' }));
+    return signedReceipt(content, this.receiptChain, (payload) =>
+      sign('sha256', payload, { key: this.receiptSigningKey, dsaEncoding: 'der' }),
+    );
   }
 }

@@ -20,7 +20,11 @@ const record = (overrides: Partial<AppAttestKeyRecord> = {}): AppAttestKeyRecord
 });
 
 /** The behaviour every AppAttestKeyStore must have; run once per backend. */
-export function describeAppAttestKeyStoreContract(name: string, open: () => Promise<AppAttestKeyStoreHarness>, options: { skip?: boolean } = {}): void {
+export function describeAppAttestKeyStoreContract(
+  name: string,
+  open: () => Promise<AppAttestKeyStoreHarness>,
+  options: { skip?: boolean } = {},
+): void {
   describe.skipIf(options.skip ?? false)(`AppAttestKeyStore contract: ${name}`, () => {
     let harness: AppAttestKeyStoreHarness;
     beforeAll(async () => {
@@ -54,7 +58,9 @@ export function describeAppAttestKeyStoreContract(name: string, open: () => Prom
     it('gives exactly one success to 50 concurrent advances to the same counter', async () => {
       const key = record();
       await harness.store.insert(key);
-      const results = await Promise.all(Array.from({ length: 50 }, () => harness.store.advanceCounter(key.keyId, 1, T0 + 1)));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => harness.store.advanceCounter(key.keyId, 1, T0 + 1)),
+      );
       expect(results.filter(Boolean)).toHaveLength(1);
       expect((await harness.store.find(key.keyId))?.counter).toBe(1);
     });
@@ -63,7 +69,9 @@ export function describeAppAttestKeyStoreContract(name: string, open: () => Prom
       const key = record();
       await harness.store.insert(key);
       const counters = Array.from({ length: 40 }, (_, index) => index + 1).sort(() => Math.random() - 0.5);
-      const results = await Promise.all(counters.map((counter) => harness.store.advanceCounter(key.keyId, counter, T0 + counter)));
+      const results = await Promise.all(
+        counters.map((counter) => harness.store.advanceCounter(key.keyId, counter, T0 + counter)),
+      );
       expect(results.some(Boolean)).toBe(true);
       expect((await harness.store.find(key.keyId))?.counter).toBe(40);
     });

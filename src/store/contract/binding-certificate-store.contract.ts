@@ -25,7 +25,11 @@ function record(overrides: Partial<BindingCertificateRecord> = {}): BindingCerti
 }
 
 /** The behaviour every BindingCertificateStore must have; run once per backend. */
-export function describeBindingCertificateStoreContract(name: string, open: () => Promise<BindingCertificateStoreHarness>, options: { skip?: boolean } = {}): void {
+export function describeBindingCertificateStoreContract(
+  name: string,
+  open: () => Promise<BindingCertificateStoreHarness>,
+  options: { skip?: boolean } = {},
+): void {
   describe.skipIf(options.skip ?? false)(`BindingCertificateStore contract: ${name}`, () => {
     let harness: BindingCertificateStoreHarness;
     beforeAll(async () => {
@@ -52,7 +56,9 @@ export function describeBindingCertificateStoreContract(name: string, open: () =
     it('revokes exactly once under 20 concurrent revocations', async () => {
       const issued = record();
       await harness.store.record(issued);
-      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => harness.store.revoke(issued.serial, 'keyCompromise', NOW + 1000 + i)));
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => harness.store.revoke(issued.serial, 'keyCompromise', NOW + 1000 + i)),
+      );
       expect(outcomes.filter((outcome) => outcome === 'revoked')).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === 'already-revoked')).toHaveLength(19);
       const stored = await harness.store.find(issued.serial);

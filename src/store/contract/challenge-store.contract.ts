@@ -18,7 +18,11 @@ const record = (overrides: Partial<ChallengeRecord> = {}): ChallengeRecord => ({
 const newId = () => randomBytes(32).toString('base64url');
 
 /** The behaviour every ChallengeStore must have; run once per backend. */
-export function describeChallengeStoreContract(name: string, open: () => Promise<ChallengeStoreHarness>, options: { skip?: boolean } = {}): void {
+export function describeChallengeStoreContract(
+  name: string,
+  open: () => Promise<ChallengeStoreHarness>,
+  options: { skip?: boolean } = {},
+): void {
   describe.skipIf(options.skip ?? false)(`ChallengeStore contract: ${name}`, () => {
     let harness: ChallengeStoreHarness;
     beforeAll(async () => {
@@ -43,7 +47,10 @@ export function describeChallengeStoreContract(name: string, open: () => Promise
       expect(await harness.store.consume(id, 'other-purpose', 'alice', T0)).toEqual({ ok: false, reason: 'unknown' });
       expect(await harness.store.consume(id, 'contract', 'mallory', T0)).toEqual({ ok: false, reason: 'subject' });
       expect(await harness.store.consume(id, 'contract', null, T0)).toEqual({ ok: false, reason: 'subject' });
-      expect(await harness.store.consume(id, 'contract', 'alice', T0 + 60_000)).toEqual({ ok: false, reason: 'expired' });
+      expect(await harness.store.consume(id, 'contract', 'alice', T0 + 60_000)).toEqual({
+        ok: false,
+        reason: 'expired',
+      });
       // None of the rejections above used the challenge up.
       expect((await harness.store.consume(id, 'contract', 'alice', T0 + 59_999)).ok).toBe(true);
     });
@@ -79,7 +86,11 @@ export function describeChallengeStoreContract(name: string, open: () => Promise
       }
       // Used wins over expired and subject, in both.
       expect((await harness.store.consume(id, 'contract', 'alice', T0)).ok).toBe(true);
-      for (const [subject, at] of [['alice', T0], ['alice', T0 + 60_000], ['mallory', T0]] as const) {
+      for (const [subject, at] of [
+        ['alice', T0],
+        ['alice', T0 + 60_000],
+        ['mallory', T0],
+      ] as const) {
         expect(await harness.store.check(id, 'contract', subject, at)).toEqual({ ok: false, reason: 'used' });
         expect(await harness.store.consume(id, 'contract', subject, at)).toEqual({ ok: false, reason: 'used' });
       }
@@ -107,7 +118,9 @@ export function describeChallengeStoreContract(name: string, open: () => Promise
     it('gives exactly one success to 200 concurrent consumes of one challenge', async () => {
       const id = newId();
       await harness.store.insert(id, record(), 60_000);
-      const results = await Promise.all(Array.from({ length: 200 }, () => harness.store.consume(id, 'contract', null, T0 + 10)));
+      const results = await Promise.all(
+        Array.from({ length: 200 }, () => harness.store.consume(id, 'contract', null, T0 + 10)),
+      );
       expect(results.filter((result) => result.ok)).toHaveLength(1);
       expect(results.filter((result) => !result.ok && result.reason === 'used')).toHaveLength(199);
     });

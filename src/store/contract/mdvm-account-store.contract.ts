@@ -17,8 +17,21 @@ const android = (overrides: Partial<NewMdvmAccount> = {}): NewMdvmAccount => ({
   platform: 'android',
   authKeyThumbprint: randomBytes(32).toString('base64url'),
   authPublicKey: randomBytes(91).toString('base64'),
-  deviceClass: { model: 'Pixel 9', device: 'tokay', product: 'tokay', hardware: 'tokay', versionPatch: '2026-10-05', versionRelease: '16', id: 'BP2A' },
-  attested: { osVersion: 160000, patchLevel: '2026-10', app: { packageName: 'com.example.wallet', version: 42 }, chain: ['a1b2', 'c3d4'] },
+  deviceClass: {
+    model: 'Pixel 9',
+    device: 'tokay',
+    product: 'tokay',
+    hardware: 'tokay',
+    versionPatch: '2026-10-05',
+    versionRelease: '16',
+    id: 'BP2A',
+  },
+  attested: {
+    osVersion: 160000,
+    patchLevel: '2026-10',
+    app: { packageName: 'com.example.wallet', version: 42 },
+    chain: ['a1b2', 'c3d4'],
+  },
   counter: 0,
   createdAt: T0,
   ...overrides,
@@ -27,7 +40,13 @@ const android = (overrides: Partial<NewMdvmAccount> = {}): NewMdvmAccount => ({
 const ios = (overrides: Partial<NewMdvmAccount> = {}): NewMdvmAccount =>
   android({
     platform: 'ios',
-    deviceClass: { systemVersion: '18.2', uname: 'Darwin', model: 'iPhone', hardwareModel: 'iPhone17,1', osVersion: '22C152' },
+    deviceClass: {
+      systemVersion: '18.2',
+      uname: 'Darwin',
+      model: 'iPhone',
+      hardwareModel: 'iPhone17,1',
+      osVersion: '22C152',
+    },
     attested: { osVersion: '18.2', environment: 'production' },
     appAttestKeyId: randomBytes(32).toString('base64'),
     counter: 1,
@@ -43,13 +62,21 @@ const renewal = (overrides: Partial<MdvmAccountUpdate> = {}): MdvmAccountUpdate 
 });
 
 /** What `find` returns right after `create`. */
-const asCreated = (account: NewMdvmAccount, version: number): MdvmAccount => ({ ...account, version, updatedAt: account.createdAt });
+const asCreated = (account: NewMdvmAccount, version: number): MdvmAccount => ({
+  ...account,
+  version,
+  updatedAt: account.createdAt,
+});
 
 /** UUID-shaped ids above any random UUID's, so listActive can be tested on its own accounts. */
 const highId = (n: number) => `ffffffff-ffff-4fff-8fff-${n.toString().padStart(12, '0')}`;
 
 /** The behaviour every MdvmAccountStore must have; run once per backend. */
-export function describeMdvmAccountStoreContract(name: string, open: () => Promise<MdvmAccountStoreHarness>, options: { skip?: boolean } = {}): void {
+export function describeMdvmAccountStoreContract(
+  name: string,
+  open: () => Promise<MdvmAccountStoreHarness>,
+  options: { skip?: boolean } = {},
+): void {
   describe.skipIf(options.skip ?? false)(`MdvmAccountStore contract: ${name}`, () => {
     let harness: MdvmAccountStoreHarness;
     let store: MdvmAccountStore;
@@ -105,7 +132,9 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
       // When both keys are taken, the auth key is what is reported.
       const other = ios();
       await store.create(other);
-      expect(await store.create(ios({ authKeyThumbprint: first.authKeyThumbprint, appAttestKeyId: other.appAttestKeyId }))).toBe('key-registered');
+      expect(
+        await store.create(ios({ authKeyThumbprint: first.authKeyThumbprint, appAttestKeyId: other.appAttestKeyId })),
+      ).toBe('key-registered');
     });
 
     it('creates any number of accounts without an App Attest key id', async () => {
@@ -126,7 +155,9 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
 
     it('creates exactly one of 50 concurrent accounts with the same App Attest key id', async () => {
       const keyId = randomBytes(32).toString('base64');
-      const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.create(ios({ appAttestKeyId: keyId }))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, () => store.create(ios({ appAttestKeyId: keyId }))),
+      );
       expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === 'app-attest-key-registered')).toHaveLength(49);
     });
@@ -135,7 +166,7 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
       const account = ios();
       await store.create(account);
       const { version } = (await store.find(account.id))!;
-      const update = renewal({ attested: { patchLevel: '2026-11', list: [{ 'ключ': 'значение' }] } });
+      const update = renewal({ attested: { patchLevel: '2026-11', list: [{ ключ: 'значение' }] } });
       expect(await store.update(account.id, version, update)).toBe('updated');
       const updated = await store.find(account.id);
       expect(updated).toEqual({
@@ -149,8 +180,14 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
       expect(updated!.version).not.toBe(version);
       expect(await store.update(account.id, version, renewal({ counter: 6 }))).toBe('conflict');
       expect(await store.find(account.id)).toEqual(updated);
-      expect(await store.update(account.id, updated!.version, renewal({ counter: 7, at: T0 + 2 * DAY }))).toBe('updated');
-      expect(await store.find(account.id)).toMatchObject({ counter: 7, updatedAt: T0 + 2 * DAY, createdAt: account.createdAt });
+      expect(await store.update(account.id, updated!.version, renewal({ counter: 7, at: T0 + 2 * DAY }))).toBe(
+        'updated',
+      );
+      expect(await store.find(account.id)).toMatchObject({
+        counter: 7,
+        updatedAt: T0 + 2 * DAY,
+        createdAt: account.createdAt,
+      });
       expect(await store.update(randomUUID(), version, renewal())).toBe('unknown');
     });
 
@@ -172,7 +209,11 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
       const { version } = (await store.find(account.id))!;
       expect(await store.revoke(account.id, 'vulnerable-unfixable', T0 + DAY)).toBe('revoked');
       const revoked = await store.find(account.id);
-      expect(revoked).toEqual({ ...asCreated(account, version), revokedAt: T0 + DAY, revocationReason: 'vulnerable-unfixable' });
+      expect(revoked).toEqual({
+        ...asCreated(account, version),
+        revokedAt: T0 + DAY,
+        revocationReason: 'vulnerable-unfixable',
+      });
       expect(await store.update(account.id, version, renewal())).toBe('revoked');
       expect(await store.find(account.id)).toEqual(revoked);
     });
@@ -180,11 +221,16 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
     it('revokes exactly once under 20 concurrent revocations', async () => {
       const account = android();
       await store.create(account);
-      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.revoke(account.id, `reason-${i}`, T0 + DAY + i)));
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.revoke(account.id, `reason-${i}`, T0 + DAY + i)),
+      );
       expect(outcomes.filter((outcome) => outcome === 'revoked')).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === 'already-revoked')).toHaveLength(19);
       const winner = outcomes.indexOf('revoked');
-      expect(await store.find(account.id)).toMatchObject({ revokedAt: T0 + DAY + winner, revocationReason: `reason-${winner}` });
+      expect(await store.find(account.id)).toMatchObject({
+        revokedAt: T0 + DAY + winner,
+        revocationReason: `reason-${winner}`,
+      });
       expect(await store.revoke(randomUUID(), 'unspecified', T0)).toBe('unknown');
     });
 
@@ -228,7 +274,9 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
       await store.create(account);
       const { version } = (await store.find(account.id))!;
       const outcomes = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store.delete(account.id, T0 + DAY + i) : store.revoke(account.id, 'superseded', T0 + DAY + i))),
+        Array.from({ length: 20 }, (_, i) =>
+          i % 2 === 0 ? store.delete(account.id, T0 + DAY + i) : store.revoke(account.id, 'superseded', T0 + DAY + i),
+        ),
       );
       expect(outcomes.filter((outcome) => outcome === 'revoked')).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === 'already-revoked')).toHaveLength(19);
@@ -253,7 +301,11 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
         { id: b.id, revokedAt: LISTING + 1, reason: 'vulnerable-fixable' },
         { id: c.id, revokedAt: LISTING + 1, reason: 'leaked-key' },
       ].sort((x, y) => (x.id < y.id ? -1 : 1));
-      const all = [...tied, { id: a.id, revokedAt: LISTING + 2, reason: 'vulnerable-unfixable' }, { id: d.id, revokedAt: LISTING + 3, reason: 'deleted' }];
+      const all = [
+        ...tied,
+        { id: a.id, revokedAt: LISTING + 2, reason: 'vulnerable-unfixable' },
+        { id: d.id, revokedAt: LISTING + 3, reason: 'deleted' },
+      ];
       expect(await store.revokedSince(LISTING, 10)).toEqual(all);
       expect(await store.revokedSince(LISTING + 1, 10)).toEqual(all);
       expect(await store.revokedSince(LISTING + 2, 10)).toEqual(all.slice(2));
@@ -266,7 +318,9 @@ export function describeMdvmAccountStoreContract(name: string, open: () => Promi
       for (const account of accounts) await store.create(account);
       await store.revoke(highId(2), 'vulnerable-unfixable', T0 + DAY);
       await store.delete(highId(4), T0 + DAY);
-      const byId = new Map(await Promise.all(accounts.map(async (account) => [account.id, await store.find(account.id)] as const)));
+      const byId = new Map(
+        await Promise.all(accounts.map(async (account) => [account.id, await store.find(account.id)] as const)),
+      );
       const expected = [0, 1, 3].map((n) => byId.get(highId(n)));
       const after = 'ffffffff-';
       expect(await store.listActive(after, 10)).toEqual(expected);

@@ -14,8 +14,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_at', 'bigint')
     .addColumn('revocation_reason', 'varchar(64)')
     .execute();
-  await db.schema.createIndex('binding_certificates_revoked_at').on('binding_certificates').column('revoked_at').execute();
-  await db.schema.createIndex('binding_certificates_key_thumbprint').on('binding_certificates').column('key_thumbprint').execute();
+  await db.schema
+    .createIndex('binding_certificates_revoked_at')
+    .on('binding_certificates')
+    .column('revoked_at')
+    .execute();
+  await db.schema
+    .createIndex('binding_certificates_key_thumbprint')
+    .on('binding_certificates')
+    .column('key_thumbprint')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -33,7 +33,10 @@ function classify(value: string | null, purpose: string, subject: string | null,
   if (consumedAt !== '') return { ok: false, reason: 'used' };
   if (Number(expiresAt) <= now) return { ok: false, reason: 'expired' };
   if (storedSubject !== '' && storedSubject !== (subject ?? '')) return { ok: false, reason: 'subject' };
-  return { ok: true, record: { purpose, subject: storedSubject || null, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) } };
+  return {
+    ok: true,
+    record: { purpose, subject: storedSubject || null, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) },
+  };
 }
 
 export class RedisChallengeStore implements ChallengeStore {
@@ -44,9 +47,12 @@ export class RedisChallengeStore implements ChallengeStore {
     private readonly redis: Redis,
     private readonly keyPrefix: string,
   ) {
-    if (!('keywardConsumeChallenge' in redis)) redis.defineCommand('keywardConsumeChallenge', { numberOfKeys: 1, lua: CONSUME });
+    if (!('keywardConsumeChallenge' in redis))
+      redis.defineCommand('keywardConsumeChallenge', { numberOfKeys: 1, lua: CONSUME });
     this.batcher = new LoopBatcher(async (commands) => {
-      const pipeline = this.redis.pipeline() as unknown as Record<Command['command'], (...args: string[]) => void> & { exec(): Promise<[Error | null, unknown][] | null> };
+      const pipeline = this.redis.pipeline() as unknown as Record<Command['command'], (...args: string[]) => void> & {
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
       for (const { command, args } of commands) pipeline[command](...args);
       const replies = await pipeline.exec();
       if (!replies) throw new Error('Redis pipeline was discarded');

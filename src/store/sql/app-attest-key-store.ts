@@ -20,32 +20,38 @@ export class SqlAppAttestKeyStore implements AppAttestKeyStore {
   private readonly advance;
 
   constructor(db: Kysely<Tables>, runner: QueryRunner) {
-    this.insertRow = precompile<{ key_id: string }, Record<keyof AppAttestKeysTable, unknown>>(db, runner, (db: Kysely<Tables>) =>
-      db
-        .insertInto('app_attest_keys')
-        .values({
-          key_id: param('key_id'),
-          app_id: param('app_id'),
-          public_key: param('public_key'),
-          environment: param('environment'),
-          counter: param('counter'),
-          created_at: param('created_at'),
-          updated_at: param('updated_at'),
-        })
-        .onConflict((conflict) => conflict.column('key_id').doNothing())
-        .returning('key_id'),
+    this.insertRow = precompile<{ key_id: string }, Record<keyof AppAttestKeysTable, unknown>>(
+      db,
+      runner,
+      (db: Kysely<Tables>) =>
+        db
+          .insertInto('app_attest_keys')
+          .values({
+            key_id: param('key_id'),
+            app_id: param('app_id'),
+            public_key: param('public_key'),
+            environment: param('environment'),
+            counter: param('counter'),
+            created_at: param('created_at'),
+            updated_at: param('updated_at'),
+          })
+          .onConflict((conflict) => conflict.column('key_id').doNothing())
+          .returning('key_id'),
     );
     this.readRow = precompile<AppAttestKeysTable, { keyId: string }>(db, runner, (db: Kysely<Tables>) =>
       db.selectFrom('app_attest_keys').selectAll().where('key_id', '=', param('keyId')),
     );
     // The compare-and-set: one statement, so of concurrent assertions carrying one counter only one can match.
-    this.advance = precompile<{ key_id: string }, { keyId: string; counter: number; at: number }>(db, runner, (db: Kysely<Tables>) =>
-      db
-        .updateTable('app_attest_keys')
-        .set({ counter: param('counter'), updated_at: param('at') })
-        .where('key_id', '=', param('keyId'))
-        .where('counter', '<', param('counter'))
-        .returning('key_id'),
+    this.advance = precompile<{ key_id: string }, { keyId: string; counter: number; at: number }>(
+      db,
+      runner,
+      (db: Kysely<Tables>) =>
+        db
+          .updateTable('app_attest_keys')
+          .set({ counter: param('counter'), updated_at: param('at') })
+          .where('key_id', '=', param('keyId'))
+          .where('counter', '<', param('counter'))
+          .returning('key_id'),
     );
   }
 

@@ -24,19 +24,22 @@ export class SqlBindingCertificateStore implements BindingCertificateStore {
     private readonly db: Kysely<Tables>,
     runner: QueryRunner,
   ) {
-    this.insertRow = precompile<never, Record<keyof BindingCertificatesTable, unknown>>(db, runner, (db: Kysely<Tables>) =>
-      db.insertInto('binding_certificates').values({
-        serial: param('serial'),
-        policy: param('policy'),
-        platform: param('platform'),
-        subject: param('subject'),
-        key_thumbprint: param('key_thumbprint'),
-        summary: param('summary'),
-        issued_at: param('issued_at'),
-        not_after: param('not_after'),
-        revoked_at: param('revoked_at'),
-        revocation_reason: param('revocation_reason'),
-      }),
+    this.insertRow = precompile<never, Record<keyof BindingCertificatesTable, unknown>>(
+      db,
+      runner,
+      (db: Kysely<Tables>) =>
+        db.insertInto('binding_certificates').values({
+          serial: param('serial'),
+          policy: param('policy'),
+          platform: param('platform'),
+          subject: param('subject'),
+          key_thumbprint: param('key_thumbprint'),
+          summary: param('summary'),
+          issued_at: param('issued_at'),
+          not_after: param('not_after'),
+          revoked_at: param('revoked_at'),
+          revocation_reason: param('revocation_reason'),
+        }),
     );
   }
 
@@ -56,7 +59,11 @@ export class SqlBindingCertificateStore implements BindingCertificateStore {
   }
 
   async find(serial: string): Promise<BindingCertificateRecord | undefined> {
-    const row = await this.db.selectFrom('binding_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('binding_certificates')
+      .selectAll()
+      .where('serial', '=', serial)
+      .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 
@@ -79,11 +86,19 @@ export class SqlBindingCertificateStore implements BindingCertificateStore {
       .where('not_after', '>', now)
       .orderBy('revoked_at')
       .execute();
-    return rows.map((row) => ({ serial: row.serial, revokedAt: row.revoked_at!, reason: row.revocation_reason ?? 'unspecified' }));
+    return rows.map((row) => ({
+      serial: row.serial,
+      revokedAt: row.revoked_at!,
+      reason: row.revocation_reason ?? 'unspecified',
+    }));
   }
 
   async list(options: { limit: number; keyThumbprint?: string }): Promise<BindingCertificateRecord[]> {
-    let query = this.db.selectFrom('binding_certificates').selectAll().orderBy('issued_at', 'desc').limit(options.limit);
+    let query = this.db
+      .selectFrom('binding_certificates')
+      .selectAll()
+      .orderBy('issued_at', 'desc')
+      .limit(options.limit);
     if (options.keyThumbprint) query = query.where('key_thumbprint', '=', options.keyThumbprint);
     return (await query.execute()).map(toRecord);
   }

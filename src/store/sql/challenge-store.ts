@@ -13,7 +13,12 @@ const toRecord = (row: RecordRow): ChallengeRecord => ({
 });
 
 /** Why `row` cannot be consumed now, or null when it can: the rules of the compare-and-set in `consume`, in JS. */
-function rejectionOf(row: ChallengesTable | undefined, purpose: string, subject: string | null, now: number): ConsumeRejection | null {
+function rejectionOf(
+  row: ChallengesTable | undefined,
+  purpose: string,
+  subject: string | null,
+  now: number,
+): ConsumeRejection | null {
   if (!row || row.purpose !== purpose) return 'unknown';
   if (row.consumed_at !== null) return 'used';
   if (row.expires_at <= now) return 'expired';
@@ -32,7 +37,10 @@ export class SqlChallengeStore implements ChallengeStore {
     private readonly db: Kysely<Tables>,
     runner: QueryRunner,
   ) {
-    this.insertRow = precompile<never, { id: string; purpose: string; subject: string | null; issuedAt: number; expiresAt: number }>(db, runner, (db) =>
+    this.insertRow = precompile<
+      never,
+      { id: string; purpose: string; subject: string | null; issuedAt: number; expiresAt: number }
+    >(db, runner, (db) =>
       db.insertInto('challenges').values({
         id: param('id'),
         purpose: param('purpose'),
@@ -43,16 +51,23 @@ export class SqlChallengeStore implements ChallengeStore {
     );
     // The compare-and-set: one statement, so concurrent consumes of one challenge cannot both match.
     const consume = (bound: boolean) =>
-      precompile<RecordRow, { id: string; purpose: string; now: number; subject?: string }>(db, runner, (db: Kysely<Tables>) =>
-        db
-          .updateTable('challenges')
-          .set({ consumed_at: param('now') })
-          .where('id', '=', param('id'))
-          .where('purpose', '=', param('purpose'))
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>', param('now'))
-          .where((eb) => (bound ? eb.or([eb('subject', 'is', null), eb('subject', '=', param('subject'))]) : eb('subject', 'is', null)))
-          .returning(['purpose', 'subject', 'issued_at', 'expires_at']),
+      precompile<RecordRow, { id: string; purpose: string; now: number; subject?: string }>(
+        db,
+        runner,
+        (db: Kysely<Tables>) =>
+          db
+            .updateTable('challenges')
+            .set({ consumed_at: param('now') })
+            .where('id', '=', param('id'))
+            .where('purpose', '=', param('purpose'))
+            .where('consumed_at', 'is', null)
+            .where('expires_at', '>', param('now'))
+            .where((eb) =>
+              bound
+                ? eb.or([eb('subject', 'is', null), eb('subject', '=', param('subject'))])
+                : eb('subject', 'is', null),
+            )
+            .returning(['purpose', 'subject', 'issued_at', 'expires_at']),
       );
     this.consumeUnbound = consume(false);
     this.consumeAsSubject = consume(true);
@@ -62,11 +77,20 @@ export class SqlChallengeStore implements ChallengeStore {
   }
 
   async insert(id: string, record: ChallengeRecord): Promise<void> {
-    await this.insertRow({ id, purpose: record.purpose, subject: record.subject, issuedAt: record.issuedAt, expiresAt: record.expiresAt });
+    await this.insertRow({
+      id,
+      purpose: record.purpose,
+      subject: record.subject,
+      issuedAt: record.issuedAt,
+      expiresAt: record.expiresAt,
+    });
   }
 
   async consume(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult> {
-    const [consumed] = subject === null ? await this.consumeUnbound({ id, purpose, now }) : await this.consumeAsSubject({ id, purpose, now, subject });
+    const [consumed] =
+      subject === null
+        ? await this.consumeUnbound({ id, purpose, now })
+        : await this.consumeAsSubject({ id, purpose, now, subject });
     if (consumed) return { ok: true, record: toRecord(consumed) };
 
     // The compare-and-set failed; read the row only to say why. Rows are never un-consumed, so the

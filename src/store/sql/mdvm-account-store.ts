@@ -1,5 +1,14 @@
 import type { Kysely } from 'kysely';
-import type { CreateOutcome, MdvmAccount, MdvmAccountStore, MdvmAccountUpdate, MdvmRevocation, NewMdvmAccount, RevokeAccountOutcome, UpdateOutcome } from '../mdvm-store.js';
+import type {
+  CreateOutcome,
+  MdvmAccount,
+  MdvmAccountStore,
+  MdvmAccountUpdate,
+  MdvmRevocation,
+  NewMdvmAccount,
+  RevokeAccountOutcome,
+  UpdateOutcome,
+} from '../mdvm-store.js';
 import type { MdvmAccountsTable, Tables } from '../tables.js';
 import { param, precompile, type QueryRunner } from './precompiled.js';
 
@@ -34,57 +43,65 @@ export class SqlMdvmAccountStore implements MdvmAccountStore {
     runner: QueryRunner,
   ) {
     // No conflict target: a collision on any unique key (id, auth key, App Attest key id) inserts nothing.
-    this.insertRow = precompile<{ id: string }, Record<keyof MdvmAccountsTable, unknown>>(db, runner, (db: Kysely<Tables>) =>
-      db
-        .insertInto('mdvm_accounts')
-        .values({
-          id: param('id'),
-          platform: param('platform'),
-          auth_key_thumbprint: param('auth_key_thumbprint'),
-          auth_public_key: param('auth_public_key'),
-          device_class: param('device_class'),
-          attested: param('attested'),
-          app_attest_key_id: param('app_attest_key_id'),
-          counter: param('counter'),
-          version: param('version'),
-          created_at: param('created_at'),
-          updated_at: param('updated_at'),
-          revoked_at: param('revoked_at'),
-          revocation_reason: param('revocation_reason'),
-        })
-        .onConflict((conflict) => conflict.doNothing())
-        .returning('id'),
-    );
-    this.collidingRows = precompile<Pick<MdvmAccountsTable, 'auth_key_thumbprint'>, { thumbprint: string; appAttestKeyId: string | null }>(
+    this.insertRow = precompile<{ id: string }, Record<keyof MdvmAccountsTable, unknown>>(
       db,
       runner,
       (db: Kysely<Tables>) =>
         db
-          .selectFrom('mdvm_accounts')
-          .select('auth_key_thumbprint')
-          .where((eb) => eb.or([eb('auth_key_thumbprint', '=', param('thumbprint')), eb('app_attest_key_id', '=', param('appAttestKeyId'))])),
+          .insertInto('mdvm_accounts')
+          .values({
+            id: param('id'),
+            platform: param('platform'),
+            auth_key_thumbprint: param('auth_key_thumbprint'),
+            auth_public_key: param('auth_public_key'),
+            device_class: param('device_class'),
+            attested: param('attested'),
+            app_attest_key_id: param('app_attest_key_id'),
+            counter: param('counter'),
+            version: param('version'),
+            created_at: param('created_at'),
+            updated_at: param('updated_at'),
+            revoked_at: param('revoked_at'),
+            revocation_reason: param('revocation_reason'),
+          })
+          .onConflict((conflict) => conflict.doNothing())
+          .returning('id'),
+    );
+    this.collidingRows = precompile<
+      Pick<MdvmAccountsTable, 'auth_key_thumbprint'>,
+      { thumbprint: string; appAttestKeyId: string | null }
+    >(db, runner, (db: Kysely<Tables>) =>
+      db
+        .selectFrom('mdvm_accounts')
+        .select('auth_key_thumbprint')
+        .where((eb) =>
+          eb.or([
+            eb('auth_key_thumbprint', '=', param('thumbprint')),
+            eb('app_attest_key_id', '=', param('appAttestKeyId')),
+          ]),
+        ),
     );
     this.readRow = precompile<MdvmAccountsTable, { id: string }>(db, runner, (db: Kysely<Tables>) =>
       db.selectFrom('mdvm_accounts').selectAll().where('id', '=', param('id')),
     );
     // The compare-and-set on the version: of concurrent renewals from one version only one can match.
-    this.updateRow = precompile<{ id: string }, { id: string; expectedVersion: number; deviceClass: string; attested: string; counter: number; at: number }>(
-      db,
-      runner,
-      (db: Kysely<Tables>) =>
-        db
-          .updateTable('mdvm_accounts')
-          .set((eb) => ({
-            device_class: param('deviceClass'),
-            attested: param('attested'),
-            counter: param('counter'),
-            updated_at: param('at'),
-            version: eb('version', '+', eb.lit(1)),
-          }))
-          .where('id', '=', param('id'))
-          .where('version', '=', param('expectedVersion'))
-          .where('revoked_at', 'is', null)
-          .returning('id'),
+    this.updateRow = precompile<
+      { id: string },
+      { id: string; expectedVersion: number; deviceClass: string; attested: string; counter: number; at: number }
+    >(db, runner, (db: Kysely<Tables>) =>
+      db
+        .updateTable('mdvm_accounts')
+        .set((eb) => ({
+          device_class: param('deviceClass'),
+          attested: param('attested'),
+          counter: param('counter'),
+          updated_at: param('at'),
+          version: eb('version', '+', eb.lit(1)),
+        }))
+        .where('id', '=', param('id'))
+        .where('version', '=', param('expectedVersion'))
+        .where('revoked_at', 'is', null)
+        .returning('id'),
     );
   }
 
@@ -107,7 +124,10 @@ export class SqlMdvmAccountStore implements MdvmAccountStore {
     if (inserted.length === 1) return 'created';
 
     // Accounts are never removed (deletion leaves a tombstone), so the row that won is still there.
-    const rows = await this.collidingRows({ thumbprint: account.authKeyThumbprint, appAttestKeyId: account.appAttestKeyId ?? null });
+    const rows = await this.collidingRows({
+      thumbprint: account.authKeyThumbprint,
+      appAttestKeyId: account.appAttestKeyId ?? null,
+    });
     if (rows.some((row) => row.auth_key_thumbprint === account.authKeyThumbprint)) return 'key-registered';
     if (rows.length > 0) return 'app-attest-key-registered';
     throw new Error(`MDVM account id ${account.id} already exists`);
@@ -155,7 +175,11 @@ export class SqlMdvmAccountStore implements MdvmAccountStore {
       .executeTakeFirst();
     if (Number(revoked.numUpdatedRows) === 1) return 'revoked';
     // Already revoked: keep that revocation, but the device data still goes.
-    const erased = await this.db.updateTable('mdvm_accounts').set({ device_class: ERASED, attested: ERASED }).where('id', '=', id).executeTakeFirst();
+    const erased = await this.db
+      .updateTable('mdvm_accounts')
+      .set({ device_class: ERASED, attested: ERASED })
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(erased.numUpdatedRows) === 1 ? 'already-revoked' : 'unknown';
   }
 
@@ -168,11 +192,22 @@ export class SqlMdvmAccountStore implements MdvmAccountStore {
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at!, reason: row.revocation_reason ?? 'unspecified' }));
+    return rows.map((row) => ({
+      id: row.id,
+      revokedAt: row.revoked_at!,
+      reason: row.revocation_reason ?? 'unspecified',
+    }));
   }
 
   async listActive(after: string, limit: number): Promise<MdvmAccount[]> {
-    const rows = await this.db.selectFrom('mdvm_accounts').selectAll().where('revoked_at', 'is', null).where('id', '>', after).orderBy('id').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('mdvm_accounts')
+      .selectAll()
+      .where('revoked_at', 'is', null)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map(toAccount);
   }
 }

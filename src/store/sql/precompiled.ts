@@ -11,6 +11,7 @@ export interface QueryRunner {
 }
 
 /** Runs through Kysely's driver (PostgreSQL, or SQLite outside the hot path). */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for code that serves any schema (migrations, compiled statements)
 export const kyselyRunner = (db: Kysely<any>): QueryRunner => ({
   async run<Row>(query: CompiledQuery<Row>, parameters: unknown[]) {
     return (await db.executeQuery<Row>({ ...query, parameters })).rows;
@@ -23,8 +24,10 @@ export const kyselyRunner = (db: Kysely<any>): QueryRunner => ({
  * Saves the query-builder and compiler work (the larger part of a simple statement's cost).
  */
 export function precompile<Row, Params extends Record<string, unknown>>(
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for code that serves any schema (migrations, compiled statements)
   db: Kysely<any>,
   runner: QueryRunner,
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for code that serves any schema (migrations, compiled statements)
   build: (db: Kysely<any>) => Compilable<Row>,
 ): (values: Params) => Promise<Row[]> {
   const compiled: CompiledQuery<Row> = build(db).compile();

@@ -20,6 +20,7 @@ export class SqliteGroupCommit implements QueryRunner {
   private readonly batcher: LoopBatcher<Statement, unknown[]>;
 
   constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for code that serves any schema (migrations, compiled statements)
     private readonly db: Kysely<any>,
     private readonly sqlite: SqliteAccess,
   ) {
@@ -38,7 +39,11 @@ export class SqliteGroupCommit implements QueryRunner {
       for (const { sql, parameters } of statements) {
         try {
           const statement = prepare(sql);
-          outcomes.push(statement.reader ? statement.all(parameters) : (statement.run(parameters), []));
+          if (statement.reader) outcomes.push(statement.all(parameters));
+          else {
+            statement.run(parameters);
+            outcomes.push([]);
+          }
         } catch (error) {
           if (!connection.inTransaction) throw error;
           outcomes.push(error instanceof Error ? error : new Error(String(error)));

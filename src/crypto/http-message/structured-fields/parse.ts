@@ -15,7 +15,15 @@
  */
 import { contentError } from '../../../errors.js';
 import { BASE64, HTAB, isClass, KEY_CHAR, KEY_START, SP, TOKEN_CHAR, TOKEN_START } from './characters.js';
-import type { BareItem, Dictionary, DictionaryMember, InnerList, Item, Parameters, StructuredFieldLimits } from './types.js';
+import type {
+  BareItem,
+  Dictionary,
+  DictionaryMember,
+  InnerList,
+  Item,
+  Parameters,
+  StructuredFieldLimits,
+} from './types.js';
 
 const DEFAULT_MAX_LENGTH = 16_384;
 const DEFAULT_MAX_MEMBERS = 64;
@@ -310,7 +318,10 @@ export function parseDictionary(input: string, limits: StructuredFieldLimits = {
 }
 
 /** Parses an Item field value (RFC 8941 §4.2 with §4.2.3); duplicate parameter keys are reported as `;key`. */
-export function parseItem(input: string, limits: StructuredFieldLimits = {}): Item & { readonly duplicateParameters: readonly string[] } {
+export function parseItem(
+  input: string,
+  limits: StructuredFieldLimits = {},
+): Item & { readonly duplicateParameters: readonly string[] } {
   const parser = begin(input, limits);
   const item = parser.parseItem();
   end(parser);

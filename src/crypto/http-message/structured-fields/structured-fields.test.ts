@@ -20,9 +20,16 @@ const str = (value: string): BareItem => ({ type: 'string', value });
 const tok = (value: string): BareItem => ({ type: 'token', value });
 const bin = (base64: string): BareItem => ({ type: 'binary', value: Buffer.from(base64, 'base64') });
 const bool = (value: boolean): BareItem => ({ type: 'boolean', value });
-const item = (value: BareItem, params: [string, BareItem][] = []): Item => ({ kind: 'item', value, params: new Map(params) });
-const list = (items: Item[], params: [string, BareItem][] = []): InnerList => ({ kind: 'inner-list', items, params: new Map(params) });
-
+const item = (value: BareItem, params: [string, BareItem][] = []): Item => ({
+  kind: 'item',
+  value,
+  params: new Map(params),
+});
+const list = (items: Item[], params: [string, BareItem][] = []): InnerList => ({
+  kind: 'inner-list',
+  items,
+  params: new Map(params),
+});
 
 const MALFORMED = 'CONTENT STRUCTURED_FIELD_MALFORMED';
 const TOO_LARGE = 'CONTENT STRUCTURED_FIELD_TOO_LARGE';
@@ -89,7 +96,9 @@ describe('RFC 8941 bare items', () => {
 
 describe('RFC 8941 dictionaries', () => {
   it('parses the RFC 8941 examples with member types, inner lists and parameters in order', () => {
-    const parsed = parseDictionary('en="Applepie", da=:w4ZibGV0w6ZydGU=:, a=?0, b, c; foo=bar, rating=1.5, feelings=(joy sadness);x=1');
+    const parsed = parseDictionary(
+      'en="Applepie", da=:w4ZibGV0w6ZydGU=:, a=?0, b, c; foo=bar, rating=1.5, feelings=(joy sadness);x=1',
+    );
     expect([...parsed.members.keys()]).toEqual(['en', 'da', 'a', 'b', 'c', 'rating', 'feelings']);
     expect(parsed.members.get('en')).toEqual(item(str('Applepie')));
     expect(parsed.members.get('da')).toEqual(item(bin('w4ZibGV0w6ZydGU=')));
@@ -103,12 +112,17 @@ describe('RFC 8941 dictionaries', () => {
   });
 
   it('parses an RFC 9421 Signature-Input with component parameters and empty inner lists', () => {
-    const parsed = parseDictionary('sig1=("@query-param";name="Pet" "content-type");created=1618884473;keyid="k", sig2=();nonce="n"');
+    const parsed = parseDictionary(
+      'sig1=("@query-param";name="Pet" "content-type");created=1618884473;keyid="k", sig2=();nonce="n"',
+    );
     expect(parsed.members.get('sig1')).toEqual(
-      list([item(str('@query-param'), [['name', str('Pet')]]), item(str('content-type'))], [
-        ['created', int(1618884473)],
-        ['keyid', str('k')],
-      ]),
+      list(
+        [item(str('@query-param'), [['name', str('Pet')]]), item(str('content-type'))],
+        [
+          ['created', int(1618884473)],
+          ['keyid', str('k')],
+        ],
+      ),
     );
     expect(parsed.members.get('sig2')).toEqual(list([], [['nonce', str('n')]]));
   });
@@ -155,7 +169,9 @@ describe('RFC 8941 dictionaries', () => {
     const parsed = parseDictionary('a=1, b=2, a=3, c=(x;p=1;p=2 y);q;q=?0, d;r=1;r=2, a=4');
     expect([...parsed.members.keys()]).toEqual(['a', 'b', 'c', 'd']);
     expect(parsed.members.get('a')).toEqual(item(int(4)));
-    expect(parsed.members.get('c')).toEqual(list([item(tok('x'), [['p', int(2)]]), item(tok('y'))], [['q', bool(false)]]));
+    expect(parsed.members.get('c')).toEqual(
+      list([item(tok('x'), [['p', int(2)]]), item(tok('y'))], [['q', bool(false)]]),
+    );
     expect(parsed.duplicates).toEqual(['a', 'a']);
     expect(parsed.duplicateParameters).toEqual(['c[0];p', 'c;q', 'd;r']);
     expect(parseItem('"x";a=1;a=2').duplicateParameters).toEqual([';a']);
@@ -187,7 +203,9 @@ describe('RFC 8941 dictionaries', () => {
     const unit = fc.constantFrom(...' \t"\\();=,:?*-.@%/+01259aAzZé\u0000\r\n'.split(''));
     fc.assert(
       fc.property(fc.string({ unit, maxLength: 40 }), (input) => {
-        expect(outcome(() => parseDictionary(input))).toMatch(/^(accepted|CONTENT STRUCTURED_FIELD_(MALFORMED|TOO_LARGE))$/);
+        expect(outcome(() => parseDictionary(input))).toMatch(
+          /^(accepted|CONTENT STRUCTURED_FIELD_(MALFORMED|TOO_LARGE))$/,
+        );
       }),
       { numRuns: 3000 },
     );
@@ -242,10 +260,18 @@ describe('RFC 8941 serialisation', () => {
       fc.boolean().map(bool),
     );
     const params = fc
-      .uniqueArray(fc.tuple(fc.stringMatching(/^[a-z*][a-z0-9_.*-]{0,5}$/), bareItem), { maxLength: 4, selector: ([key]) => key })
+      .uniqueArray(fc.tuple(fc.stringMatching(/^[a-z*][a-z0-9_.*-]{0,5}$/), bareItem), {
+        maxLength: 4,
+        selector: ([key]) => key,
+      })
       .map((entries) => new Map(entries));
     const innerList = fc.record({
-      items: fc.array(fc.record({ value: bareItem, params }).map(({ value, params: p }): Item => ({ kind: 'item', value, params: p })), { maxLength: 5 }),
+      items: fc.array(
+        fc
+          .record({ value: bareItem, params })
+          .map(({ value, params: p }): Item => ({ kind: 'item', value, params: p })),
+        { maxLength: 5 },
+      ),
       params,
     });
     fc.assert(
