@@ -7,7 +7,7 @@ import { runCli, serve } from '../helpers/cli.js';
 const work = mkdtempSync(join(tmpdir(), 'keyward-config-check-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The named-policy example the README used to carry: the app entry lacks minVersion and its digest is a placeholder. */
+/** The named-policy example the README used to carry: its signer digest is a placeholder (minVersion, also missing, defaults to 0). */
 const BAD_POLICY = `warden:
   policies:
     clinic:

@@ -31,7 +31,8 @@ export function overridePolicy(
   overrides: Record<string, unknown> | undefined,
   path: string,
 ): AndroidPolicy {
-  const merged = { ...base, ...(overrides ?? {}) };
+  // Defaults fill what an override leaves out (an app's signerDigests and minVersion), as they do in android.policy.
+  const merged = Value.Default(AndroidPolicySchema, structuredClone({ ...base, ...(overrides ?? {}) }));
   const problem = Value.Errors(AndroidPolicySchema, merged).First();
   if (problem) throw invalidConfiguration(`${path}${problem.path.replace(/\//g, '.')}: ${problem.message}`);
   return merged as AndroidPolicy;
