@@ -49,8 +49,23 @@ export const printableString = (text: string) => universal(19, Buffer.from(text,
 /** BIT STRING with no unused bits. */
 export const bitString = (bytes: Uint8Array) => universal(3, Buffer.concat([Buffer.of(0), bytes]));
 
-/** OBJECT IDENTIFIER; arcs are bigints so 2.25.<UUID> OIDs (128-bit arcs) encode exactly. */
+const encodedOids = new Map<string, Buffer>();
+
+/**
+ * OBJECT IDENTIFIER; arcs are bigints so 2.25.<UUID> OIDs (128-bit arcs) encode exactly. The few
+ * OIDs a process writes recur in every certificate it builds: each is encoded once (callers only
+ * copy the result, as every constructor here does).
+ */
 export function oid(dotted: string): Buffer {
+  let encoded = encodedOids.get(dotted);
+  if (!encoded) {
+    encoded = encodeOid(dotted);
+    if (encodedOids.size < 512) encodedOids.set(dotted, encoded);
+  }
+  return encoded;
+}
+
+function encodeOid(dotted: string): Buffer {
   const parts = dotted.split('.').map((part) => BigInt(part));
   const bytes: number[] = [];
   const push = (value: bigint) => {

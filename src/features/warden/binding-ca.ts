@@ -6,6 +6,7 @@ import {
   extensions,
   keyIdentifier,
   randomSerial,
+  type Extension,
   type RevokedEntry,
   type Signer,
 } from '../../crypto/x509/certificate-builder.js';
@@ -40,6 +41,9 @@ export class BindingCa {
   /** Intermediate then root, base64url DER: what follows the leaf in every returned chain. */
   readonly chainTail: readonly string[];
   private readonly signer: Signer;
+  /** The extensions every binding certificate carries, encoded once (only the subject key identifier varies). */
+  private readonly fixedExtensions: readonly Extension[];
+  private readonly authorityKeyIdentifier: Extension;
 
   constructor(files: BindingCaFiles) {
     const root = pemCertificates(files.rootCertificate);
@@ -74,6 +78,12 @@ export class BindingCa {
       keyIdentifier: keyIdentifier(this.intermediate.spki),
     };
     this.chainTail = [this.intermediate.der.toString('base64url'), this.root.der.toString('base64url')];
+    this.fixedExtensions = [
+      extensions.basicConstraints(false),
+      extensions.keyUsage(0),
+      extensions.extendedKeyUsage(CLIENT_AUTH),
+    ];
+    this.authorityKeyIdentifier = extensions.authorityKeyIdentifier(this.signer.keyIdentifier);
   }
 
   issue(request: { spki: Uint8Array; subjectDer: Uint8Array; at: number; validityDays: number }): IssuedCertificate {
@@ -88,11 +98,9 @@ export class BindingCa {
         notBefore,
         notAfter,
         extensions: [
-          extensions.basicConstraints(false),
-          extensions.keyUsage(0),
-          extensions.extendedKeyUsage(CLIENT_AUTH),
+          ...this.fixedExtensions,
           extensions.subjectKeyIdentifier(keyIdentifier(request.spki)),
-          extensions.authorityKeyIdentifier(this.signer.keyIdentifier),
+          this.authorityKeyIdentifier,
         ],
       },
       this.signer,
