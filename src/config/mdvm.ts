@@ -40,6 +40,13 @@ export const MdvmConfigSchema = Type.Object(
       default: 30,
       description: "How far in the future a signature's created time may lie (client clocks).",
     }),
+    signatureEncodings: Type.Array(Type.Union([Type.Literal('raw'), Type.Literal('der')]), {
+      minItems: 1,
+      uniqueItems: true,
+      default: ['raw', 'der'],
+      description:
+        'Encodings accepted for wallet signatures (ecdsa-p256-sha256): raw is RFC 9421\'s 64-byte r‖s, der the DER SEQUENCE that Java\'s SHA256withECDSA produces and the reference wallet sends (and the reference MDVM verifies). Told apart by shape; the one used is logged per request (signatureEncodings). ["raw"] holds wallets to RFC 9421.',
+    }),
     maxBodyBytes: Type.Integer({
       minimum: 4096,
       maximum: 1_048_576,

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { emulatedKeyClientData } from '../attestation/apple/emulated-key.js';
 import { contentDigest } from '../crypto/http-message/content-digest.js';
-import { signHttpMessage, type HttpMessageParts } from '../crypto/http-message/http-signatures.js';
+import { signHttpMessage, type EcdsaEncoding, type HttpMessageParts } from '../crypto/http-message/http-signatures.js';
 import { ecPoint, sha256, spkiOf } from '../crypto/keys.js';
 import type {
   AndroidRegistration,
@@ -69,6 +69,10 @@ export class SimulatedWalletInstance {
   mdvmToken: string | undefined;
   /** Fields the app reports in wi_device_class over what the device is (to play an app lying about its device). */
   reportedOverrides: Record<string, string> = {};
+  /** How MDVM requests are signed: 'der' as the reference wallet does (Java's SHA256withECDSA), 'raw' as RFC 9421 says. */
+  signatureEncoding: EcdsaEncoding = 'raw';
+  /** Write the alg parameter into MDVM signatures (the reference wallet always does; the reference MDVM requires it). */
+  signWithAlg = true;
   private authKey: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
 
   private constructor(
@@ -167,10 +171,12 @@ export class SimulatedWalletInstance {
         request: SignedWalletRequest,
       ) => void /** iOS: register this auth key (another instance's, to test uniqueness). */;
       authKey?: { privateKey: KeyObject; publicKey: KeyObject };
+      /** Attest for this challenge instead of the request's (an attestation made for another challenge). */
+      attestationChallenge?: string;
     } = {},
   ): Promise<WalletResponse> {
     const challenge = options.challenge ?? (await this.challenge(mdvmUrl));
-    const nonce = sha256(Buffer.from(challenge, 'utf8'));
+    const nonce = sha256(Buffer.from(options.attestationChallenge ?? challenge, 'utf8'));
     let body: AndroidRegistration | IosRegistration;
     if (this.platform === 'android') {
       const attestation = await this.attestAndroid(nonce);
@@ -333,6 +339,8 @@ export class SimulatedWalletInstance {
         algorithm: 'ecdsa-p256-sha256',
         keyid: signer.keyid,
         created,
+        ecdsaEncoding: this.signatureEncoding,
+        includeAlg: this.signWithAlg,
       }),
     );
     return {

@@ -1,12 +1,13 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
 import { trustError } from '../../src/errors.js';
 import { keysFromJwks, type MdvmTrust } from '../../src/features/mdvm/mdvm-token.js';
 import { MdvmRevocations, verifyMdvmRequest } from '../../src/features/mdvm/relying-backend.js';
 import type { SimulatedWalletInstance, WalletResponse } from '../../src/simulator/mdvm-wallet.js';
-import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import { TEST_DATABASE_URL, skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
 import type { TestServer } from '../helpers/server.js';
 import { sharedAndroidDevice } from '../helpers/simulators.js';
 import { androidWallet, iosWallet, operator, startMdvmServer } from './helpers.js';
@@ -21,8 +22,14 @@ const BACKENDS = [
   },
 ];
 
-const rejected = (response: WalletResponse, status: number, error: string) => {
-  expect({ status: response.status, error: response.body.error }).toEqual({ status, error });
+/** Java's LocalDateTime.toString(): no offset, seconds and fraction only when not zero. */
+const REFERENCE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{3})?)?$/;
+
+/** A rejection in the reference MDVM's error body: {code, description, timestamp, trace_id}. */
+const rejected = (response: WalletResponse, status: number, code: string) => {
+  expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
+  expect(Object.keys(response.body).sort()).toEqual(['code', 'description', 'timestamp', 'trace_id']);
+  expect(response.body.timestamp).toMatch(REFERENCE_TIMESTAMP);
 };
 
 /** A relying backend (a wallet backend) checking requests with the library, with its own single-use challenges. */
@@ -314,6 +321,47 @@ for (const backend of BACKENDS) {
       expect((await ios.register(server.url)).status).toBe(200);
       ios.mdvmWiId = wallet.mdvmWiId;
       rejected(await ios.renew(server.url), 401, 'SIGNATURE_VERIFICATION_FAILURE');
+    });
+
+    it('registers and renews an Android wallet signing in DER as the reference wallet does (SHA256withECDSA), logging the encoding', async () => {
+      const wallet = await androidWallet();
+      wallet.signatureEncoding = 'der';
+      expect((await wallet.register(server.url)).status).toBe(200);
+      expect((await wallet.renew(server.url)).status).toBe(200);
+      expect(await relying.accept(wallet)).toBe(wallet.mdvmWiId);
+      const completed = server.logs.filter((line) => line.msg === 'request completed' && line.signatureEncodings);
+      expect(completed.slice(-2).map((line) => line.signatureEncodings)).toEqual([
+        { 'mdvm-auth-sig': 'der' },
+        { 'mdvm-auth-sig': 'der', 'mdvm-reattest-sig': 'der' },
+      ]);
+      wallet.signatureEncoding = 'raw';
+      expect((await wallet.renew(server.url)).status).toBe(200);
+      expect(server.logs.filter((line) => line.signatureEncodings).at(-1)!.signatureEncodings).toEqual({
+        'mdvm-auth-sig': 'raw',
+        'mdvm-reattest-sig': 'raw',
+      });
+    });
+
+    it('refuses a signature without alg, as the reference does', async () => {
+      const wallet = await androidWallet();
+      wallet.signWithAlg = false;
+      rejected(await wallet.register(server.url), 401, 'SIGNATURE_VERIFICATION_FAILURE');
+      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)!.detail).toMatch(
+        /SIGNATURE_POLICY_VIOLATION: the signature has no alg parameter/,
+      );
+      wallet.signWithAlg = true;
+      expect((await wallet.register(server.url)).status).toBe(200);
+      wallet.signWithAlg = false;
+      rejected(await wallet.renew(server.url), 401, 'SIGNATURE_VERIFICATION_FAILURE');
+    });
+
+    it('answers an attestation made for another challenge with 403 SECURITY_VIOLATION', async () => {
+      const wallet = await androidWallet();
+      const other = await wallet.challenge(server.url);
+      rejected(await wallet.register(server.url, { attestationChallenge: other }), 403, 'SECURITY_VIOLATION');
+      expect(server.logs.filter((line) => line.msg === 'request rejected').at(-1)!.detail).toMatch(
+        /^CHALLENGE_MISMATCH/,
+      );
     });
 
     it('refuses devices of a vulnerable class: unfixable ones are revoked, fixable ones may renew once updated', async () => {
@@ -636,7 +684,88 @@ for (const backend of BACKENDS) {
       const wallets = await Promise.all(Array.from({ length: 20 }, () => androidWallet()));
       const results = await Promise.all(wallets.map((wallet) => wallet.register(server.url, { challenge })));
       expect(results.filter((result) => result.status === 200)).toHaveLength(1);
-      expect(results.filter((result) => result.body.error === 'CHALLENGE_VERIFICATION_FAILURE')).toHaveLength(19);
+      expect(results.filter((result) => result.body.code === 'CHALLENGE_VERIFICATION_FAILURE')).toHaveLength(19);
     });
   });
 }
+
+describe('MDVM error replies in the reference shape (MdvmErrorResponse)', () => {
+  it('carry code, description, the time as Java prints a LocalDateTime (UTC) and the request id as trace_id', async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const clock = new FixedClock(minute);
+    const server = await startMdvmServer({ clock });
+    try {
+      const stamp = (iso: string) => iso.slice(0, -1);
+      const expected = [
+        [0, stamp(new Date(minute).toISOString()).slice(0, 16)],
+        [5_000, stamp(new Date(minute + 5_000).toISOString()).slice(0, 19)],
+        [5_123, stamp(new Date(minute + 5_123).toISOString())],
+      ] as const;
+      for (const [offset, timestamp] of expected) {
+        clock.set(minute + offset);
+        const response = await server.post('/v1/mdvm/android/register', '{"wi_mdvm_auth_pubk":');
+        rejected(response, 400, 'BAD_REQUEST');
+        expect(response.body.timestamp).toBe(timestamp);
+        expect(response.body.trace_id).toBe(response.headers.get('x-request-id'));
+        expect(typeof response.body.description).toBe('string');
+      }
+      const traced = await server.post('/v1/mdvm/android/register', '{}', { 'x-request-id': 'wallet-trace-1' });
+      rejected(traced, 400, 'BAD_REQUEST');
+      expect(traced.body.trace_id).toBe('wallet-trace-1');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers an unexpected failure with 500 INTERNAL_SERVER_ERROR, the cause only in the log', async () => {
+    const server = await startMdvmServer();
+    try {
+      vi.spyOn(server.services.mdvm!.service, 'registerAndroid').mockRejectedValueOnce(new Error('secret cause'));
+      const response = await (await androidWallet()).register(server.url);
+      rejected(response, 500, 'INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(response.body)).not.toContain('secret cause');
+      expect(server.logs.some((line) => line.level === 50 && line.err?.message === 'secret cause')).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses DER signatures with 401 when mdvm.signatureEncodings is ["raw"]', async () => {
+    const server = await startMdvmServer({ options: { 'mdvm.signatureEncodings': ['raw'] } });
+    try {
+      const wallet = await androidWallet();
+      wallet.signatureEncoding = 'der';
+      rejected(await wallet.register(server.url), 401, 'SIGNATURE_VERIFICATION_FAILURE');
+      wallet.signatureEncoding = 'raw';
+      expect((await wallet.register(server.url)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.skipIf(skipWithoutPostgres)('answers 503 DB_UNAVAILABLE when the database fails', async () => {
+    const server = await startMdvmServer({ database: 'postgres' });
+    try {
+      const wallet = await androidWallet();
+      expect((await wallet.register(server.url)).status).toBe(200);
+      const challenge = await wallet.challenge(server.url);
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema "${server.config.databaseSchema}" cascade`);
+      } finally {
+        await client.end();
+      }
+      rejected(await wallet.renew(server.url, { challenge }), 503, 'DB_UNAVAILABLE');
+      const response = await fetch(`${server.url}/v1/mdvm/challenge`, { method: 'POST' });
+      rejected(
+        { status: response.status, body: (await response.json()) as Record<string, unknown> },
+        503,
+        'DB_UNAVAILABLE',
+      );
+      expect(server.logs.some((line) => line.level === 50 && /does not exist/.test(line.err?.message))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});

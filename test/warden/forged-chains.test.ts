@@ -43,9 +43,6 @@ describe('a forged top certificate does not pass for RKP', () => {
     const wallet = await androidWallet();
     (wallet as unknown as { device: { android: unknown } }).device.android = withForgedTop(await sharedAndroidDevice());
     const response = await wallet.register(server.url);
-    expect({ status: response.status, error: response.body.error }).toEqual({
-      status: 403,
-      error: 'SECURITY_VIOLATION',
-    });
+    expect({ status: response.status, code: response.body.code }).toEqual({ status: 403, code: 'SECURITY_VIOLATION' });
   });
 });

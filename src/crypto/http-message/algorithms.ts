@@ -6,7 +6,7 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import type { SignatureAlgorithm } from './types.js';
+import type { EcdsaEncoding, SignatureAlgorithm } from './types.js';
 
 /** RFC 9421 §3.3's algorithms as node:crypto runs them, and which keys fit each. */
 interface AlgorithmSpec {
@@ -48,11 +48,11 @@ export function describeKey(key: KeyObject): string {
   return `${key.type} ${key.asymmetricKeyType ?? 'unknown'}${curve ? ` ${curve}` : ''} key`;
 }
 
-function cryptoOptions(algorithm: SignatureAlgorithm, key: KeyObject) {
+function cryptoOptions(algorithm: SignatureAlgorithm, key: KeyObject, ecdsaEncoding: EcdsaEncoding) {
   switch (algorithm) {
     case 'ecdsa-p256-sha256':
     case 'ecdsa-p384-sha384':
-      return { key, dsaEncoding: 'ieee-p1363' as const };
+      return { key, dsaEncoding: ecdsaEncoding === 'der' ? ('der' as const) : ('ieee-p1363' as const) };
     case 'rsa-pss-sha512':
       return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 };
     case 'rsa-v1_5-sha256':
@@ -62,20 +62,31 @@ function cryptoOptions(algorithm: SignatureAlgorithm, key: KeyObject) {
   }
 }
 
-export function verifyBytes(algorithm: SignatureAlgorithm, data: Buffer, signature: Buffer, key: KeyObject): boolean {
+export function verifyBytes(
+  algorithm: SignatureAlgorithm,
+  data: Buffer,
+  signature: Buffer,
+  key: KeyObject,
+  ecdsaEncoding: EcdsaEncoding = 'raw',
+): boolean {
   try {
     if (algorithm === 'hmac-sha256') {
       const mac = createHmac('sha256', key).update(data).digest();
       return mac.length === signature.length && timingSafeEqual(mac, signature);
     }
-    return cryptoVerify(ALGORITHMS[algorithm].hash, data, cryptoOptions(algorithm, key), signature);
+    return cryptoVerify(ALGORITHMS[algorithm].hash, data, cryptoOptions(algorithm, key, ecdsaEncoding), signature);
   } catch {
     // Malformed encodings and key/parameter mismatches are failed verifications.
     return false;
   }
 }
 
-export function signBytes(algorithm: SignatureAlgorithm, data: Buffer, key: KeyObject): Buffer {
+export function signBytes(
+  algorithm: SignatureAlgorithm,
+  data: Buffer,
+  key: KeyObject,
+  ecdsaEncoding: EcdsaEncoding = 'raw',
+): Buffer {
   if (algorithm === 'hmac-sha256') return createHmac('sha256', key).update(data).digest();
-  return cryptoSign(ALGORITHMS[algorithm].hash, data, cryptoOptions(algorithm, key));
+  return cryptoSign(ALGORITHMS[algorithm].hash, data, cryptoOptions(algorithm, key, ecdsaEncoding));
 }

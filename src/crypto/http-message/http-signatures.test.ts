@@ -8,6 +8,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import fc from 'fast-check';
+import { integer as derInteger, sequence as derSequence } from '../asn1/der-writer.js';
 import { describe, expect, it } from 'vitest';
 import { outcome, rejection } from '../../../test/helpers/outcome.js';
 import { contentDigest, verifyContentDigest } from './content-digest.js';
@@ -519,6 +520,98 @@ describe('RFC 9421 §2.4 reqres and B.3 ttrp (ecdsa-p256-sha256)', () => {
   });
 });
 
+/** r ‖ s as a DER ECDSA-Sig-Value (what Java's SHA256withECDSA produces). */
+const rawToDer = (raw: Buffer) =>
+  derSequence(
+    derInteger(BigInt(`0x${raw.subarray(0, raw.length / 2).toString('hex')}`)),
+    derInteger(BigInt(`0x${raw.subarray(raw.length / 2).toString('hex')}`)),
+  );
+
+describe('DER-encoded ECDSA signatures (ecdsaEncodings)', () => {
+  const ttrpPolicy = (overrides: Partial<SignaturePolicy> = {}): SignaturePolicy => ({
+    label: 'ttrp',
+    requiredComponents: [],
+    algorithms: ['ecdsa-p256-sha256'],
+    now: AT_CREATED,
+    ...overrides,
+  });
+  const ttrpWith = (signature: Buffer): HttpMessageParts => {
+    const message = ttrpRequest();
+    message.headers.signature = withSignature('ttrp', signature);
+    return message;
+  };
+  const ttrpDer = rawToDer(sigBytes(VECTORS.ttrp.signature));
+
+  it('B.3 ttrp re-encoded as DER verifies when DER is allowed and reports the encoding', () => {
+    expect(ttrpDer[0]).toBe(0x30);
+    const verified = verifyHttpSignature(ttrpWith(ttrpDer), ttrpPolicy({ ecdsaEncodings: ['raw', 'der'] }), ECC);
+    expect([verified.ecdsaEncoding, verified.base]).toEqual(['der', baseOf('ttrp')]);
+    expect(verifyHttpSignature(ttrpRequest(), ttrpPolicy({ ecdsaEncodings: ['raw', 'der'] }), ECC).ecdsaEncoding).toBe(
+      'raw',
+    );
+  });
+
+  it('raw only (the default) refuses DER, DER only refuses raw', () => {
+    expect(outcome(() => verifyHttpSignature(ttrpWith(ttrpDer), ttrpPolicy(), ECC))).toBe(
+      'TRUST SIGNATURE_POLICY_VIOLATION',
+    );
+    expect(outcome(() => verifyHttpSignature(ttrpRequest(), ttrpPolicy({ ecdsaEncodings: ['der'] }), ECC))).toBe(
+      'TRUST SIGNATURE_POLICY_VIOLATION',
+    );
+    expect(outcome(() => verifyHttpSignature(ttrpWith(ttrpDer), ttrpPolicy({ ecdsaEncodings: ['der'] }), ECC))).toBe(
+      'accepted',
+    );
+  });
+
+  it("signs DER with ecdsaEncoding 'der' as node:crypto's dsaEncoding 'der' does (Java's SHA256withECDSA)", () => {
+    const signed = signHttpMessage(walletRequest(), {
+      label: MDVM_LABEL,
+      components: MDVM_COMPONENTS,
+      key: wallet.privateKey,
+      algorithm: 'ecdsa-p256-sha256',
+      keyid: MDVM_KEYID,
+      created: T,
+      ecdsaEncoding: 'der',
+    });
+    const bytes = sigBytes(signed.signature);
+    expect(cryptoVerify('sha256', Buffer.from(signed.base), { key: wallet.publicKey, dsaEncoding: 'der' }, bytes)).toBe(
+      true,
+    );
+    const message = signWallet(walletRequest(), { ecdsaEncoding: 'der' });
+    expect(
+      verifyHttpSignature(message, mdvmPolicy({ ecdsaEncodings: ['raw', 'der'] }), wallet.publicKey).ecdsaEncoding,
+    ).toBe('der');
+    expect(verifyWallet(message, { ecdsaEncodings: ['raw', 'der'] }, other.publicKey)).toBe('TRUST SIGNATURE_INVALID');
+  });
+
+  it('DER that is not strict (long-form length, trailing data, negative or oversized integers) is SIGNATURE_MALFORMED', () => {
+    const [r, s] = [sigBytes(VECTORS.ttrp.signature).subarray(0, 32), sigBytes(VECTORS.ttrp.signature).subarray(32)];
+    const content = ttrpDer.subarray(2);
+    const negative = Buffer.from(r);
+    negative[0] = negative[0]! | 0x80;
+    const cases = [
+      Buffer.concat([Buffer.of(0x30, 0x81, content.length), content]),
+      Buffer.concat([ttrpDer, Buffer.of(0)]),
+      derSequence(Buffer.concat([Buffer.of(0x02, 32), negative]), derInteger(BigInt(`0x${s.toString('hex')}`))),
+      derSequence(derInteger(1n << 256n), derInteger(BigInt(`0x${s.toString('hex')}`))),
+      derSequence(derInteger(BigInt(`0x${r.toString('hex')}`))),
+    ];
+    for (const bytes of cases) {
+      expect(outcome(() => verifyHttpSignature(ttrpWith(bytes), ttrpPolicy({ ecdsaEncodings: ['der'] }), ECC))).toBe(
+        'CONTENT SIGNATURE_MALFORMED',
+      );
+    }
+  });
+
+  it('requireAlg refuses a signature without alg (which otherwise takes the algorithm from the key)', () => {
+    const message = signWallet(walletRequest(), { includeAlg: false });
+    expect(message.headers['signature-input']).not.toContain('alg=');
+    expect(verifyWallet(message)).toBe('accepted');
+    expect(verifyWallet(message, { requireAlg: true })).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
+    expect(verifyWallet(signWallet(walletRequest()), { requireAlg: true })).toBe('accepted');
+  });
+});
+
 describe('derived components and field values (RFC 9421 §2.1, §2.2)', () => {
   const line = (message: HttpMessageParts, component: string) => signatureBase(message, [component]).split('\n')[0];
   const request = (target: string, extra: Partial<HttpMessageParts> = {}): HttpMessageParts => ({
@@ -785,6 +878,7 @@ describe('MDVM ecdsa-p256-sha256 sign → verify', () => {
       label: MDVM_LABEL,
       components: MDVM_COMPONENTS,
       algorithm: 'ecdsa-p256-sha256',
+      ecdsaEncoding: 'raw',
       created: T,
       keyid: MDVM_KEYID,
       alg: 'ecdsa-p256-sha256',
@@ -1015,7 +1109,7 @@ describe('MDVM negative cases', () => {
     expect(verifyWallet(message, { now: (T + 61) * 1000, maxSkewSeconds: 0 })).toBe('TIME SIGNATURE_EXPIRED');
   });
 
-  it('a DER or truncated ECDSA signature (not 64-byte r‖s) is SIGNATURE_MALFORMED', () => {
+  it('a truncated or extended ECDSA signature is SIGNATURE_MALFORMED; DER is a policy violation unless allowed', () => {
     const message = walletRequest();
     const signed = signHttpMessage(message, {
       label: MDVM_LABEL,
@@ -1028,21 +1122,22 @@ describe('MDVM negative cases', () => {
     const der = cryptoSign('sha256', Buffer.from(signed.base), { key: wallet.privateKey, dsaEncoding: 'der' });
     expect(der.length).toBeGreaterThanOrEqual(68);
     expect(cryptoVerify('sha256', Buffer.from(signed.base), wallet.publicKey, der)).toBe(true); // a valid signature, wrong encoding
+    const sent = (bytes: Buffer) => ({
+      ...message,
+      headers: {
+        ...message.headers,
+        'signature-input': signed.signatureInput,
+        signature: withSignature(MDVM_LABEL, bytes),
+      },
+    });
     for (const bytes of [
-      der,
       sigBytes(signed.signature).subarray(0, 63),
       Buffer.concat([sigBytes(signed.signature), Buffer.alloc(1)]),
     ]) {
-      const sent = {
-        ...message,
-        headers: {
-          ...message.headers,
-          'signature-input': signed.signatureInput,
-          signature: withSignature(MDVM_LABEL, bytes),
-        },
-      };
-      expect(verifyWallet(sent)).toBe('CONTENT SIGNATURE_MALFORMED');
+      expect(verifyWallet(sent(bytes))).toBe('CONTENT SIGNATURE_MALFORMED');
     }
+    expect(verifyWallet(sent(der))).toBe('TRUST SIGNATURE_POLICY_VIOLATION');
+    expect(verifyWallet(sent(der), { ecdsaEncodings: ['raw', 'der'] })).toBe('accepted');
   });
 
   it('a tampered @path, method, auth-challenge or content-digest is SIGNATURE_INVALID', () => {

@@ -31,7 +31,7 @@ export function signHttpMessage(message: HttpMessageParts, options: SignHttpMess
       throw new TypeError(`cannot sign: ${error.detail ?? error.message}`, { cause: error });
     throw error;
   }
-  const signature = signBytes(algorithm, Buffer.from(base, 'latin1'), key);
+  const signature = signBytes(algorithm, Buffer.from(base, 'latin1'), key, options.ecdsaEncoding);
   return {
     signatureInput: `${label}=${signatureParams}`,
     signature: `${label}=:${signature.toString('base64')}:`,

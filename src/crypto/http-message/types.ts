@@ -28,6 +28,9 @@ export type SignatureAlgorithm =
   | 'rsa-v1_5-sha256'
   | 'hmac-sha256';
 
+/** How an ECDSA signature's (r, s) is encoded: RFC 9421's raw r ‖ s, or a DER SEQUENCE of two INTEGERs (Java's SHA256withECDSA). */
+export type EcdsaEncoding = 'raw' | 'der';
+
 /** A covered component: `@method`, `content-digest`, `@query-param;name="Pet"` (canonical form). */
 export type ComponentIdentifier = string;
 
@@ -46,6 +49,13 @@ export interface SignaturePolicy {
   maxSkewSeconds?: number;
   /** When set, the `keyid` parameter must be present and equal to it. */
   requireKeyId?: string;
+  /** The `alg` parameter must be present (otherwise the algorithm is chosen from the key). */
+  requireAlg?: boolean;
+  /**
+   * ECDSA encodings accepted, told apart by shape (exactly the raw length, or a strict DER
+   * SEQUENCE). Default `['raw']`: RFC 9421 §3.3.4–5.
+   */
+  ecdsaEncodings?: readonly EcdsaEncoding[];
 }
 
 /** A verified signature: its parameters as sent (`alg` included when present) and what was checked. */
@@ -55,6 +65,8 @@ export interface VerifiedHttpSignature extends SignatureParameters {
   components: string[];
   /** The algorithm the signature was verified with. */
   algorithm: SignatureAlgorithm;
+  /** ECDSA algorithms: how the signature was encoded. */
+  ecdsaEncoding?: EcdsaEncoding;
   /** The signature base that was verified. */
   base: string;
 }
@@ -77,6 +89,8 @@ export interface SignHttpMessageOptions extends Omit<SignatureParameters, 'alg'>
   algorithm: SignatureAlgorithm;
   /** Write the `alg` parameter (default true; RFC 9421's own examples omit it). */
   includeAlg?: boolean;
+  /** ECDSA algorithms: encode the signature as DER instead of RFC 9421's raw r ‖ s (to play Java's SHA256withECDSA). Default 'raw'. */
+  ecdsaEncoding?: EcdsaEncoding;
 }
 
 export interface SignedHttpMessage {

@@ -1,11 +1,18 @@
 import type { KeyObject } from 'node:crypto';
+import { DerReader } from '../asn1/der.js';
 import { timeError, trustError } from '../../errors.js';
 import { ALGORITHMS, describeKey, isSignatureAlgorithm, verifyBytes } from './algorithms.js';
 import { checkDistinct, componentFromItem, componentFromString } from './components.js';
 import { malformed, missing, policyViolation } from './failures.js';
 import { buildBase, serializeSignatureParams } from './signature-base.js';
 import { parseSignatureField, readParameters } from './signature-fields.js';
-import type { HttpMessageParts, SignatureAlgorithm, SignaturePolicy, VerifiedHttpSignature } from './types.js';
+import type {
+  EcdsaEncoding,
+  HttpMessageParts,
+  SignatureAlgorithm,
+  SignaturePolicy,
+  VerifiedHttpSignature,
+} from './types.js';
 
 function selectAlgorithm(alg: string | undefined, policy: SignaturePolicy, key: KeyObject): SignatureAlgorithm {
   if (alg !== undefined) {
@@ -26,6 +33,45 @@ function selectAlgorithm(alg: string | undefined, policy: SignaturePolicy, key: 
   return selected;
 }
 
+/** A strict DER ECDSA-Sig-Value: SEQUENCE { r INTEGER, s INTEGER }, both positive and at most `fieldBytes` long, nothing trailing. */
+function isDerEcdsaSignature(signature: Buffer, fieldBytes: number): boolean {
+  const limit = 1n << BigInt(fieldBytes * 8);
+  try {
+    const outer = new DerReader(signature, 'SIGNATURE_MALFORMED');
+    const sequence = outer.sequence('ECDSA-Sig-Value');
+    outer.end('ECDSA-Sig-Value');
+    for (const part of ['r', 's']) {
+      const value = sequence.integer(part);
+      if (value <= 0n || value >= limit) return false;
+    }
+    sequence.end('ECDSA-Sig-Value');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The signature's encoding, told apart by shape: exactly the algorithm's length is raw (RFC
+ * 9421), a DER SEQUENCE is DER (never 64 or 96 bytes long for P-256 and P-384 values that fit).
+ */
+function signatureEncoding(
+  algorithm: SignatureAlgorithm,
+  signature: Buffer,
+  policy: SignaturePolicy,
+): EcdsaEncoding | undefined {
+  const expectedLength = ALGORITHMS[algorithm].length;
+  const ecdsa = algorithm === 'ecdsa-p256-sha256' || algorithm === 'ecdsa-p384-sha384';
+  if (expectedLength !== undefined && signature.length === expectedLength) return ecdsa ? 'raw' : undefined;
+  if (ecdsa && isDerEcdsaSignature(signature, expectedLength! / 2)) {
+    if (!(policy.ecdsaEncodings ?? ['raw']).includes('der'))
+      throw policyViolation(`${algorithm} signature is DER-encoded; only raw r‖s is allowed`);
+    return 'der';
+  }
+  if (expectedLength === undefined) return undefined;
+  throw malformed(`${algorithm} signature is ${signature.length} bytes, expected ${expectedLength}`);
+}
+
 function assertCanonicalComponent(id: string): void {
   let canonical: string | undefined;
   try {
@@ -39,7 +85,7 @@ function assertCanonicalComponent(id: string): void {
 
 /**
  * Verifies the signature labelled `policy.label` on `message` with `key` (synchronous,
- * node:crypto). Throws a KeywardError: CONTENT SIGNATURE_MISSING / SIGNATURE_MALFORMED, TRUST
+ * node:crypto). ECDSA signatures are raw r‖s unless `policy.ecdsaEncodings` admits DER. Throws a KeywardError: CONTENT SIGNATURE_MISSING / SIGNATURE_MALFORMED, TRUST
  * SIGNATURE_POLICY_VIOLATION / SIGNATURE_INVALID, TIME SIGNATURE_EXPIRED / SIGNATURE_NOT_YET_VALID.
  */
 export function verifyHttpSignature(
@@ -68,10 +114,11 @@ export function verifyHttpSignature(
   checkDistinct(components);
   const params = readParameters(input.params);
 
+  if (policy.requireAlg && params.alg === undefined) throw policyViolation('the signature has no alg parameter');
   const algorithm = selectAlgorithm(params.alg, policy, key);
-  const expectedLength = ALGORITHMS[algorithm].length;
-  if (expectedLength !== undefined && signature.length !== expectedLength) {
-    throw malformed(`${algorithm} signature is ${signature.length} bytes, expected ${expectedLength}`);
+  const encoding = signatureEncoding(algorithm, signature, policy);
+  if (encoding === 'raw' && !(policy.ecdsaEncodings ?? ['raw']).includes('raw')) {
+    throw policyViolation(`${algorithm} signature is raw r‖s; only DER is allowed`);
   }
   for (const required of policy.requiredComponents) {
     if (!components.some((component) => component.id === required)) {
@@ -106,9 +153,9 @@ export function verifyHttpSignature(
   }
 
   const base = buildBase(message, components, serializeSignatureParams(components, input.params));
-  if (!verifyBytes(algorithm, Buffer.from(base, 'latin1'), signature, key)) {
+  if (!verifyBytes(algorithm, Buffer.from(base, 'latin1'), signature, key, encoding)) {
     throw trustError('SIGNATURE_INVALID', 'The HTTP message signature is invalid.', {
-      detail: `${algorithm} signature ${label} does not verify with the ${describeKey(key)}`,
+      detail: `${algorithm}${encoding === 'der' ? ' (DER)' : ''} signature ${label} does not verify with the ${describeKey(key)}`,
     });
   }
 
@@ -118,6 +165,7 @@ export function verifyHttpSignature(
     algorithm,
     base,
   };
+  if (encoding !== undefined) verified.ecdsaEncoding = encoding;
   if (created !== undefined) verified.created = created;
   if (expires !== undefined) verified.expires = expires;
   if (params.keyid !== undefined) verified.keyid = params.keyid;

@@ -1,8 +1,9 @@
 import type { CodeTable } from '../../errors.js';
 
 /**
- * The reference MDVM's error codes (what wallet apps switch on). Each description is also the
- * client message the reference sends, and each status is the one it answers with.
+ * The reference MDVM's error codes (what wallet apps switch on), with the status it answers
+ * with; each description is Keyward's client message. RENEWAL_CONFLICT is Keyward's own (the
+ * reference has no concurrent renewals).
  */
 export const MDVM_REFERENCE_CODES = {
   BAD_REQUEST: { category: 'CONTENT', status: 400, description: 'The request is malformed.' },
@@ -57,6 +58,16 @@ export const MDVM_REFERENCE_CODES = {
     category: 'CONTENT',
     status: 409,
     description: 'An account already exists for this auth key.',
+  },
+  INTERNAL_SERVER_ERROR: {
+    category: 'INTERNAL',
+    status: 500,
+    description: 'An unexpected failure; the trace_id of the reply finds the logged cause.',
+  },
+  DB_UNAVAILABLE: {
+    category: 'INTERNAL',
+    status: 503,
+    description: 'The database failed or could not be reached; try again later.',
   },
   RENEWAL_CONFLICT: {
     category: 'CONTENT',

@@ -13,7 +13,8 @@ import type { MdvmConfig } from '../../config/mdvm.js';
 import { parseCertificate } from '../../crypto/x509/certificate.js';
 import { jwkThumbprint, spkiToJwk } from '../../crypto/jose/jwk.js';
 import { importRequestKey, jwkPoint } from '../../crypto/keys.js';
-import { mdvmError } from './errors.js';
+import { isKeywardError } from '../../errors.js';
+import { fromStore, mdvmError } from './errors.js';
 import type { MdvmAccount, MdvmAccountStore, MdvmVulnerabilityStore } from '../../store/mdvm-store.js';
 import {
   androidIdentity,
@@ -63,6 +64,34 @@ export interface MdvmDependencies {
   accounts: MdvmAccountStore;
   vulnerabilities: MdvmVulnerabilityStore;
   signingKeys: MdvmSigningKeys;
+  /** Told of every registration and renewal granted, with the trust anchors that made it possible. */
+  onDecision?: (decision: MdvmDecision) => void;
+}
+
+/** A granted registration or renewal and the trust anchors its attestation (or, for an iOS renewal, the registration's) chained to. */
+export interface MdvmDecision {
+  operation: 'register' | 'renew';
+  platform: 'android' | 'ios';
+  accountId: string;
+  anchors: string[];
+}
+
+/**
+ * The reference answers every failed attestation with SECURITY_VIOLATION: malformed attestation
+ * data and an attestation made for another challenge (CHALLENGE_MISMATCH) too, not only trust
+ * failures (which toMdvmError translates). The Keyward code stays in the log detail.
+ */
+function attestationFailure(error: unknown): unknown {
+  if (!isKeywardError(error) || error.category !== 'CONTENT') return error;
+  return mdvmError('SECURITY_VIOLATION', `${error.code}${error.detail ? `: ${error.detail}` : ''}`);
+}
+
+function checkAttestation<T>(verify: () => T): T {
+  try {
+    return verify();
+  } catch (error) {
+    throw attestationFailure(error);
+  }
 }
 
 /** iOS App Attest state an account keeps: the attested App Attest key and its app. */
@@ -72,6 +101,8 @@ interface IosAttested {
   environment: string;
   /** The OS version Apple signed into the credential certificate at registration (absent when allowUnsignedOsVersion let a reported one through). */
   osVersion?: string;
+  /** The anchors the registration's attestation chained to (credential certificate, receipt); absent on accounts older than it. */
+  anchors?: string[];
 }
 
 /**
@@ -85,7 +116,7 @@ export class MdvmService {
   constructor(private readonly deps: MdvmDependencies) {}
 
   async challenge(): Promise<ChallengeReply> {
-    return { mdvm_auth_challenge: (await this.deps.challenges.issue()).token };
+    return { mdvm_auth_challenge: (await fromStore(() => this.deps.challenges.issue())).token };
   }
 
   async registerAndroid(request: SignedRequest, body: AndroidRegistration): Promise<RegistrationReply> {
@@ -99,7 +130,14 @@ export class MdvmService {
     checkAndroidDeviceClass(attested, body.wi_device_class);
     await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
     await consume();
-    return this.register(auth, 'android', body.wi_device_class, { ...attested }, now);
+    const registered = await this.register(auth, 'android', body.wi_device_class, { ...attested }, now);
+    this.deps.onDecision?.({
+      operation: 'register',
+      platform: 'android',
+      accountId: registered.mdvm_wi_id,
+      anchors: [result.anchor],
+    });
+    return registered;
   }
 
   async registerIos(request: SignedRequest, body: IosRegistration): Promise<RegistrationReply> {
@@ -108,16 +146,16 @@ export class MdvmService {
     verifyWalletSignature(request, AUTH_SIGNATURE, REGISTER_COMPONENTS, auth.key, this.window(now));
     const apple = this.appleVerifier();
     const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
-    const attestation = apple.verify({
-      attestation: base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation'),
-      clientData,
-      at: now,
-    });
+    const attestationBytes = base64Field(body.pap_devicecheck_attestation, 'pap_devicecheck_attestation');
+    const attestation = checkAttestation(() => apple.verify({ attestation: attestationBytes, clientData, at: now }));
     // A device's own key: imported for this request, not kept in the process-wide key cache.
     const publicKey = importRequestKey(Buffer.from(attestation.publicKey.spki, 'base64'), attestation.publicKey.jwk);
-    const assertion = verifyAppleAssertion(
-      { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
-      { publicKey, appId: attestation.app.ids[0]!, counter: 0 },
+    const assertionBytes = base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion');
+    const assertion = checkAttestation(() =>
+      verifyAppleAssertion(
+        { assertion: assertionBytes, clientData },
+        { publicKey, appId: attestation.app.ids[0]!, counter: 0 },
+      ),
     );
     const signedOsVersion = attestation.facts.osVersion;
     const osVersion = checkIosRegistration(body.wi_device_class, signedOsVersion, this.deps.config.ios);
@@ -127,12 +165,20 @@ export class MdvmService {
       appId: assertion.appId,
       environment: attestation.facts.environment,
       ...(signedOsVersion === undefined ? {} : { osVersion: signedOsVersion }),
+      anchors: [attestation.anchor, ...(attestation.facts.receipt ? [attestation.facts.receipt.anchor] : [])],
     };
     await consume();
-    return this.register(auth, 'ios', body.wi_device_class, { ...attested }, now, {
+    const registered = await this.register(auth, 'ios', body.wi_device_class, { ...attested }, now, {
       appAttestKeyId: attestation.facts.keyId,
       counter: assertion.counter,
     });
+    this.deps.onDecision?.({
+      operation: 'register',
+      platform: 'ios',
+      accountId: registered.mdvm_wi_id,
+      anchors: attested.anchors ?? [],
+    });
+    return registered;
   }
 
   async renewAndroid(request: SignedRequest, body: AndroidRenewal): Promise<RenewalReply> {
@@ -154,6 +200,12 @@ export class MdvmService {
     await this.refuseVulnerable(androidIdentity(attested, body.wi_device_class), attested.chainKeys);
     await consume();
     await this.save(account, body.wi_device_class, { ...attested }, 0, now);
+    this.deps.onDecision?.({
+      operation: 'renew',
+      platform: 'android',
+      accountId: account.id,
+      anchors: [result.anchor],
+    });
     return this.renewed(account.id, auth, now);
   }
 
@@ -163,9 +215,12 @@ export class MdvmService {
     const stored = account.attested as unknown as IosAttested;
     const storedKey = Buffer.from(stored.appAttestPublicKey, 'base64');
     const clientData = emulatedKeyClientData(jwkPoint(auth.jwk), attestationNonce(challenge));
-    const assertion = verifyAppleAssertion(
-      { assertion: base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion'), clientData },
-      { publicKey: importRequestKey(storedKey, spkiToJwk(storedKey)), appId: stored.appId, counter: account.counter },
+    const assertionBytes = base64Field(body.pap_devicecheck_assertion, 'pap_devicecheck_assertion');
+    const assertion = checkAttestation(() =>
+      verifyAppleAssertion(
+        { assertion: assertionBytes, clientData },
+        { publicKey: importRequestKey(storedKey, spkiToJwk(storedKey)), appId: stored.appId, counter: account.counter },
+      ),
     );
     checkIosRenewal(body.wi_device_class, this.deps.config.ios.minOsVersion, {
       deviceClass: account.deviceClass,
@@ -174,6 +229,12 @@ export class MdvmService {
     await this.refuseVulnerable(iosIdentity(body.wi_device_class), []);
     await consume();
     await this.save(account, body.wi_device_class, { ...stored }, assertion.counter, now);
+    this.deps.onDecision?.({
+      operation: 'renew',
+      platform: 'ios',
+      accountId: account.id,
+      anchors: stored.anchors ?? [],
+    });
     return this.renewed(account.id, auth, now);
   }
 
@@ -186,8 +247,8 @@ export class MdvmService {
     request: SignedRequest,
   ): Promise<{ challenge: string; now: number; consume: () => Promise<void> }> {
     const challenge = header(request, 'auth-challenge');
-    const { consume } = await this.deps.challenges.check(challenge);
-    return { challenge, now: this.deps.clock.now(), consume };
+    const { consume } = await fromStore(() => this.deps.challenges.check(challenge));
+    return { challenge, now: this.deps.clock.now(), consume: () => fromStore(consume) };
   }
 
   /** The account named by Mdvm-Wi-Id, its auth signature checked with the stored key, not revoked, of this platform. */
@@ -199,7 +260,7 @@ export class MdvmService {
     const id = header(request, 'mdvm-wi-id', 64).toLowerCase();
     const notFound = () => mdvmError('ACCOUNT_NOT_FOUND', `mdvm_wi_id ${id.slice(0, 64)}`);
     if (!UUID.test(id)) throw notFound();
-    const account = await this.deps.accounts.find(id);
+    const account = await fromStore(() => this.deps.accounts.find(id));
     // A deleted account is a tombstone: not found for its wallet, revoked for relying backends.
     if (!account || account.revocationReason === 'deleted') throw notFound();
     const auth = parseAuthKey(account.authPublicKey);
@@ -219,12 +280,11 @@ export class MdvmService {
     now: number,
   ): Promise<{ result: AttestationResult; attested: AndroidAttested }> {
     const certificates = chain.map((entry, index) => base64Field(entry, `wi_android_key_attestation[${index}]`));
-    const result = await this.deps.android.verify({
-      chain: certificates,
-      challenge: attestationNonce(challenge),
-      at: now,
-      policy: this.deps.androidPolicy,
-    });
+    const result = await this.deps.android
+      .verify({ chain: certificates, challenge: attestationNonce(challenge), at: now, policy: this.deps.androidPolicy })
+      .catch((error: unknown) => {
+        throw attestationFailure(error);
+      });
     if (result.publicKey.curve !== 'P-256' || !result.publicKey.jwk) {
       throw mdvmError(
         'SECURITY_VIOLATION',
@@ -247,11 +307,14 @@ export class MdvmService {
 
   /** Leaked attestation keys in the chain are unfixable; then the vulnerable device classes. */
   private async refuseVulnerable(device: DeviceIdentity, chainKeys: string[]): Promise<void> {
-    const leaked = await this.deps.vulnerabilities.leakedAmong(chainKeys);
+    const leaked = await fromStore(() => this.deps.vulnerabilities.leakedAmong(chainKeys));
     if (leaked.length > 0) {
       throw mdvmError('DEVICE_VULNERABLE_UNFIXABLE', `leaked attestation key ${leaked[0]}`);
     }
-    const found = vulnerableClassOf(await this.deps.vulnerabilities.listClasses(device.platform), device);
+    const found = vulnerableClassOf(
+      await fromStore(() => this.deps.vulnerabilities.listClasses(device.platform)),
+      device,
+    );
     if (found) throw vulnerableError(found);
   }
 
@@ -264,17 +327,19 @@ export class MdvmService {
     ios: { appAttestKeyId?: string; counter: number } = { counter: 0 },
   ): Promise<RegistrationReply> {
     const id = randomUUID();
-    const outcome = await this.deps.accounts.create({
-      id,
-      platform,
-      authKeyThumbprint: jwkThumbprint(auth.jwk),
-      authPublicKey: auth.spki.toString('base64'),
-      deviceClass,
-      attested,
-      ...(ios.appAttestKeyId ? { appAttestKeyId: ios.appAttestKeyId } : {}),
-      counter: ios.counter,
-      createdAt: now,
-    });
+    const outcome = await fromStore(() =>
+      this.deps.accounts.create({
+        id,
+        platform,
+        authKeyThumbprint: jwkThumbprint(auth.jwk),
+        authPublicKey: auth.spki.toString('base64'),
+        deviceClass,
+        attested,
+        ...(ios.appAttestKeyId ? { appAttestKeyId: ios.appAttestKeyId } : {}),
+        counter: ios.counter,
+        createdAt: now,
+      }),
+    );
     if (outcome !== 'created') throw mdvmError('KEY_ALREADY_REGISTERED', outcome);
     const token = await this.issue(id, auth.jwk, now);
     return { mdvm_wi_id: id, mdvm_token: token.token, mdvm_token_expiration_time: token.expiresAt };
@@ -288,12 +353,14 @@ export class MdvmService {
     counter: number,
     now: number,
   ): Promise<void> {
-    const outcome = await this.deps.accounts.update(account.id, account.version, {
-      deviceClass,
-      attested,
-      counter,
-      at: now,
-    });
+    const outcome = await fromStore(() =>
+      this.deps.accounts.update(account.id, account.version, {
+        deviceClass,
+        attested,
+        counter,
+        at: now,
+      }),
+    );
     if (outcome === 'revoked') throw mdvmError('ACCOUNT_REVOKED', 'revoked during the renewal');
     if (outcome === 'unknown') throw mdvmError('ACCOUNT_NOT_FOUND', 'deleted during the renewal');
     if (outcome === 'conflict') throw mdvmError('RENEWAL_CONFLICT');
@@ -321,6 +388,7 @@ export class MdvmService {
       now,
       maxAgeSeconds: this.deps.config.signatureMaxAgeSeconds,
       maxSkewSeconds: this.deps.config.signatureMaxSkewSeconds,
+      encodings: this.deps.config.signatureEncodings,
     };
   }
 

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.js';
 import { checkStrictJson } from '../../crypto/strict-json.js';
 import { contentError } from '../../errors.js';
-import { ErrorReply, sendError } from '../../http-kit/error-replies.js';
-import { toMdvmError } from './error-replies.js';
+import { sendError } from '../../http-kit/error-replies.js';
+import { noStore } from '../../http-kit/no-store.js';
+import { MdvmErrorReply, mdvmErrorFormat, toMdvmError } from './error-replies.js';
 import type { MdvmService } from './mdvm-service.js';
 import type { MdvmOperations } from './mdvm-operations.js';
 import {
@@ -27,7 +29,15 @@ declare module 'fastify' {
   }
 }
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+const errors = {
+  400: MdvmErrorReply,
+  401: MdvmErrorReply,
+  403: MdvmErrorReply,
+  404: MdvmErrorReply,
+  409: MdvmErrorReply,
+  500: MdvmErrorReply,
+  503: MdvmErrorReply,
+};
 
 /** The request as the signature and digest see it: raw method, raw target, headers, raw body. */
 const signed = (request: FastifyRequest): SignedRequest => ({
@@ -37,18 +47,46 @@ const signed = (request: FastifyRequest): SignedRequest => ({
     headers: request.headers,
   },
   body: request.rawBody ?? Buffer.alloc(0),
+  signatureEncodings: {},
 });
 
 /**
- * Wallet-facing MDVM endpoints (docs/protocols/mdvm.md). Failures carry the reference MDVM's codes;
- * JSON bodies are kept raw for the Content-Digest check before being parsed.
+ * Runs a wallet flow; the encodings of the signatures that verified (DER from the reference
+ * wallet, raw r‖s per RFC 9421) go on the request's log lines (the rejection, and completion).
+ */
+async function walletFlow<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  flow: (signedRequest: SignedRequest) => Promise<T>,
+): Promise<T> {
+  const signedRequest = signed(request);
+  try {
+    return await flow(signedRequest);
+  } finally {
+    if (Object.keys(signedRequest.signatureEncodings).length > 0) {
+      const log = request.log.child({ signatureEncodings: signedRequest.signatureEncodings });
+      request.log = log;
+      reply.log = log;
+    }
+  }
+}
+
+/**
+ * Wallet-facing MDVM endpoints (docs/protocols/mdvm.md). Failures are the reference MDVM's error
+ * body with its codes and statuses (the request id as trace_id); JSON bodies are kept raw for the
+ * Content-Digest check before being parsed.
  */
 export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
   mdvm: MdvmService;
   operations: MdvmOperations;
   maxBodyBytes: number;
-}> = async (app, { mdvm, operations, maxBodyBytes }) => {
-  app.setErrorHandler((thrown, request, reply) => sendError(request, reply, toMdvmError(thrown)));
+  clock: Clock;
+}> = async (app, { mdvm, operations, maxBodyBytes, clock }) => {
+  app.setErrorHandler((thrown, request, reply) =>
+    sendError(request, reply, toMdvmError(thrown), mdvmErrorFormat(request.id, clock.now())),
+  );
+  // Challenges and mdvm_tokens; the JWKS and the revocation list set their own caching.
+  noStore(app);
   // Fastify's own JSON parser (prototype-poisoning protection included), after keeping the raw bytes
   // and refusing duplicate keys (a first-wins reader of the signed body must see what Keyward checked).
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -94,7 +132,7 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RegistrationReplySchema, ...errors },
       },
     },
-    async (request) => mdvm.registerAndroid(signed(request), request.body),
+    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.registerAndroid(wallet, request.body)),
   );
   app.post(
     '/v1/mdvm/ios/register',
@@ -107,7 +145,7 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RegistrationReplySchema, ...errors },
       },
     },
-    async (request) => mdvm.registerIos(signed(request), request.body),
+    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.registerIos(wallet, request.body)),
   );
   app.post(
     '/v1/mdvm/android/renewal',
@@ -120,7 +158,7 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RenewalReplySchema, ...errors },
       },
     },
-    async (request) => mdvm.renewAndroid(signed(request), request.body),
+    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.renewAndroid(wallet, request.body)),
   );
   app.post(
     '/v1/mdvm/ios/renewal',
@@ -133,7 +171,7 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RenewalReplySchema, ...errors },
       },
     },
-    async (request) => mdvm.renewIos(signed(request), request.body),
+    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.renewIos(wallet, request.body)),
   );
 
   app.get(

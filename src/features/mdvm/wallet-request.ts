@@ -1,6 +1,10 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { verifyContentDigest } from '../../crypto/http-message/content-digest.js';
-import { verifyHttpSignature, type HttpMessageParts } from '../../crypto/http-message/http-signatures.js';
+import {
+  verifyHttpSignature,
+  type EcdsaEncoding,
+  type HttpMessageParts,
+} from '../../crypto/http-message/http-signatures.js';
 import { spkiToJwk } from '../../crypto/jose/jwk.js';
 import { mdvmError } from './errors.js';
 
@@ -8,6 +12,8 @@ import { mdvmError } from './errors.js';
 export interface SignedRequest {
   message: HttpMessageParts;
   body: Buffer;
+  /** Filled in as signatures verify: label → the encoding its signature used (the route logs it with the request). */
+  readonly signatureEncodings: Record<string, EcdsaEncoding>;
 }
 
 export const AUTH_SIGNATURE = 'mdvm-auth-sig';
@@ -21,6 +27,8 @@ export interface SignatureWindow {
   now: number;
   maxAgeSeconds: number;
   maxSkewSeconds: number;
+  /** mdvm.signatureEncodings */
+  encodings: readonly EcdsaEncoding[];
 }
 
 /** One header value (the first when repeated); BAD_REQUEST when absent or unreasonably long. */
@@ -33,7 +41,11 @@ export function header(request: SignedRequest, name: string, maxLength = 4096): 
   return value;
 }
 
-/** Verifies the signature under `label` with `key` (ecdsa-p256-sha256, created within the window) and the body's Content-Digest. */
+/**
+ * Verifies the signature under `label` with `key` (ecdsa-p256-sha256 named by its alg parameter,
+ * as the reference requires; raw or DER as the window allows; created within the window) and the
+ * body's Content-Digest.
+ */
 export function verifyWalletSignature(
   request: SignedRequest,
   label: string,
@@ -41,18 +53,21 @@ export function verifyWalletSignature(
   key: KeyObject,
   window: SignatureWindow,
 ): void {
-  verifyHttpSignature(
+  const verified = verifyHttpSignature(
     request.message,
     {
       label,
       requiredComponents: components,
       algorithms: ['ecdsa-p256-sha256'],
+      requireAlg: true,
+      ecdsaEncodings: window.encodings,
       now: window.now,
       maxAgeSeconds: window.maxAgeSeconds,
       maxSkewSeconds: window.maxSkewSeconds,
     },
     key,
   );
+  if (verified.ecdsaEncoding) request.signatureEncodings[label] = verified.ecdsaEncoding;
   verifyContentDigest(request.message.headers['content-digest'], request.body);
 }
 
