@@ -34,6 +34,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 interface Backend {
   name: string;
   serveArgs: string[];
+  /** Environment of the server process (beyond the retention setting every run uses). */
+  env?: Record<string, string>;
   openChallengeStore(): Promise<{ store: ChallengeStore; close(): Promise<void> }>;
   cleanup(): Promise<void>;
 }
@@ -41,15 +43,20 @@ interface Backend {
 function backends(work: string): Backend[] {
   const schema = `kw_bench_${randomBytes(4).toString('hex')}`;
   return [
-    {
-      name: 'sqlite',
-      serveArgs: ['--data-dir', join(work, 'sqlite')],
+    // SQLite with its default synchronous=FULL, and with NORMAL for the cost of that durability.
+    ...(['FULL', 'NORMAL'] as const).map((synchronous) => ({
+      name: synchronous === 'FULL' ? 'sqlite' : 'sqlite_normal',
+      serveArgs: ['--data-dir', join(work, `sqlite-${synchronous}`)],
+      env: { KEYWARD_SQLITE_SYNCHRONOUS: synchronous },
       async openChallengeStore() {
-        const store = await openStore({ url: `sqlite:${join(work, 'inproc.db')}` });
+        const store = await openStore({
+          url: `sqlite:${join(work, `inproc-${synchronous}.db`)}`,
+          sqliteSynchronous: synchronous,
+        });
         return { store: store.challenges, close: () => store.close() };
       },
       cleanup: async () => {},
-    },
+    })),
     {
       name: 'postgres',
       serveArgs: ['--data-dir', join(work, 'pg'), '--database-url', benchDatabaseUrl, '--database-schema', schema],
@@ -129,7 +136,9 @@ async function pairsOverHttp(server: ServerProcess): Promise<{ pairs: number; er
 }
 
 async function overHttp(backend: Backend) {
-  const server = await startServerProcess(backend.serveArgs, { env: { KEYWARD_CHALLENGES_RETENTION_SECONDS: '60' } });
+  const server = await startServerProcess(backend.serveArgs, {
+    env: { KEYWARD_CHALLENGES_RETENTION_SECONDS: '60', ...backend.env },
+  });
   try {
     return await pairsOverHttp(server);
   } finally {
@@ -149,6 +158,7 @@ async function httpCeiling(): Promise<number> {
 export async function run(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
   const lines: string[] = [];
+  const rates = new Map<string, { inProcess: number; http: number }>();
   try {
     const ceiling = await httpCeiling();
     log(`HTTP ceiling (empty Fastify server, same two requests): ${ceiling.toFixed(0)} pairs/s`);
@@ -166,6 +176,7 @@ export async function run(): Promise<void> {
               : `; target ${TARGET_PAIRS_PER_SECOND}: ${http.pairs >= TARGET_PAIRS_PER_SECOND ? 'met' : 'NOT met'}`),
         );
         if (http.errors > 0) throw new Error(`${http.errors} failed requests during the ${backend.name} HTTP run`);
+        rates.set(backend.name, { inProcess: local, http: http.pairs });
         lines.push(benchLine(`challenges_${backend.name}_inprocess`, local, 'pairs/s'));
         lines.push(
           benchLine(`challenges_${backend.name}_http`, http.pairs, 'pairs/s', {
@@ -177,6 +188,19 @@ export async function run(): Promise<void> {
         await backend.cleanup();
       }
     }
+    // What synchronous=FULL (a confirmed write survives a power loss) costs against NORMAL, measured in this run.
+    const full = rates.get('sqlite')!;
+    const normal = rates.get('sqlite_normal')!;
+    log(
+      `challenges sqlite synchronous=FULL: ${((100 * full.http) / normal.http).toFixed(0)}% of NORMAL's rate over HTTP, ${((100 * full.inProcess) / normal.inProcess).toFixed(0)}% in-process`,
+    );
+    for (const mode of ['inProcess', 'http'] as const)
+      lines.push(
+        benchLine(`challenges_sqlite_full_${mode === 'http' ? 'http' : 'inprocess'}`, full[mode], 'pairs/s', {
+          bound: normal[mode],
+          fraction: full[mode] / normal[mode],
+        }),
+      );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -155,9 +155,13 @@ interface FlowFigures {
   clientCpuPerFlow: number;
 }
 
-async function flows(serveArgs: string[], device: AndroidDeviceSimulator): Promise<FlowFigures> {
+async function flows(
+  serveArgs: string[],
+  device: AndroidDeviceSimulator,
+  env: Record<string, string> = {},
+): Promise<FlowFigures> {
   const server = await startServerProcess(['--trust-simulator-roots', ...serveArgs], {
-    env: { KEYWARD_ANDROID_REVOCATION_ENABLED: 'false' },
+    env: { KEYWARD_ANDROID_REVOCATION_ENABLED: 'false', ...env },
     logLevel: 'error',
   });
   const transport = keepAliveTransport(CONCURRENCY);
@@ -223,8 +227,15 @@ export async function run(): Promise<void> {
         fraction: attest / reference,
       }),
     );
+    const rates = new Map<string, number>();
     for (const backend of [
+      // SQLite with its default synchronous=FULL, and with NORMAL for the cost of that durability.
       { name: 'sqlite', args: ['--data-dir', join(work, 'sqlite')] },
+      {
+        name: 'sqlite_normal',
+        args: ['--data-dir', join(work, 'sqlite-normal')],
+        env: { KEYWARD_SQLITE_SYNCHRONOUS: 'NORMAL' },
+      },
       {
         name: 'postgres_redis',
         args: [
@@ -239,7 +250,8 @@ export async function run(): Promise<void> {
         ],
       },
     ]) {
-      const figures = await flows(backend.args, device);
+      const figures = await flows(backend.args, device, backend.env);
+      rates.set(backend.name, figures.rate);
       log(
         `warden ${backend.name}: ${figures.rate.toFixed(0)} complete flows/s over HTTP (${CONCURRENCY} concurrent), ${((100 * figures.rate) / reference).toFixed(0)}% of the verification rate (target ${TARGET * 100}%); CPU per flow: server ${micros(figures.serverCpuPerFlow)}, simulated devices ${micros(figures.clientCpuPerFlow)}`,
       );
@@ -264,6 +276,9 @@ export async function run(): Promise<void> {
         }),
       );
     }
+    const [full, normal] = [rates.get('sqlite')!, rates.get('sqlite_normal')!];
+    log(`warden sqlite synchronous=FULL: ${((100 * full) / normal).toFixed(0)}% of NORMAL's flow rate`);
+    lines.push(benchLine('warden_flows_sqlite_full', full, 'flows/s', { bound: normal, fraction: full / normal }));
   } finally {
     rmSync(work, { recursive: true, force: true });
     await dropSchema(benchDatabaseUrl, schema);

@@ -7,11 +7,12 @@ import { androidVerifierFromConfig } from './config/android-verifier.js';
 import { appleVerifierFromConfig, type AppleVerifierFor } from './config/apple-verifier.js';
 import { resolveDatabaseUrl, resolvePublicBaseUrl } from './config/derived.js';
 import { ChallengeTokens } from './challenges/challenge-tokens.js';
+import { PROTOCOL_PURPOSES } from './challenges/purposes.js';
 import { MdvmOperations } from './features/mdvm/mdvm-operations.js';
-import { MdvmService } from './features/mdvm/mdvm-service.js';
+import { MdvmService, type MdvmDecision } from './features/mdvm/mdvm-service.js';
 import { overridePolicy, resolvePolicies } from './features/warden/policies.js';
 import { WardenService } from './features/warden/warden-service.js';
-import { simulatorAnchors } from './simulator/roots.js';
+import { isSimulatorAnchor, simulatorAnchors } from './simulator/roots.js';
 import type { KeywardConfig } from './config/schema.js';
 import { loadServerKeys, type ServerKeys } from './keys/load-keys.js';
 import type { MacKeyRing } from './keys/mac-keys.js';
@@ -67,6 +68,7 @@ export async function createServices(
     url: resolveDatabaseUrl(config),
     schema: config.databaseSchema,
     poolSize: config.databasePoolSize,
+    sqliteSynchronous: config.sqliteSynchronous,
     migrate: config.migrateOnStart,
     onPoolError: (error) => logger.error({ err: error }, 'database connection error'),
     onCheckpointError: (message) => logger.warn({ error: message }, 'background WAL checkpoint failed'),
@@ -207,7 +209,7 @@ function buildVerifiers(
         };
         // While simulator roots are trusted every issuance is a warning, loudest for simulated devices.
         if (!simulator) logger.info(fields, 'binding certificate issued');
-        else if (/^SIMULATOR /.test(String(record.summary.anchor)))
+        else if (isSimulatorAnchor(String(record.summary.anchor)))
           logger.warn(fields, 'binding certificate issued for a SIMULATED device (trustSimulatorRoots is on)');
         else logger.warn(fields, 'binding certificate issued while trustSimulatorRoots is on');
       },
@@ -240,7 +242,7 @@ function buildMdvm(
   };
   const mdvm = new MdvmService({
     ...shared,
-    challenges: new ChallengeTokens(challenges, macKeys, clock, 'mdvm', {
+    challenges: new ChallengeTokens(challenges, macKeys, clock, PROTOCOL_PURPOSES.mdvm, {
       typ: 'auth-challenge+jwt',
       issuer: mdvmConfig.issuer,
       ttlSeconds: mdvmConfig.challengeTtlSeconds,
@@ -248,6 +250,18 @@ function buildMdvm(
     }),
     android,
     androidPolicy: overridePolicy(config.android.policy, mdvmConfig.android, 'mdvm.android'),
+    // While simulator roots are trusted, every wallet instance they let in is a warning.
+    ...(config.trustSimulatorRoots
+      ? {
+          onDecision: (decision: MdvmDecision) => {
+            if (decision.anchors.some(isSimulatorAnchor))
+              logger.warn(
+                { mdvmWiId: decision.accountId, platform: decision.platform, anchors: decision.anchors },
+                `MDVM ${decision.operation === 'register' ? 'registration' : 'renewal'} of a SIMULATED wallet instance (trustSimulatorRoots is on)`,
+              );
+          },
+        }
+      : {}),
     ...(appIds.length > 0
       ? { apple: appleVerifier(appIds, mdvmConfig.ios.environment || config.apple.environment) }
       : {}),

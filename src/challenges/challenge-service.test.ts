@@ -60,6 +60,13 @@ describe('ChallengeService', () => {
     expect(() => service.assertPublicPurpose('login')).not.toThrow();
     expect(() => service.assertPublicPurpose('warden:attest')).toThrow(/Unknown challenge purpose/);
     expect(() => service.assertPublicPurpose('__proto__')).toThrow(/Unknown challenge purpose/);
+    for (const purpose of ['warden', 'mdvm', 'fido2', 'dsr', 'provisioning']) {
+      const configured = new ChallengeService(backend.store.challenges, clock, {
+        ...config,
+        purposes: { [purpose]: {} },
+      });
+      expect(() => configured.assertPublicPurpose(purpose)).toThrow(/Unknown challenge purpose/);
+    }
   });
 
   it('maps each rejection to its own code, category and status', async () => {

@@ -4,6 +4,7 @@ import type { ChallengesConfig } from '../config/schema.js';
 import { type KeywardError, contentError, timeError, trustError, type ErrorCode } from '../errors.js';
 import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../store/challenge-store.js';
 import { MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES, challengeId, uuidV4Bytes } from './encoding.js';
+import { isProtocolPurpose } from './purposes.js';
 
 export interface ChallengeMetrics {
   issued(purpose: string): void;
@@ -59,9 +60,9 @@ export class ChallengeService {
     this.metrics = metrics ?? noMetrics;
   }
 
-  /** Purposes the generic API serves are the configured ones; protocol endpoints use their own names. */
+  /** Purposes the generic API serves are the configured ones; protocol endpoints use their own names, never served here. */
   assertPublicPurpose(purpose: string): void {
-    if (!Object.hasOwn(this.config.purposes, purpose)) {
+    if (!Object.hasOwn(this.config.purposes, purpose) || isProtocolPurpose(purpose)) {
       throw contentError('CHALLENGE_PURPOSE_UNKNOWN', `Unknown challenge purpose "${purpose.slice(0, 64)}".`);
     }
   }

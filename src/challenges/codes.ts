@@ -12,13 +12,18 @@ export const CHALLENGE_CODES = {
   },
   CHALLENGE_USED: {
     category: 'TRUST',
-    description: 'The challenge has already been used: every challenge is single-use.',
+    description:
+      'The challenge has already been used: every challenge is single-use. Warden answers it as CONTENT (its nonce binding is absent or incorrect).',
   },
   CHALLENGE_EXPIRED: {
     category: 'TIME',
     description: 'The challenge has expired: fetch a new one and answer it sooner (challenges.ttlSeconds).',
   },
-  CHALLENGE_SUBJECT_MISMATCH: { category: 'TRUST', description: 'The challenge was issued for a different subject.' },
+  CHALLENGE_SUBJECT_MISMATCH: {
+    category: 'TRUST',
+    description:
+      'The challenge was issued for a different subject, or bound where none was given (or the reverse). Warden answers it as CONTENT (its nonce binding is absent or incorrect).',
+  },
   CHALLENGE_TOKEN_MALFORMED: { category: 'CONTENT', description: 'The challenge token is not a well-formed JWT.' },
   CHALLENGE_TOKEN_INVALID: {
     category: 'TRUST',

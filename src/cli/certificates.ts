@@ -17,6 +17,7 @@ async function withStore<T>(
     url: resolveDatabaseUrl(config),
     schema: config.databaseSchema,
     poolSize: 1,
+    sqliteSynchronous: config.sqliteSynchronous,
     migrate: config.migrateOnStart,
   });
   try {

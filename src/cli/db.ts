@@ -12,6 +12,7 @@ export function registerDb(program: Command): void {
         url: resolveDatabaseUrl(config),
         schema: config.databaseSchema,
         poolSize: 1,
+        sqliteSynchronous: config.sqliteSynchronous,
       });
       try {
         process.stdout.write(

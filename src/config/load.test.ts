@@ -69,6 +69,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { KEYWARD_LOG_LEVEL: 'loud' } })).toThrow(ConfigError);
   });
 
+  it('refuses a challenge purpose that a protocol uses, naming the option', () => {
+    for (const name of ['warden', 'mdvm', 'fido2', 'dsr', 'provisioning']) {
+      const yaml = file(`reserved-${name}.yaml`, `challenges:\n  purposes:\n    login: {}\n    ${name}: {}\n`);
+      expect(() => loadConfig({ file: yaml, env: {} })).toThrow(ConfigError);
+      expect(() => loadConfig({ file: yaml, env: {} })).toThrow(
+        new RegExp(`^invalid configuration: challenges\\.purposes \\(from config file ${yaml}\\) names "${name}"`),
+      );
+    }
+    expect(() => loadConfig({ env: { KEYWARD_CHALLENGES_PURPOSES: '{"warden":{"bytes":16}}' } })).toThrow(
+      /challenges\.purposes \(from KEYWARD_CHALLENGES_PURPOSES\) names "warden"/,
+    );
+    expect(
+      loadConfig({ env: { KEYWARD_CHALLENGES_PURPOSES: '{"warden-login":{}}' } }).config.challenges.purposes,
+    ).toEqual({ 'warden-login': {} });
+  });
+
   it('rejects unknown options in files and reports unknown KEYWARD_ env vars', () => {
     const yaml = file('unknown.yaml', 'prot: 1\n');
     expect(() => loadConfig({ file: yaml, env: {} })).toThrow(/unknown option/);
@@ -80,13 +96,24 @@ describe('configuration', () => {
       env: {
         KEYWARD_DATABASE_URL: 'postgres://app:hunter2@db:5432/keyward',
         KEYWARD_REDIS_URL: 'redis://:s3cret@cache:6379',
-        KEYWARD_METRICS_BEARER_TOKEN: 'tok:en',
+        KEYWARD_METRICS_BEARER_TOKEN: 'tok:en-0123456789abcdefghij',
       },
     });
     const printed = JSON.stringify(redactConfig(config));
     expect(printed).not.toMatch(/hunter2|s3cret|tok:en/);
     expect(printed).toContain('postgres://app:***@db:5432/keyward');
     expect(() => loadConfig({ env: { KEYWARD_DATABASE_URL: 'mysql://u:hunter2@x' } })).toThrow(/^(?!.*hunter2)/);
+  });
+
+  it('wants a metrics bearer token of at least 24 characters, like admin keys, without printing it', () => {
+    expect(() => loadConfig({ env: { KEYWARD_METRICS_BEARER_TOKEN: 'short-metrics-token' } })).toThrow(
+      /^invalid configuration: metrics\.bearerToken \(from KEYWARD_METRICS_BEARER_TOKEN\)(?!.*short-metrics-token)/,
+    );
+    expect(loadConfig({ env: { KEYWARD_METRICS_BEARER_TOKEN: 'metrics-token-0123456789ab' } }).config.metrics).toEqual({
+      enabled: true,
+      bearerToken: 'metrics-token-0123456789ab',
+    });
+    expect(loadConfig({ env: {} }).config.metrics.bearerToken).toBe('');
   });
 
   it('is documented in docs/configuration.md, option by option (npm run docs regenerates it)', () => {

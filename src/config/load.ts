@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type KeywardConfig } from './schema.js';
 import { OPTIONS, SECTIONS, optionPath, type OptionInfo } from './options.js';
 import { ConfigError } from './config-error.js';
+import { PROTOCOL_PURPOSES, isProtocolPurpose } from '../challenges/purposes.js';
 
 export { ConfigError };
 
@@ -137,7 +138,14 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     const unknown = first.schema && first.message.includes('Unexpected property') ? ' (unknown option)' : '';
     throw new ConfigError(`invalid configuration: ${name}${shown} (from ${from})${hint}${unknown}: ${first.message}`);
   }
-  return { config: candidate as KeywardConfig, unknownEnv };
+  const config = candidate as KeywardConfig;
+  const reserved = Object.keys(config.challenges.purposes).find(isProtocolPurpose);
+  if (reserved !== undefined) {
+    throw new ConfigError(
+      `invalid configuration: challenges.purposes (from ${origin.get('challenges.purposes') ?? 'default'}) names "${reserved}", a protocol's purpose: choose another name (reserved: ${Object.values(PROTOCOL_PURPOSES).join(', ')})`,
+    );
+  }
+  return { config, unknownEnv };
 }
 
 /** The configuration with secrets replaced, for printing and logging. */

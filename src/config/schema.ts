@@ -53,7 +53,7 @@ export const ChallengesSchema = Type.Object(
     purposes: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }), PurposeSettings, {
       default: { default: {} },
       description:
-        'Purposes clients may request through POST /v1/challenges, each optionally with its own bytes and ttlSeconds (JSON in the env var). Protocol endpoints use their own purposes.',
+        'Purposes clients may request through POST /v1/challenges, each optionally with its own bytes and ttlSeconds (JSON in the env var). Protocols use their own purposes, so their names (warden, mdvm, fido2, dsr, provisioning) are refused: a generic challenge must never pass for a protocol nonce.',
     }),
   },
   { additionalProperties: false, default: {} },
@@ -93,6 +93,11 @@ export const ConfigSchema = Type.Object(
       default: 10,
       description: 'PostgreSQL connections per instance.',
     }),
+    sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], {
+      default: 'FULL',
+      description:
+        'SQLite durability. FULL syncs the write-ahead log at every commit, so a certificate or account confirmed to a client survives a power loss; NORMAL syncs only at checkpoints and may lose the last commits on a power loss (not on a process crash), for more throughput (docs/benchmarks.md gives the cost). The group commit makes one sync serve every write of an event-loop turn.',
+    }),
     redisUrl: secret(
       Type.String({
         default: '',
@@ -119,7 +124,22 @@ export const ConfigSchema = Type.Object(
       minimum: 1000,
       maximum: 600_000,
       default: 30_000,
-      description: 'A request that has not completed within this time is answered 408 and closed.',
+      description:
+        'A request whose headers and body have not arrived within this time is answered 408 and closed (checked every second, or every quarter of this time if shorter).',
+    }),
+    idleConnectionTimeoutMs: Type.Integer({
+      minimum: 1000,
+      maximum: 600_000,
+      default: 10_000,
+      description:
+        "A connection that sends nothing for this long, before its first request or between keep-alive requests, is closed. Behind a load balancer that reuses idle connections, set it above the balancer's idle timeout.",
+    }),
+    maxConnections: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 0,
+      description:
+        'Open connections at most; further ones are closed as soon as they are accepted, so idle sockets cannot use up the file descriptors the server needs. 0 derives it from the open-file limit (ulimit -n), keeping 256 descriptors (at most half) for the database, Redis and files; 10000 where the limit cannot be read.',
     }),
     shutdownGraceMs: Type.Integer({
       minimum: 0,
@@ -144,7 +164,7 @@ export const ConfigSchema = Type.Object(
     trustSimulatorRoots: Type.Boolean({
       default: false,
       description:
-        "Trust the simulator's published test roots (assets/simulator) for Android and Apple attestations. For demos and tests only: anyone can make chains that end in them. Logs a warning at start and with every issuance.",
+        "Trust the simulator's published test roots (assets/simulator) for Android and Apple attestations. For demos and tests only: anyone can make chains that end in them. Logs a warning at start and with every decision a simulator root made possible (Warden issuances, MDVM registrations and renewals); /ready reports simulatorRootsTrusted.",
     }),
     admin: Type.Object(
       {
@@ -181,7 +201,9 @@ export const ConfigSchema = Type.Object(
         bearerToken: secret(
           Type.String({
             default: '',
-            description: 'When set, /metrics requires Authorization: Bearer <token>.',
+            pattern: '^(.{24,})?$',
+            description:
+              'When set (at least 24 characters, like admin.apiKeys), /metrics requires Authorization: Bearer <token>.',
           }),
         ),
       },

@@ -26,6 +26,8 @@ const FASTIFY_ERRORS: Record<string, (error: FastifyError) => KeywardError> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     contentError('MALFORMED_BODY', 'The request body does not match its Content-Length.'),
   FST_ERR_BAD_URL: () => contentError('MALFORMED_REQUEST', 'The request URL is malformed.'),
+  FST_ERR_MAX_PARAM_LENGTH: () =>
+    contentError('PATH_TOO_LONG', 'A path parameter of the request is too long.', { status: 414 }),
 };
 
 /**

@@ -6,14 +6,20 @@ import { challengeRoutes } from '../features/challenge-api/routes.js';
 import { mdvmOperatorRoutes } from '../features/mdvm/operator-routes.js';
 import { mdvmWalletRoutes } from '../features/mdvm/routes.js';
 import { wardenOperatorRoutes } from '../features/warden/operator-routes.js';
-import { wardenDocumentRoutes, wardenRoutes } from '../features/warden/routes.js';
+import {
+  WARDEN_PATH_PREFIX,
+  wardenDocumentRoutes,
+  wardenFailureFormat,
+  wardenRoutes,
+} from '../features/warden/routes.js';
 import { resolvePublicBaseUrl } from '../config/derived.js';
 import type { Services } from '../services.js';
 import { installOpenApi } from './docs.js';
-import { installErrorHandling } from './errors.js';
+import { type ErrorFormatFor, frameworkErrorOptions, installErrorHandling } from './errors.js';
 import { installHealth } from './health.js';
 import { lazyChildLogger } from './lazy-logger.js';
 import { installMetrics } from './metrics-plugin.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import { installValidation } from './validation.js';
 import { KEYWARD_VERSION } from '../version.js';
 
@@ -22,6 +28,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Builds the Fastify application over running services; listening is the caller's business. */
 export async function buildApp(services: Services): Promise<App> {
   const { config } = services;
+  // What the framework refuses under Warden's routes is answered as Warden's clients expect: a Failure.
+  const wardenFailures = wardenFailureFormat(config.warden);
+  const errorFormatFor: ErrorFormatFor = (path) =>
+    services.warden && path.startsWith(WARDEN_PATH_PREFIX) ? wardenFailures : undefined;
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger, bindings, options),
@@ -34,17 +44,18 @@ export async function buildApp(services: Services): Promise<App> {
       const presented = request.headers['x-request-id'];
       return typeof presented === 'string' && REQUEST_ID.test(presented) ? presented : randomUUID();
     },
+    ...frameworkErrorOptions(errorFormatFor),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only unless a route registers its own wire format.
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
+    reply.headers({ 'x-request-id': request.id, ...SECURITY_HEADERS });
     done();
   });
 
   installValidation(app);
-  installErrorHandling(app);
+  installErrorHandling(app, errorFormatFor);
   installMetrics(app, services.metrics, config.metrics);
   await installOpenApi(app, {
     docs: config.docs.enabled,
@@ -59,7 +70,7 @@ export async function buildApp(services: Services): Promise<App> {
       config: config.warden,
       attestations: services.metrics.wardenAttestations,
     });
-    await app.register(wardenDocumentRoutes, { warden: services.warden });
+    await app.register(wardenDocumentRoutes, { warden: services.warden, publicBaseUrl: services.publicBaseUrl });
     if (config.admin.apiKeys.length > 0)
       await app.register(wardenOperatorRoutes, { warden: services.warden, apiKeys: config.admin.apiKeys });
   }
@@ -68,6 +79,7 @@ export async function buildApp(services: Services): Promise<App> {
       mdvm: services.mdvm.service,
       operations: services.mdvm.operations,
       maxBodyBytes: config.mdvm.maxBodyBytes,
+      clock: services.clock,
     });
     if (config.admin.apiKeys.length > 0)
       await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });

@@ -20,6 +20,21 @@ export const HTTP_CODES = {
     status: 415,
     description: "The endpoint does not accept the request's content type.",
   },
+  PATH_TOO_LONG: {
+    category: 'CONTENT',
+    status: 414,
+    description: 'A path parameter is longer than any route accepts.',
+  },
+  HEADERS_TOO_LARGE: {
+    category: 'CONTENT',
+    status: 431,
+    description: 'The request headers exceed the size limit.',
+  },
+  REQUEST_TIMEOUT: {
+    category: 'TIME',
+    status: 408,
+    description: 'The request was not received completely within requestTimeoutMs; the connection is closed.',
+  },
   NOT_FOUND: { category: 'CONTENT', status: 404, description: 'No route matches the method and path.' },
   UNAUTHORIZED: {
     category: 'TRUST',

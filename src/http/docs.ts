@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from './app-type.js';
+import { DOCS_CONTENT_SECURITY_POLICY } from './security-headers.js';
 
 /** Must be registered before any route: it collects route schemas as they are added. */
 export async function installOpenApi(
@@ -20,6 +21,6 @@ export async function installOpenApi(
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.docs) {
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY });
   }
 }

@@ -5,9 +5,12 @@ import type { Services } from '../services.js';
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),
   checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.Literal('failed')])),
+  simulatorRootsTrusted: Type.Optional(
+    Type.Literal(true, { description: 'Present while trustSimulatorRoots is on: never in production.' }),
+  ),
 });
 
-/** /health: the process is alive. /ready: its database (and Redis, when configured) answer. */
+/** /health: the process is alive. /ready: its database (and Redis, when configured) answer; it also tells when simulator roots are trusted. */
 export function installHealth(app: App, services: Services): void {
   app.get(
     '/health',
@@ -31,9 +34,11 @@ export function installHealth(app: App, services: Services): void {
     },
     async (_request, reply) => {
       const report = await services.checkReady();
-      return reply
-        .code(report.ready ? 200 : 503)
-        .send({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
+      return reply.code(report.ready ? 200 : 503).send({
+        status: report.ready ? 'ready' : 'not-ready',
+        checks: report.checks,
+        ...(services.config.trustSimulatorRoots ? { simulatorRootsTrusted: true as const } : {}),
+      });
     },
   );
 }

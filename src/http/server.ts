@@ -6,13 +6,17 @@ import { redactConfig } from '../config/load.js';
 import { createServices, type ServiceOptions, type Services } from '../services.js';
 import { KEYWARD_VERSION } from '../version.js';
 import { buildApp } from './app.js';
+import { limitConnections } from './connections.js';
 
 export interface RunningServer {
   readonly app: App;
   readonly services: Services;
   /** http://host:port actually bound (port 0 resolves to the chosen port). */
   readonly url: string;
-  /** Stops accepting connections, lets in-flight requests finish (up to shutdownGraceMs), closes the store. */
+  /**
+   * Stops accepting connections, closes idle ones, lets in-flight requests finish (up to
+   * shutdownGraceMs) with Connection: close, closes the store.
+   */
   stop(): Promise<void>;
 }
 
@@ -31,8 +35,10 @@ export async function startServer(
     );
   }
   let app: App;
+  let connections: ReturnType<typeof limitConnections>;
   try {
     app = await buildApp(services);
+    connections = limitConnections(app, config);
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await services.close();
@@ -50,6 +56,7 @@ export async function startServer(
       challenges: services.redis ? 'redis' : 'database',
       version: KEYWARD_VERSION,
       config: redactConfig(config),
+      maxConnections: connections.maxConnections,
     },
     'keyward listening',
   );
@@ -62,6 +69,7 @@ export async function startServer(
         app.server.closeAllConnections();
       }, config.shutdownGraceMs);
       forced.unref();
+      connections.beginShutdown();
       try {
         await app.close();
       } finally {

@@ -9,3 +9,6 @@ export function simulatorAnchors(): { android: TrustAnchor[]; apple: TrustAnchor
     appleReceipts: shippedAnchors('simulator/apple-receipt-root.pem', 'SIMULATOR receipt test root'),
   };
 }
+
+/** Whether a result's anchor (its name) is one of the simulator test roots. */
+export const isSimulatorAnchor = (anchor: string): boolean => anchor.startsWith('SIMULATOR ');

@@ -118,13 +118,25 @@ export type HttpTransport = (request: {
 }) => Promise<{ status: number; text: string }>;
 
 export const fetchTransport: HttpTransport = async ({ method, url, body, contentType, headers }) => {
-  const response = await fetch(url, {
-    method,
-    headers: { ...headers, ...(body ? { 'content-type': contentType ?? 'application/octet-stream' } : {}) },
-    ...(body ? { body } : {}),
-  });
-  return { status: response.status, text: await response.text() };
+  try {
+    const response = await fetch(url, {
+      method,
+      headers: { ...headers, ...(body ? { 'content-type': contentType ?? 'application/octet-stream' } : {}) },
+      ...(body ? { body } : {}),
+    });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    // fetch says only "fetch failed"; why (refused, unknown host, reset) is in its cause.
+    throw new Error(`${method} ${url} failed: ${failureReason(error)}`, { cause: error });
+  }
 };
+
+function failureReason(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof AggregateError && cause.errors.length > 0)
+    return cause.errors.map((each: Error) => each.message).join('; ');
+  return cause instanceof Error ? cause.message || (cause as NodeJS.ErrnoException).code || cause.name : String(cause);
+}
 
 /** The whole flow against a running server: GET the challenge, build the proof, POST it to the attestation endpoint. */
 export async function runWardenFlow(

@@ -20,7 +20,7 @@ export type ConsumeResult = { ok: true; record: ChallengeRecord } | { ok: false;
 export interface ChallengeStore {
   /** @param retainMs how long past expiry the record is kept to tell replays from unknown challenges */
   insert(id: string, record: ChallengeRecord, retainMs: number): Promise<void>;
-  /** Purpose must match (otherwise 'unknown'); a bound challenge needs the same subject. */
+  /** Purpose must match (otherwise 'unknown'), and the subject exactly: a bound challenge only its subject, an unbound one only null. */
   consume(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult>;
   /** Read-only: the result `consume` would give now, with the same rejections; changes nothing. */
   check(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult>;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -8,12 +8,20 @@ import type { Tables } from './tables.js';
 
 type SqlDialect = 'sqlite' | 'postgres';
 
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
 export interface DatabaseOptions {
   /** postgres://… or sqlite:<path> (sqlite::memory: for a private in-memory database). */
   url: string;
   /** PostgreSQL schema to create and use; empty for the connection's default. */
   schema?: string;
   poolSize?: number;
+  /**
+   * SQLite's synchronous setting: FULL (the default) syncs the WAL at every commit, so a committed
+   * write survives a power loss; NORMAL syncs only at checkpoints (it survives a process crash, not
+   * a power loss). The group commit makes one sync serve a whole batch.
+   */
+  sqliteSynchronous?: SqliteSynchronous;
   /** Called with errors of idle pooled connections, which would otherwise crash the process. */
   onPoolError?: (error: Error) => void;
   /** Called when a background WAL checkpoint fails (SQLite). */
@@ -47,10 +55,14 @@ export function openDatabase(options: DatabaseOptions): Database {
 
 function openSqlite(file: string, options: DatabaseOptions): Database {
   const memory = file === ':memory:';
-  if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (!memory) {
+    mkdirSync(dirname(resolve(file)), { recursive: true });
+    // Created owner-only; SQLite gives the -wal and -shm files the database file's mode.
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const connection = new SQLite(memory ? ':memory:' : file);
   connection.pragma('journal_mode = WAL');
-  connection.pragma('synchronous = NORMAL');
+  connection.pragma(`synchronous = ${options.sqliteSynchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   connection.pragma('cache_size = -65536');

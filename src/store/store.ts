@@ -3,7 +3,7 @@ import type { BindingCertificateStore } from './binding-certificate-store.js';
 import type { PurgeableChallengeStore } from './challenge-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type DatabaseOptions } from './database.js';
 import type { MdvmAccountStore, MdvmVulnerabilityStore } from './mdvm-store.js';
-import { migrateToLatest, type MigrationReport } from './migrate.js';
+import { describeFailure, MigrationStepError, migrateToLatest, type MigrationReport } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
 import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
@@ -36,12 +36,26 @@ export interface StoreOptions extends DatabaseOptions {
 export async function openMigratedDatabase(options: StoreOptions): Promise<{ database: Database } & MigrationReport> {
   const database = openDatabase(options);
   try {
-    await ensureSchema(database, options.schema);
-    const { applied } = (options.migrate ?? true) ? await migrateToLatest(database.db) : { applied: [] };
+    if (options.migrate ?? true) await atStep(database, 'connecting', () => pingDatabase(database));
+    await atStep(database, `creating schema ${options.schema}`, () => ensureSchema(database, options.schema));
+    const { applied } =
+      (options.migrate ?? true)
+        ? await atStep(database, 'migrating', () => migrateToLatest(database))
+        : { applied: [] };
     return { database, applied };
   } catch (error) {
     await database.close();
     throw error;
+  }
+}
+
+/** Runs one step of opening the database; a failure names the database (never its credentials) and the step. */
+async function atStep<T>(database: Database, step: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const message = error instanceof MigrationStepError ? error.message : `${step} failed: ${describeFailure(error)}`;
+    throw new Error(`database ${database.location}: ${message}`, { cause: error });
   }
 }
 

@@ -7,7 +7,9 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 describe('HTTP basics on SQLite', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ options: { bodyLimitBytes: 4096, 'metrics.bearerToken': 'metrics-secret' } });
+    server = await startTestServer({
+      options: { bodyLimitBytes: 4096, 'metrics.bearerToken': 'metrics-secret-0123456789abcdef' },
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -26,7 +28,7 @@ describe('HTTP basics on SQLite', () => {
     expect(await response.json()).toEqual({
       error: 'NOT_FOUND',
       category: 'CONTENT',
-      message: 'No route GET /v1/nothing-here.',
+      message: 'No route matches the request method and path.',
     });
   });
 
@@ -118,7 +120,9 @@ describe('HTTP basics on SQLite', () => {
   it('serves Prometheus metrics behind the configured bearer token', async () => {
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    const response = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-secret' } });
+    const response = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: 'Bearer metrics-secret-0123456789abcdef' },
+    });
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toMatch(/keyward_http_requests_total\{method="POST",route="\/v1\/challenges",status="200"\} \d+/);

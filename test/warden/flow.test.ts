@@ -25,7 +25,13 @@ const failure = (result: { status: number; response: unknown }) => ({
 const CN = '2.5.4.3';
 const O = '2.5.4.10';
 const SERIAL_NUMBER = '2.5.4.5';
-const USED = { status: 403, type: 'Failure', kind: 'TRUST', explanation: 'The challenge has already been used.' };
+/** A replayed nonce, or one issued for another policy: Warden's "nonce binding absent or incorrect". */
+const USED = {
+  status: 400,
+  type: 'Failure',
+  kind: 'CONTENT',
+  explanation: 'The nonce binding is absent or incorrect.',
+};
 
 /** The leaf of a Success response (its chain checked), and the issuance the server recorded for it. */
 async function issuedLeaf(server: TestServer, result: { status: number; response: unknown }) {
@@ -143,12 +149,18 @@ for (const backend of [
       const { body: challenge } = await getChallenge(server);
       const proof = await buildProof(challenge, devices.android);
       expect((await post(challenge.attestationEndpoint, proof.body)).status).toBe(200);
-      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject({
-        status: 403,
-        type: 'Failure',
-        kind: 'TRUST',
-        explanation: 'The challenge has already been used.',
-      });
+      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject(USED);
+    });
+
+    it('accepts the nonce in lowercase hex in the subject, as Warden compares it without regard to case', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const device = devices.android.device as Extract<typeof devices.android, { platform: 'android' }>['device'];
+      const lower = nonceHex(challenge).toLowerCase();
+      const issued = await post(
+        challenge.attestationEndpoint,
+        await androidProofWithSubject(challenge, device, [[SERIAL_NUMBER, lower]]),
+      );
+      expect((await issuedLeaf(server, issued)).leaf.subject).toBe(`serialNumber=${nonceHex(challenge)}`);
     });
 
     it('does not let bad proofs carrying a seen nonce burn it: the device’s own proof still gets its certificate, later proofs with it do not', async () => {
@@ -215,7 +227,13 @@ for (const backend of [
       expect(results.slice(0, 200).filter((result) => result.response.explanation === USED.explanation)).toHaveLength(
         199,
       );
-      expect(results.slice(200).every((result) => result.status === 403)).toBe(true);
+      // A bad proof is refused for its signature, or, once the good one spent the nonce, for the nonce.
+      for (const result of results.slice(200))
+        expect(failure(result)).toMatchObject(
+          result.response.kind === 'CONTENT'
+            ? USED
+            : { status: 403, kind: 'TRUST', explanation: 'The request is not signed by the attested key.' },
+        );
     });
 
     it('gives the certificate its own subject by default: the device name as CN (cut to 64) and the nonce, nothing else of the CSR’s', async () => {
@@ -310,11 +328,14 @@ for (const backend of [
     it('refuses a nonce issued for another policy', async () => {
       const { body: challenge } = await getChallenge(server, 'strongbox');
       const proof = await buildProof(challenge, devices.android);
-      expect(failure(await post(`${server.url}/api/v1/attest`, proof.body))).toMatchObject({
-        status: 403,
-        kind: 'TRUST',
-        explanation: 'The challenge was issued for a different subject.',
-      });
+      expect(failure(await post(`${server.url}/api/v1/attest`, proof.body))).toMatchObject(USED);
+    });
+
+    it('refuses a nonce of its purpose issued without the policy binding (no unbound wildcard)', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const unbound = await server.services.challenges.issue('warden', { bytes: 64 });
+      const proof = await buildProof({ ...challenge, nonce: unbound.value.toString('base64url') }, devices.android);
+      expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject(USED);
     });
 
     it('answers garbage, empty, oversize and wrongly typed bodies with a Failure', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { decodeBase64Url } from '../../challenges/encoding.js';
 import { ErrorReply } from '../../http-kit/error-replies.js';
+import { noStore } from '../../http-kit/no-store.js';
 import type { ChallengeService } from '../../challenges/challenge-service.js';
 import { ConsumeChallengeBody, ConsumedChallengeReply, IssueChallengeBody, IssuedChallengeReply } from './schemas.js';
 
@@ -11,6 +12,7 @@ export const challengeRoutes: FastifyPluginAsyncTypebox<{ challenges: ChallengeS
   app,
   { challenges },
 ) => {
+  noStore(app);
   app.post(
     '/v1/challenges',
     {

@@ -32,7 +32,10 @@ export const WARDEN_CODES = {
     category: 'CONTENT',
     description: 'The request subject does not carry exactly one serialNumber holding the nonce.',
   },
-  NONCE_MALFORMED: { category: 'CONTENT', description: 'The subject serialNumber is not the nonce in uppercase hex.' },
+  NONCE_MALFORMED: {
+    category: 'CONTENT',
+    description: 'The subject serialNumber is not the nonce in hex (either case).',
+  },
   PLATFORM_NOT_CONFIGURED: {
     category: 'CONTENT',
     description: 'The policy accepts no proofs from this platform (for App Attest: no apple.appIds).',

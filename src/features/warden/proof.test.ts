@@ -94,7 +94,9 @@ describe('certification requests', () => {
     expect(rejection(() => parseCsr(version2))).toMatchObject({ code: 'MALFORMED_CSR' });
   });
 
-  it('requires the nonce as one uppercase-hex serialNumber', () => {
+  it('requires the nonce as one hex serialNumber, in either case', () => {
+    expect(nonceOf(csr({ subject: [['2.5.4.5', NONCE.toLowerCase()]] }))).toEqual(Buffer.from(NONCE, 'hex'));
+    expect(nonceOf(csr({ subject: [['2.5.4.5', 'aBcD0123']] }))).toEqual(Buffer.from('abcd0123', 'hex'));
     expect(rejection(() => nonceOf(csr({ subject: [['2.5.4.3', 'x']] })))).toMatchObject({ code: 'NONCE_MISSING' });
     expect(
       rejection(() =>
@@ -108,7 +110,7 @@ describe('certification requests', () => {
         ),
       ),
     ).toMatchObject({ code: 'NONCE_MISSING' });
-    expect(rejection(() => nonceOf(csr({ subject: [['2.5.4.5', NONCE.toLowerCase()]] })))).toMatchObject({
+    expect(rejection(() => nonceOf(csr({ subject: [['2.5.4.5', `${NONCE}G0`]] })))).toMatchObject({
       code: 'NONCE_MALFORMED',
     });
     expect(rejection(() => nonceOf(csr({ subject: [['2.5.4.5', 'ABC']] })))).toMatchObject({ code: 'NONCE_MALFORMED' });

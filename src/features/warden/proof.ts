@@ -12,7 +12,7 @@ export type Statement =
   | { typ: 'android-key'; x5c: Buffer[] }
   | { typ: 'ios-appattest'; attestation: Buffer; clientDataJSON: Buffer };
 
-/** The nonce is the subject's one serialNumber, written as uppercase hex. */
+/** The nonce is the subject's one serialNumber, written as hex; Warden's server compares it without regard to case. */
 export function nonceOf(csr: ParsedCsr): Buffer {
   const serials = csr.subjectValues(SERIAL_NUMBER);
   if (serials.length !== 1) {
@@ -21,8 +21,8 @@ export function nonceOf(csr: ParsedCsr): Buffer {
     });
   }
   const text = serials[0]!;
-  if (!/^([0-9A-F]{2}){4,128}$/.test(text))
-    throw contentError('NONCE_MALFORMED', 'The subject serialNumber is not the nonce in uppercase hex.');
+  if (!/^([0-9A-Fa-f]{2}){4,128}$/.test(text))
+    throw contentError('NONCE_MALFORMED', 'The subject serialNumber is not the nonce in hex.');
   return Buffer.from(text, 'hex');
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { sendError, toKeywardError, type ErrorReplyFormat } from '../../http-kit/error-replies.js';
+import { noStore } from '../../http-kit/no-store.js';
 import type { Counter } from 'prom-client';
 import type { WardenConfig } from '../../config/warden.js';
 import type { WardenService } from './warden-service.js';
@@ -10,6 +11,22 @@ import { WardenChallengeSchema, WardenFailureSchema, WardenResponseSchema, Warde
 const PROOF_TYPES = ['application/octet-stream', 'application/pkcs10', 'application/x-pem-file', 'text/plain'];
 
 const Policy = Type.Object({ policy: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
+
+/** Where Warden's routes live: what the framework refuses under it is answered with a Failure too. */
+export const WARDEN_PATH_PREFIX = '/api/v1/';
+
+/** Warden's Failure JSON: the error's own status (400 CONTENT/TIME, 403 TRUST, 500 INTERNAL, and the HTTP-level 404, 408, 413, 415, 503), or 200 for deployed clients. */
+export function wardenFailureFormat(wardenConfig: Pick<WardenConfig, 'failuresAsHttp200'>): ErrorReplyFormat {
+  return {
+    ...(wardenConfig.failuresAsHttp200 ? { status: () => 200 } : {}),
+    body: (error, incidentId) => ({
+      type: 'Failure',
+      kind: error.category,
+      explanation:
+        error.category === 'INTERNAL' ? `An unexpected error occurred (incident ${incidentId}).` : error.message,
+    }),
+  };
+}
 
 /**
  * Warden-compatible endpoints (docs/protocols/warden.md). Every reply of the attest routes — including
@@ -21,16 +38,8 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
   config: WardenConfig;
   attestations: Counter<'policy' | 'outcome'>;
 }> = async (app, { warden, config: wardenConfig, attestations }) => {
-  // The error's own status (400 CONTENT/TIME, 403 TRUST, 500 INTERNAL, and the HTTP-level 404, 413, 415, 503), or 200 for deployed clients.
-  const failure: ErrorReplyFormat = {
-    ...(wardenConfig.failuresAsHttp200 ? { status: () => 200 } : {}),
-    body: (error, incidentId) => ({
-      type: 'Failure',
-      kind: error.category,
-      explanation:
-        error.category === 'INTERNAL' ? `An unexpected error occurred (incident ${incidentId}).` : error.message,
-    }),
-  };
+  const failure = wardenFailureFormat(wardenConfig);
+  noStore(app);
   app.setErrorHandler((thrown, request, reply) => {
     const policy = (request.params as { policy?: string } | undefined)?.policy ?? 'default';
     const error = toKeywardError(thrown);
@@ -75,7 +84,8 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
     },
   };
   const attest = async (policy: string | undefined, body: unknown) => {
-    const chain = await warden.attest(policy, body as Buffer);
+    // A request without a body (and so without a content type) has none to parse: it is an empty proof.
+    const chain = await warden.attest(policy, Buffer.isBuffer(body) ? body : Buffer.alloc(0));
     attestations.inc({ policy: policy ?? 'default', outcome: 'SUCCESS' });
     return { type: 'Success' as const, certificateChain: chain };
   };
@@ -91,8 +101,11 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
   );
 };
 
-/** The CRL and the JSON Schemas, outside the Failure-formatted scope. */
-export const wardenDocumentRoutes: FastifyPluginAsyncTypebox<{ warden: WardenService }> = async (app, { warden }) => {
+/** The CRL and the JSON Schemas, outside the Failure-formatted scope; the schemas' $id is under the public base URL. */
+export const wardenDocumentRoutes: FastifyPluginAsyncTypebox<{
+  warden: WardenService;
+  publicBaseUrl: () => string;
+}> = async (app, { warden, publicBaseUrl }) => {
   app.get(
     '/api/v1/crl',
     {
@@ -113,13 +126,13 @@ export const wardenDocumentRoutes: FastifyPluginAsyncTypebox<{ warden: WardenSer
     ...schema,
     $id: id,
   });
-  app.get('/schemas/warden-challenge.json', { schema: { hide: true } }, async (request) =>
-    schemaDocument(WardenChallengeSchema, `${request.protocol}://${request.host}/schemas/warden-challenge.json`),
+  app.get('/schemas/warden-challenge.json', { schema: { hide: true } }, async () =>
+    schemaDocument(WardenChallengeSchema, `${publicBaseUrl()}/schemas/warden-challenge.json`),
   );
-  app.get('/schemas/warden-attestation-response.json', { schema: { hide: true } }, async (request) =>
+  app.get('/schemas/warden-attestation-response.json', { schema: { hide: true } }, async () =>
     schemaDocument(
       { ...WardenResponseSchema, anyOf: [WardenSuccessSchema, WardenFailureSchema] },
-      `${request.protocol}://${request.host}/schemas/warden-attestation-response.json`,
+      `${publicBaseUrl()}/schemas/warden-attestation-response.json`,
     ),
   );
 };

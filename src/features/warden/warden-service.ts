@@ -3,6 +3,7 @@ import type { AndroidVerifier } from '../../attestation/android/verify.js';
 import { parseEmulatedKeyClientData } from '../../attestation/apple/emulated-key.js';
 import type { AttestationResult } from '../../attestation/result.js';
 import type { ChallengeService } from '../../challenges/challenge-service.js';
+import { PROTOCOL_PURPOSES } from '../../challenges/purposes.js';
 import type { Clock } from '../../clock.js';
 import type { WardenConfig } from '../../config/warden.js';
 import { invalidConfiguration } from '../../config/config-error.js';
@@ -12,7 +13,7 @@ import { spkiToJwk } from '../../crypto/jose/jwk.js';
 import { importRequestKey, sha256Hex } from '../../crypto/keys.js';
 import { describeName } from '../../crypto/x509/names.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
-import { contentError, internalError, trustError } from '../../errors.js';
+import { contentError, type ErrorCode, internalError, isKeywardError, trustError } from '../../errors.js';
 import type { BindingCertificateRecord, BindingCertificateStore } from '../../store/binding-certificate-store.js';
 import type { BindingCa } from './binding-ca.js';
 import { DEFAULT_POLICY, policyNamed, type ResolvedPolicy } from './policies.js';
@@ -34,7 +35,29 @@ export interface WardenDependencies {
   onIssued?(record: BindingCertificateRecord): void;
 }
 
-const PURPOSE = 'warden';
+const PURPOSE = PROTOCOL_PURPOSES.warden;
+
+/** Codes of a nonce that is not (or no longer) bound to this request: Warden answers them as CONTENT, not TRUST. */
+const BINDING_REJECTIONS: ReadonlySet<ErrorCode> = new Set(['CHALLENGE_USED', 'CHALLENGE_SUBJECT_MISMATCH']);
+
+/**
+ * Warden's kinds for a nonce check: a replayed nonce, or one issued for another policy, is "nonce
+ * binding absent or incorrect" (CONTENT); unknown stays CONTENT and expired TIME. The code stays the
+ * challenge service's, for the log.
+ */
+async function nonceBound<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (isKeywardError(error) && BINDING_REJECTIONS.has(error.code)) {
+      throw contentError(error.code, 'The nonce binding is absent or incorrect.', {
+        detail: error.message,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
 
 /**
  * Warden-style attestation (docs/protocols/warden.md): challenges, and for each proof, in order: nonce
@@ -91,7 +114,7 @@ export class WardenService {
     const csr = parseCsr(csrDer(body));
 
     const nonce = nonceOf(csr);
-    await this.deps.challenges.check(PURPOSE, nonce, policy.name);
+    await nonceBound(this.deps.challenges.check(PURPOSE, nonce, policy.name));
 
     const hashed = csr.signature === undefined;
     if (hashed !== (config.dataAuth !== 'SIGNATURE')) {
@@ -122,7 +145,7 @@ export class WardenService {
       throw trustError('CSR_SIGNATURE_INVALID', 'The request is not signed by the attested key.');
     }
 
-    await this.deps.challenges.consume(PURPOSE, nonce, policy.name);
+    await nonceBound(this.deps.challenges.consume(PURPOSE, nonce, policy.name));
     return this.issue(csr, nonce, policy, result, deviceName, at);
   }
 

@@ -65,8 +65,8 @@ export function describeChallengeStoreContract(
       expect(await harness.store.check(id, 'contract', 'device-1', T0 + 3000)).toEqual({ ok: false, reason: 'used' });
       const unbound = newId();
       await harness.store.insert(unbound, record(), 60_000);
-      expect(await harness.store.check(unbound, 'contract', 'whoever', T0)).toEqual({ ok: true, record: record() });
       expect(await harness.store.check(unbound, 'contract', null, T0)).toEqual({ ok: true, record: record() });
+      expect(await harness.store.check(unbound, 'contract', 'whoever', T0)).toEqual({ ok: false, reason: 'subject' });
     });
 
     it('classifies unknown, wrong-purpose, expired, wrong-subject and used challenges in check exactly as consume does', async () => {
@@ -109,10 +109,13 @@ export function describeChallengeStoreContract(
       expect(results.filter((result) => !result.ok && result.reason === 'used')).toHaveLength(199);
     });
 
-    it('accepts any subject for an unbound challenge', async () => {
+    it('matches the subject exactly: an unbound challenge is no wildcard for a bound consume or check', async () => {
       const id = newId();
       await harness.store.insert(id, record(), 60_000);
-      expect((await harness.store.consume(id, 'contract', 'whoever', T0)).ok).toBe(true);
+      expect(await harness.store.check(id, 'contract', 'whoever', T0)).toEqual({ ok: false, reason: 'subject' });
+      expect(await harness.store.consume(id, 'contract', 'whoever', T0)).toEqual({ ok: false, reason: 'subject' });
+      // The rejected consume did not use it: the unbound consume it was issued for still succeeds.
+      expect(await harness.store.consume(id, 'contract', null, T0)).toEqual({ ok: true, record: record() });
     });
 
     it('gives exactly one success to 200 concurrent consumes of one challenge', async () => {

@@ -18,7 +18,7 @@ for field in string.gmatch(value, '([^\\31]*)\\31?') do f[#f + 1] = field end
 if f[1] ~= ARGV[1] then return {'unknown'} end
 if f[5] ~= '' then return {'used'} end
 if tonumber(f[4]) <= tonumber(ARGV[3]) then return {'expired'} end
-if f[2] ~= '' and f[2] ~= ARGV[2] then return {'subject'} end
+if f[2] ~= ARGV[2] then return {'subject'} end
 redis.call('SET', KEYS[1], f[1] .. '\\31' .. f[2] .. '\\31' .. f[3] .. '\\31' .. f[4] .. '\\31' .. ARGV[3], 'KEEPTTL')
 return {'ok', f[2], f[3], f[4]}
 `;
@@ -32,7 +32,7 @@ function classify(value: string | null, purpose: string, subject: string | null,
   if (storedPurpose !== purpose) return { ok: false, reason: 'unknown' };
   if (consumedAt !== '') return { ok: false, reason: 'used' };
   if (Number(expiresAt) <= now) return { ok: false, reason: 'expired' };
-  if (storedSubject !== '' && storedSubject !== (subject ?? '')) return { ok: false, reason: 'subject' };
+  if (storedSubject !== (subject ?? '')) return { ok: false, reason: 'subject' };
   return {
     ok: true,
     record: { purpose, subject: storedSubject || null, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) },

@@ -22,7 +22,7 @@ function rejectionOf(
   if (!row || row.purpose !== purpose) return 'unknown';
   if (row.consumed_at !== null) return 'used';
   if (row.expires_at <= now) return 'expired';
-  if (row.subject !== null && row.subject !== subject) return 'subject';
+  if (row.subject !== subject) return 'subject';
   return null;
 }
 
@@ -50,6 +50,7 @@ export class SqlChallengeStore implements ChallengeStore {
       }),
     );
     // The compare-and-set: one statement, so concurrent consumes of one challenge cannot both match.
+    // The subject matches exactly: a bound consume only a challenge issued for that subject, an unbound one only an unbound challenge.
     const consume = (bound: boolean) =>
       precompile<RecordRow, { id: string; purpose: string; now: number; subject?: string }>(
         db,
@@ -62,11 +63,7 @@ export class SqlChallengeStore implements ChallengeStore {
             .where('purpose', '=', param('purpose'))
             .where('consumed_at', 'is', null)
             .where('expires_at', '>', param('now'))
-            .where((eb) =>
-              bound
-                ? eb.or([eb('subject', 'is', null), eb('subject', '=', param('subject'))])
-                : eb('subject', 'is', null),
-            )
+            .where((eb) => (bound ? eb('subject', '=', param('subject')) : eb('subject', 'is', null)))
             .returning(['purpose', 'subject', 'issued_at', 'expires_at']),
       );
     this.consumeUnbound = consume(false);
