@@ -1,13 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { sendError, toKeywardError, type ErrorReplyFormat } from '../../http-kit/error-replies.js';
 import { noStore } from '../../http-kit/no-store.js';
 import type { Counter } from 'prom-client';
 import type { WardenConfig } from '../../config/warden.js';
 import type { WardenService } from './warden-service.js';
-import { WardenChallengeSchema, WardenFailureSchema, WardenResponseSchema, WardenSuccessSchema } from './schemas.js';
+import {
+  WardenChallengeSchema,
+  WardenFailureSchema,
+  WardenResponseSchema,
+  WardenSuccessSchema,
+  type WardenSuccess,
+} from './schemas.js';
 
 /** Content types a proof may come in: DER (what Warden clients send) or PEM. Any other type is refused with 415. */
+/**
+ * Warden replies are serialised here: the schemas' unions (Success|Failure, the dataAuth forms)
+ * would make Fastify's serializer validate every reply to pick a branch. The schemas still
+ * document the routes.
+ */
+const sendJson = (reply: FastifyReply, value: unknown) =>
+  reply.type('application/json; charset=utf-8').send(JSON.stringify(value));
 const PROOF_TYPES = ['application/octet-stream', 'application/pkcs10', 'application/x-pem-file', 'text/plain'];
 
 const Policy = Type.Object({ policy: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
@@ -64,12 +78,12 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/api/v1/challenge',
     { schema: { ...challengeSchema, summary: 'Issue a Warden challenge (default policy)' } },
-    async () => warden.challenge(),
+    async (_request, reply) => sendJson(reply, await warden.challenge()),
   );
   app.get(
     '/api/v1/:policy/challenge',
     { schema: { ...challengeSchema, params: Policy, summary: 'Issue a Warden challenge for a named policy' } },
-    async (request) => warden.challenge(request.params.policy),
+    async (request, reply) => sendJson(reply, await warden.challenge(request.params.policy)),
   );
 
   const attestSchema = {
@@ -83,21 +97,22 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
       500: WardenFailureSchema,
     },
   };
-  const attest = async (policy: string | undefined, body: unknown) => {
+  const attest = async (policy: string | undefined, body: unknown, reply: FastifyReply) => {
     // A request without a body (and so without a content type) has none to parse: it is an empty proof.
     const chain = await warden.attest(policy, Buffer.isBuffer(body) ? body : Buffer.alloc(0));
     attestations.inc({ policy: policy ?? 'default', outcome: 'SUCCESS' });
-    return { type: 'Success' as const, certificateChain: chain };
+    const success: WardenSuccess = { type: 'Success', certificateChain: chain };
+    return sendJson(reply, success);
   };
   app.post(
     '/api/v1/attest',
     { schema: { ...attestSchema, summary: 'Attest a key and receive a binding certificate chain (default policy)' } },
-    async (request) => attest(undefined, request.body),
+    async (request, reply) => attest(undefined, request.body, reply),
   );
   app.post(
     '/api/v1/:policy/attest',
     { schema: { ...attestSchema, params: Policy, summary: 'Attest a key under a named policy' } },
-    async (request) => attest(request.params.policy, request.body),
+    async (request, reply) => attest(request.params.policy, request.body, reply),
   );
 };
 
