@@ -763,6 +763,8 @@ describe('MDVM error replies in the reference shape (MdvmErrorResponse)', () => 
         503,
         'DB_UNAVAILABLE',
       );
+      const list = await fetch(`${server.url}/v1/mdvm/revocations`);
+      rejected({ status: list.status, body: (await list.json()) as Record<string, unknown> }, 503, 'DB_UNAVAILABLE');
       expect(server.logs.some((line) => line.level === 50 && /does not exist/.test(line.err?.message))).toBe(true);
     } finally {
       await server.close();

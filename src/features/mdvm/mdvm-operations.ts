@@ -11,6 +11,7 @@ import type {
   VulnerableDeviceClass,
 } from '../../store/mdvm-store.js';
 import { androidIdentity, classMatches, iosIdentity, type AndroidAttested } from './device-checks.js';
+import { fromStore } from './errors.js';
 import { signRevocationList } from './revocation-list.js';
 import type { MdvmSigningKeys } from './signing-keys.js';
 
@@ -129,7 +130,7 @@ export class MdvmOperations {
     const { config, clock, accounts, signingKeys } = this.deps;
     const now = clock.now();
     const from = since ?? Math.floor(now / 1000) - config.tokenLifetimeSeconds;
-    const revocations = await accounts.revokedSince(from * 1000, config.revocationListLimit + 1);
+    const revocations = await fromStore(() => accounts.revokedSince(from * 1000, config.revocationListLimit + 1));
     const truncated = revocations.length > config.revocationListLimit;
     return signRevocationList(signingKeys.current, {
       issuer: config.issuer,
