@@ -65,9 +65,7 @@ export class BerReader {
   next(): BerElement {
     const input = this.input;
     const start = this.offset;
-    const { first, tag, contentStart, length } = readHeader(input, start, this.limit, false, (detail) =>
-      this.fail(detail),
-    );
+    const { first, tag, contentStart, length } = readHeader(input, start, this.limit, false, this);
     const contentEnd = length < 0 ? this.endOfIndefinite(contentStart) : contentStart + length;
     const end = length < 0 ? contentEnd + 2 : contentEnd;
     this.offset = end;

@@ -96,9 +96,7 @@ export class DerReader {
   }
 
   next(): DerElement {
-    const { first, tag, contentStart, length } = readHeader(this.input, this.offset, this.limit, true, (detail) =>
-      this.fail(detail),
-    );
+    const { first, tag, contentStart, length } = readHeader(this.input, this.offset, this.limit, true, this);
     const start = this.offset;
     this.offset = contentStart + length;
     return new DerElement(
