@@ -50,7 +50,8 @@ export function verifyAndroidChain(
   const deviceCertificate = pinned > keyMintTop + 1 ? keyMintTop + 1 : -1;
   const checkValidity = (index: number) => {
     if (index === 0) return !options.ignoreLeafValidity;
-    if (index <= pinned) return options.enforceRkpValidity || options.enforceIntermediateValidity;
+    // Attest-key certificates are KeyMint's like the leaf's: intermediates' rule, RKP chain or not.
+    if (index > keyMintTop && index <= pinned) return options.enforceRkpValidity || options.enforceIntermediateValidity;
     return options.enforceIntermediateValidity;
   };
   // Shared CAs (batch intermediates, Droid CAs) are verified once per process; per-device certificates every time.

@@ -39,7 +39,7 @@ function certificate(
   subject: string,
   publicKey: KeyObject,
   issuer: Signer | 'self',
-  options: { extensions?: Extension[]; privateKey?: KeyObject } = {},
+  options: { extensions?: Extension[]; privateKey?: KeyObject; notAfter?: number } = {},
 ): Buffer {
   const subjectDer = encodeName(
     subject
@@ -56,7 +56,7 @@ function certificate(
       subjectDer,
       spki,
       notBefore: AT - YEAR,
-      notAfter: AT + YEAR,
+      notAfter: options.notAfter ?? AT + YEAR,
       extensions: options.extensions ?? [],
     },
     signer,
@@ -129,6 +129,30 @@ describe('a top certificate that carries an anchor key is the anchor only when i
     expect(result.facts.chain as unknown[]).toHaveLength(vector.chain.length);
   });
 
+  it('reads no attestation record from it, even a malformed one', async () => {
+    const root = parseCertificate(vector.chain.at(-1)!);
+    const attacker = newKeys();
+    const withRecord = buildCertificate(
+      {
+        serial: randomSerial(),
+        subjectDer: root.subjectDer,
+        spki: root.spki,
+        notBefore: root.notBefore,
+        notAfter: root.notAfter,
+        extensions: [...CA, { oid: KEY_DESCRIPTION_OID, critical: false, value: Buffer.from('not a KeyDescription') }],
+      },
+      {
+        key: attacker.privateKey,
+        subjectDer: root.subjectDer,
+        keyIdentifier: keyIdentifier(spkiOf(attacker.publicKey)),
+      },
+    );
+    const result = await androidVerifier({ policy: forTestDevices }).verify(
+      input([...vector.chain.slice(0, -1), withRecord]),
+    );
+    expect(result.facts.attestKeyRecords).toEqual([]);
+  });
+
   it('refuses a chain that is only a certificate with an anchor key', async () => {
     expect(await asyncOutcome(androidVerifier({ policy: forTestDevices }).verify(input([forgedRoot])))).toMatch(
       /^(TRUST UNTRUSTED_ROOT|CONTENT KEY_DESCRIPTION_MISSING)$/,
@@ -180,6 +204,45 @@ describe('RKP is decided by pinned keys in the verified path', () => {
       });
     expect((await verify([pinned])).facts.rkp).toBe(true);
     expect(await asyncOutcome(verify([]))).toBe('TRUST RKP_REQUIRED');
+  });
+
+  it('judges attest-key certificates in an RKP chain by the intermediates rule, not the RKP one', async () => {
+    const root = authority('CN=Forged Chain Test Root', 'self');
+    const droidCa2 = authority('O=Google LLC, CN=Droid CA2', root);
+    const droidCa3 = authority('O=Google LLC, CN=Droid CA3', droidCa2);
+    const device = authority('O=TEE, CN=0123456789abcdef', droidCa3);
+    const attestKeys = newKeys();
+    // KeyMint writes the attest key's dates as the app asked: here one that has passed.
+    const attestKey = issuerOf(
+      certificate('CN=Android Keystore Key', attestKeys.publicKey, device, {
+        notAfter: AT - 86_400_000,
+        extensions: [
+          {
+            oid: KEY_DESCRIPTION_OID,
+            critical: false,
+            value: encodeKeyDescription({ challenge: Buffer.of(0), purposes: [KEY_PURPOSE.ATTEST_KEY] }, AT),
+          },
+        ],
+      }),
+      attestKeys.privateKey,
+    );
+    const chain = [
+      leaf(attestKey),
+      attestKey.certificate,
+      device.certificate,
+      droidCa3.certificate,
+      droidCa2.certificate,
+      root.certificate,
+    ];
+    const anchors = TrustAnchors.fromPem(parseCertificate(root.certificate).toPem(), 'test root');
+    const rkpKeys = [parseCertificate(droidCa2.certificate).spkiFingerprint];
+    const verify = (enforceIntermediateValidity: boolean) =>
+      androidVerifier(
+        { policy: forTestDevices, rkpKeys, enforceIntermediateValidity, enforceRkpValidity: true },
+        anchors,
+      ).verify({ chain, challenge, at: AT });
+    expect((await verify(false)).facts.rkp).toBe(true);
+    expect(await asyncOutcome(verify(true))).toBe('TIME CERTIFICATE_EXPIRED');
   });
 });
 

@@ -134,7 +134,14 @@ export class AndroidVerifier {
   /** The leaf's record (required) and the records of attest-key certificates above it, leaf first. */
   private records(chain: ParsedCertificate[]): { index: number; record: KeyDescription }[] {
     const records: { index: number; record: KeyDescription }[] = [];
+    // A top certificate with an anchor's key is the anchor or is ignored: in neither case is a record read from it.
+    const top = chain.length - 1;
+    const anchorKeyOnTop =
+      top > 0 &&
+      (this.options.hardwareAnchors.withKeyOf(chain[top]!).length > 0 ||
+        this.options.softwareAnchors.withKeyOf(chain[top]!).length > 0);
     chain.forEach((certificate, index) => {
+      if (anchorKeyOnTop && index === top) return;
       const extension = certificate.extension(KEY_DESCRIPTION_OID);
       if (extension)
         records.push({ index, record: parseKeyDescription(extension.value, { strict: this.options.strictEncoding }) });
