@@ -121,7 +121,8 @@ function openPostgres(options: DatabaseOptions): Database {
       getTypeParser: (oid: number, format?: Parameters<typeof pg.types.getTypeParser>[1]) =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format),
     },
-    options: `-c statement_timeout=15000${schema ? ` -c search_path=${schema}` : ''}`,
+    // Quoted as `create schema` quotes it, so a schema name with capitals is the same schema.
+    options: `-c statement_timeout=15000${schema ? ` -c search_path="${schema}"` : ''}`,
   });
   pool.on('error', (error) => options.onPoolError?.(error));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });

@@ -127,6 +127,26 @@ describe.skipIf(skipWithoutPostgres)('migrations on PostgreSQL', () => {
   });
 });
 
+describe.skipIf(skipWithoutPostgres)('a PostgreSQL schema named with capitals', () => {
+  it('is the schema created, searched and migrated (quoted alike everywhere)', async () => {
+    const schema = `Kw_Caps_${process.pid}_${Date.now().toString(36)}`;
+    const cleanup = postgresKysely('public');
+    try {
+      const { database, applied } = await openMigratedDatabase({ url: TEST_DATABASE_URL, schema });
+      try {
+        expect(applied).toEqual(KEYWARD_MIGRATIONS);
+        const { rows } = await sql<{ current: string }>`select current_schema() as current`.execute(database.db);
+        expect(rows[0]!.current).toBe(schema);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(cleanup);
+      await cleanup.destroy();
+    }
+  });
+});
+
 describe('migrations on SQLite', () => {
   it('keeps its bookkeeping under Keyward’s names', async () => {
     const { databaseUrl } = fresh(sqliteDatabase).config;
