@@ -13,6 +13,8 @@ import { csrDer, parseCsr } from '../src/crypto/x509/csr.js';
 import { spkiToJwk } from '../src/crypto/jose/jwk.js';
 import { importRequestKey } from '../src/crypto/keys.js';
 import { verifySignature } from '../src/crypto/x509/signatures.js';
+import { statementOf } from '../src/features/warden/proof.js';
+import type { WardenChallenge } from '../src/features/warden/schemas.js';
 import { buildProof, runWardenFlow } from '../src/simulator/warden-client.js';
 import {
   benchDatabaseUrl,
@@ -42,6 +44,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 24);
 const TARGET = 0.6;
 /** Issue 14's restated target: the server's CPU per complete flow at most this multiple of its mandatory cryptography. */
 const CPU_TARGET = 1.5;
+const PROOF_OID = '2.25.84909157162398755923739785575458177302';
 
 interface MandatoryCrypto {
   chain: number;
@@ -51,25 +54,31 @@ interface MandatoryCrypto {
   total: number;
 }
 
+/** One signed Android proof as a device sends it, parsed as the server parses it. */
+async function sampleProof(device: AndroidDeviceSimulator) {
+  const challenge = {
+    nonce: randomBytes(64).toString('base64url'),
+    proofOID: PROOF_OID,
+    genericDeviceNameOID: null,
+    dataAuth: { type: 'SIGNATURE' },
+  } as WardenChallenge;
+  const { body } = await buildProof(challenge, { platform: 'android', device });
+  const csr = parseCsr(csrDer(body));
+  const statement = statementOf(csr, PROOF_OID, 8);
+  if (statement.typ !== 'android-key') throw new Error('expected an Android proof');
+  return { body, csr, chain: statement.x5c };
+}
+
 /**
  * What no implementation of a flow can avoid, in seconds per flow, measured in this process: the
  * chain verification at its bound (the leaf's signature, the one a request cannot share), the CSR
  * signature, importing the request's key, and signing the binding certificate (P-256, like the
  * binding CA's intermediate key).
  */
-async function mandatoryCrypto(device: AndroidDeviceSimulator): Promise<MandatoryCrypto> {
-  const nonce = randomBytes(64);
-  const challenge = {
-    nonce: nonce.toString('base64url'),
-    proofOID: '2.25.84909157162398755923739785575458177302',
-    genericDeviceNameOID: null,
-    dataAuth: { type: 'SIGNATURE' },
-  };
-  const proof = await buildProof(challenge as never, { platform: 'android', device });
-  const csr = parseCsr(csrDer(proof.body));
-  const attestation = await device.attest({ challenge: nonce });
-  const leaf = parseCertificate(attestation.chain[0]!, 'MALFORMED_CERTIFICATE', { cache: false });
-  const issuerKey = parseCertificate(attestation.chain[1]!).publicKey();
+async function mandatoryCrypto(proof: Awaited<ReturnType<typeof sampleProof>>): Promise<MandatoryCrypto> {
+  const { csr } = proof;
+  const leaf = parseCertificate(proof.chain[0]!, 'MALFORMED_CERTIFICATE', { cache: false });
+  const issuerKey = parseCertificate(proof.chain[1]!).publicKey();
   const requestKey = importRequestKey(csr.spki, spkiToJwk(csr.spki));
   const caKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   const tbs = randomBytes(420);
@@ -200,22 +209,12 @@ export async function run(): Promise<void> {
   try {
     const reference = await verificationRate(device);
     log(`in-process Android verification (simulated factory chain, one unique signature): ${reference.toFixed(0)}/s`);
-    const crypto = await mandatoryCrypto(device);
+    const proof = await sampleProof(device);
+    const crypto = await mandatoryCrypto(proof);
     log(
       `mandatory cryptography per flow: ${micros(crypto.total)} (chain at its bound ${micros(crypto.chain)}, CSR signature ${micros(crypto.csr)}, request-key import ${micros(crypto.keyImport)}, issuance signature ${micros(crypto.issuance)})`,
     );
-    const proofBytes = (
-      await buildProof(
-        {
-          nonce: randomBytes(64).toString('base64url'),
-          proofOID: '2.25.84909157162398755923739785575458177302',
-          genericDeviceNameOID: null,
-          dataAuth: { type: 'SIGNATURE' },
-        } as never,
-        { platform: 'android', device },
-      )
-    ).body.length;
-    const floor = await httpFloor(proofBytes);
+    const floor = await httpFloor(proof.body.length);
     log(`HTTP floor per flow (bare Fastify, same two requests and body sizes): ${micros(floor)} of server CPU`);
     const attest = await attestRate(device, join(work, 'in-process'));
     log(
