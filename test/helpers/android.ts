@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   buildCertificate,
   encodeName,
+  type Extension,
   keyIdentifier,
   randomSerial,
 } from '../../src/crypto/x509/certificate-builder.js';
@@ -39,7 +40,7 @@ export function androidVerifier(
  * The `requireRkp` bypass of issue 16: a certificate with the root's key and subject, named as
  * issued by Google's "Droid CA2" and signed by a key of the attacker's.
  */
-export function forgedTopCertificate(rootDer: Uint8Array): Buffer {
+export function forgedTopCertificate(rootDer: Uint8Array, extensions: Extension[] = []): Buffer {
   const root = parseCertificate(rootDer);
   const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const droidCa2 = encodeName([
@@ -53,7 +54,7 @@ export function forgedTopCertificate(rootDer: Uint8Array): Buffer {
       spki: root.spki,
       notBefore: root.notBefore,
       notAfter: root.notAfter,
-      extensions: [],
+      extensions,
     },
     { key: attacker.privateKey, subjectDer: droidCa2, keyIdentifier: keyIdentifier(spkiOf(attacker.publicKey)) },
   );
