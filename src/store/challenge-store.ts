@@ -9,6 +9,31 @@ export interface ChallengeRecord {
 
 export type ConsumeRejection = 'unknown' | 'expired' | 'used' | 'subject';
 
+/** A stored challenge as the rejection rules read it. */
+export interface StoredChallengeState {
+  purpose: string;
+  subject: string | null;
+  expiresAt: number;
+  consumed: boolean;
+}
+
+/**
+ * Why a stored challenge cannot be consumed now, or null when it can: the rules every store's
+ * compare-and-set applies, in this order (the Redis script repeats them atomically in Lua).
+ */
+export function rejectionOf(
+  stored: StoredChallengeState | undefined,
+  purpose: string,
+  subject: string | null,
+  now: number,
+): ConsumeRejection | null {
+  if (!stored || stored.purpose !== purpose) return 'unknown';
+  if (stored.consumed) return 'used';
+  if (stored.expiresAt <= now) return 'expired';
+  if (stored.subject !== subject) return 'subject';
+  return null;
+}
+
 export type ConsumeResult = { ok: true; record: ChallengeRecord } | { ok: false; reason: ConsumeRejection };
 
 /**

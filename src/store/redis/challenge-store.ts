@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../challenge-store.js';
+import {
+  rejectionOf,
+  type ChallengeRecord,
+  type ChallengeStore,
+  type ConsumeRejection,
+  type ConsumeResult,
+} from '../challenge-store.js';
 import { LoopBatcher } from '../loop-batcher.js';
 
 /**
@@ -25,14 +31,20 @@ return {'ok', f[2], f[3], f[4]}
 
 type Command = { command: 'get' | 'set' | 'keywardConsumeChallenge'; args: string[] };
 
-/** What CONSUME would answer for a stored value, without changing it: the script's rules, in the same order. */
+/** What CONSUME would answer for a stored value, without changing it: the shared rules the script repeats. */
 function classify(value: string | null, purpose: string, subject: string | null, now: number): ConsumeResult {
-  if (value === null) return { ok: false, reason: 'unknown' };
-  const [storedPurpose, storedSubject, issuedAt, expiresAt, consumedAt] = value.split(SEPARATOR);
-  if (storedPurpose !== purpose) return { ok: false, reason: 'unknown' };
-  if (consumedAt !== '') return { ok: false, reason: 'used' };
-  if (Number(expiresAt) <= now) return { ok: false, reason: 'expired' };
-  if (storedSubject !== (subject ?? '')) return { ok: false, reason: 'subject' };
+  const [storedPurpose = '', storedSubject = '', issuedAt, expiresAt, consumedAt] = value?.split(SEPARATOR) ?? [];
+  const state =
+    value === null
+      ? undefined
+      : {
+          purpose: storedPurpose,
+          subject: storedSubject || null,
+          expiresAt: Number(expiresAt),
+          consumed: consumedAt !== '',
+        };
+  const reason = rejectionOf(state, purpose, subject, now);
+  if (reason) return { ok: false, reason };
   return {
     ok: true,
     record: { purpose, subject: storedSubject || null, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) },

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ChallengeRecord, ChallengeStore, ConsumeRejection, ConsumeResult } from '../challenge-store.js';
+import { rejectionOf, type ChallengeRecord, type ChallengeStore, type ConsumeResult } from '../challenge-store.js';
 import type { ChallengesTable, Tables } from '../tables.js';
 import { param, precompile, type QueryRunner } from './precompiled.js';
 
@@ -12,19 +12,8 @@ const toRecord = (row: RecordRow): ChallengeRecord => ({
   expiresAt: row.expires_at,
 });
 
-/** Why `row` cannot be consumed now, or null when it can: the rules of the compare-and-set in `consume`, in JS. */
-function rejectionOf(
-  row: ChallengesTable | undefined,
-  purpose: string,
-  subject: string | null,
-  now: number,
-): ConsumeRejection | null {
-  if (!row || row.purpose !== purpose) return 'unknown';
-  if (row.consumed_at !== null) return 'used';
-  if (row.expires_at <= now) return 'expired';
-  if (row.subject !== subject) return 'subject';
-  return null;
-}
+const stateOf = (row: ChallengesTable | undefined) =>
+  row && { purpose: row.purpose, subject: row.subject, expiresAt: row.expires_at, consumed: row.consumed_at !== null };
 
 /** Challenges in the SQL database; the hot statements are compiled once and run through `runner`. */
 export class SqlChallengeStore implements ChallengeStore {
@@ -93,12 +82,12 @@ export class SqlChallengeStore implements ChallengeStore {
     // The compare-and-set failed; read the row only to say why. Rows are never un-consumed, so the
     // row cannot read as consumable now: the fallback only satisfies the type.
     const [row] = await this.readRow({ id });
-    return { ok: false, reason: rejectionOf(row, purpose, subject, now) ?? 'used' };
+    return { ok: false, reason: rejectionOf(stateOf(row), purpose, subject, now) ?? 'used' };
   }
 
   async check(id: string, purpose: string, subject: string | null, now: number): Promise<ConsumeResult> {
     const [row] = await this.readRow({ id });
-    const reason = rejectionOf(row, purpose, subject, now);
+    const reason = rejectionOf(stateOf(row), purpose, subject, now);
     return reason === null ? { ok: true, record: toRecord(row!) } : { ok: false, reason };
   }
 
