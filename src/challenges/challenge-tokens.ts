@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { contentError, trustError } from '../errors.js';
 import type { MacKeyRing } from '../keys/mac-keys.js';
 import { challengeRejection, type ChallengeService } from './challenge-service.js';
-import { decodeBase64Url, UUID, uuidText } from './encoding.js';
+import { decodeBase64Url, UUID, uuidBytes, uuidText } from './encoding.js';
 
 export interface ChallengeTokenOptions {
   /** JWT header typ, e.g. "auth-challenge+jwt". */
@@ -87,7 +87,7 @@ export class ChallengeTokens {
     let nonce: Buffer;
     if (this.options.nonceFormat === 'uuid') {
       if (!UUID.test(claims.nonce)) throw malformed('nonce is not a UUID');
-      nonce = Buffer.from(claims.nonce.replaceAll('-', ''), 'hex');
+      nonce = uuidBytes(claims.nonce);
     } else nonce = decodeBase64Url(claims.nonce, 'challenge nonce', 'CHALLENGE_TOKEN_MALFORMED');
     await this.challenges.check(this.purpose, nonce);
     return {

@@ -31,6 +31,9 @@ export function uuidV4Bytes(random: Buffer): Buffer {
   return random;
 }
 
+/** A UUID's 16 bytes from its canonical text (check it against UUID first). */
+export const uuidBytes = (text: string): Buffer => Buffer.from(text.replaceAll('-', ''), 'hex');
+
 /** The canonical text of a UUID's 16 bytes. */
 export function uuidText(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes).toString('hex');

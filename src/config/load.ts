@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type KeywardConfig } from './schema.js';
 import { OPTIONS, SECTIONS, optionPath, type OptionInfo } from './options.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, invalidConfiguration } from './config-error.js';
 import { PROTOCOL_PURPOSES, isProtocolPurpose } from '../challenges/purposes.js';
 
 export { ConfigError };
@@ -89,7 +89,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
       try {
         value = JSON.parse(raw);
       } catch {
-        throw new ConfigError(`invalid configuration: ${optionPath(option)} (from ${option.env}) must be JSON`);
+        throw invalidConfiguration(`${optionPath(option)} (from ${option.env}) must be JSON`);
       }
     }
     setPath(tree, option.path, value);
@@ -136,13 +136,13 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     const shown = option?.secret ? '' : ` = ${JSON.stringify(first.value)}`;
     const hint = option ? ` [env ${option.env}]` : '';
     const unknown = first.schema && first.message.includes('Unexpected property') ? ' (unknown option)' : '';
-    throw new ConfigError(`invalid configuration: ${name}${shown} (from ${from})${hint}${unknown}: ${first.message}`);
+    throw invalidConfiguration(`${name}${shown} (from ${from})${hint}${unknown}: ${first.message}`);
   }
   const config = candidate as KeywardConfig;
   const reserved = Object.keys(config.challenges.purposes).find(isProtocolPurpose);
   if (reserved !== undefined) {
-    throw new ConfigError(
-      `invalid configuration: challenges.purposes (from ${origin.get('challenges.purposes') ?? 'default'}) names "${reserved}", a protocol's purpose: choose another name (reserved: ${Object.values(PROTOCOL_PURPOSES).join(', ')})`,
+    throw invalidConfiguration(
+      `challenges.purposes (from ${origin.get('challenges.purposes') ?? 'default'}) names "${reserved}", a protocol's purpose: choose another name (reserved: ${Object.values(PROTOCOL_PURPOSES).join(', ')})`,
     );
   }
   return { config, unknownEnv };

@@ -43,7 +43,7 @@ export function verifyAndroidChain(
   chain: readonly ParsedCertificate[],
   at: number,
   options: AndroidChainOptions,
-  keyMintTop = 0,
+  keyMintTop: number,
 ): AndroidChain {
   const pinned = pinnedRkpIndex(chain, options.rkpKeys);
   // In an RKP chain the certificate above KeyMint's is the short-lived per-device one: unique like the leaf.

@@ -107,12 +107,12 @@ export class AndroidVerifier {
     assertChainLength(input.chain.length, options.maxChainLength);
     // The leaf is new with every request: parsed without polluting the certificate cache.
     const chain = input.chain.map((der, index) => parseCertificate(der, 'MALFORMED_CERTIFICATE', { cache: index > 0 }));
-    const parsed = this.records(chain);
+    // records() skips a top certificate with an anchor's key, the one certificate a path may leave out.
+    const records = this.records(chain);
 
-    const verified = verifyAndroidChain(chain, input.at, options, keyMintTop(parsed));
+    const verified = verifyAndroidChain(chain, input.at, options, keyMintTop(records));
     // A top certificate left out of the path (an anchor's key in another certificate) is not read from.
     const path = verified.length === chain.length ? chain : chain.slice(0, verified.length);
-    const records = parsed.filter(({ index }) => index < verified.length);
     const leafRecord = records[0]!.record;
 
     const actual = challengeBytes(leafRecord);

@@ -158,12 +158,9 @@ function verifySignerChain(
   options: ReceiptVerificationOptions,
 ): string {
   const path = [signer];
-  for (
-    let current = signer;
-    path.length < options.maxChainLength && !sameBytes(current.issuerDer, current.subjectDer);
-  ) {
+  for (let current = signer; path.length < options.maxChainLength && !current.selfIssued; ) {
     const issuer = certificates.find(
-      (candidate) => !path.includes(candidate) && sameBytes(candidate.subjectDer, current.issuerDer),
+      (candidate) => !path.includes(candidate) && candidate.subjectId === current.issuerId,
     );
     if (!issuer) break;
     path.push(issuer);

@@ -193,7 +193,7 @@ export class ParsedCertificate {
 
   /** Subject and issuer names are byte-identical (RFC 5280's self-issued certificates). */
   get selfIssued(): boolean {
-    return sameBytes(this.subjectDer, this.issuerDer);
+    return this.subjectId === this.issuerId;
   }
 
   /** The subjectPublicKey BIT STRING's bits (for EC keys, the point). */

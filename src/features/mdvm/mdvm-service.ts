@@ -258,7 +258,7 @@ export class MdvmService {
     now: number,
   ): Promise<{ account: MdvmAccount; auth: AuthKey }> {
     const id = header(request, 'mdvm-wi-id', 64).toLowerCase();
-    const notFound = () => mdvmError('ACCOUNT_NOT_FOUND', `mdvm_wi_id ${id.slice(0, 64)}`);
+    const notFound = () => mdvmError('ACCOUNT_NOT_FOUND', `mdvm_wi_id ${id}`);
     if (!UUID.test(id)) throw notFound();
     const account = await fromStore(() => this.deps.accounts.find(id));
     // A deleted account is a tombstone: not found for its wallet, revoked for relying backends.
