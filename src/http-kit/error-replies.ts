@@ -69,7 +69,8 @@ export interface ErrorReplyFormat {
   body(error: KeywardError, incidentId: string | undefined): unknown;
 }
 
-const KEYWARD_FORMAT: ErrorReplyFormat = { body: errorBody };
+/** Keyward's own error body: the format wherever a feature has none of its own. */
+export const KEYWARD_FORMAT: ErrorReplyFormat = { body: errorBody };
 
 /**
  * Logs and answers any thrown value: server-side failures (5xx) at error level with an incident

@@ -67,7 +67,8 @@ export async function buildApp(services: Services): Promise<App> {
   if (services.warden) {
     await app.register(wardenRoutes, {
       warden: services.warden,
-      config: config.warden,
+      failure: wardenFailures,
+      maxProofBytes: config.warden.maxProofBytes,
       attestations: services.metrics.wardenAttestations,
     });
     await app.register(wardenDocumentRoutes, { warden: services.warden, publicBaseUrl: services.publicBaseUrl });

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { contentError, timeError, type KeywardError } from '../errors.js';
-import { errorBody, sendError, type ErrorReplyFormat } from '../http-kit/error-replies.js';
+import { KEYWARD_FORMAT, sendError, type ErrorReplyFormat } from '../http-kit/error-replies.js';
 import type { App } from './app-type.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
@@ -30,7 +30,7 @@ export function frameworkErrorOptions(formatFor: ErrorFormatFor) {
       const error = clientError(thrown);
       // A request whose headers arrived (a timeout while its body trickles in) is in flight on the socket.
       const inFlight = (socket as { _httpMessage?: { req?: { url?: string }; headersSent?: boolean } })._httpMessage;
-      const format: ErrorReplyFormat = formatFor(pathOf(inFlight?.req?.url)) ?? { body: errorBody };
+      const format: ErrorReplyFormat = formatFor(pathOf(inFlight?.req?.url)) ?? KEYWARD_FORMAT;
       const requestId = randomUUID();
       this.log.info(
         { reqId: requestId, code: error.code, category: error.category, status: error.status, detail: thrown.message },

@@ -49,10 +49,11 @@ export function wardenFailureFormat(wardenConfig: Pick<WardenConfig, 'failuresAs
  */
 export const wardenRoutes: FastifyPluginAsyncTypebox<{
   warden: WardenService;
-  config: WardenConfig;
+  /** Warden's Failure format (wardenFailureFormat), the one the app also answers framework refusals with. */
+  failure: ErrorReplyFormat;
+  maxProofBytes: number;
   attestations: Counter<'policy' | 'outcome'>;
-}> = async (app, { warden, config: wardenConfig, attestations }) => {
-  const failure = wardenFailureFormat(wardenConfig);
+}> = async (app, { warden, failure, maxProofBytes, attestations }) => {
   noStore(app);
   app.setErrorHandler((thrown, request, reply) => {
     const policy = (request.params as { policy?: string } | undefined)?.policy ?? 'default';
@@ -64,10 +65,8 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
   // Only proof bodies here: JSON (accepted elsewhere) is answered with 415 like any other type.
   app.removeContentTypeParser('application/json');
   for (const type of PROOF_TYPES) {
-    app.addContentTypeParser(
-      type,
-      { parseAs: 'buffer', bodyLimit: wardenConfig.maxProofBytes },
-      (_request, body, done) => done(null, body),
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxProofBytes }, (_request, body, done) =>
+      done(null, body),
     );
   }
 
