@@ -9,8 +9,11 @@ import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
 import { SqlMdvmAccountStore } from './sql/mdvm-account-store.js';
 import { SqlMdvmVulnerabilityStore } from './sql/mdvm-vulnerability-store.js';
+import { SqlMetadataBlobStore } from './sql/metadata-blob-store.js';
 import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
 import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
+import { SqlWebAuthnCredentialStore, SqlWebAuthnUserStore } from './sql/webauthn-credential-store.js';
+import type { MetadataBlobStore, WebAuthnCredentialStore, WebAuthnUserStore } from './webauthn-store.js';
 
 /** Everything Keyward keeps in its SQL database, whichever dialect holds it. */
 export interface Store {
@@ -20,6 +23,10 @@ export interface Store {
   readonly bindingCertificates: BindingCertificateStore;
   readonly mdvmAccounts: MdvmAccountStore;
   readonly mdvmVulnerabilities: MdvmVulnerabilityStore;
+  readonly webauthnUsers: WebAuthnUserStore;
+  readonly webauthnCredentials: WebAuthnCredentialStore;
+  /** Verified FIDO metadata BLOBs. */
+  readonly metadataBlobs: MetadataBlobStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -72,6 +79,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     bindingCertificates: new SqlBindingCertificateStore(database.db, hotPathRunner),
     mdvmAccounts: new SqlMdvmAccountStore(database.db, hotPathRunner),
     mdvmVulnerabilities: new SqlMdvmVulnerabilityStore(database.db, hotPathRunner),
+    webauthnUsers: new SqlWebAuthnUserStore(database.db, hotPathRunner),
+    webauthnCredentials: new SqlWebAuthnCredentialStore(database.db, hotPathRunner),
+    metadataBlobs: new SqlMetadataBlobStore(database.db, database.dialect),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

@@ -72,6 +72,56 @@ export interface MdvmLeakedKeysTable {
   created_at: number;
 }
 
+/** WebAuthn user accounts: the user handle is what authenticators store (never the name). */
+export interface WebAuthnUsersTable {
+  /** base64url of 32 random bytes. */
+  user_handle: string;
+  user_name: string;
+  display_name: string;
+  created_at: number;
+}
+
+/** Registered WebAuthn credentials; flags are 0/1 integers on both dialects. */
+export interface WebAuthnCredentialsTable {
+  /** base64url. */
+  credential_id: string;
+  user_handle: string;
+  /** The COSE_Key bytes, base64. */
+  public_key: string;
+  alg: number;
+  counter: number;
+  /** JSON array of strings. */
+  transports: string;
+  aaguid: string;
+  fmt: string;
+  attestation_type: string;
+  trust: string;
+  /** JSON. */
+  attestation: string;
+  /** JSON. */
+  metadata: string;
+  user_verified: number;
+  backup_eligible: number;
+  backed_up: number;
+  /** 0/1, or null when the client did not say (credProps). */
+  discoverable: number | null;
+  possibly_cloned_at: number | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** Verified FIDO MDS BLOBs, the newest few, by their serial number. */
+export interface FidoMetadataBlobsTable {
+  no: number;
+  source: string;
+  /** YYYY-MM-DD. */
+  next_update: string;
+  jwt: string;
+  entries: number;
+  verified_at: number;
+  stored_at: number;
+}
+
 export interface Tables {
   challenges: ChallengesTable;
   app_attest_keys: AppAttestKeysTable;
@@ -79,4 +129,7 @@ export interface Tables {
   mdvm_accounts: MdvmAccountsTable;
   mdvm_vulnerable_classes: MdvmVulnerableClassesTable;
   mdvm_leaked_keys: MdvmLeakedKeysTable;
+  webauthn_users: WebAuthnUsersTable;
+  webauthn_credentials: WebAuthnCredentialsTable;
+  fido_metadata_blobs: FidoMetadataBlobsTable;
 }

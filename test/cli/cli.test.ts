@@ -79,7 +79,7 @@ describe('keyward db migrate and config check', () => {
     const first = await runCli(['db', 'migrate', '--database-url', url]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
-      applied: ['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm'],
+      applied: ['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm', '005-webauthn'],
       status: 'migrated',
     });
     const second = await runCli(['db', 'migrate', '--database-url', url]);
@@ -97,6 +97,7 @@ describe('keyward db migrate and config check', () => {
         '002-app-attest-keys',
         '003-binding-certificates',
         '004-mdvm',
+        '005-webauthn',
       ]);
     } finally {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });

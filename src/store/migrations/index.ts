@@ -3,6 +3,7 @@ import * as challenges from './001-challenges.js';
 import * as appAttestKeys from './002-app-attest-keys.js';
 import * as bindingCertificates from './003-binding-certificates.js';
 import * as mdvm from './004-mdvm.js';
+import * as webauthn from './005-webauthn.js';
 
 /** One migration set for SQLite and PostgreSQL, applied in key order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '002-app-attest-keys': appAttestKeys,
   '003-binding-certificates': bindingCertificates,
   '004-mdvm': mdvm,
+  '005-webauthn': webauthn,
 };
