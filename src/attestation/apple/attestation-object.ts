@@ -1,5 +1,5 @@
 import { contentError } from '../../errors.js';
-import { decodeCbor } from './cbor.js';
+import { decodeCbor } from '../cbor.js';
 
 export const ATTESTATION_MALFORMED = 'APPLE_ATTESTATION_MALFORMED';
 /** Genuine attestation objects are about 5 KiB (two certificates and a receipt). */

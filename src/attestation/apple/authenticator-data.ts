@@ -1,5 +1,5 @@
 import { contentError, type ErrorCode } from '../../errors.js';
-import { cborItemLength, decodeCbor } from './cbor.js';
+import { cborItemLength, decodeCbor } from '../cbor.js';
 
 /** Flag bit: extension data follows the attested credential data. */
 const FLAG_EXTENSION_DATA = 0x80;

@@ -1,5 +1,5 @@
 import { contentError, type ErrorCode } from '../../errors.js';
-import { decodeCbor } from './cbor.js';
+import { decodeCbor } from '../cbor.js';
 
 // COSE_Key labels and values (RFC 9053): kty EC2 = 2, alg ES256 = -7, crv P-256 = 1.
 const KTY = 1;

@@ -4,7 +4,7 @@ import { verifySignature } from '../../crypto/x509/signatures.js';
 import { contentError, trustError } from '../../errors.js';
 import { rpIdHash } from './app-ids.js';
 import { parseAuthenticatorData } from './authenticator-data.js';
-import { decodeCbor } from './cbor.js';
+import { decodeCbor } from '../cbor.js';
 
 const ASSERTION_MALFORMED = 'APPLE_ASSERTION_MALFORMED';
 /** Genuine assertions are about 120 bytes. */
