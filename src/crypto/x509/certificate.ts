@@ -85,8 +85,8 @@ export class ParsedCertificate {
     }
     this.issuerDer = checkName(tbs, tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'issuer'), 'issuer');
     const validity = tbs.sequence('validity');
-    this.notBefore = time(validity, 'notBefore');
-    this.notAfter = time(validity, 'notAfter');
+    this.notBefore = readTime(validity, 'notBefore');
+    this.notAfter = readTime(validity, 'notAfter');
     validity.end('validity');
     this.subjectDer = checkName(tbs, tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subject'), 'subject');
     const spkiElement = tbs.expect(TagClass.Universal, UNIVERSAL.SEQUENCE, 'subjectPublicKeyInfo');
@@ -269,8 +269,8 @@ function algorithmOid(reader: DerReader, element: DerElement, what: string): str
   return oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, what));
 }
 
-/** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, read digit by digit (no strings on the hot path). */
-function time(reader: DerReader, what: string): number {
+/** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, read digit by digit (no strings on the hot path); epoch ms. Certificates and CRLs. */
+export function readTime(reader: DerReader, what: string): number {
   const { input, contentStart, end, tagClass, tag } = reader.next();
   const length = end - contentStart;
   const utc = tagClass === TagClass.Universal && tag === UNIVERSAL.UTC_TIME && length === 13;
