@@ -1,8 +1,13 @@
 import { ANDROID_CODES } from './attestation/android/codes.js';
 import { APPLE_CODES } from './attestation/apple/codes.js';
+import { WEBAUTHN_CODES } from './attestation/webauthn/codes.js';
+import { WEBAUTHN_FORMAT_CODES } from './attestation/webauthn/formats/codes.js';
+import { METADATA_CODES } from './attestation/webauthn/metadata/codes.js';
 import { CHALLENGE_CODES } from './challenges/codes.js';
 import { CRYPTO_CODES } from './crypto/codes.js';
 import type { CodeTable } from './errors.js';
+import { FIDO2_CODES } from './features/fido2/codes.js';
+import { FIDO2_METADATA_CODES } from './features/fido2/metadata-codes.js';
 import { MDVM_CODES, MDVM_REFERENCE_CODES } from './features/mdvm/codes.js';
 import { WARDEN_CODES } from './features/warden/codes.js';
 import { WARDEN_OPERATOR_CODES } from './features/warden/operator-codes.js';
@@ -15,6 +20,11 @@ export const CODE_AREAS = [
   { area: 'crypto', title: 'Certificates, keys and HTTP message signatures', table: CRYPTO_CODES },
   { area: 'android', title: 'Android key attestation', table: ANDROID_CODES },
   { area: 'apple', title: 'Apple App Attest', table: APPLE_CODES },
+  { area: 'webauthn', title: 'WebAuthn', table: WEBAUTHN_CODES },
+  { area: 'webauthn-formats', title: 'WebAuthn attestation formats (tpm, android-key, android-safetynet)', table: WEBAUTHN_FORMAT_CODES },
+  { area: 'metadata', title: 'FIDO metadata', table: METADATA_CODES },
+  { area: 'fido2', title: 'FIDO2 relying party', table: FIDO2_CODES },
+  { area: 'fido2-metadata', title: 'FIDO metadata service (download, storage, refresh)', table: FIDO2_METADATA_CODES },
   { area: 'warden', title: 'Warden Supreme', table: WARDEN_CODES },
   { area: 'mdvm', title: 'MDVM', table: MDVM_CODES },
   { area: 'mdvm-reference', title: 'MDVM reference codes', table: MDVM_REFERENCE_CODES },
@@ -28,6 +38,11 @@ export type ErrorCode =
   | keyof typeof CRYPTO_CODES
   | keyof typeof ANDROID_CODES
   | keyof typeof APPLE_CODES
+  | keyof typeof WEBAUTHN_CODES
+  | keyof typeof WEBAUTHN_FORMAT_CODES
+  | keyof typeof METADATA_CODES
+  | keyof typeof FIDO2_CODES
+  | keyof typeof FIDO2_METADATA_CODES
   | keyof typeof WARDEN_CODES
   | keyof typeof MDVM_CODES
   | keyof typeof MDVM_REFERENCE_CODES

@@ -8,11 +8,17 @@ import { appleVerifierFromConfig, type AppleVerifierFor } from './config/apple-v
 import { resolveDatabaseUrl, resolvePublicBaseUrl } from './config/derived.js';
 import { ChallengeTokens } from './challenges/challenge-tokens.js';
 import { PROTOCOL_PURPOSES } from './challenges/purposes.js';
+import { Fido2Service } from './features/fido2/fido2-service.js';
+import { effectiveAttestationMode, endsAt, webauthnVerifierFromConfig } from './features/fido2/fido2-verifier.js';
+import { metadataServiceFromConfig } from './features/fido2/metadata-from-config.js';
+import type { MetadataService } from './features/fido2/metadata-service.js';
+import { resolveRelyingParty } from './features/fido2/relying-party.js';
 import { MdvmOperations } from './features/mdvm/mdvm-operations.js';
 import { MdvmService, type MdvmDecision } from './features/mdvm/mdvm-service.js';
 import { overridePolicy, resolvePolicies } from './features/warden/policies.js';
 import { WardenService } from './features/warden/warden-service.js';
 import { isSimulatorAnchor, simulatorAnchors } from './simulator/roots.js';
+import { webauthnSimulatorAnchors, webauthnSimulatorMetadataFolder } from './simulator/webauthn/roots.js';
 import type { KeywardConfig } from './config/schema.js';
 import { loadServerKeys, type ServerKeys } from './keys/load-keys.js';
 import type { MacKeyRing } from './keys/mac-keys.js';
@@ -22,6 +28,7 @@ import type { ChallengeStore } from './store/challenge-store.js';
 import { RedisChallengeStore } from './store/redis/challenge-store.js';
 import { connectRedis, pingRedis } from './store/redis/connect.js';
 import { openStore, type Store } from './store/store.js';
+import { TrustAnchors } from './crypto/x509/chain.js';
 
 /** Everything a running Keyward needs, built once from configuration (the composition root). */
 export interface Services {
@@ -37,6 +44,8 @@ export interface Services {
   readonly warden: WardenService | undefined;
   /** Absent when MDVM is disabled (`mdvm.enabled`). */
   readonly mdvm: { service: MdvmService; operations: MdvmOperations } | undefined;
+  /** Absent when the WebAuthn relying party is disabled (`fido2.enabled`). */
+  readonly fido2: { service: Fido2Service; metadata: MetadataService } | undefined;
   /** The public base URL: `publicBaseUrl`, or once listening, the address actually bound. */
   readonly publicBaseUrl: () => string;
   /** Called by the server once it listens, with the URL it is reachable at. */
@@ -106,6 +115,8 @@ export async function createServices(
     throw error;
   }
   const stopPurging = challenges.startPurging((error) => logger.warn({ err: error }, 'challenge purge failed'));
+  // Metadata loads what the database holds and downloads in the background: it never delays the start.
+  await verifiers.fido2?.metadata.start();
 
   return {
     config,
@@ -140,6 +151,7 @@ export async function createServices(
     },
     async close() {
       stopPurging();
+      await verifiers.fido2?.metadata.stop();
       await closeBackends();
     },
   };
@@ -217,7 +229,93 @@ function buildVerifiers(
   const mdvm =
     keys.mdvmSigningKeys &&
     buildMdvm(config, clock, logger, store, challenges, keys.macKeys, keys.mdvmSigningKeys, android, appleVerifier);
-  return { warden, mdvm };
+  const fido2 = config.fido2.enabled
+    ? buildFido2(config, clock, logger, store, challenges, android, publicBaseUrl)
+    : undefined;
+  return { warden, mdvm, fido2 };
+}
+
+/** The WebAuthn relying party: its metadata service (not started yet), verifier and ceremonies. */
+function buildFido2(
+  config: KeywardConfig,
+  clock: Clock,
+  logger: Logger,
+  store: Store,
+  challenges: ChallengeService,
+  android: AndroidVerifier,
+  publicBaseUrl: () => string,
+) {
+  const { fido2: fido2Config } = config;
+  const simulator = config.trustSimulatorRoots;
+  const relyingParty = resolveRelyingParty(
+    {
+      rpId: fido2Config.rpId,
+      rpName: fido2Config.rpName,
+      origins: fido2Config.origins,
+      publicBaseUrl: config.publicBaseUrl,
+      port: config.port,
+    },
+    () => Number(new URL(publicBaseUrl()).port) || undefined,
+  );
+  for (const warning of relyingParty.warnings) logger.warn(`fido2: ${warning}`);
+  const mode = effectiveAttestationMode(fido2Config, (message) => logger.warn(message));
+  const metadataLog = logger.child({ component: 'fido2-metadata' });
+  const metadata = metadataServiceFromConfig(
+    // The simulated authenticators' statements stand in for a local folder while their roots are trusted.
+    simulator && !fido2Config.mds.folder
+      ? { ...fido2Config.mds, folder: webauthnSimulatorMetadataFolder() }
+      : fido2Config.mds,
+    { clock, store: store.metadataBlobs, log: metadataLog },
+  );
+  const simulatorAnchors = simulator ? webauthnSimulatorAnchors() : undefined;
+  const simulatorTrust = simulatorAnchors && new TrustAnchors(Object.values(simulatorAnchors).flat());
+  const verifier = webauthnVerifierFromConfig(fido2Config, {
+    mode,
+    android,
+    androidPolicy: config.android.policy,
+    metadata: () => metadata.lookup(),
+    ...(simulatorAnchors ? { simulatorAnchors } : {}),
+  });
+  const service = new Fido2Service({
+    settings: fido2Config,
+    mode,
+    relyingParty: relyingParty.current,
+    clock,
+    challenges,
+    users: store.webauthnUsers,
+    credentials: store.webauthnCredentials,
+    registrations: verifier,
+    onRegistered: (credential, result) => {
+      const fields = {
+        credentialId: credential.credentialId,
+        userHandle: credential.userHandle,
+        fmt: result.fmt,
+        attestationType: result.attestationType,
+        trust: result.trust,
+        aaguid: result.aaguid,
+        ...(result.anchor ? { anchor: result.anchor } : {}),
+        ...(result.metadata.found ? { metadata: result.metadata.description, statuses: result.metadata.statuses } : {}),
+        ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+      };
+      // While simulator roots are trusted every registration is a warning, loudest for simulated authenticators.
+      if (!simulatorTrust) logger.info(fields, 'WebAuthn credential registered');
+      else if (endsAt(simulatorTrust, result.trustPath))
+        logger.warn(fields, 'WebAuthn credential registered for a SIMULATED authenticator (trustSimulatorRoots is on)');
+      else logger.warn(fields, 'WebAuthn credential registered while trustSimulatorRoots is on');
+    },
+    onPossiblyCloned: (credential, counter) =>
+      logger.warn(
+        {
+          credentialId: credential.credentialId,
+          userHandle: credential.userHandle,
+          aaguid: credential.aaguid,
+          storedCounter: credential.counter,
+          counter,
+        },
+        'WebAuthn signature counter regressed: credential flagged as possibly cloned',
+      ),
+  });
+  return { service, metadata };
 }
 
 function buildMdvm(

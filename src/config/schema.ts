@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_CHALLENGE_BYTES } from '../challenges/encoding.js';
 import { AndroidConfigSchema } from './android.js';
 import { AppleConfigSchema } from './apple.js';
+import { Fido2ConfigSchema } from './fido2.js';
 import { MdvmConfigSchema } from './mdvm.js';
 import { WardenConfigSchema } from './warden.js';
 
@@ -161,10 +162,11 @@ export const ConfigSchema = Type.Object(
     apple: AppleConfigSchema,
     warden: WardenConfigSchema,
     mdvm: MdvmConfigSchema,
+    fido2: Fido2ConfigSchema,
     trustSimulatorRoots: Type.Boolean({
       default: false,
       description:
-        "Trust the simulator's published test roots (assets/simulator) for Android and Apple attestations. For demos and tests only: anyone can make chains that end in them. Logs a warning at start and with every decision a simulator root made possible (Warden issuances, MDVM registrations and renewals); /ready reports simulatorRootsTrusted.",
+        "Trust the simulator's published test roots (assets/simulator) for Android, Apple and WebAuthn attestations. For demos and tests only: anyone can make chains that end in them. Logs a warning at start and with every decision a simulator root made possible (Warden issuances, MDVM registrations and renewals, WebAuthn registrations); /ready reports simulatorRootsTrusted.",
     }),
     admin: Type.Object(
       {

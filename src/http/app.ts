@@ -3,6 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { App } from './app-type.js';
 import { challengeRoutes } from '../features/challenge-api/routes.js';
+import { fido2DemoRoutes } from '../features/fido2/demo-routes.js';
+import { fido2OperatorRoutes } from '../features/fido2/operator-routes.js';
+import { FIDO2_PATH_PREFIX, fido2FailureFormat, fido2Routes } from '../features/fido2/routes.js';
 import { mdvmOperatorRoutes } from '../features/mdvm/operator-routes.js';
 import { mdvmWalletRoutes } from '../features/mdvm/routes.js';
 import { wardenOperatorRoutes } from '../features/warden/operator-routes.js';
@@ -30,8 +33,12 @@ export async function buildApp(services: Services): Promise<App> {
   const { config } = services;
   // What the framework refuses under Warden's routes is answered as Warden's clients expect: a Failure.
   const wardenFailures = wardenFailureFormat(config.warden);
-  const errorFormatFor: ErrorFormatFor = (path) =>
-    services.warden && path.startsWith(WARDEN_PATH_PREFIX) ? wardenFailures : undefined;
+  const errorFormatFor: ErrorFormatFor = (path) => {
+    if (services.warden && path.startsWith(WARDEN_PATH_PREFIX)) return wardenFailures;
+    // …and under the WebAuthn ceremonies' routes as the conformance API's clients expect: a failed ServerResponse.
+    if (services.fido2 && path.startsWith(FIDO2_PATH_PREFIX)) return fido2FailureFormat;
+    return undefined;
+  };
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger, bindings, options),
@@ -84,6 +91,12 @@ export async function buildApp(services: Services): Promise<App> {
     });
     if (config.admin.apiKeys.length > 0)
       await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });
+  }
+  if (services.fido2) {
+    await app.register(fido2Routes, { fido2: services.fido2.service });
+    await app.register(fido2DemoRoutes);
+    if (config.admin.apiKeys.length > 0)
+      await app.register(fido2OperatorRoutes, { fido2: services.fido2.service, apiKeys: config.admin.apiKeys });
   }
   return app;
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from './app-type.js';
+import { MetadataReadinessSchema, metadataReadiness } from '../features/fido2/metadata-readiness.js';
 import type { Services } from '../services.js';
 
 const Readiness = Type.Object({
@@ -8,9 +9,14 @@ const Readiness = Type.Object({
   simulatorRootsTrusted: Type.Optional(
     Type.Literal(true, { description: 'Present while trustSimulatorRoots is on: never in production.' }),
   ),
+  metadata: Type.Optional(MetadataReadinessSchema),
 });
 
-/** /health: the process is alive. /ready: its database (and Redis, when configured) answer; it also tells when simulator roots are trusted. */
+/**
+ * /health: the process is alive. /ready: its database (and Redis, when configured) answer; it
+ * also tells when simulator roots are trusted, and the FIDO metadata state (which never makes
+ * the server unready: downloads retry in the background).
+ */
 export function installHealth(app: App, services: Services): void {
   app.get(
     '/health',
@@ -38,6 +44,7 @@ export function installHealth(app: App, services: Services): void {
         status: report.ready ? 'ready' : 'not-ready',
         checks: report.checks,
         ...(services.config.trustSimulatorRoots ? { simulatorRootsTrusted: true as const } : {}),
+        ...(services.fido2 ? { metadata: metadataReadiness(services.fido2.metadata.state()) } : {}),
       });
     },
   );

@@ -40,6 +40,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       logLevel: 'info',
       ...(options.redis ? { redisUrl: TEST_REDIS_URL, redisKeyPrefix: `${uniqueName('kwtest')}:` } : {}),
       ...options.options,
+      // No test reaches the FIDO Alliance: metadata comes from files or the test's own server.
+      fido2: withoutMetadataDownloads(options.options?.fido2),
     },
   });
   const logs: Record<string, any>[] = [];
@@ -86,4 +88,10 @@ export function startSimulatorServer(options: TestServerOptions = {}): Promise<T
       ...options.options,
     },
   });
+}
+
+/** Test servers download no FIDO metadata unless the test names its servers. */
+function withoutMetadataDownloads(fido2: unknown): Record<string, unknown> {
+  const given = (fido2 ?? {}) as Record<string, unknown>;
+  return { ...given, mds: { servers: [], ...(given.mds as Record<string, unknown> | undefined) } };
 }

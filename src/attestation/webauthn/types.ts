@@ -190,6 +190,8 @@ export interface WebAuthnRegistrationResult {
   aaguid: string;
   credentialId: Uint8Array;
   publicKey: CoseKey;
+  /** The COSE_Key as received: what the relying party stores for later assertions. */
+  publicKeyBytes: Uint8Array;
   counter: number;
   flags: number;
   userVerified: boolean;

@@ -170,6 +170,7 @@ export class WebAuthnVerifier {
       aaguid: outcome.aaguid,
       credentialId: credential.credentialId,
       publicKey: credential.publicKey,
+      publicKeyBytes: credential.publicKeyBytes,
       counter: authData.counter,
       flags: authData.flags,
       userVerified: (authData.flags & FLAGS.UV) !== 0,
