@@ -7,6 +7,7 @@ import { registerCertificates } from './certificates.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
 import { registerErrors } from './errors.js';
+import { registerMds } from './mds.js';
 import { registerMdvm } from './mdvm.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
@@ -29,6 +30,7 @@ registerVerify(program);
 registerCa(program);
 registerCertificates(program);
 registerMdvm(program);
+registerMds(program);
 registerSimulate(program);
 
 try {

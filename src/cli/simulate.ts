@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { SIMULATOR_APP_ID, SIMULATOR_PACKAGE } from '../simulator/defaults.js';
+import { SIMULATED_FORMATS, type SimulatedFormat } from '../simulator/webauthn/models.js';
+import type { CoseAlgorithmName } from '../simulator/webauthn/credential-key.js';
 import { UsageError } from './usage-error.js';
 
 export function registerSimulate(program: Command): void {
@@ -110,4 +112,56 @@ export function registerSimulate(program: Command): void {
       process.stdout.write(`${JSON.stringify(steps, null, 2)}\n`);
       process.exitCode = steps.every((step) => step.status === 200) ? 0 : 1;
     });
+  simulate
+    .command('webauthn')
+    .description(
+      'register a simulated authenticator through the FIDO2 conformance API, sign in with it, and print every response',
+    )
+    .requiredOption('--url <url>', 'base URL of the Keyward server, e.g. http://localhost:18013')
+    .requiredOption('--format <format>', `attestation format: ${SIMULATED_FORMATS.join(', ')}`)
+    .option('--username <name>', 'user name to register', 'simulated-user')
+    .option(
+      '--algorithm <alg>',
+      'credential algorithm (ES256, ES384, RS256, PS256, EdDSA, as the format allows)',
+      'ES256',
+    )
+    .option('--self', 'packed self attestation instead of a certificate chain')
+    .option('--usernameless', 'sign in with a discoverable credential, without a user name')
+    .option('--sign-ins <n>', 'sign-ins after the registration', (value) => Number(value), 1)
+    .option('--origin <origin>', 'origin in clientDataJSON (default: the URL with the RP ID as host)')
+    .action(
+      async (flags: {
+        url: string;
+        format: string;
+        username: string;
+        algorithm: string;
+        self?: boolean;
+        usernameless?: boolean;
+        signIns: number;
+        origin?: string;
+      }) => {
+        if (!(SIMULATED_FORMATS as readonly string[]).includes(flags.format))
+          throw new UsageError(`--format must be one of ${SIMULATED_FORMATS.join(', ')}`);
+        if (!Number.isInteger(flags.signIns) || flags.signIns < 0 || flags.signIns > 100)
+          throw new UsageError('--sign-ins must be 0..100');
+        const { simulateWebAuthn } = await import('../simulator/webauthn/client.js');
+        let result: Awaited<ReturnType<typeof simulateWebAuthn>>;
+        try {
+          result = await simulateWebAuthn({
+            url: flags.url.replace(/\/+$/, ''),
+            format: flags.format as SimulatedFormat,
+            username: flags.username,
+            algorithm: flags.algorithm as CoseAlgorithmName,
+            selfAttestation: flags.self === true,
+            usernameless: flags.usernameless === true,
+            signIns: flags.signIns,
+            ...(flags.origin ? { origin: flags.origin } : {}),
+          });
+        } catch (error) {
+          throw new UsageError(`cannot complete the flow against ${flags.url}: ${(error as Error).message}`);
+        }
+        process.stdout.write(`${JSON.stringify(result.steps, null, 2)}\n`);
+        process.exitCode = result.ok ? 0 : 1;
+      },
+    );
 }
