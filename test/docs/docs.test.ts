@@ -25,6 +25,11 @@ const EXPECTED: Record<string, RegExp[]> = {
     /"code": "BOOTLOADER_UNLOCKED"/,
     /"valid": true/,
   ],
+  'docs/webauthn.md': [
+    /"fmt": "tpm"[\s\S]*"trust": "metadata"/,
+    /"fmt": "fido-u2f"[\s\S]*"trust": "metadata"/,
+    /"verified": true,\s+"no": 9/,
+  ],
 };
 
 const runnable = documentationFiles().filter((file) => runnableBlocks(file).length > 0);
