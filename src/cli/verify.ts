@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAndroidVerify } from './verify-android.js';
 import { registerAppleVerify } from './verify-apple.js';
 import { registerMdvmVerify } from './verify-mdvm.js';
+import { registerWebAuthnVerify } from './verify-webauthn.js';
 
 /** `keyward verify <format> …`: offline verification; JSON out; exit 0 verified, 1 rejected, 2 usage error. */
 export function registerVerify(program: Command): void {
@@ -9,4 +10,5 @@ export function registerVerify(program: Command): void {
   registerAndroidVerify(verify);
   registerAppleVerify(verify);
   registerMdvmVerify(verify);
+  registerWebAuthnVerify(verify);
 }

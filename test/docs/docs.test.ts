@@ -24,6 +24,7 @@ const EXPECTED: Record<string, RegExp[]> = {
     /"verified": true,\s+"platform": "apple"/,
     /"code": "BOOTLOADER_UNLOCKED"/,
     /"valid": true/,
+    /"fmt": "tpm",[\s\S]*"trust": "root"/,
   ],
   'docs/webauthn.md': [
     /"fmt": "tpm"[\s\S]*"trust": "metadata"/,

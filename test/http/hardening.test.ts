@@ -232,6 +232,8 @@ describe('HTTP hardening with simulator roots trusted', () => {
       status: 'ready',
       checks: { database: 'ok' },
       simulatorRootsTrusted: true,
+      // The simulators' metadata statements, trusted with their roots.
+      metadata: { status: 'missing', entries: 0, localEntries: 7, nextAttemptAt: expect.any(String) },
     });
   });
 

@@ -19,7 +19,12 @@ describe('HTTP basics on SQLite', () => {
     expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    // No BLOB is sought (test servers name no metadata server) and no local folder is configured.
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok' },
+      metadata: { status: 'missing', entries: 0, localEntries: 0, nextAttemptAt: expect.any(String) },
+    });
   });
 
   it('returns unknown routes as 404 JSON', async () => {
@@ -194,7 +199,7 @@ describe('HTTP failure modes', () => {
 
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'not-ready', checks: { database: 'failed' } });
+      expect(await ready.json()).toMatchObject({ status: 'not-ready', checks: { database: 'failed' } });
     } finally {
       await server.close();
     }
