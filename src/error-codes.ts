@@ -21,7 +21,11 @@ export const CODE_AREAS = [
   { area: 'android', title: 'Android key attestation', table: ANDROID_CODES },
   { area: 'apple', title: 'Apple App Attest', table: APPLE_CODES },
   { area: 'webauthn', title: 'WebAuthn', table: WEBAUTHN_CODES },
-  { area: 'webauthn-formats', title: 'WebAuthn attestation formats (tpm, android-key, android-safetynet)', table: WEBAUTHN_FORMAT_CODES },
+  {
+    area: 'webauthn-formats',
+    title: 'WebAuthn attestation formats (tpm, android-key, android-safetynet)',
+    table: WEBAUTHN_FORMAT_CODES,
+  },
   { area: 'metadata', title: 'FIDO metadata', table: METADATA_CODES },
   { area: 'fido2', title: 'FIDO2 relying party', table: FIDO2_CODES },
   { area: 'fido2-metadata', title: 'FIDO metadata service (download, storage, refresh)', table: FIDO2_METADATA_CODES },

@@ -140,10 +140,11 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)('keyward serve on Postg
       { cwd },
     );
     try {
-      expect(await (await fetch(`${server.url}/ready`)).json()).toEqual({
-        status: 'ready',
-        checks: { database: 'ok', redis: 'ok' },
-      });
+      const ready = await (await fetch(`${server.url}/ready`)).json();
+      expect(ready.status).toBe('ready');
+      expect(ready.checks).toEqual({ database: 'ok', redis: 'ok' });
+      // The FIDO metadata download (default server, unreachable here) runs in the background and never blocks readiness.
+      expect(['loading', 'failed']).toContain(ready.metadata.status);
       expect(server.logs.find((line) => line.msg === 'keyward listening')?.challenges).toBe('redis');
     } finally {
       expect(await server.stop()).toBe(0);
