@@ -5,6 +5,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   apple: () => import('./apple.js'),
   warden: () => import('./warden.js'),
   mdvm: () => import('./mdvm.js'),
+  webauthn: () => import('./webauthn.js'),
 };
 
 const requested = process.argv.slice(2);

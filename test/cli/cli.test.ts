@@ -140,7 +140,11 @@ describe.skipIf(skipWithoutPostgres || skipWithoutRedis)('keyward serve on Postg
       { cwd },
     );
     try {
-      const ready = await (await fetch(`${server.url}/ready`)).json();
+      const ready = (await (await fetch(`${server.url}/ready`)).json()) as {
+        status: string;
+        checks: Record<string, string>;
+        metadata: { status: string };
+      };
       expect(ready.status).toBe('ready');
       expect(ready.checks).toEqual({ database: 'ok', redis: 'ok' });
       // The FIDO metadata download (default server, unreachable here) runs in the background and never blocks readiness.

@@ -7,7 +7,7 @@ import { WebAuthnVerifier } from '../../attestation/webauthn/verify-registration
 import { invalidConfiguration } from '../../config/config-error.js';
 import type { Fido2Config } from '../../config/fido2.js';
 import { configuredAnchors } from '../../config/trust-anchors.js';
-import { parseCertificate } from '../../crypto/x509/certificate.js';
+import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
 import { TrustAnchors, type TrustAnchor } from '../../crypto/x509/chain.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
 
@@ -107,14 +107,26 @@ export function endsAt(anchors: TrustAnchors, trustPath: readonly string[]): boo
   const last = trustPath.at(-1);
   if (last === undefined) return false;
   try {
-    const top = parseCertificate(Buffer.from(last, 'base64'), 'MALFORMED_CERTIFICATE', { cache: false });
-    if (anchors.withKeyOf(top).length > 0) return true;
-    return anchors
-      .candidatesFor(top)
-      .some((anchor) =>
-        verifySignature(top.signatureAlgorithm, top.tbs, top.signature, anchor.certificate.publicKey()),
-      );
+    // The top of a path is usually a CA certificate shared by many registrations: parsed through the cache, decided once.
+    const top = parseCertificate(Buffer.from(last, 'base64'), 'MALFORMED_CERTIFICATE');
+    let decided = endsAtAnchors.get(anchors);
+    if (!decided) endsAtAnchors.set(anchors, (decided = new WeakMap()));
+    let ends = decided.get(top);
+    if (ends === undefined) {
+      ends =
+        anchors.withKeyOf(top).length > 0 ||
+        anchors
+          .candidatesFor(top)
+          .some((anchor) =>
+            verifySignature(top.signatureAlgorithm, top.tbs, top.signature, anchor.certificate.publicKey()),
+          );
+      decided.set(top, ends);
+    }
+    return ends;
   } catch {
     return false;
   }
 }
+
+/** endsAt's answers, per set of anchors and parsed top certificate. */
+const endsAtAnchors = new WeakMap<TrustAnchors, WeakMap<ParsedCertificate, boolean>>();
