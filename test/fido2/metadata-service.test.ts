@@ -153,6 +153,41 @@ for (const backend of BACKENDS) {
       expect(http.hitsOf('/blob')).toBe(1);
     });
 
+    it('ignores a BLOB planted in the database: a stored BLOB is verified again before it is used', async () => {
+      fresh();
+      const blobs = (await store()).metadataBlobs;
+      const genuine = pki.blob({ no: 7, nextUpdate: dateAfter(NOW, 30), entries: entries() });
+      const [header, payload, signature] = genuine.split('.');
+      const altered = Buffer.from(payload!, 'base64url').toString('utf8').replace('MDS A', 'Planted');
+      const planted = [header, Buffer.from(altered).toString('base64url'), signature].join('.');
+      const row = {
+        no: 7,
+        source: 'planted',
+        nextUpdate: dateAfter(NOW, 30),
+        entries: 2,
+        verifiedAt: NOW,
+        storedAt: NOW,
+      };
+      expect(await blobs.save({ ...row, jwt: planted })).toBe(true);
+      const { service: metadata, logs } = service(blobs, { servers: [] });
+      expect(await metadata.load()).toMatchObject({ status: 'missing', entries: 0 });
+      expect(metadata.lookup()).toBeUndefined();
+      expect(
+        logs.find((line) => line.message === 'the stored metadata BLOB does not verify; ignoring it')?.fields.code,
+      ).toBe('METADATA_BLOB_SIGNATURE_INVALID');
+      // The genuine BLOB under the same row verifies and is used.
+      expect(
+        await blobs.save({
+          ...row,
+          no: 8,
+          jwt: pki.blob({ no: 8, nextUpdate: dateAfter(NOW, 30), entries: entries() }),
+        }),
+      ).toBe(true);
+      const { service: second } = service(blobs, { servers: [] });
+      expect(await second.load()).toMatchObject({ status: 'current', no: 8, entries: 2 });
+      expect(second.lookup()?.byAaguid(AAGUID_A)?.description).toBe('MDS A');
+    });
+
     it('keeps the held BLOB when the server offers one whose no is not greater', async () => {
       fresh();
       http.serve('/blob', pki.blob({ no: 5, nextUpdate: dateAfter(NOW, 30), entries: entries() }));

@@ -65,6 +65,7 @@ export function metadataServiceFromConfig(
     store: dependencies.store,
     enabled: config.enabled,
     servers: config.blobFile ? [] : servers,
+    storedBlobAnchors: [anchors, ...servers.map((server) => server.anchors)],
     ...(config.blobFile ? { blobFile: { path: config.blobFile, anchors } } : {}),
     crls,
     crlCheck: config.crlCheck,

@@ -1,14 +1,9 @@
-import {
-  blobTrustedAt,
-  blobTrustedUntil,
-  decodeMetadataBlobUnverified,
-  verifyMetadataBlob,
-} from '../../attestation/webauthn/metadata/blob.js';
+import { blobTrustedAt, blobTrustedUntil, verifyMetadataBlob } from '../../attestation/webauthn/metadata/blob.js';
 import { MetadataIndex } from '../../attestation/webauthn/metadata/index.js';
 import type { MetadataEntry, MetadataLookup } from '../../attestation/webauthn/types.js';
 import type { Clock } from '../../clock.js';
 import type { TrustAnchors } from '../../crypto/x509/chain.js';
-import { internalError, isKeywardError, type KeywardError } from '../../errors.js';
+import { contentError, internalError, isKeywardError, type KeywardError } from '../../errors.js';
 import type { MetadataBlobStore, StoredMetadataBlob } from '../../store/webauthn-store.js';
 import { downloadBlob, readBlobFile, type MetadataFetcher } from './metadata-fetch.js';
 import type { CrlSourceFactory } from './metadata-crls.js';
@@ -87,6 +82,11 @@ export interface MetadataServiceOptions {
   /** Off: no BLOB is downloaded, read or used; only `local`. */
   enabled: boolean;
   servers: readonly MetadataServer[];
+  /**
+   * Roots a BLOB read from the database is verified against again before it is used (any one
+   * suffices): whoever can write the database must not be able to plant metadata.
+   */
+  storedBlobAnchors: readonly TrustAnchors[];
   /** Offline: the BLOB is read from this file (verified against `anchors`) instead of downloaded. */
   blobFile?: { path: string; anchors: TrustAnchors };
   /** The CRLs for verifying a BLOB (fetched or from files). */
@@ -152,7 +152,7 @@ export class MetadataService {
 
   constructor(private readonly options: MetadataServiceOptions) {}
 
-  /** Reads the local folder and the stored BLOB (trusted as stored: it was verified before it was saved). Downloads nothing. */
+  /** Reads the local folder and the stored BLOB (its chain and signature verified again). Downloads nothing. */
   async load(): Promise<MetadataState> {
     const { entries, skipped } = this.options.local();
     for (const file of skipped)
@@ -171,7 +171,7 @@ export class MetadataService {
     if (this.options.enabled) {
       try {
         const stored = await this.options.store.latest();
-        if (stored) this.adopt(stored, 'database');
+        if (stored) await this.adopt(stored, 'database');
       } catch (error) {
         this.options.log.error({ err: error }, 'reading the stored metadata BLOB failed');
       }
@@ -368,14 +368,43 @@ export class MetadataService {
     return this.adopt(stored, 'another instance');
   }
 
-  private adopt(stored: StoredMetadataBlob, from: string): boolean {
+  /**
+   * A stored BLOB's entries, once its chain and signature verify again with the configured roots,
+   * as of when it was first verified (its CRLs were checked then), and its `no` is the row's.
+   */
+  private async reverify(stored: StoredMetadataBlob): Promise<MetadataEntry[]> {
+    let failure: unknown;
+    for (const anchors of new Set(this.options.storedBlobAnchors)) {
+      try {
+        const blob = await verifyMetadataBlob(stored.jwt, {
+          anchors,
+          at: stored.verifiedAt,
+          crls: async () => undefined,
+          crlCheck: 'off',
+          graceDays: this.options.graceDays,
+          maxLength: this.options.maxBlobBytes,
+        });
+        if (blob.no !== stored.no) {
+          throw contentError('METADATA_BLOB_MALFORMED', 'The stored metadata BLOB is not the one its row names.', {
+            detail: `row no ${stored.no}, BLOB no ${blob.no}`,
+          });
+        }
+        return blob.entries;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure ?? new TypeError('no roots to verify a stored metadata BLOB with');
+  }
+
+  private async adopt(stored: StoredMetadataBlob, from: string): Promise<boolean> {
     let entries: MetadataEntry[];
     try {
-      ({ entries } = decodeMetadataBlobUnverified(stored.jwt, { maxLength: this.options.maxBlobBytes }));
+      entries = await this.reverify(stored);
     } catch (error) {
       this.options.log.error(
         this.failureFields(error, { no: stored.no, source: stored.source }),
-        'the stored metadata BLOB does not decode; ignoring it',
+        'the stored metadata BLOB does not verify; ignoring it',
       );
       return false;
     }
