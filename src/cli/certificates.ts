@@ -1,31 +1,13 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
-import { resolveDatabaseUrl } from '../config/derived.js';
-import { addConfigOptions, configFromFlags } from './options.js';
+import { addConfigOptions, configFromFlags, withConfiguredStore } from './options.js';
 import { REVOCATION_REASONS } from '../store/binding-certificate-store.js';
 import { UsageError } from './usage-error.js';
 
 const REASONS: readonly string[] = REVOCATION_REASONS;
 
-async function withStore<T>(
-  flags: Record<string, unknown>,
-  use: (store: import('../store/store.js').Store) => Promise<T>,
-): Promise<T> {
-  const { config } = configFromFlags(flags);
-  const { openStore } = await import('../store/store.js');
-  const store = await openStore({
-    url: resolveDatabaseUrl(config),
-    schema: config.databaseSchema,
-    poolSize: 1,
-    sqliteSynchronous: config.sqliteSynchronous,
-    migrate: config.migrateOnStart,
-  });
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
-}
+const withStore = <T>(flags: Record<string, unknown>, use: (store: import('../store/store.js').Store) => Promise<T>) =>
+  withConfiguredStore(configFromFlags(flags).config, use);
 
 export function registerCertificates(program: Command): void {
   const certificates = program

@@ -3,9 +3,9 @@ import { systemClock } from '../clock.js';
 import type { KeywardConfig } from '../config/schema.js';
 import { collect, parseInstant } from './byte-values.js';
 import { readInputText } from './input-files.js';
-import { addConfigOptions, configFromFlags } from './options.js';
-import { UsageError } from './usage-error.js';
-import { printVerification } from './verify-output.js';
+import { addConfigOptions, configFromFlags, withConfiguredStore } from './options.js';
+import { UsageError, asUsageError } from './usage-error.js';
+import { printJson, printVerification } from './verify-output.js';
 
 interface VerifyFlags {
   at?: number;
@@ -22,8 +22,6 @@ function parseDays(text: string): number {
   if (!/^\d+$/.test(text) || days > 365) throw new InvalidArgumentError('must be a whole number of days 0–365');
   return days;
 }
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 /**
  * `keyward mds …`: FIDO Metadata Service v3. `verify` checks a BLOB file offline (exit 0 verified,
@@ -58,31 +56,20 @@ export function registerMds(program: Command): void {
     .option('--grace-days <days>', 'days past nextUpdate the BLOB is still accepted', parseDays, 7)
     .action(async (file: string, flags: VerifyFlags & { crl: string[] | false | undefined }) => {
       const jwt = readInputText(file, 'BLOB');
-      const [
-        { verifyMetadataBlob },
-        { globalSignRootR3 },
-        { crlSourceFactory, readCrlFiles },
-        { httpMetadataFetcher },
-        { configuredAnchors },
-        { TrustAnchors },
-      ] = await Promise.all([
-        import('../attestation/webauthn/metadata/blob.js'),
-        import('../features/fido2/metadata-from-config.js'),
-        import('../features/fido2/metadata-crls.js'),
-        import('../features/fido2/metadata-fetch.js'),
-        import('../config/trust-anchors.js'),
-        import('../crypto/x509/chain.js'),
-      ]);
+      const [{ verifyMetadataBlob }, { metadataAnchors }, { crlSourceFactory, readCrlFiles }, { httpMetadataFetcher }] =
+        await Promise.all([
+          import('../attestation/webauthn/metadata/blob.js'),
+          import('../features/fido2/metadata-from-config.js'),
+          import('../features/fido2/metadata-crls.js'),
+          import('../features/fido2/metadata-fetch.js'),
+        ]);
       const crlFiles = Array.isArray(flags.crl) ? flags.crl : [];
       if (flags.crl === false && flags.crlCheck && flags.crlCheck !== 'off')
         throw new UsageError('--no-crl contradicts --crl-check');
       const crlCheck =
         flags.crl === false ? 'off' : (flags.crlCheck ?? (crlFiles.length > 0 ? 'required' : 'ifAvailable'));
-      const anchors = new TrustAnchors([
-        ...globalSignRootR3(),
-        ...usage(() => configuredAnchors(flags.root ?? [], '--root')),
-      ]);
-      const files = usage(() => readCrlFiles(crlFiles));
+      const anchors = asUsageError(() => metadataAnchors({ rootFiles: flags.root ?? [] }, '--root'));
+      const files = asUsageError(() => readCrlFiles(crlFiles));
       const warnings: string[] = [];
       const crls = crlSourceFactory({
         files,
@@ -120,7 +107,7 @@ export function registerMds(program: Command): void {
   ).action(async (flags: Record<string, unknown>) => {
     await withMetadata(flags, {}, async ({ service, history }) => {
       const state = await service.load();
-      print({ ...(await describe(service, state)), stored: await history() });
+      printJson({ ...(await describe(service, state)), stored: await history() });
       process.exitCode = untrusted(state.status) ? 1 : 0;
     });
   });
@@ -138,7 +125,7 @@ export function registerMds(program: Command): void {
       if (!config.fido2.mds.enabled) throw new UsageError('fido2.mds.enabled is off: there is nothing to refresh');
       await service.load();
       const outcome = await service.refresh();
-      print({ outcome, ...(await describe(service, service.state())) });
+      printJson({ outcome, ...(await describe(service, service.state())) });
       process.exitCode = outcome === 'failed' ? 1 : 0;
     });
   });
@@ -165,12 +152,12 @@ export function registerMds(program: Command): void {
       const entry = aaguid ? lookup?.byAaguid(aaguid) : lookup?.byKeyIdentifier(keyId!);
       const metadata = { status: state.status, no: state.no, nextUpdate: state.nextUpdate };
       if (!entry) {
-        print({ found: false, ...(aaguid ? { aaguid } : { keyIdentifier: keyId }), metadata });
+        printJson({ found: false, ...(aaguid ? { aaguid } : { keyIdentifier: keyId }), metadata });
         process.exitCode = 1;
         return;
       }
       const { describeEntry } = await import('../features/fido2/metadata-describe.js');
-      print({
+      printJson({
         found: true,
         ...describeEntry(entry, systemClock.now(), {
           refuse: config.fido2.mds.refuseStatuses,
@@ -181,16 +168,6 @@ export function registerMds(program: Command): void {
       process.exitCode = 0;
     });
   });
-}
-
-/** A configuration mistake in a flag's file (a root or CRL that does not read): exit 2. */
-function usage<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message.replace(/^invalid configuration: /, ''));
-  }
 }
 
 /** Statuses in which no BLOB is trusted although metadata is enabled. */
@@ -209,20 +186,11 @@ async function withMetadata(
   run: (context: MetadataContext) => Promise<void>,
 ): Promise<void> {
   const { config } = configFromFlags(flags, overrides);
-  const [{ resolveDatabaseUrl }, { openStore }, { metadataServiceFromConfig }, { createLogger }] = await Promise.all([
-    import('../config/derived.js'),
-    import('../store/store.js'),
+  const [{ metadataServiceFromConfig }, { createLogger }] = await Promise.all([
     import('../features/fido2/metadata-from-config.js'),
     import('../logger.js'),
   ]);
-  const store = await openStore({
-    url: resolveDatabaseUrl(config),
-    schema: config.databaseSchema,
-    poolSize: 1,
-    sqliteSynchronous: config.sqliteSynchronous,
-    migrate: config.migrateOnStart,
-  });
-  try {
+  await withConfiguredStore(config, async (store) => {
     const service = metadataServiceFromConfig(config.fido2.mds, {
       clock: systemClock,
       store: store.metadataBlobs,
@@ -242,9 +210,7 @@ async function withMetadata(
     } finally {
       await service.stop();
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 async function describe(

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { resolveDatabaseUrl } from '../config/derived.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { KeywardConfig } from '../config/schema.js';
 
@@ -56,6 +57,26 @@ export function configFromFlags(
     if (value !== undefined) mapped[path] = value;
   }
   return loadConfig({ file: flags.config as string | undefined, env: process.env, flags: mapped });
+}
+
+/** Opens the configured database (one connection; migrating when migrateOnStart says so), runs `use` on it and closes it. */
+export async function withConfiguredStore<T>(
+  config: KeywardConfig,
+  use: (store: import('../store/store.js').Store) => Promise<T>,
+): Promise<T> {
+  const { openStore } = await import('../store/store.js');
+  const store = await openStore({
+    url: resolveDatabaseUrl(config),
+    schema: config.databaseSchema,
+    poolSize: 1,
+    sqliteSynchronous: config.sqliteSynchronous,
+    migrate: config.migrateOnStart,
+  });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
 }
 
 export { ConfigError };

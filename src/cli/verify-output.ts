@@ -1,5 +1,8 @@
 import { isKeywardError } from '../errors.js';
 
+/** `value` as indented JSON on stdout. */
+export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
 /**
  * Runs a verification and prints one JSON object: `{"verified": true, "platform", …facts}` and
  * exit code 0, or `{"verified": false, "category", "code", "message"}` and exit code 1 for a
@@ -8,7 +11,7 @@ import { isKeywardError } from '../errors.js';
 export async function printVerification<T extends object>(verify: () => Promise<T> | T): Promise<void> {
   try {
     const result = await verify();
-    process.stdout.write(`${JSON.stringify({ verified: true, ...result }, null, 2)}\n`);
+    printJson({ verified: true, ...result });
     process.exitCode = 0;
   } catch (error) {
     if (!isKeywardError(error)) throw error;
@@ -19,7 +22,7 @@ export async function printVerification<T extends object>(verify: () => Promise<
       message: error.message,
     };
     if (error.detail) rejection.detail = error.detail;
-    process.stdout.write(`${JSON.stringify(rejection, null, 2)}\n`);
+    printJson(rejection);
     process.exitCode = 1;
   }
 }

@@ -6,7 +6,8 @@ import { systemClock } from '../clock.js';
 import { isKeywardError } from '../errors.js';
 import { collect, parseByteValue, parseInstant } from './byte-values.js';
 import { readInputJson, readInputText } from './input-files.js';
-import { UsageError } from './usage-error.js';
+import { UsageError, asUsageError } from './usage-error.js';
+import { printJson } from './verify-output.js';
 
 /** `--root fmt=pem`: the formats with roots, and their fido2.extraRootFiles option. */
 const ROOT_FORMATS = {
@@ -142,7 +143,7 @@ export function registerWebAuthnVerify(verify: Command): void {
         );
       } catch (error) {
         if (!isKeywardError(error)) throw error;
-        print({
+        printJson({
           verified: false,
           category: error.category,
           code: error.code,
@@ -158,7 +159,7 @@ export function registerWebAuthnVerify(verify: Command): void {
         warnings.push(
           'Attested by a SIMULATED authenticator: its chain ends at a Keyward simulator test root (--trust-simulator-roots)',
         );
-      print({
+      printJson({
         verified: true,
         fmt: result.fmt,
         attestationType: result.attestationType,
@@ -179,8 +180,6 @@ export function registerWebAuthnVerify(verify: Command): void {
     });
 }
 
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-
 /** The WebAuthn verifier fido2.* would build with these flags (the server's builder), and the simulator's roots when trusted. */
 async function buildVerifier(flags: WebAuthnFlags, metadata: MetadataLookup | undefined) {
   const [{ loadConfig }, { androidVerifierFromConfig }, { webauthnVerifierFromConfig }, { configuredAnchors }] =
@@ -192,7 +191,7 @@ async function buildVerifier(flags: WebAuthnFlags, metadata: MetadataLookup | un
     ]);
   const roots = flags.root ?? [];
   // Named after the flag rather than the option it sets.
-  for (const { fmt, file } of roots) usage(() => configuredAnchors([file], `--root ${fmt}`));
+  for (const { fmt, file } of roots) asUsageError(() => configuredAnchors([file], `--root ${fmt}`));
   const extraRootFiles: Record<string, string[]> = {};
   for (const { fmt, file } of roots) (extraRootFiles[ROOT_FORMATS[fmt]] ??= []).push(file);
   // Configuration mistakes (a status list that does not read) are ConfigErrors: exit 2.
@@ -256,7 +255,7 @@ async function loadMetadata(flags: WebAuthnFlags, at: number, warnings: string[]
   const folder = folders[0];
   if (folder) {
     const { loadMetadataFolder } = await import('../features/fido2/metadata-folder.js');
-    const loaded = usage(() => loadMetadataFolder(folder));
+    const loaded = asUsageError(() => loadMetadataFolder(folder));
     for (const skipped of loaded.skipped)
       warnings.push(`Metadata statement ${skipped.file} skipped (${skipped.code}: ${skipped.message})`);
     local = loaded.entries;
@@ -266,24 +265,13 @@ async function loadMetadata(flags: WebAuthnFlags, at: number, warnings: string[]
 
 async function verifiedBlobEntries(file: string, flags: WebAuthnFlags, at: number, warnings: string[]) {
   const jwt = readInputText(file, 'metadata BLOB').trim();
-  const [
-    { verifyMetadataBlob },
-    { globalSignRootR3 },
-    { crlSourceFactory, readCrlFiles },
-    { configuredAnchors },
-    { TrustAnchors },
-  ] = await Promise.all([
+  const [{ verifyMetadataBlob }, { metadataAnchors }, { crlSourceFactory, readCrlFiles }] = await Promise.all([
     import('../attestation/webauthn/metadata/blob.js'),
     import('../features/fido2/metadata-from-config.js'),
     import('../features/fido2/metadata-crls.js'),
-    import('../config/trust-anchors.js'),
-    import('../crypto/x509/chain.js'),
   ]);
-  const anchors = new TrustAnchors([
-    ...globalSignRootR3(),
-    ...usage(() => configuredAnchors(flags.mdsRoot ?? [], '--mds-root')),
-  ]);
-  const crlFiles = usage(() => readCrlFiles(flags.crl ?? []));
+  const anchors = asUsageError(() => metadataAnchors({ rootFiles: flags.mdsRoot ?? [] }, '--mds-root'));
+  const crlFiles = asUsageError(() => readCrlFiles(flags.crl ?? []));
   // Offline: CRLs come only from --crl files, and are then all required.
   const crls = crlSourceFactory({ files: crlFiles })();
   try {
@@ -327,15 +315,5 @@ async function describeResponse(json: unknown): Promise<{ fmt?: string; aaguid?:
     return { fmt: object.fmt, aaguid: formatAaguid(object.authData.attested.aaguid) };
   } catch {
     return {};
-  }
-}
-
-/** A configuration mistake in a flag's file (a root, CRL or status list that does not read): exit 2. */
-function usage<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message.replace(/^invalid configuration: /, ''));
   }
 }

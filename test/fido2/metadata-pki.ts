@@ -1,82 +1,11 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as der from '../../src/crypto/asn1/der-writer.js';
-import { spkiOf } from '../../src/crypto/keys.js';
-import { certificatePem, parseCertificate, type ParsedCertificate } from '../../src/crypto/x509/certificate.js';
-import {
-  buildCertificate,
-  buildCrl,
-  encodeName,
-  extensions,
-  keyIdentifier,
-  randomSerial,
-  type Extension,
-  type Signer,
-} from '../../src/crypto/x509/certificate-builder.js';
-import { NAME_OIDS } from '../../src/crypto/x509/names.js';
+import { certificatePem, type ParsedCertificate } from '../../src/crypto/x509/certificate.js';
+import { buildCrl, extensions } from '../../src/crypto/x509/certificate-builder.js';
+import { testPki, type Authority } from '../helpers/test-pki.js';
 
 const DAY = 86_400_000;
-
-/** cRLDistributionPoints naming one URL (fullName uniformResourceIdentifier). */
-const distributionPoint = (url: string): Extension => ({
-  oid: '2.5.29.31',
-  critical: false,
-  value: der.sequence(
-    der.sequence(der.explicit(0, der.element(2, true, 0, der.element(2, false, 6, Buffer.from(url, 'latin1'))))),
-  ),
-});
-
-interface Authority {
-  certificate: ParsedCertificate;
-  signer: Signer;
-}
-
-function certify(
-  name: string,
-  publicKey: KeyObject,
-  issuer: Signer | undefined,
-  ownKey: KeyObject | undefined,
-  ca: boolean,
-  at: number,
-  extra: Extension[],
-): ParsedCertificate {
-  const spki = spkiOf(publicKey);
-  const subjectDer = encodeName([
-    [NAME_OIDS.O, 'Keyward metadata service tests'],
-    [NAME_OIDS.CN, name],
-  ]);
-  const signer = issuer ?? { key: ownKey!, subjectDer, keyIdentifier: keyIdentifier(spki) };
-  return parseCertificate(
-    buildCertificate(
-      {
-        serial: randomSerial(),
-        subjectDer,
-        spki,
-        notBefore: at - 365 * DAY,
-        notAfter: at + 3 * 365 * DAY,
-        extensions: [
-          extensions.basicConstraints(ca),
-          ca ? extensions.keyUsage(5, 6) : extensions.keyUsage(0),
-          extensions.subjectKeyIdentifier(keyIdentifier(spki)),
-          ...extra,
-        ],
-      },
-      signer,
-    ),
-    'MALFORMED_CERTIFICATE',
-    { cache: false },
-  );
-}
-
-function authority(name: string, at: number, issuer?: Authority, extra: Extension[] = []): Authority {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const certificate = certify(name, publicKey, issuer?.signer, privateKey, true, at, extra);
-  return {
-    certificate,
-    signer: { key: privateKey, subjectDer: certificate.subjectDer, keyIdentifier: keyIdentifier(certificate.spki) },
-  };
-}
 
 /** An MDS entry for `aaguid` whose statement names `root` as its attestation root. */
 export function mdsEntry(aaguid: string, description: string, root: ParsedCertificate, status = 'FIDO_CERTIFIED_L1') {
@@ -117,12 +46,19 @@ export class MetadataPki {
     readonly crlBase: string,
     readonly at: number,
   ) {
-    this.root = authority('Test MDS Root', at);
-    this.intermediate = authority('Test MDS Intermediate', at, this.root, [distributionPoint(`${crlBase}/root.crl`)]);
+    const { certify, authority } = testPki({
+      organization: 'Keyward metadata service tests',
+      notBefore: at - 365 * DAY,
+      notAfter: at + 3 * 365 * DAY,
+    });
+    this.root = authority('Test MDS Root');
+    this.intermediate = authority('Test MDS Intermediate', this.root, [
+      extensions.crlDistributionPoints(`${crlBase}/root.crl`),
+    ]);
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     this.signerKey = privateKey;
-    this.signer = certify('Test MDS BLOB signer', publicKey, this.intermediate.signer, undefined, false, at, [
-      distributionPoint(`${crlBase}/intermediate.crl`),
+    this.signer = certify('Test MDS BLOB signer', publicKey, this.intermediate.signer, undefined, false, [
+      extensions.crlDistributionPoints(`${crlBase}/intermediate.crl`),
     ]);
   }
 

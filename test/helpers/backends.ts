@@ -15,6 +15,17 @@ export const skipWithoutRedis = !TEST_REDIS_URL;
 if (skipWithoutPostgres) console.warn('[keyward tests] TEST_DATABASE_URL is not set: PostgreSQL tests are SKIPPED');
 if (skipWithoutRedis) console.warn('[keyward tests] TEST_REDIS_URL is not set: Redis tests are SKIPPED');
 
+/** The backends a server test runs on: SQLite alone, and PostgreSQL with Redis (skipped without them). */
+export const SERVER_BACKENDS = [
+  { name: 'SQLite', database: 'sqlite' as const, redis: false, skip: false },
+  {
+    name: 'PostgreSQL + Redis',
+    database: 'postgres' as const,
+    redis: true,
+    skip: skipWithoutPostgres || skipWithoutRedis,
+  },
+];
+
 export const uniqueName = (prefix: string) => `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 
 /** Where a test's database lives (a server's configuration fragment), and how to remove it afterwards. */

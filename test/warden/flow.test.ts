@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../../src/config/load.js';
 import type { WardenSuccess } from '../../src/features/warden/schemas.js';
 import { WardenService, type WardenDependencies } from '../../src/features/warden/warden-service.js';
 import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
-import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import { SERVER_BACKENDS } from '../helpers/backends.js';
 import type { TestServer } from '../helpers/server.js';
 import {
   androidProofWithSubject,
@@ -54,15 +54,7 @@ async function post(url: string, body: Uint8Array, contentType = 'application/oc
   return { status: response.status, response: (await response.json()) as any };
 }
 
-for (const backend of [
-  { name: 'SQLite', database: 'sqlite' as const, redis: false, skip: false },
-  {
-    name: 'PostgreSQL + Redis',
-    database: 'postgres' as const,
-    redis: true,
-    skip: skipWithoutPostgres || skipWithoutRedis,
-  },
-]) {
+for (const backend of SERVER_BACKENDS) {
   describe.skipIf(backend.skip)(`Warden attestation over HTTP on ${backend.name}`, () => {
     let server: TestServer;
     let devices: Devices;

@@ -12,9 +12,20 @@ import {
   type Signer,
 } from '../../src/crypto/x509/certificate-builder.js';
 import { parseCertificate, type ParsedCertificate } from '../../src/crypto/x509/certificate.js';
-import { decodeAttestationObject } from '../../src/attestation/webauthn/attestation-object.js';
-import type { FormatContext, FormatInput, WebAuthnRegistrationInput } from '../../src/attestation/webauthn/types.js';
+import {
+  decodeAttestationObject,
+  type RegistrationAttestationObject,
+} from '../../src/attestation/webauthn/attestation-object.js';
+import { parseAuthenticatorData } from '../../src/attestation/webauthn/authenticator-data.js';
+import type {
+  FormatContext,
+  FormatInput,
+  FormatVerifier,
+  WebAuthnRegistrationInput,
+} from '../../src/attestation/webauthn/types.js';
 import { TrustAnchors } from '../../src/crypto/x509/chain.js';
+import { isKeywardError } from '../../src/errors.js';
+import { readVector } from '../helpers/vectors.js';
 
 /**
  * Registrations made here with node:crypto and the certificate builder, byte for byte as an
@@ -25,7 +36,8 @@ export const RP_ID = 'example.com';
 export const ORIGIN = 'https://example.com';
 export const CHALLENGE = Buffer.from('registration challenge for the tests');
 export const NOW = Date.UTC(2025, 5, 1);
-const YEAR = 365 * 24 * 3600 * 1000;
+const DAY = 24 * 3600 * 1000;
+const YEAR = 365 * DAY;
 
 const plain = (bytes: Uint8Array) => new Uint8Array(bytes);
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
@@ -129,6 +141,10 @@ export function attestationObject(fmt: string, attStmt: Map<string, unknown>, au
   );
 }
 
+/** authenticatorData(options), parsed as a format verifier receives it. */
+export const parsedAuthenticatorData = (options: AuthDataOptions & { credentialKey: Uint8Array }) =>
+  parseAuthenticatorData(new Uint8Array(authenticatorData(options))) as FormatInput['authData'];
+
 export interface Registration {
   input: WebAuthnRegistrationInput;
   authData: Buffer;
@@ -175,12 +191,15 @@ export interface TestCa {
   signer: Signer;
 }
 
-export function testCa(name: string, issuer?: TestCa, key: KeyPair = ecKey()): TestCa {
-  const subjectDer = encodeName([
-    ['2.5.4.6', 'US'],
-    ['2.5.4.10', 'Keyward Tests'],
-    ['2.5.4.3', name],
-  ]);
+/** A CA certificate for `key` (basicConstraints, keyUsage, then `extra`), issued by `issuer` or self-signed. */
+function caCertificate(
+  key: KeyPair,
+  subject: readonly (readonly [string, string])[],
+  validity: { notBefore: number; notAfter: number },
+  extra: Extension[],
+  issuer?: Signer,
+): TestCa {
+  const subjectDer = encodeName(subject);
   const spki = spkiOf(key.publicKey);
   const signer: Signer = { key: key.privateKey, subjectDer, keyIdentifier: keyIdentifier(spki) };
   const der = buildCertificate(
@@ -188,18 +207,34 @@ export function testCa(name: string, issuer?: TestCa, key: KeyPair = ecKey()): T
       serial: randomSerial(),
       subjectDer,
       spki,
-      notBefore: NOW - 2 * YEAR,
-      notAfter: NOW + 10 * YEAR,
-      extensions: [
-        extensions.basicConstraints(true),
-        extensions.keyUsage(5, 6),
-        extensions.subjectKeyIdentifier(keyIdentifier(spki)),
-      ],
+      ...validity,
+      extensions: [extensions.basicConstraints(true), extensions.keyUsage(5, 6), ...extra],
     },
-    issuer?.signer ?? signer,
+    issuer ?? signer,
   );
   return { key, der, certificate: parseCertificate(der), signer };
 }
+
+export function testCa(name: string, issuer?: TestCa, key: KeyPair = ecKey()): TestCa {
+  return caCertificate(
+    key,
+    [
+      ['2.5.4.6', 'US'],
+      ['2.5.4.10', 'Keyward Tests'],
+      ['2.5.4.3', name],
+    ],
+    { notBefore: NOW - 2 * YEAR, notAfter: NOW + 10 * YEAR },
+    [extensions.subjectKeyIdentifier(keyIdentifier(spkiOf(key.publicKey)))],
+    issuer?.signer,
+  );
+}
+
+/**
+ * A bare self-signed root for `key`: a CN only, basicConstraints and keyUsage (no key identifiers),
+ * valid a year either side of NOW.
+ */
+export const selfSignedRoot = (name: string, key: KeyPair): TestCa =>
+  caCertificate(key, [['2.5.4.3', name]], { notBefore: NOW - 365 * DAY, notAfter: NOW + 365 * DAY }, []);
 
 /** The id-fido-gen-ce-aaguid extension (an OCTET STRING inside extnValue). */
 export const aaguidExtension = (aaguid: Uint8Array, critical = false): Extension => ({
@@ -285,3 +320,58 @@ export function withStatement(made: Registration, attStmt: Map<string, unknown>)
   const fmt = decodeAttestationObject(made.input.attestationObject).fmt;
   return { ...made, input: { ...made.input, attestationObject: attestationObject(fmt, attStmt, made.authData) } };
 }
+
+/** `format`'s verify over `made` with the default format context (a promise either way), and the refusal it ends in. */
+export function formatTester(format: FormatVerifier) {
+  const verify = (made: Registration) =>
+    Promise.resolve().then(() => format.verify(formatInput(made), formatContext()));
+  async function refusal(made: Registration): Promise<{ category: string; code: string }> {
+    const error = await verify(made).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    if (!isKeywardError(error)) throw new Error(`expected a KeywardError, got ${String(error)}`);
+    return { category: error.category, code: error.code };
+  }
+  return { verify, refusal };
+}
+
+/** What `run` throws or rejects with; the test fails when it succeeds. */
+export async function failure(run: () => unknown): Promise<{ code: string; category: string; detail?: string }> {
+  try {
+    await run();
+  } catch (error) {
+    return error as { code: string; category: string };
+  }
+  throw new Error('expected a failure');
+}
+
+/** A SimpleWebAuthn registration from test/vectors, its attestation object decoded. */
+export interface DecodedVector {
+  name: string;
+  verifyAt: string | null;
+  object: RegistrationAttestationObject;
+  clientDataHash: Buffer;
+}
+
+/** Every SimpleWebAuthn registration in test/vectors/webauthn, decoded. */
+export function decodedVectors(): DecodedVector[] {
+  const vectors = JSON.parse(readVector('webauthn/simplewebauthn-registrations.json')) as {
+    name: string;
+    verifyAt: string | null;
+    response: string | { response: { attestationObject: string; clientDataJSON: string } };
+  }[];
+  return vectors.map((vector) => {
+    const response = typeof vector.response === 'string' ? JSON.parse(vector.response) : vector.response;
+    return {
+      name: vector.name,
+      verifyAt: vector.verifyAt,
+      object: decodeAttestationObject(Buffer.from(response.response.attestationObject, 'base64url')),
+      clientDataHash: sha256(Buffer.from(response.response.clientDataJSON, 'base64url')),
+    };
+  });
+}
+
+/** The decoded SimpleWebAuthn registration named `name`. */
+export const decodedVector = (name: string): DecodedVector =>
+  decodedVectors().find((candidate) => candidate.name === name)!;

@@ -105,6 +105,16 @@ export const extensions = {
     critical: false,
     value: der.sequence(der.element(2, false, 0, identifier)),
   }),
+  /** cRLDistributionPoints (RFC 5280 §4.2.1.13) with one distribution point per URL (fullName, uniformResourceIdentifier). */
+  crlDistributionPoints: (...urls: string[]): Extension => ({
+    oid: '2.5.29.31',
+    critical: false,
+    value: der.sequence(
+      ...urls.map((url) =>
+        der.sequence(der.explicit(0, der.element(2, true, 0, der.element(2, false, 6, Buffer.from(url, 'latin1'))))),
+      ),
+    ),
+  }),
   crlNumber: (number: bigint | number): Extension => ({
     oid: '2.5.29.20',
     critical: false,

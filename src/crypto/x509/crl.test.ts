@@ -47,17 +47,6 @@ function authority(name: string, key: KeyObject = generateKeyPairSync('ec', { na
   return { certificate, signer } satisfies Authority;
 }
 
-/** cRLDistributionPoints with one distribution point per URL (fullName, uniformResourceIdentifier). */
-const distributionPoints = (...urls: string[]): Extension => ({
-  oid: '2.5.29.31',
-  critical: false,
-  value: der.sequence(
-    ...urls.map((url) =>
-      der.sequence(der.explicit(0, der.element(2, true, 0, der.element(2, false, 6, Buffer.from(url, 'latin1'))))),
-    ),
-  ),
-});
-
 function issue(issuer: Authority, serial: Buffer, extra: Extension[] = []): ParsedCertificate {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return parseCertificate(
@@ -225,7 +214,7 @@ describe('crlDistributionPoints', () => {
 
   it('lists the fullName URIs of every distribution point in order', () => {
     const certificate = issue(ca, Buffer.of(9), [
-      distributionPoints('http://crl.example.test/ca.crl', 'https://backup.example.test/ca.crl'),
+      extensions.crlDistributionPoints('http://crl.example.test/ca.crl', 'https://backup.example.test/ca.crl'),
     ]);
     expect(crlDistributionPoints(certificate, 'MALFORMED_CERTIFICATE')).toEqual([
       'http://crl.example.test/ca.crl',

@@ -15,9 +15,15 @@ import { MetadataService, type MetadataLog } from './metadata-service.js';
 export const globalSignRootR3 = (): TrustAnchor[] =>
   shippedAnchors('roots/globalsign-root-r3.pem', 'GlobalSign Root CA - R3');
 
-/** The roots a BLOB may chain to unless its server names its own: GlobalSign Root CA – R3 and fido2.mds.rootFiles. */
-export function metadataAnchors(config: Pick<Fido2MetadataConfig, 'rootFiles'>): TrustAnchors {
-  return new TrustAnchors([...globalSignRootR3(), ...configuredAnchors(config.rootFiles, 'fido2.mds.rootFiles')]);
+/**
+ * The roots a BLOB may chain to unless its server names its own: GlobalSign Root CA – R3 and
+ * fido2.mds.rootFiles (or the files of the CLI flag `option` names).
+ */
+export function metadataAnchors(
+  config: Pick<Fido2MetadataConfig, 'rootFiles'>,
+  option = 'fido2.mds.rootFiles',
+): TrustAnchors {
+  return new TrustAnchors([...globalSignRootR3(), ...configuredAnchors(config.rootFiles, option)]);
 }
 
 export interface MetadataDependencies {

@@ -1,6 +1,4 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { encode } from 'cbor2';
 import { describe, expect, test } from 'vitest';
 import { androidVerifier } from '../../../../test/helpers/android.js';
 import * as der from '../../../crypto/asn1/der-writer.js';
@@ -11,20 +9,23 @@ import {
   extensions,
   keyIdentifier,
   randomSerial,
-  type Signer,
 } from '../../../crypto/x509/certificate-builder.js';
 import { parseCertificate } from '../../../crypto/x509/certificate.js';
 import { TrustAnchors, type TrustAnchor } from '../../../crypto/x509/chain.js';
 import type { AndroidVerifier } from '../../android/verify.js';
 import type { AndroidPolicy } from '../../android/policy.js';
-import { decodeAttestationObject } from '../attestation-object.js';
-import { parseAuthenticatorData } from '../authenticator-data.js';
 import type { FormatContext, FormatInput } from '../types.js';
+import {
+  coseKey,
+  decodedVector,
+  failure,
+  parsedAuthenticatorData,
+  selfSignedRoot,
+} from '../../../../test/webauthn/build-registration.js';
 import { WEBAUTHN_ANDROID_POLICY, androidKeyFormat } from './android-key.js';
 
 const NOW = Date.UTC(2025, 5, 1);
 const DAY = 24 * 3600 * 1000;
-const VECTORS = new URL('../../../../test/vectors/webauthn/simplewebauthn-registrations.json', import.meta.url);
 
 function context(verifier?: AndroidVerifier, policy: AndroidPolicy = WEBAUTHN_ANDROID_POLICY): FormatContext {
   return {
@@ -36,34 +37,13 @@ function context(verifier?: AndroidVerifier, policy: AndroidPolicy = WEBAUTHN_AN
   };
 }
 
-async function failure(run: () => unknown): Promise<{ code: string; category: string }> {
-  try {
-    await run();
-  } catch (error) {
-    return error as { code: string; category: string };
-  }
-  throw new Error('expected a failure');
-}
-
 // --- the SimpleWebAuthn registrations ---------------------------------------------------------
 
-interface Vector {
-  name: string;
-  verifyAt: string | null;
-  response: string | { response: { attestationObject: string; clientDataJSON: string } };
-}
-
 function vectorInput(name: string): FormatInput {
-  const vectors = JSON.parse(readFileSync(VECTORS, 'utf8')) as Vector[];
-  const vector = vectors.find((candidate) => candidate.name === name)!;
-  const response = typeof vector.response === 'string' ? JSON.parse(vector.response) : vector.response;
-  const object = decodeAttestationObject(Buffer.from(response.response.attestationObject, 'base64url'));
-  const clientDataHash = createHash('sha256')
-    .update(Buffer.from(response.response.clientDataJSON, 'base64url'))
-    .digest();
+  const { object, clientDataHash, verifyAt } = decodedVector(name);
   // The rule for vectors without a verification time: the leaf's notBefore + 1 hour.
   const leaf = parseCertificate((object.attStmt.get('x5c') as Uint8Array[])[0]!);
-  const at = vector.verifyAt ? Date.parse(vector.verifyAt) : leaf.notBefore + 3600_000;
+  const at = verifyAt ? Date.parse(verifyAt) : leaf.notBefore + 3600_000;
   return { attStmt: object.attStmt, authData: object.authData, clientDataHash, at };
 }
 
@@ -194,50 +174,19 @@ function keyDescription(challenge: Uint8Array, options: RecordOptions): Buffer {
 }
 
 const ROOT_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const ROOT_NAME = encodeName([['2.5.4.3', 'Android Test Root']]);
-const ROOT_SIGNER: Signer = {
-  key: ROOT_KEY.privateKey,
-  subjectDer: ROOT_NAME,
-  keyIdentifier: keyIdentifier(spkiOf(ROOT_KEY.publicKey)),
-};
-const ROOT_DER = buildCertificate(
-  {
-    serial: randomSerial(),
-    subjectDer: ROOT_NAME,
-    spki: spkiOf(ROOT_KEY.publicKey),
-    notBefore: NOW - 365 * DAY,
-    notAfter: NOW + 365 * DAY,
-    extensions: [extensions.basicConstraints(true), extensions.keyUsage(5, 6)],
-  },
-  ROOT_SIGNER,
-);
+const { signer: ROOT_SIGNER, der: ROOT_DER } = selfSignedRoot('Android Test Root', ROOT_KEY);
+const ROOT_NAME = ROOT_SIGNER.subjectDer;
 const TEST_ROOT: TrustAnchor = { name: 'Android test root', certificate: parseCertificate(ROOT_DER) };
 const testVerifier = androidVerifier({}, [TEST_ROOT]);
 
 const CREDENTIAL = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function authenticatorData(publicKey: KeyObject): FormatInput['authData'] {
-  const jwk = publicKey.export({ format: 'jwk' });
-  const cose = encode(
-    new Map<number, unknown>([
-      [1, 2],
-      [3, -7],
-      [-1, 1],
-      [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))],
-      [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
-    ]),
-  );
-  const bytes = Buffer.concat([
-    createHash('sha256').update('example.com').digest(),
-    Buffer.of(0x45),
-    Buffer.alloc(4),
-    Buffer.from('b93fd961f2e6462fb12282002247de78', 'hex'),
-    Buffer.of(0, 16),
-    Buffer.alloc(16, 9),
-    cose,
-  ]);
-  return parseAuthenticatorData(new Uint8Array(bytes)) as FormatInput['authData'];
-}
+const authenticatorData = (publicKey: KeyObject) =>
+  parsedAuthenticatorData({
+    aaguid: Buffer.from('b93fd961f2e6462fb12282002247de78', 'hex'),
+    credentialId: Buffer.alloc(16, 9),
+    credentialKey: coseKey(publicKey),
+  });
 
 interface StatementOptions extends RecordOptions {
   alg?: unknown;

@@ -1,6 +1,5 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { encode } from 'cbor2';
 import { describe, expect, test } from 'vitest';
 import * as der from '../../../crypto/asn1/der-writer.js';
 import { spkiOf } from '../../../crypto/keys.js';
@@ -8,23 +7,25 @@ import {
   buildCertificate,
   encodeName,
   extensions,
-  keyIdentifier,
   randomSerial,
   type Extension,
-  type Signer,
 } from '../../../crypto/x509/certificate-builder.js';
 import { TrustAnchors, type TrustAnchor } from '../../../crypto/x509/chain.js';
 import { parseCertificate } from '../../../crypto/x509/certificate.js';
-import { decodeAttestationObject } from '../attestation-object.js';
-import { parseAuthenticatorData } from '../authenticator-data.js';
 import type { FormatContext, FormatInput, FormatResult } from '../types.js';
 import { androidSafetynetFormat } from './android-safetynet.js';
+import {
+  coseKey,
+  decodedVector,
+  failure,
+  parsedAuthenticatorData,
+  selfSignedRoot,
+} from '../../../../test/webauthn/build-registration.js';
 
 const NOW = Date.UTC(2025, 5, 1);
 const DAY = 24 * 3600 * 1000;
 const MINUTE = 60_000;
 
-const VECTORS = new URL('../../../../test/vectors/webauthn/simplewebauthn-registrations.json', import.meta.url);
 const GTS_ROOT_R1 = new URL('../../../../assets/roots/gts-root-r1.pem', import.meta.url);
 
 const gtsRoots = () => new TrustAnchors(TrustAnchors.fromPem(readFileSync(GTS_ROOT_R1, 'utf8'), 'GTS Root R1'));
@@ -40,37 +41,16 @@ function context(overrides: Partial<FormatContext> & { roots?: TrustAnchors } = 
   };
 }
 
-async function failure(run: () => unknown): Promise<{ code: string; category: string }> {
-  try {
-    await run();
-  } catch (error) {
-    return error as { code: string; category: string };
-  }
-  throw new Error('expected a failure');
-}
-
 // --- the SimpleWebAuthn registrations ---------------------------------------------------------
 
-interface Vector {
-  name: string;
-  verifyAt: string | null;
-  response: string | { response: { attestationObject: string; clientDataJSON: string } };
-}
-
 function vectorInput(name: string): FormatInput & { payload: Record<string, unknown> } {
-  const vectors = JSON.parse(readFileSync(VECTORS, 'utf8')) as Vector[];
-  const vector = vectors.find((candidate) => candidate.name === name)!;
-  const response = typeof vector.response === 'string' ? JSON.parse(vector.response) : vector.response;
-  const object = decodeAttestationObject(Buffer.from(response.response.attestationObject, 'base64url'));
-  const clientDataHash = createHash('sha256')
-    .update(Buffer.from(response.response.clientDataJSON, 'base64url'))
-    .digest();
+  const { object, clientDataHash, verifyAt } = decodedVector(name);
   const jws = Buffer.from(object.attStmt.get('response') as Uint8Array).toString();
   return {
     attStmt: object.attStmt,
     authData: object.authData,
     clientDataHash,
-    at: Date.parse(vector.verifyAt!),
+    at: Date.parse(verifyAt!),
     payload: JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()),
   };
 }
@@ -149,23 +129,7 @@ describe('android-safetynet: SimpleWebAuthn registrations', () => {
 
 const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ROOT_KEY = rsa();
-const ROOT_NAME = encodeName([['2.5.4.3', 'SafetyNet Test Root']]);
-const ROOT_SIGNER: Signer = {
-  key: ROOT_KEY.privateKey,
-  subjectDer: ROOT_NAME,
-  keyIdentifier: keyIdentifier(spkiOf(ROOT_KEY.publicKey)),
-};
-const ROOT_DER = buildCertificate(
-  {
-    serial: randomSerial(),
-    subjectDer: ROOT_NAME,
-    spki: spkiOf(ROOT_KEY.publicKey),
-    notBefore: NOW - 365 * DAY,
-    notAfter: NOW + 365 * DAY,
-    extensions: [extensions.basicConstraints(true), extensions.keyUsage(5, 6)],
-  },
-  ROOT_SIGNER,
-);
+const { signer: ROOT_SIGNER, der: ROOT_DER } = selfSignedRoot('SafetyNet Test Root', ROOT_KEY);
 const TEST_ROOT: TrustAnchor = { name: 'test root', certificate: parseCertificate(ROOT_DER) };
 const testRoots = () => new TrustAnchors([TEST_ROOT]);
 
@@ -198,28 +162,12 @@ function leafCertificate(
 
 const CREDENTIAL = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function authenticatorData(): FormatInput['authData'] {
-  const jwk = CREDENTIAL.publicKey.export({ format: 'jwk' });
-  const cose = encode(
-    new Map<number, unknown>([
-      [1, 2],
-      [3, -7],
-      [-1, 1],
-      [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))],
-      [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
-    ]),
-  );
-  const bytes = Buffer.concat([
-    createHash('sha256').update('example.com').digest(),
-    Buffer.of(0x45),
-    Buffer.alloc(4),
-    Buffer.from('b93fd961f2e6462fb12282002247de78', 'hex'),
-    Buffer.of(0, 16),
-    Buffer.alloc(16, 7),
-    cose,
-  ]);
-  return parseAuthenticatorData(new Uint8Array(bytes)) as FormatInput['authData'];
-}
+const authenticatorData = () =>
+  parsedAuthenticatorData({
+    aaguid: Buffer.from('b93fd961f2e6462fb12282002247de78', 'hex'),
+    credentialId: Buffer.alloc(16, 7),
+    credentialKey: coseKey(CREDENTIAL.publicKey),
+  });
 
 interface ResponseOptions {
   header?: Record<string, unknown>;

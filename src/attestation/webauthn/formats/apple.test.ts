@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { shippedAnchors } from '../../../assets.js';
 import * as der from '../../../crypto/asn1/der-writer.js';
+import { isKeywardError } from '../../../errors.js';
 import { TrustAnchors } from '../../../crypto/x509/chain.js';
 import { extensions } from '../../../crypto/x509/certificate-builder.js';
-import { isKeywardError } from '../../../errors.js';
 import {
   NOW,
   ecKey,
-  formatContext,
-  formatInput,
+  formatTester,
   leafCertificate,
   registration,
   testCa,
@@ -63,17 +62,7 @@ function apple(options: Parameters<typeof appleStatement>[1] & { certified?: Key
   return registration('apple', appleStatement(options.certified ?? credential, options), { credential });
 }
 
-const verify = (made: ReturnType<typeof registration>) =>
-  Promise.resolve().then(() => appleFormat.verify(formatInput(made), formatContext()));
-
-async function refusal(made: ReturnType<typeof registration>) {
-  const error = await verify(made).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isKeywardError(error)) throw new Error(`expected a KeywardError, got ${String(error)}`);
-  return { category: error.category, code: error.code };
-}
+const { verify, refusal } = formatTester(appleFormat);
 
 describe('apple anonymous attestation (WebAuthn §8.8)', () => {
   it('accepts a credential certificate carrying the nonce and certifying the credential key', async () => {

@@ -1,13 +1,11 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isKeywardError } from '../../../errors.js';
 import {
   AAGUID,
   RP_ID,
   coseKey,
   ecKey,
-  formatContext,
-  formatInput,
+  formatTester,
   leafCertificate,
   registration,
   signWith,
@@ -51,17 +49,7 @@ function u2f(options: { signer?: KeyPair; certificate?: Uint8Array; rpId?: strin
   );
 }
 
-const verify = (made: ReturnType<typeof registration>) =>
-  Promise.resolve().then(() => fidoU2fFormat.verify(formatInput(made), formatContext()));
-
-async function refusal(made: ReturnType<typeof registration>) {
-  const error = await verify(made).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isKeywardError(error)) throw new Error(`expected a KeywardError, got ${String(error)}`);
-  return { category: error.category, code: error.code };
-}
+const { verify, refusal } = formatTester(fidoU2fFormat);
 
 describe('fido-u2f attestation (WebAuthn §8.6)', () => {
   it('verifies the U2F registration signature by the attestation certificate', async () => {

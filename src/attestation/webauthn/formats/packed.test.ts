@@ -3,15 +3,13 @@ import { describe, expect, it } from 'vitest';
 import * as der from '../../../crypto/asn1/der-writer.js';
 import { spkiOf } from '../../../crypto/keys.js';
 import { encodeName, extensions, randomSerial, signed } from '../../../crypto/x509/certificate-builder.js';
-import { isKeywardError } from '../../../errors.js';
 import {
   AAGUID,
   NOW,
   PACKED_SUBJECT,
   aaguidExtension,
   ecKey,
-  formatContext,
-  formatInput,
+  formatTester,
   leafCertificate,
   packedFull,
   packedSelf,
@@ -26,17 +24,7 @@ import { packedFormat } from './packed.js';
 const root = testCa('Packed Test Root');
 const leafKey = ecKey();
 
-const verify = (made: ReturnType<typeof registration>) =>
-  Promise.resolve().then(() => packedFormat.verify(formatInput(made), formatContext()));
-
-async function refusal(made: ReturnType<typeof registration>): Promise<{ category: string; code: string }> {
-  const error = await verify(made).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isKeywardError(error)) throw new Error(`expected a KeywardError, got ${String(error)}`);
-  return { category: error.category, code: error.code };
-}
+const { verify, refusal } = formatTester(packedFormat);
 
 /** A packed full attestation whose leaf has the given options. */
 function full(options: Parameters<typeof leafCertificate>[2] = {}, key: KeyPair = leafKey, alg = -7) {

@@ -1,6 +1,4 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { encode } from 'cbor2';
 import { describe, expect, test } from 'vitest';
 import * as der from '../../../crypto/asn1/der-writer.js';
 import { spkiOf } from '../../../crypto/keys.js';
@@ -8,22 +6,24 @@ import {
   buildCertificate,
   encodeName,
   extensions,
-  keyIdentifier,
   randomSerial,
   signed,
   type Extension,
-  type Signer,
 } from '../../../crypto/x509/certificate-builder.js';
 import { TrustAnchors } from '../../../crypto/x509/chain.js';
-import { decodeAttestationObject } from '../attestation-object.js';
-import { parseAuthenticatorData } from '../authenticator-data.js';
 import type { FormatContext, FormatInput } from '../types.js';
+import {
+  coseKey,
+  decodedVectors,
+  failure,
+  parsedAuthenticatorData,
+  selfSignedRoot,
+} from '../../../../test/webauthn/build-registration.js';
 import { TPM_VENDORS, tpmFormat } from './tpm.js';
 import { TPM_ST_ATTEST_CERTIFY, parseCertInfo, parsePubArea } from './tpm-structures.js';
 
 const NOW = Date.UTC(2025, 5, 1);
 const DAY = 24 * 3600 * 1000;
-const VECTORS = new URL('../../../../test/vectors/webauthn/simplewebauthn-registrations.json', import.meta.url);
 
 const CONTEXT: FormatContext = {
   rootsFor: () => new TrustAnchors([]),
@@ -32,34 +32,13 @@ const CONTEXT: FormatContext = {
   maxChainLength: 5,
 };
 
-async function failure(run: () => unknown): Promise<{ code: string; category: string; detail?: string }> {
-  try {
-    await run();
-  } catch (error) {
-    return error as { code: string; category: string };
-  }
-  throw new Error('expected a failure');
-}
-
 // --- the SimpleWebAuthn registrations ---------------------------------------------------------
 
-interface Vector {
-  name: string;
-  verifyAt: string | null;
-  response: string | { response: { attestationObject: string; clientDataJSON: string } };
-}
-
 function vectorInputs(): { name: string; input: FormatInput }[] {
-  const vectors = JSON.parse(readFileSync(VECTORS, 'utf8')) as Vector[];
-  return vectors.flatMap((vector) => {
-    const response = typeof vector.response === 'string' ? JSON.parse(vector.response) : vector.response;
-    const object = decodeAttestationObject(Buffer.from(response.response.attestationObject, 'base64url'));
+  return decodedVectors().flatMap(({ name, verifyAt, object, clientDataHash }) => {
     if (object.fmt !== 'tpm') return [];
-    const clientDataHash = createHash('sha256')
-      .update(Buffer.from(response.response.clientDataJSON, 'base64url'))
-      .digest();
-    const at = vector.verifyAt ? Date.parse(vector.verifyAt) : NOW;
-    return [{ name: vector.name, input: { attStmt: object.attStmt, authData: object.authData, clientDataHash, at } }];
+    const at = verifyAt ? Date.parse(verifyAt) : NOW;
+    return [{ name, input: { attStmt: object.attStmt, authData: object.authData, clientDataHash, at } }];
   });
 }
 
@@ -224,24 +203,8 @@ function certInfo(extraData: Uint8Array, name: Uint8Array, options: CertInfoOpti
   ]);
 }
 
-const CA_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const CA_NAME = encodeName([['2.5.4.3', 'TPM Test CA']]);
-const CA: Signer = {
-  key: CA_KEY.privateKey,
-  subjectDer: CA_NAME,
-  keyIdentifier: keyIdentifier(spkiOf(CA_KEY.publicKey)),
-};
-const CA_DER = buildCertificate(
-  {
-    serial: randomSerial(),
-    subjectDer: CA_NAME,
-    spki: spkiOf(CA_KEY.publicKey),
-    notBefore: NOW - 365 * DAY,
-    notAfter: NOW + 365 * DAY,
-    extensions: [extensions.basicConstraints(true), extensions.keyUsage(5, 6)],
-  },
-  CA,
-);
+const { signer: CA, der: CA_DER } = selfSignedRoot('TPM Test CA', generateKeyPairSync('ec', { namedCurve: 'P-256' }));
+const CA_NAME = CA.subjectDer;
 
 const MANUFACTURER = '2.23.133.2.1';
 const MODEL = '2.23.133.2.2';
@@ -323,39 +286,8 @@ const EC_CREDENTIAL = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const AIK = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const EC_AIK = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function coseKey(key: KeyObject): Uint8Array {
-  const jwk = key.export({ format: 'jwk' });
-  const bytes = (value: string) => new Uint8Array(Buffer.from(value, 'base64url'));
-  return encode(
-    jwk.kty === 'RSA'
-      ? new Map<number, unknown>([
-          [1, 3],
-          [3, -257],
-          [-1, bytes(jwk.n!)],
-          [-2, bytes(jwk.e!)],
-        ])
-      : new Map<number, unknown>([
-          [1, 2],
-          [3, -7],
-          [-1, 1],
-          [-2, bytes(jwk.x!)],
-          [-3, bytes(jwk.y!)],
-        ]),
-  );
-}
-
-function authenticatorData(credential: KeyObject): FormatInput['authData'] {
-  const bytes = Buffer.concat([
-    createHash('sha256').update('example.com').digest(),
-    Buffer.of(0x45),
-    Buffer.alloc(4),
-    AAGUID,
-    Buffer.of(0, 32),
-    Buffer.alloc(32, 3),
-    coseKey(credential),
-  ]);
-  return parseAuthenticatorData(new Uint8Array(bytes)) as FormatInput['authData'];
-}
+const authenticatorData = (credential: KeyObject) =>
+  parsedAuthenticatorData({ aaguid: AAGUID, credentialId: Buffer.alloc(32, 3), credentialKey: coseKey(credential) });
 
 interface TpmOptions {
   credential?: 'rsa' | 'ec';

@@ -1,21 +1,9 @@
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as der from '../../../crypto/asn1/der-writer.js';
-import { spkiOf } from '../../../crypto/keys.js';
-import { parseCertificate, type ParsedCertificate } from '../../../crypto/x509/certificate.js';
-import {
-  buildCertificate,
-  buildCrl,
-  encodeName,
-  extensions,
-  keyIdentifier,
-  randomSerial,
-  type Extension,
-  type RevokedEntry,
-  type Signer,
-} from '../../../crypto/x509/certificate-builder.js';
+import type { ParsedCertificate } from '../../../crypto/x509/certificate.js';
+import { buildCrl, extensions, type RevokedEntry, type Signer } from '../../../crypto/x509/certificate-builder.js';
 import { TrustAnchors } from '../../../crypto/x509/chain.js';
-import { NAME_OIDS } from '../../../crypto/x509/names.js';
+import { testPki, type Authority } from '../../../../test/helpers/test-pki.js';
 import {
   blobTrustedAt,
   blobTrustedUntil,
@@ -32,66 +20,11 @@ const NEXT_UPDATE = '2025-07-01';
 const ROOT_CRL = 'http://crl.test/root.crl';
 const INTERMEDIATE_CRL = 'http://crl.test/intermediate.crl';
 
-/** cRLDistributionPoints with one point per URL (fullName uniformResourceIdentifier). */
-const distributionPoints = (...urls: string[]): Extension => ({
-  oid: '2.5.29.31',
-  critical: false,
-  value: der.sequence(
-    ...urls.map((url) =>
-      der.sequence(der.explicit(0, der.element(2, true, 0, der.element(2, false, 6, Buffer.from(url, 'latin1'))))),
-    ),
-  ),
+const { certify, authority } = testPki({
+  organization: 'Keyward metadata tests',
+  notBefore: AT - 365 * DAY,
+  notAfter: AT + 365 * DAY,
 });
-
-interface Authority {
-  certificate: ParsedCertificate;
-  signer: Signer;
-}
-
-function certify(
-  name: string,
-  publicKey: KeyObject,
-  issuer: Signer | undefined,
-  ownKey: KeyObject | undefined,
-  ca: boolean,
-  extra: Extension[],
-): ParsedCertificate {
-  const spki = spkiOf(publicKey);
-  const subjectDer = encodeName([
-    [NAME_OIDS.O, 'Keyward metadata tests'],
-    [NAME_OIDS.CN, name],
-  ]);
-  const signer = issuer ?? { key: ownKey!, subjectDer, keyIdentifier: keyIdentifier(spki) };
-  return parseCertificate(
-    buildCertificate(
-      {
-        serial: randomSerial(),
-        subjectDer,
-        spki,
-        notBefore: AT - 365 * DAY,
-        notAfter: AT + 365 * DAY,
-        extensions: [
-          extensions.basicConstraints(ca),
-          ca ? extensions.keyUsage(5, 6) : extensions.keyUsage(0),
-          extensions.subjectKeyIdentifier(keyIdentifier(spki)),
-          ...extra,
-        ],
-      },
-      signer,
-    ),
-    'MALFORMED_CERTIFICATE',
-    { cache: false },
-  );
-}
-
-function authority(name: string, issuer?: Authority, extra: Extension[] = []): Authority {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const certificate = certify(name, publicKey, issuer?.signer, privateKey, true, extra);
-  return {
-    certificate,
-    signer: { key: privateKey, subjectDer: certificate.subjectDer, keyIdentifier: keyIdentifier(certificate.spki) },
-  };
-}
 
 interface BlobSigner {
   alg: BlobAlgorithm;
@@ -110,7 +43,7 @@ const KEY_TYPES: Record<BlobAlgorithm, () => { privateKey: KeyObject; publicKey:
 function blobSigner(alg: BlobAlgorithm, intermediate: Authority, tail: ParsedCertificate[] = []): BlobSigner {
   const { privateKey, publicKey } = KEY_TYPES[alg]();
   const leaf = certify(`BLOB signer ${alg}`, publicKey, intermediate.signer, undefined, false, [
-    distributionPoints(INTERMEDIATE_CRL),
+    extensions.crlDistributionPoints(INTERMEDIATE_CRL),
   ]);
   return { alg, key: privateKey, chain: [leaf, intermediate.certificate, ...tail] };
 }
@@ -176,7 +109,7 @@ interface Pki {
 
 function pki(name: string): Pki {
   const root = authority(`${name} root`);
-  const intermediate = authority(`${name} intermediate`, root, [distributionPoints(ROOT_CRL)]);
+  const intermediate = authority(`${name} intermediate`, root, [extensions.crlDistributionPoints(ROOT_CRL)]);
   const signers = Object.fromEntries(
     (['RS256', 'ES256', 'PS256', 'EdDSA'] as const).map((alg) => [alg, blobSigner(alg, intermediate)]),
   ) as Record<BlobAlgorithm, BlobSigner>;
