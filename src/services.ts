@@ -259,6 +259,10 @@ function buildFido2(
   );
   for (const warning of relyingParty.warnings) logger.warn(`fido2: ${warning}`);
   const mode = effectiveAttestationMode(fido2Config, (message) => logger.warn(message));
+  if (fido2Config.allowAdditionalCredentials)
+    logger.warn(
+      'fido2.allowAdditionalCredentials is on: anyone who can reach /fido2/attestation/* can add an authenticator to any existing user name and sign in as that user; keep it on only behind your own authentication',
+    );
   const metadataLog = logger.child({ component: 'fido2-metadata' });
   const metadata = metadataServiceFromConfig(
     // The simulated authenticators' statements stand in for a local folder while their roots are trusted.

@@ -82,7 +82,7 @@ export const Fido2ConfigSchema = Type.Object(
     userVerification: Type.Union(literals(REQUIREMENTS), {
       default: 'preferred',
       description:
-        'User verification asked for when a request names none; required refuses responses without the UV flag.',
+        'User verification asked for when a request names none. required is a floor: every ceremony then requires user verification whatever the request asks for, and responses without the UV flag are refused.',
     }),
     residentKey: Type.Union(literals(REQUIREMENTS), {
       default: 'preferred',
@@ -107,9 +107,9 @@ export const Fido2ConfigSchema = Type.Object(
         "Deprecated (Janssen's older flag): true behaves as attestationMode monitor and logs a deprecation warning at start; it cannot be combined with attestationMode disabled or enforced.",
     }),
     allowAdditionalCredentials: Type.Boolean({
-      default: true,
+      default: false,
       description:
-        'Let /fido2/attestation/options add credentials to a user name that already has some. The conformance API authenticates nobody, so anyone can then add their authenticator to any user name: set false when the endpoints are reachable without your own authentication in front.',
+        'Let /fido2/attestation/options and /fido2/attestation/result add credentials to a user name that already has one. The conformance API authenticates nobody: with this on, anyone can register their own authenticator for any existing user name and then sign in as that user. Turn it on only when these routes sit behind your own authentication (Keyward logs a warning at start while it is on). Off, a user name gets exactly one credential, enforced atomically by the store.',
     }),
     androidPolicy: Type.Boolean({
       default: false,

@@ -80,7 +80,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     mdvmAccounts: new SqlMdvmAccountStore(database.db, hotPathRunner),
     mdvmVulnerabilities: new SqlMdvmVulnerabilityStore(database.db, hotPathRunner),
     webauthnUsers: new SqlWebAuthnUserStore(database.db, hotPathRunner),
-    webauthnCredentials: new SqlWebAuthnCredentialStore(database.db, hotPathRunner),
+    webauthnCredentials: new SqlWebAuthnCredentialStore(database.db, hotPathRunner, database.dialect),
     metadataBlobs: new SqlMetadataBlobStore(database.db, database.dialect),
     ping: () => pingDatabase(database),
     close: () => database.close(),

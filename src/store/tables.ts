@@ -81,6 +81,14 @@ export interface WebAuthnUsersTable {
   created_at: number;
 }
 
+/** Users of registrations under way (options issued, result not yet verified), until their challenge expires. */
+export interface WebAuthnPendingUsersTable {
+  user_handle: string;
+  user_name: string;
+  display_name: string;
+  expires_at: number;
+}
+
 /** Registered WebAuthn credentials; flags are 0/1 integers on both dialects. */
 export interface WebAuthnCredentialsTable {
   /** base64url. */
@@ -130,6 +138,7 @@ export interface Tables {
   mdvm_vulnerable_classes: MdvmVulnerableClassesTable;
   mdvm_leaked_keys: MdvmLeakedKeysTable;
   webauthn_users: WebAuthnUsersTable;
+  webauthn_pending_users: WebAuthnPendingUsersTable;
   webauthn_credentials: WebAuthnCredentialsTable;
   fido_metadata_blobs: FidoMetadataBlobsTable;
 }

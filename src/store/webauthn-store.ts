@@ -10,6 +10,14 @@ export interface WebAuthnUser {
   createdAt: number;
 }
 
+/** The user of a registration under way: no user row exists for it yet. */
+export interface PendingWebAuthnUser {
+  userHandle: string;
+  userName: string;
+  displayName: string;
+  expiresAt: number;
+}
+
 export interface WebAuthnUserStore {
   /**
    * The user named `userName`, created (with a fresh random user handle, `displayName` and
@@ -18,6 +26,28 @@ export interface WebAuthnUserStore {
    * display name is not updated); `created` says which happened.
    */
   ensure(userName: string, displayName: string, at: number): Promise<WebAuthnUser & { created: boolean }>;
+  /**
+   * As `ensure`, but a user it creates gets `userHandle` (the handle a registration's options were
+   * issued with). Atomic on the name: of concurrent calls for one name exactly one creates; the
+   * others return that user, whose handle may then differ from theirs (the caller refuses those).
+   */
+  ensureWithHandle(
+    userHandle: string,
+    userName: string,
+    displayName: string,
+    at: number,
+  ): Promise<WebAuthnUser & { created: boolean }>;
+  /**
+   * Remembers the user of a registration under way (options issued for a user name that has no
+   * user yet) until `expiresAt`; the user row is created only when its result verifies. A pending
+   * user with this handle keeps its name and display name and is kept until the later expiry. Also
+   * forgets pending users that expired before `now`.
+   */
+  reservePending(pending: PendingWebAuthnUser, now: number): Promise<void>;
+  /** The pending user with this handle, unless it expired before `now`. */
+  pending(userHandle: string, now: number): Promise<PendingWebAuthnUser | undefined>;
+  /** A pending user with this name that has not expired before `now` (the latest to expire). */
+  pendingByName(userName: string, now: number): Promise<PendingWebAuthnUser | undefined>;
   byName(userName: string): Promise<WebAuthnUser | undefined>;
   byHandle(userHandle: string): Promise<WebAuthnUser | undefined>;
 }
@@ -106,6 +136,13 @@ export interface WebAuthnCredentialStore {
    * KeywardError CONTENT CREDENTIAL_ALREADY_REGISTERED (409) and changes nothing. The user must exist.
    */
   create(credential: NewWebAuthnCredential): Promise<void>;
+  /**
+   * Stores the credential only if its user has no credential yet, atomically: of concurrent calls
+   * for one user exactly one stores. Otherwise a KeywardError TRUST ADDITIONAL_CREDENTIAL_REFUSED and
+   * nothing changes (a registered credential id is CREDENTIAL_ALREADY_REGISTERED as for `create`).
+   * What fido2.allowAdditionalCredentials off uses.
+   */
+  createFirst(credential: NewWebAuthnCredential): Promise<void>;
   get(credentialId: string): Promise<WebAuthnCredential | undefined>;
   /** The user's credentials, oldest first. */
   listByUser(userHandle: string): Promise<WebAuthnCredential[]>;

@@ -51,7 +51,8 @@ let port: string;
 beforeAll(async () => {
   // Monitor mode (the default) with no BLOB download: the sandbox is offline.
   server = await startTestServer({
-    options: { admin: { apiKeys: [API_KEY] }, fido2: { mds: { enabled: false } } },
+    // The demo registers twice for one user: fido2.allowAdditionalCredentials defaults to false.
+    options: { admin: { apiKeys: [API_KEY] }, fido2: { mds: { enabled: false }, allowAdditionalCredentials: true } },
   });
   port = new URL(server.url).port;
 });

@@ -79,7 +79,14 @@ describe('keyward db migrate and config check', () => {
     const first = await runCli(['db', 'migrate', '--database-url', url]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
-      applied: ['001-challenges', '002-app-attest-keys', '003-binding-certificates', '004-mdvm', '005-webauthn'],
+      applied: [
+        '001-challenges',
+        '002-app-attest-keys',
+        '003-binding-certificates',
+        '004-mdvm',
+        '005-webauthn',
+        '006-webauthn-pending-users',
+      ],
       status: 'migrated',
     });
     const second = await runCli(['db', 'migrate', '--database-url', url]);
@@ -98,6 +105,7 @@ describe('keyward db migrate and config check', () => {
         '003-binding-certificates',
         '004-mdvm',
         '005-webauthn',
+        '006-webauthn-pending-users',
       ]);
     } finally {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });

@@ -73,7 +73,12 @@ for (const backend of [
   describe.skipIf(backend.skip)(`WebAuthn ceremonies over HTTP on ${backend.name}`, () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startFido2Server({ database: backend.database, redis: backend.redis });
+      // Users here get second credentials (fido2.allowAdditionalCredentials defaults to false).
+      server = await startFido2Server({
+        database: backend.database,
+        redis: backend.redis,
+        fido2: { allowAdditionalCredentials: true },
+      });
     });
     afterAll(async () => {
       await server?.close();

@@ -31,7 +31,8 @@ for (const backend of [
       { credentialId: string; aaguid: string; userHandle: string; device: SimulatedAuthenticator }
     > = {};
     beforeAll(async () => {
-      server = await startFido2Server({ database: backend.database });
+      // Alice gets two credentials (fido2.allowAdditionalCredentials defaults to false).
+      server = await startFido2Server({ database: backend.database, fido2: { allowAdditionalCredentials: true } });
       for (const [name, userName, format] of [
         ['alice-packed', alice, 'packed'],
         ['alice-tpm', alice, 'tpm'],

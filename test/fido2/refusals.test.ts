@@ -8,7 +8,7 @@ import {
   readCeremonyChallenge,
 } from '../../src/features/fido2/ceremony-challenge.js';
 import type { SimulatedAuthenticator } from '../../src/simulator/webauthn/authenticator.js';
-import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import { SERVER_BACKENDS } from '../helpers/backends.js';
 import type { TestServer } from '../helpers/server.js';
 import {
   authenticationOptions,
@@ -51,15 +51,7 @@ function altered(challenge: string, change: (ceremony: Ceremony) => Ceremony): B
   return ceremonyChallenge(nonce, change(ceremony));
 }
 
-for (const backend of [
-  { name: 'SQLite', database: 'sqlite' as const, redis: false, skip: false },
-  {
-    name: 'PostgreSQL + Redis',
-    database: 'postgres' as const,
-    redis: true,
-    skip: skipWithoutPostgres || skipWithoutRedis,
-  },
-]) {
+for (const backend of SERVER_BACKENDS) {
   describe.skipIf(backend.skip)(`WebAuthn refusals over HTTP on ${backend.name}`, () => {
     let server: TestServer;
     let device: SimulatedAuthenticator;

@@ -20,6 +20,21 @@ export const FIDO2_CODES = {
     description:
       'The user name already has credentials and fido2.allowAdditionalCredentials is off: the server registers no further ones for it.',
   },
+  WEBAUTHN_USER_NAME_TAKEN: {
+    category: 'CONTENT',
+    description:
+      'Another registration created this user name (with another user handle) after these registration options were issued; request new options.',
+  },
+  USER_NAME_INVALID: {
+    category: 'CONTENT',
+    description:
+      'The user name (after NFC normalisation) contains control characters (C0, DEL, C1) or bidirectional overrides (U+202A–U+202E, U+2066–U+2069), or is longer than 256 characters.',
+  },
+  EXTENSIONS_TOO_DEEP: {
+    category: 'CONTENT',
+    description:
+      'WebAuthn extensions (extensions, clientExtensionResults, getClientExtensionResults) nest values deeper than 8 levels; the request is refused before anything is stored.',
+  },
   CEREMONY_CHALLENGE_UNREADABLE: {
     category: 'CONTENT',
     description: "The response's clientDataJSON carries no challenge this server could have issued.",

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parseAssertionResponse, parseRegistrationResponse } from '../../attestation/webauthn/response-json.js';
 import { verifyAssertion } from '../../attestation/webauthn/verify-assertion.js';
 import type {
@@ -29,6 +30,7 @@ import {
   readCeremonyChallenge,
 } from './ceremony-challenge.js';
 import type { RelyingParty } from './relying-party.js';
+import { assertExtensionsBounded, normaliseUserName } from './request-bounds.js';
 import type {
   AssertionResultReply,
   AttestationResultReply,
@@ -81,6 +83,17 @@ const descriptor = (credential: WebAuthnCredential) => ({
 
 const ok = { status: 'ok' as const, errorMessage: '' };
 
+/** Random bytes of a new user's handle (WebAuthn user.id, at most 64). */
+const USER_HANDLE_BYTES = 32;
+
+/** The client extension outputs of a result body, bounded before anything else reads the body. */
+function assertResponseExtensionsBounded(body: unknown): void {
+  if (body === null || typeof body !== 'object') return;
+  const { clientExtensionResults, getClientExtensionResults } = body as Record<string, unknown>;
+  assertExtensionsBounded(clientExtensionResults, 'clientExtensionResults');
+  assertExtensionsBounded(getClientExtensionResults, 'getClientExtensionResults');
+}
+
 /**
  * The WebAuthn relying party (docs/protocols/webauthn.md): options and results of registration and
  * sign-in in the server-conformance API's terms, and the operators' view of credentials.
@@ -95,23 +108,39 @@ const ok = { status: 'ok' as const, errorMessage: '' };
 export class Fido2Service {
   constructor(private readonly deps: Fido2Dependencies) {}
 
-  /** POST /fido2/attestation/options: a new user (or an existing one) and the options to create a credential with. */
+  /**
+   * POST /fido2/attestation/options: the options to create a credential with. A user name without
+   * a user gets a fresh user handle, remembered as pending until the challenge expires: the user row
+   * is created only when a registration result verifies (registrationResult).
+   */
   async registrationOptions(request: CreationOptionsRequest): Promise<CreationOptionsReply> {
     const { settings, clock, users, credentials } = this.deps;
-    const user = await users.ensure(request.username, request.displayName, clock.now());
-    const existing = user.created ? [] : await credentials.listByUser(user.userHandle);
+    // Everything the request could be refused for is checked before anything is written.
+    const userName = normaliseUserName(request.username);
+    assertExtensionsBounded(request.extensions);
+    const existingUser = await users.byName(userName);
+    const existing = existingUser ? await credentials.listByUser(existingUser.userHandle) : [];
     this.assertMayAddCredential(existing);
     const selection = request.authenticatorSelection ?? {};
     const residentKey =
       selection.residentKey ?? (selection.requireResidentKey === true ? 'required' : settings.residentKey);
-    const userVerification = selection.userVerification ?? settings.userVerification;
+    const userVerification = this.userVerification(selection.userVerification);
+    const timeout = settings.timeoutMs.registration;
+    const now = clock.now();
+    // A name whose registration is under way keeps the handle its first options gave it.
+    const user = existingUser ??
+      (await users.pendingByName(userName, now)) ?? {
+        userHandle: randomBytes(USER_HANDLE_BYTES).toString('base64url'),
+        userName,
+        displayName: request.displayName,
+      };
+    if (!existingUser) await users.reservePending({ ...user, expiresAt: now + timeout }, now);
     const ceremony: Ceremony = {
       kind: 'registration',
       userHandle: user.userHandle,
       userVerification,
       algorithms: settings.algorithms,
     };
-    const timeout = settings.timeoutMs.registration;
     const challenge = await this.issue(ceremony, timeout);
     const rp = this.deps.relyingParty();
     return {
@@ -137,11 +166,14 @@ export class Fido2Service {
   /** POST /fido2/attestation/result: verifies the registration and stores the credential. */
   async registrationResult(body: unknown): Promise<AttestationResultReply> {
     const { clock, challenges, credentials } = this.deps;
+    assertResponseExtensionsBounded(body);
     const response = parseRegistrationResponse(body);
     const { challenge, nonce, ceremony, subject } = this.ceremonyOf(response.clientDataJSON, 'registration');
     await challenges.check(PURPOSE, nonce, subject);
     const userHandle = ceremony.userHandle!;
-    const user = await this.deps.users.byHandle(userHandle);
+    const { users, settings } = this.deps;
+    // The user the options were issued for: an existing one, or one pending since the options.
+    const user = (await users.byHandle(userHandle)) ?? (await users.pending(userHandle, clock.now()));
     if (!user)
       throw contentError('WEBAUTHN_USER_UNKNOWN', 'The user of this registration no longer exists.', {
         detail: `user handle ${userHandle}`,
@@ -170,6 +202,15 @@ export class Fido2Service {
       });
 
     await challenges.consume(PURPOSE, nonce, subject);
+    // A pending user becomes a user now, with the handle its options were issued with, unless another
+    // registration for the same name got there first (with another handle).
+    const stored = await users.ensureWithHandle(userHandle, user.userName, user.displayName, at);
+    if (stored.userHandle !== userHandle)
+      throw contentError(
+        'WEBAUTHN_USER_NAME_TAKEN',
+        'Another registration created this user name meanwhile; request new registration options.',
+        { detail: `user handle ${userHandle}, user name taken by ${stored.userHandle}` },
+      );
     const credential: WebAuthnCredential = {
       credentialId,
       userHandle,
@@ -189,7 +230,9 @@ export class Fido2Service {
       ...discoverability(response.clientExtensionResults),
       createdAt: at,
     };
-    await credentials.create(credential);
+    // Off, the store refuses a second credential atomically (concurrent first registrations included).
+    if (settings.allowAdditionalCredentials) await credentials.create(credential);
+    else await credentials.createFirst(credential);
     this.deps.onRegistered?.(credential, result);
     return {
       ...ok,
@@ -210,16 +253,23 @@ export class Fido2Service {
   /** POST /fido2/assertion/options: for a user name its credentials, without one a sign-in with a discoverable credential. */
   async authenticationOptions(request: GetOptionsRequest): Promise<GetOptionsReply> {
     const { settings, users, credentials } = this.deps;
+    assertExtensionsBounded(request.extensions);
     let user: WebAuthnUser | undefined;
     let allowed: WebAuthnCredential[] = [];
     if (request.username) {
-      user = await users.byName(request.username);
-      if (!user) throw contentError('WEBAUTHN_USER_UNKNOWN', 'No user has this user name.');
+      const userName = normaliseUserName(request.username);
+      user = await users.byName(userName);
+      if (!user) {
+        // A name whose registration is under way has a user-to-be, without credentials.
+        if (await users.pendingByName(userName, this.deps.clock.now()))
+          throw contentError('WEBAUTHN_NO_CREDENTIALS', 'The user has no registered credentials.');
+        throw contentError('WEBAUTHN_USER_UNKNOWN', 'No user has this user name.');
+      }
       allowed = await credentials.listByUser(user.userHandle);
       if (allowed.length === 0)
         throw contentError('WEBAUTHN_NO_CREDENTIALS', 'The user has no registered credentials.');
     }
-    const userVerification = request.userVerification ?? settings.userVerification;
+    const userVerification = this.userVerification(request.userVerification);
     const ceremony: Ceremony = {
       kind: 'authentication',
       ...(user ? { userHandle: user.userHandle } : {}),
@@ -242,6 +292,7 @@ export class Fido2Service {
   /** POST /fido2/assertion/result: verifies the assertion and records the use (counter, last use, backup state). */
   async authenticationResult(body: unknown): Promise<AssertionResultReply> {
     const { clock, challenges, credentials } = this.deps;
+    assertResponseExtensionsBounded(body);
     const response = parseAssertionResponse(body);
     const { challenge, nonce, ceremony, subject } = this.ceremonyOf(response.clientDataJSON, 'authentication');
     await challenges.check(PURPOSE, nonce, subject);
@@ -312,7 +363,10 @@ export class Fido2Service {
 
   /** Registered credentials, newest first, with their users' names. */
   listCredentials(query: CredentialListQuery): Promise<CredentialListing> {
-    return this.deps.credentials.list(query);
+    // User names are stored in NFC (normaliseUserName).
+    return this.deps.credentials.list(
+      query.userName === undefined ? query : { ...query, userName: query.userName.normalize('NFC') },
+    );
   }
 
   /** One credential with its user's name; CREDENTIAL_NOT_FOUND (404) when there is none. */
@@ -326,6 +380,15 @@ export class Fido2Service {
   /** Deletes a credential (its user can no longer sign in with it); CREDENTIAL_NOT_FOUND (404) when there is none. */
   async deleteCredential(credentialId: string): Promise<void> {
     if (!(await this.deps.credentials.delete(credentialId))) throw notFound(credentialId);
+  }
+
+  /**
+   * The user verification a ceremony requires: what the request asks for, else fido2.userVerification.
+   * A configured `required` is a floor no request lowers (the challenge binds what is returned here).
+   */
+  private userVerification(requested: Requirement | undefined): Requirement {
+    const configured = this.deps.settings.userVerification;
+    return configured === 'required' ? 'required' : (requested ?? configured);
   }
 
   private async issue(ceremony: Ceremony, timeoutMs: number): Promise<Buffer> {

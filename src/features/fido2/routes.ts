@@ -56,7 +56,7 @@ export const fido2Routes: FastifyPluginAsyncTypebox<{ fido2: Fido2Service }> = a
         tags,
         summary: 'Registration options (ServerPublicKeyCredentialCreationOptionsRequest → …Response)',
         description:
-          "Creates the user on first use. excludeCredentials lists the user's credentials; attestation is none when fido2.attestationMode is disabled.",
+          "A new user name gets a fresh user handle; its user is created only when a registration result verifies. excludeCredentials lists the user's credentials; attestation is none when fido2.attestationMode is disabled.",
         body: CreationOptionsRequest,
         response: { 200: CreationOptionsReply, ...failures },
       },

@@ -12,9 +12,15 @@ const Base64Url = (description: string) =>
 
 const literals = <T extends string>(values: readonly T[]) => values.map((value) => Type.Literal(value));
 const Requirement = (description: string) => Type.Union(literals(REQUIREMENTS), { description });
-const Extensions = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'WebAuthn client extension inputs, passed to the client as given.',
-});
+/** At most 16 extensions with names of at most 64 characters; values nested deeper than 8 levels are refused (EXTENSIONS_TOO_DEEP). */
+const ExtensionsOf = (description: string) =>
+  Type.Record(Type.String(), Type.Unknown(), {
+    maxProperties: 16,
+    propertyNames: { maxLength: 64 },
+    description: `${description} At most 16, names of at most 64 characters, values nested at most 8 levels deep.`,
+  });
+const Extensions = ExtensionsOf('WebAuthn client extension inputs, passed to the client as given.');
+const ExtensionResults = ExtensionsOf('WebAuthn client extension outputs (getClientExtensionResults()).');
 
 const Transports = Type.Array(Type.String({ maxLength: 32 }), {
   maxItems: 16,
@@ -140,8 +146,8 @@ const CredentialBody = (response: TSchema, id: string) =>
       rawId: Type.Optional(Encoded('Credential id')),
       type: Type.String({ description: 'public-key' }),
       response,
-      getClientExtensionResults: Type.Optional(Extensions),
-      clientExtensionResults: Type.Optional(Extensions),
+      getClientExtensionResults: Type.Optional(ExtensionResults),
+      clientExtensionResults: Type.Optional(ExtensionResults),
       authenticatorAttachment: Type.Optional(Type.String()),
     },
     { $id: id, description: 'ServerPublicKeyCredential, or the PublicKeyCredential.toJSON() shape.' },

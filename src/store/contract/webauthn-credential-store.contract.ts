@@ -128,6 +128,54 @@ export function describeWebAuthnStoreContract(
           displayName: winner.displayName,
         });
       });
+      it('creates a user with a given handle once; a later handle for the same name gets the first user', async () => {
+        const userName = uniqueName();
+        const handle = randomBytes(32).toString('base64url');
+        const first = await users.ensureWithHandle(handle, userName, 'Ada', T0);
+        expect(first).toEqual({ userHandle: handle, userName, displayName: 'Ada', createdAt: T0, created: true });
+        const other = randomBytes(32).toString('base64url');
+        expect(await users.ensureWithHandle(other, userName, 'Eve', T0 + 1)).toEqual({ ...first, created: false });
+        expect(await users.byHandle(other)).toBeUndefined();
+        expect(await users.byName(userName)).toMatchObject({ userHandle: handle, displayName: 'Ada' });
+      });
+
+      it('creates one user of 10 concurrent ensures of one name with different handles', async () => {
+        const userName = uniqueName();
+        const handles = Array.from({ length: 10 }, () => randomBytes(32).toString('base64url'));
+        const outcomes = await Promise.all(handles.map((handle) => users.ensureWithHandle(handle, userName, 'x', T0)));
+        expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
+        const winner = outcomes.find((outcome) => outcome.created)!;
+        expect(handles).toContain(winner.userHandle);
+        expect(new Set(outcomes.map((outcome) => outcome.userHandle))).toEqual(new Set([winner.userHandle]));
+      });
+
+      it('keeps pending users (no user row) until they expire, and forgets expired ones', async () => {
+        const userName = uniqueName();
+        const pending = {
+          userHandle: randomBytes(32).toString('base64url'),
+          userName,
+          displayName: 'Pending 🔐',
+          expiresAt: T0 + 60_000,
+        };
+        await users.reservePending(pending, T0);
+        expect(await users.pending(pending.userHandle, T0 + 1)).toEqual(pending);
+        expect(await users.pending(pending.userHandle, T0 + 60_000)).toEqual(pending);
+        expect(await users.pendingByName(userName, T0 + 1)).toEqual(pending);
+        expect(await users.pending(pending.userHandle, T0 + 60_001)).toBeUndefined();
+        expect(await users.pendingByName(userName, T0 + 60_001)).toBeUndefined();
+        // Reserved again (new options for the name): kept until the later expiry, name and display name unchanged.
+        await users.reservePending({ ...pending, displayName: 'Other', expiresAt: T0 + 90_000 }, T0 + 2);
+        await users.reservePending({ ...pending, expiresAt: T0 + 70_000 }, T0 + 3);
+        expect(await users.pending(pending.userHandle, T0 + 80_000)).toEqual({ ...pending, expiresAt: T0 + 90_000 });
+        expect(await users.byName(userName)).toBeUndefined();
+        expect(await users.byHandle(pending.userHandle)).toBeUndefined();
+        // A later reservation purges it.
+        const later = { ...pending, userHandle: randomBytes(32).toString('base64url'), expiresAt: T0 + 2 * DAY };
+        await users.reservePending(later, T0 + DAY);
+        expect(await users.pending(pending.userHandle, T0)).toBeUndefined();
+        expect(await users.pending(later.userHandle, T0 + DAY)).toEqual(later);
+        expect(await users.pending(randomBytes(32).toString('base64url'), T0)).toBeUndefined();
+      });
     });
 
     describe('credentials', () => {
@@ -211,6 +259,42 @@ export function describeWebAuthnStoreContract(
         }
         const winner = records[outcomes.findIndex((outcome) => outcome.status === 'fulfilled')]!;
         expect(await credentials.get(credentialId)).toEqual(asStored(winner));
+      });
+
+      it('createFirst stores the first credential of a user only, and refuses further ones with ADDITIONAL_CREDENTIAL_REFUSED', async () => {
+        const user = await newUser();
+        const first = credential(user.userHandle);
+        await credentials.createFirst(first);
+        expect(await credentials.get(first.credentialId)).toEqual(asStored(first));
+        const second = credential(user.userHandle);
+        const error = await rejection(credentials.createFirst(second));
+        expect(error).toBeInstanceOf(KeywardError);
+        expect(error).toMatchObject({ category: 'TRUST', code: 'ADDITIONAL_CREDENTIAL_REFUSED' });
+        expect(await rejection(credentials.createFirst({ ...first, counter: 3 }))).toMatchObject({
+          code: 'CREDENTIAL_ALREADY_REGISTERED',
+        });
+        expect(await credentials.get(second.credentialId)).toBeUndefined();
+        expect(await credentials.listByUser(user.userHandle)).toEqual([asStored(first)]);
+        // Another user's first credential is unaffected; an unknown user's is refused.
+        const other = await newUser();
+        await credentials.createFirst(credential(other.userHandle));
+        const orphan = credential(randomBytes(32).toString('base64url'));
+        await expect(credentials.createFirst(orphan)).rejects.toThrow();
+        expect(await credentials.get(orphan.credentialId)).toBeUndefined();
+      });
+
+      it('createFirst stores exactly one of 10 racing first registrations of one new user', async () => {
+        const handle = randomBytes(32).toString('base64url');
+        const user = await users.ensureWithHandle(handle, uniqueName(), 'Racer', T0);
+        const records = Array.from({ length: 10 }, (_, i) => credential(user.userHandle, { counter: i }));
+        const outcomes = await Promise.allSettled(records.map((record) => credentials.createFirst(record)));
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected')
+            expect(outcome.reason).toMatchObject({ code: 'ADDITIONAL_CREDENTIAL_REFUSED' });
+        }
+        const winner = records[outcomes.findIndex((outcome) => outcome.status === 'fulfilled')]!;
+        expect(await credentials.listByUser(user.userHandle)).toEqual([asStored(winner)]);
       });
 
       it('refuses a credential of an unknown user', async () => {

@@ -4,6 +4,7 @@ import * as appAttestKeys from './002-app-attest-keys.js';
 import * as bindingCertificates from './003-binding-certificates.js';
 import * as mdvm from './004-mdvm.js';
 import * as webauthn from './005-webauthn.js';
+import * as webauthnPendingUsers from './006-webauthn-pending-users.js';
 
 /** One migration set for SQLite and PostgreSQL, applied in key order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '003-binding-certificates': bindingCertificates,
   '004-mdvm': mdvm,
   '005-webauthn': webauthn,
+  '006-webauthn-pending-users': webauthnPendingUsers,
 };
