@@ -1,7 +1,7 @@
 /**
  * The challenge purposes protocols issue and consume their nonces under, each with its own
  * binding, size and lifetime. challenges.purposes (the generic API) may not name one: a caller of
- * POST /v1/challenges could otherwise mint a protocol's nonces without its binding. fido2, dsr and
+ * POST /v1/challenges could otherwise mint a protocol's nonces without its binding. dsr and
  * provisioning are reserved for the protocols still to come.
  */
 export const PROTOCOL_PURPOSES = {

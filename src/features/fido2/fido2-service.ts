@@ -132,7 +132,7 @@ export class Fido2Service {
       (await users.pendingByName(userName, now)) ?? {
         userHandle: randomBytes(USER_HANDLE_BYTES).toString('base64url'),
         userName,
-        displayName: request.displayName,
+        displayName: request.displayName ?? userName,
       };
     if (!existingUser) await users.reservePending({ ...user, expiresAt: now + timeout }, now);
     const ceremony: Ceremony = {

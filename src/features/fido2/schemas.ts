@@ -65,7 +65,13 @@ const UserName = Type.String({ minLength: 1, maxLength: 256, description: 'The u
 export const CreationOptionsRequest = Type.Object(
   {
     username: UserName,
-    displayName: Type.String({ maxLength: 256, description: 'Name for display (e.g. Alex Müller).' }),
+    displayName: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description:
+          'Name for display (e.g. Alex Müller). The conformance profile requires it; Janssen and its clients treat it as optional, so without it the user name is shown.',
+      }),
+    ),
     authenticatorSelection: Type.Optional(AuthenticatorSelection),
     attestation: Type.Optional(
       Type.Union(literals(CONVEYANCES), {
