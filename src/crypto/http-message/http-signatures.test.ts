@@ -1353,9 +1353,10 @@ describe('mutated Signature-Input', () => {
   it('is only ever accepted when it is canonically the signed member; every rejection is a KeywardError', () => {
     const message = signWallet(walletRequest());
     const input = message.headers['signature-input'] as string;
+    // A field value as HTTP delivers it: without leading and trailing whitespace (OWS is SP or HTAB, RFC 9110 §5.5).
     const canonical = (value: string): string | undefined => {
       try {
-        const member = parseDictionary(value).members.get(MDVM_LABEL);
+        const member = parseDictionary(value.replace(/^[ \t]+|[ \t]+$/g, '')).members.get(MDVM_LABEL);
         return member?.kind === 'inner-list' ? serializeInnerList(member) : undefined;
       } catch {
         return undefined;
