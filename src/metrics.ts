@@ -48,6 +48,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly fido2Ceremonies = new Counter({
+    name: 'keyward_fido2_ceremonies_total',
+    help: 'WebAuthn registration and authentication results by outcome (ok, or the refusal code).',
+    labelNames: ['ceremony', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly challenges: ChallengeMetrics = {
     issued: (purpose) => this.challengesIssued.inc({ purpose }),
     consumed: (purpose) => this.challengesConsumed.inc({ purpose }),

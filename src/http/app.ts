@@ -93,7 +93,7 @@ export async function buildApp(services: Services): Promise<App> {
       await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });
   }
   if (services.fido2) {
-    await app.register(fido2Routes, { fido2: services.fido2.service });
+    await app.register(fido2Routes, { fido2: services.fido2.service, ceremonies: services.metrics.fido2Ceremonies });
     await app.register(fido2DemoRoutes);
     if (config.admin.apiKeys.length > 0)
       await app.register(fido2OperatorRoutes, { fido2: services.fido2.service, apiKeys: config.admin.apiKeys });

@@ -247,6 +247,29 @@ for (const backend of [
       }
     });
 
+    it('counts ceremony results by outcome in /metrics', async () => {
+      const count = async (ceremony: string, outcome: string) => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find((row) => row.startsWith(`keyward_fido2_ceremonies_total{ceremony="${ceremony}",outcome="${outcome}"}`));
+        return line ? Number(line.split(' ').at(-1)) : 0;
+      };
+      const before = {
+        registered: await count('registration', 'ok'),
+        signedIn: await count('authentication', 'ok'),
+        replayed: await count('authentication', 'CHALLENGE_USED'),
+      };
+      const device = await authenticator({ format: 'packed' });
+      const { userName } = await register(server, device);
+      const { response, result } = await signIn(server, device, userName);
+      expect(result.status).toBe(200);
+      expectFailure(await server.post('/fido2/assertion/result', response), 'CHALLENGE_USED');
+      expect(await count('registration', 'ok')).toBe(before.registered + 1);
+      expect(await count('authentication', 'ok')).toBe(before.signedIn + 1);
+      expect(await count('authentication', 'CHALLENGE_USED')).toBe(before.replayed + 1);
+    });
+
     it('lists the user’s credentials as excludeCredentials and refuses one registered twice', async () => {
       const first = await authenticator({ format: 'none' });
       const { userName, result } = await register(server, first);

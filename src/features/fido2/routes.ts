@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { KeywardError } from '../../errors.js';
+import type { Counter } from 'prom-client';
+import { isKeywardError, type KeywardError } from '../../errors.js';
 import { sendError, type ErrorReplyFormat } from '../../http-kit/error-replies.js';
 import { noStore } from '../../http-kit/no-store.js';
 import type { Fido2Service } from './fido2-service.js';
@@ -44,7 +45,21 @@ const failures = { 400: Fido2FailureReply, 500: Fido2FailureReply };
  * the routes Janssen's FIDO2 server exposes, under /fido2. Every reply is a ServerResponse: status
  * ok with the ceremony's fields, or status failed with a message and Keyward's code.
  */
-export const fido2Routes: FastifyPluginAsyncTypebox<{ fido2: Fido2Service }> = async (app, { fido2 }) => {
+export const fido2Routes: FastifyPluginAsyncTypebox<{
+  fido2: Fido2Service;
+  ceremonies: Counter<'ceremony' | 'outcome'>;
+}> = async (app, { fido2, ceremonies }) => {
+  /** A result route's outcome, counted: ok, or the code it was refused with. */
+  const counted = async <T>(ceremony: 'registration' | 'authentication', run: () => Promise<T>): Promise<T> => {
+    try {
+      const reply = await run();
+      ceremonies.inc({ ceremony, outcome: 'ok' });
+      return reply;
+    } catch (error) {
+      ceremonies.inc({ ceremony, outcome: isKeywardError(error) ? error.code : 'INTERNAL_ERROR' });
+      throw error;
+    }
+  };
   noStore(app);
   app.setErrorHandler((thrown, request, reply) => sendError(request, reply, thrown, fido2FailureFormat));
   const tags = ['fido2'];
@@ -75,7 +90,7 @@ export const fido2Routes: FastifyPluginAsyncTypebox<{ fido2: Fido2Service }> = a
         response: { 200: AttestationResultReply, ...failures },
       },
     },
-    async (request) => fido2.registrationResult(request.body),
+    async (request) => counted('registration', () => fido2.registrationResult(request.body)),
   );
   app.post(
     '/fido2/assertion/options',
@@ -103,6 +118,6 @@ export const fido2Routes: FastifyPluginAsyncTypebox<{ fido2: Fido2Service }> = a
         response: { 200: AssertionResultReply, ...failures },
       },
     },
-    async (request) => fido2.authenticationResult(request.body),
+    async (request) => counted('authentication', () => fido2.authenticationResult(request.body)),
   );
 };
