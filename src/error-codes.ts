@@ -1,11 +1,13 @@
 import { ANDROID_CODES } from './attestation/android/codes.js';
 import { APPLE_CODES } from './attestation/apple/codes.js';
+import { DSR_CARD_CODES } from './attestation/dsr/codes.js';
 import { WEBAUTHN_CODES } from './attestation/webauthn/codes.js';
 import { WEBAUTHN_FORMAT_CODES } from './attestation/webauthn/formats/codes.js';
 import { METADATA_CODES } from './attestation/webauthn/metadata/codes.js';
 import { CHALLENGE_CODES } from './challenges/codes.js';
 import { CRYPTO_CODES } from './crypto/codes.js';
 import type { CodeTable } from './errors.js';
+import { DSR_CODES } from './features/dsr/codes.js';
 import { FIDO2_CODES } from './features/fido2/codes.js';
 import { FIDO2_METADATA_CODES } from './features/fido2/metadata-codes.js';
 import { MDVM_CODES, MDVM_REFERENCE_CODES } from './features/mdvm/codes.js';
@@ -32,6 +34,8 @@ export const CODE_AREAS = [
   { area: 'warden', title: 'Warden Supreme', table: WARDEN_CODES },
   { area: 'mdvm', title: 'MDVM', table: MDVM_CODES },
   { area: 'mdvm-reference', title: 'MDVM reference codes', table: MDVM_REFERENCE_CODES },
+  { area: 'dsr-card', title: 'DSR health card (registration token, card certificate, KVNR)', table: DSR_CARD_CODES },
+  { area: 'dsr', title: 'DSR device tokens, PKCE and authorization codes', table: DSR_CODES },
   { area: 'admin', title: 'Operator API', table: WARDEN_OPERATOR_CODES },
 ] as const satisfies readonly { area: string; title: string; table: CodeTable }[];
 
@@ -50,4 +54,6 @@ export type ErrorCode =
   | keyof typeof WARDEN_CODES
   | keyof typeof MDVM_CODES
   | keyof typeof MDVM_REFERENCE_CODES
+  | keyof typeof DSR_CARD_CODES
+  | keyof typeof DSR_CODES
   | keyof typeof WARDEN_OPERATOR_CODES;

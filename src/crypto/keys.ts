@@ -26,11 +26,18 @@ const KEY_ALGORITHMS: Record<string, string> = {
   '2.16.840.1.101.3.4.3.19': 'ML-DSA-87',
 };
 
-/** Curve names (as JWKs write them) by namedCurve OID. */
+/** brainpoolP256r1 (RFC 5639): the curve of German health cards (gematik DSR registration tokens). */
+export const BRAINPOOL_P256R1_OID = '1.3.36.3.3.2.8.1.1.7';
+
+/**
+ * Curve names by namedCurve OID: as JWKs write them, brainpoolP256r1 (which has no JWK name
+ * node:crypto accepts, so such keys get no JWK) as OpenSSL does.
+ */
 export const CURVES: Record<string, string> = {
   [P256_OID]: 'P-256',
   '1.3.132.0.34': 'P-384',
   '1.3.132.0.35': 'P-521',
+  [BRAINPOOL_P256R1_OID]: 'brainpoolP256r1',
 };
 
 const CURVE_OIDS: Record<string, string> = Object.fromEntries(Object.entries(CURVES).map(([oid, name]) => [name, oid]));

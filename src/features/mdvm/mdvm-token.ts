@@ -74,17 +74,8 @@ export interface VerifiedMdvmToken {
   format: MdvmTokenFormat;
 }
 
-/** Keys from a JWKS document, by kid (EC P-256 signing keys only). */
-export function keysFromJwks(jwks: { keys?: unknown }): Map<string, KeyObject> {
-  const keys = new Map<string, KeyObject>();
-  if (!Array.isArray(jwks.keys)) throw new TypeError('a JWKS needs a "keys" array');
-  for (const jwk of jwks.keys as JsonWebKey[]) {
-    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.kid !== 'string') continue;
-    const { kty, crv, x, y } = jwk;
-    keys.set(jwk.kid, createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' }));
-  }
-  return keys;
-}
+/** Keys from a JWKS document, by kid: the shared JOSE helper, exported here for relying backends. */
+export { keysFromJwks } from '../../crypto/jose/es256-keys.js';
 
 const invalid = (detail: string) => trustError('MDVM_TOKEN_INVALID', 'The mdvm_token is not valid.', { detail });
 

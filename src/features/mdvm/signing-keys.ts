@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import {
   buildCertificate,
   encodeName,
@@ -13,6 +13,7 @@ import {
   pemCertificates,
   type ParsedCertificate,
 } from '../../crypto/x509/certificate.js';
+import { Es256KeyRing, type Es256SigningKey, parseEs256PrivateKey } from '../../crypto/jose/es256-keys.js';
 import { jwkThumbprint, spkiToJwk } from '../../crypto/jose/jwk.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
@@ -20,12 +21,9 @@ import { verifySignature } from '../../crypto/x509/signatures.js';
 const DAY = 86_400_000;
 
 /** One mdvm_token signing key: P-256, certified by the MDVM root (x5c leaf first, root last). */
-export interface MdvmSigningKey {
+export interface MdvmSigningKey extends Es256SigningKey {
   /** RFC 7638 thumbprint of the public key. */
   kid: string;
-  createdAt: number;
-  privateKey: KeyObject;
-  publicJwk: JsonWebKey;
   /** The certificate chain as a JOSE x5c (standard base64 DER, leaf first, ending with the root). */
   x5c: string[];
 }
@@ -43,20 +41,13 @@ export interface SigningKeyFileEntry {
  * key is published (JWKS, x5c) so tokens signed before a rotation stay verifiable until the
  * old key is retired. All chains must end in the same root, which relying backends may pin.
  */
-export class MdvmSigningKeys {
-  readonly keys: MdvmSigningKey[];
+export class MdvmSigningKeys extends Es256KeyRing<MdvmSigningKey> {
   readonly root: ParsedCertificate;
-  /** What GET /v1/mdvm/jwks.json serves: every key, with its certificate chain (x5c). */
-  readonly jwks: { keys: JsonWebKey[] };
 
+  /** `jwks` (GET /v1/mdvm/jwks.json) serves every key with its certificate chain (x5c). */
   private constructor(keys: MdvmSigningKey[], root: ParsedCertificate) {
-    this.keys = [...keys].sort((a, b) => b.createdAt - a.createdAt);
+    super(keys, (key) => ({ x5c: key.x5c }));
     this.root = root;
-    this.jwks = {
-      keys: this.keys.map(
-        (key) => ({ ...key.publicJwk, kid: key.kid, use: 'sig', alg: 'ES256', x5c: key.x5c }) as JsonWebKey,
-      ),
-    };
   }
 
   /** Parses and checks the file; TypeErrors name what is wrong. */
@@ -92,31 +83,14 @@ export class MdvmSigningKeys {
       if (root && !root.der.equals(chainRoot.der))
         throw new TypeError(`${where}: every chain must end in the same root`);
       root = chainRoot;
-      let privateKey: KeyObject;
-      try {
-        privateKey = createPrivateKey(String(entry.privateKey));
-      } catch (error) {
-        throw new TypeError(`${where}: privateKey is not a PEM private key (${(error as Error).message})`);
-      }
-      if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-        throw new TypeError(`${where}: the key must be EC P-256 (ES256)`);
+      const { privateKey, publicJwk: ownJwk } = parseEs256PrivateKey(String(entry.privateKey), where);
       const publicJwk = spkiToJwk(parsedChain[0]!.spki);
-      const ownJwk = createPublicKey(privateKey).export({ format: 'jwk' });
       if (!publicJwk || publicJwk.x !== ownJwk.x || publicJwk.y !== ownJwk.y)
         throw new TypeError(`${where}: the private key does not belong to the signing certificate`);
       if (jwkThumbprint(publicJwk) !== entry.kid) throw new TypeError(`${where}: kid must be the key's JWK thumbprint`);
       return { kid: entry.kid, createdAt, privateKey, publicJwk, x5c: chain.map((der) => der.toString('base64')) };
     });
     return new MdvmSigningKeys(keys, root!);
-  }
-
-  /** The key that signs now: the newest. */
-  get current(): MdvmSigningKey {
-    return this.keys[0]!;
-  }
-
-  find(kid: string): MdvmSigningKey | undefined {
-    return this.keys.find((key) => key.kid === kid);
   }
 }
 
