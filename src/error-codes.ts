@@ -7,7 +7,9 @@ import { METADATA_CODES } from './attestation/webauthn/metadata/codes.js';
 import { CHALLENGE_CODES } from './challenges/codes.js';
 import { CRYPTO_CODES } from './crypto/codes.js';
 import type { CodeTable } from './errors.js';
+import { DSR_BUNDLE_CODES } from './features/dsr/bundles/codes.js';
 import { DSR_CODES } from './features/dsr/codes.js';
+import { DSR_PEP_CODES } from './features/dsr/pep/codes.js';
 import { FIDO2_CODES } from './features/fido2/codes.js';
 import { FIDO2_METADATA_CODES } from './features/fido2/metadata-codes.js';
 import { MDVM_CODES, MDVM_REFERENCE_CODES } from './features/mdvm/codes.js';
@@ -36,6 +38,8 @@ export const CODE_AREAS = [
   { area: 'mdvm-reference', title: 'MDVM reference codes', table: MDVM_REFERENCE_CODES },
   { area: 'dsr-card', title: 'DSR health card (registration token, card certificate, KVNR)', table: DSR_CARD_CODES },
   { area: 'dsr', title: 'DSR device tokens, PKCE and authorization codes', table: DSR_CODES },
+  { area: 'dsr-bundles', title: 'DSR policy bundles (PAP) and PIP lists', table: DSR_BUNDLE_CODES },
+  { area: 'dsr-pep', title: 'DSR policy enforcement point (nginx auth_request)', table: DSR_PEP_CODES },
   { area: 'admin', title: 'Operator API', table: WARDEN_OPERATOR_CODES },
 ] as const satisfies readonly { area: string; title: string; table: CodeTable }[];
 
@@ -56,4 +60,6 @@ export type ErrorCode =
   | keyof typeof MDVM_REFERENCE_CODES
   | keyof typeof DSR_CARD_CODES
   | keyof typeof DSR_CODES
+  | keyof typeof DSR_BUNDLE_CODES
+  | keyof typeof DSR_PEP_CODES
   | keyof typeof WARDEN_OPERATOR_CODES;
