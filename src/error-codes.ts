@@ -1,5 +1,6 @@
 import { ANDROID_CODES } from './attestation/android/codes.js';
 import { APPLE_CODES } from './attestation/apple/codes.js';
+import { DSR_CLAIM_CODES } from './attestation/dsr/claim-codes.js';
 import { DSR_CARD_CODES } from './attestation/dsr/codes.js';
 import { WEBAUTHN_CODES } from './attestation/webauthn/codes.js';
 import { WEBAUTHN_FORMAT_CODES } from './attestation/webauthn/formats/codes.js';
@@ -9,6 +10,7 @@ import { CRYPTO_CODES } from './crypto/codes.js';
 import type { CodeTable } from './errors.js';
 import { DSR_BUNDLE_CODES } from './features/dsr/bundles/codes.js';
 import { DSR_CODES } from './features/dsr/codes.js';
+import { DSR_DEVICE_CA_CODES } from './features/dsr/device-ca/codes.js';
 import { DSR_PEP_CODES } from './features/dsr/pep/codes.js';
 import { FIDO2_CODES } from './features/fido2/codes.js';
 import { FIDO2_METADATA_CODES } from './features/fido2/metadata-codes.js';
@@ -37,7 +39,9 @@ export const CODE_AREAS = [
   { area: 'mdvm', title: 'MDVM', table: MDVM_CODES },
   { area: 'mdvm-reference', title: 'MDVM reference codes', table: MDVM_REFERENCE_CODES },
   { area: 'dsr-card', title: 'DSR health card (registration token, card certificate, KVNR)', table: DSR_CARD_CODES },
+  { area: 'dsr-claims', title: 'DSR registration and device-attestation token claims', table: DSR_CLAIM_CODES },
   { area: 'dsr', title: 'DSR device tokens, PKCE and authorization codes', table: DSR_CODES },
+  { area: 'dsr-device-ca', title: 'DSR device registration CSR and device CA', table: DSR_DEVICE_CA_CODES },
   { area: 'dsr-bundles', title: 'DSR policy bundles (PAP) and PIP lists', table: DSR_BUNDLE_CODES },
   { area: 'dsr-pep', title: 'DSR policy enforcement point (nginx auth_request)', table: DSR_PEP_CODES },
   { area: 'admin', title: 'Operator API', table: WARDEN_OPERATOR_CODES },
@@ -59,7 +63,9 @@ export type ErrorCode =
   | keyof typeof MDVM_CODES
   | keyof typeof MDVM_REFERENCE_CODES
   | keyof typeof DSR_CARD_CODES
+  | keyof typeof DSR_CLAIM_CODES
   | keyof typeof DSR_CODES
+  | keyof typeof DSR_DEVICE_CA_CODES
   | keyof typeof DSR_BUNDLE_CODES
   | keyof typeof DSR_PEP_CODES
   | keyof typeof WARDEN_OPERATOR_CODES;

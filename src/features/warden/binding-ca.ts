@@ -1,201 +1,37 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
-  buildCertificate,
-  buildCrl,
-  encodeName,
-  extensions,
-  keyIdentifier,
-  randomSerial,
-  type Extension,
-  type RevokedEntry,
-  type Signer,
-} from '../../crypto/x509/certificate-builder.js';
-import { parseCertificate, pemCertificates, type ParsedCertificate } from '../../crypto/x509/certificate.js';
-import { verifySignature } from '../../crypto/x509/signatures.js';
+  CA_DIRECTORY_FILES,
+  caDirectoryContents,
+  generateIssuingCa,
+  IssuingCa,
+  issuingCaFilesFromDirectory,
+  type GeneratedCa,
+  type IssuingCaFiles,
+} from '../../crypto/x509/issuing-ca.js';
 
-const DAY = 86_400_000;
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
-export interface BindingCaFiles {
-  rootCertificate: string;
-  intermediateCertificate: string;
-  intermediateKey: string;
-}
-
-export interface IssuedCertificate {
-  der: Buffer;
-  /** Lowercase hex. */
-  serial: string;
-  notBefore: number;
-  notAfter: number;
-}
+export type { GeneratedCa, IssuedCertificate } from '../../crypto/x509/issuing-ca.js';
+export type BindingCaFiles = IssuingCaFiles;
 
 /**
  * Keyward's binding-certificate hierarchy: a root and the intermediate that issues one
  * certificate per attested key (keyUsage digitalSignature, extendedKeyUsage clientAuth, SKI/AKI,
  * CA:false) and signs the CRL. Issuance is one synchronous ECDSA signature.
  */
-export class BindingCa {
-  readonly root: ParsedCertificate;
-  readonly intermediate: ParsedCertificate;
-  /** Intermediate then root, base64url DER: what follows the leaf in every returned chain. */
-  readonly chainTail: readonly string[];
-  private readonly signer: Signer;
-  /** The extensions every binding certificate carries, encoded once (only the subject key identifier varies). */
-  private readonly fixedExtensions: readonly Extension[];
-  private readonly authorityKeyIdentifier: Extension;
-
+export class BindingCa extends IssuingCa {
   constructor(files: BindingCaFiles) {
-    const root = pemCertificates(files.rootCertificate);
-    const intermediate = pemCertificates(files.intermediateCertificate);
-    if (root.length !== 1 || intermediate.length !== 1)
-      throw new TypeError('binding CA: each certificate file must hold exactly one certificate');
-    this.root = parseCertificate(root[0]!);
-    this.intermediate = parseCertificate(intermediate[0]!);
-    let key: KeyObject;
-    try {
-      key = createPrivateKey(files.intermediateKey);
-    } catch (error) {
-      throw new TypeError(`binding CA: the intermediate key is not a PEM private key (${(error as Error).message})`);
-    }
-    if (!createPublicKey(key).equals(this.intermediate.publicKey()))
-      throw new TypeError('binding CA: the intermediate key does not belong to the intermediate certificate');
-    if (this.intermediate.isCa !== true || this.root.isCa !== true)
-      throw new TypeError('binding CA: root and intermediate must be CA certificates');
-    if (
-      !verifySignature(
-        this.intermediate.signatureAlgorithm,
-        this.intermediate.tbs,
-        this.intermediate.signature,
-        this.root.publicKey(),
-      )
-    ) {
-      throw new TypeError('binding CA: the intermediate is not signed by the root');
-    }
-    this.signer = {
-      key,
-      subjectDer: this.intermediate.subjectDer,
-      keyIdentifier: keyIdentifier(this.intermediate.spki),
-    };
-    this.chainTail = [this.intermediate.der.toString('base64url'), this.root.der.toString('base64url')];
-    this.fixedExtensions = [
-      extensions.basicConstraints(false),
-      extensions.keyUsage(0),
-      extensions.extendedKeyUsage(CLIENT_AUTH),
-    ];
-    this.authorityKeyIdentifier = extensions.authorityKeyIdentifier(this.signer.keyIdentifier);
-  }
-
-  issue(request: { spki: Uint8Array; subjectDer: Uint8Array; at: number; validityDays: number }): IssuedCertificate {
-    const serial = randomSerial(16);
-    const notBefore = Math.floor(request.at / 1000) * 1000;
-    const notAfter = Math.min(notBefore + request.validityDays * DAY, this.intermediate.notAfter);
-    const der = buildCertificate(
-      {
-        serial,
-        subjectDer: request.subjectDer,
-        spki: request.spki,
-        notBefore,
-        notAfter,
-        extensions: [
-          ...this.fixedExtensions,
-          extensions.subjectKeyIdentifier(keyIdentifier(request.spki)),
-          this.authorityKeyIdentifier,
-        ],
-      },
-      this.signer,
-    );
-    return { der, serial: serial.toString('hex'), notBefore, notAfter };
-  }
-
-  crl(revoked: readonly RevokedEntry[], at: number, validityHours: number): Buffer {
-    return buildCrl(revoked, this.signer, {
-      thisUpdate: at,
-      nextUpdate: at + validityHours * 3_600_000,
-      number: BigInt(at),
-    });
+    super(files, 'binding CA');
   }
 }
 
 /** The files of a binding-CA directory (`keyward ca init`, the development CA), by part. */
-export const BINDING_CA_FILES = {
-  rootCertificate: 'root.pem',
-  rootKey: 'root.key.pem',
-  intermediateCertificate: 'intermediate.pem',
-  intermediateKey: 'intermediate.key.pem',
-} as const;
+export const BINDING_CA_FILES = CA_DIRECTORY_FILES;
 
 /** A new CA as the contents of its directory, by file name. */
-export function generateBindingCaDirectory(at: number, name?: string): Record<string, string> {
-  const generated = generateBindingCa(at, name);
-  return Object.fromEntries(
-    Object.entries(BINDING_CA_FILES).map(([part, file]) => [file, generated[part as keyof typeof BINDING_CA_FILES]]),
-  );
-}
+export const generateBindingCaDirectory = (at: number, name?: string): Record<string, string> =>
+  caDirectoryContents(generateBindingCa(at, name));
 
 /** The CA of a directory's contents by file name (the root key is not needed). */
 export const bindingCaFromDirectory = (files: Record<string, string>): BindingCa =>
-  new BindingCa({
-    rootCertificate: files[BINDING_CA_FILES.rootCertificate]!,
-    intermediateCertificate: files[BINDING_CA_FILES.intermediateCertificate]!,
-    intermediateKey: files[BINDING_CA_FILES.intermediateKey]!,
-  });
-
-export interface GeneratedCa extends BindingCaFiles {
-  rootKey: string;
-}
+  new BindingCa(issuingCaFilesFromDirectory(files));
 
 /** A fresh hierarchy: root EC P-384 (10 years), intermediate EC P-256 (5 years). */
-export function generateBindingCa(at: number, name = 'Keyward Binding CA'): GeneratedCa {
-  const root = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-  const intermediate = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const rootSpki = root.publicKey.export({ type: 'spki', format: 'der' });
-  const intermediateSpki = intermediate.publicKey.export({ type: 'spki', format: 'der' });
-  const rootName = encodeName([
-    ['2.5.4.3', `${name} Root`],
-    ['2.5.4.10', 'Keyward'],
-  ]);
-  const rootSigner: Signer = { key: root.privateKey, subjectDer: rootName, keyIdentifier: keyIdentifier(rootSpki) };
-  const start = Math.floor(at / 1000) * 1000 - DAY;
-  const rootDer = buildCertificate(
-    {
-      serial: randomSerial(16),
-      subjectDer: rootName,
-      spki: rootSpki,
-      notBefore: start,
-      notAfter: start + 3650 * DAY,
-      extensions: [
-        extensions.basicConstraints(true),
-        extensions.keyUsage(5, 6),
-        extensions.subjectKeyIdentifier(rootSigner.keyIdentifier),
-      ],
-    },
-    rootSigner,
-  );
-  const intermediateDer = buildCertificate(
-    {
-      serial: randomSerial(16),
-      subjectDer: encodeName([
-        ['2.5.4.3', `${name} Issuing CA`],
-        ['2.5.4.10', 'Keyward'],
-      ]),
-      spki: intermediateSpki,
-      notBefore: start,
-      notAfter: start + 1825 * DAY,
-      extensions: [
-        extensions.basicConstraints(true, 0),
-        extensions.keyUsage(0, 5, 6),
-        extensions.subjectKeyIdentifier(keyIdentifier(intermediateSpki)),
-        extensions.authorityKeyIdentifier(rootSigner.keyIdentifier),
-      ],
-    },
-    rootSigner,
-  );
-  const pem = (der: Buffer) => parseCertificate(der).toPem();
-  return {
-    rootCertificate: pem(rootDer),
-    intermediateCertificate: pem(intermediateDer),
-    intermediateKey: intermediate.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    rootKey: root.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-  };
-}
+export const generateBindingCa = (at: number, name = 'Keyward Binding CA'): GeneratedCa => generateIssuingCa(at, name);
