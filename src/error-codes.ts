@@ -1,5 +1,6 @@
 import { ANDROID_CODES } from './attestation/android/codes.js';
 import { APPLE_CODES } from './attestation/apple/codes.js';
+import { DSR_ANDROID_CODES } from './attestation/dsr/android-codes.js';
 import { DSR_CLAIM_CODES } from './attestation/dsr/claim-codes.js';
 import { DSR_CARD_CODES } from './attestation/dsr/codes.js';
 import { WEBAUTHN_CODES } from './attestation/webauthn/codes.js';
@@ -40,6 +41,11 @@ export const CODE_AREAS = [
   { area: 'mdvm-reference', title: 'MDVM reference codes', table: MDVM_REFERENCE_CODES },
   { area: 'dsr-card', title: 'DSR health card (registration token, card certificate, KVNR)', table: DSR_CARD_CODES },
   { area: 'dsr-claims', title: 'DSR registration and device-attestation token claims', table: DSR_CLAIM_CODES },
+  {
+    area: 'dsr-android',
+    title: 'DSR Android attest key, mTLS key and fresh key attestation',
+    table: DSR_ANDROID_CODES,
+  },
   { area: 'dsr', title: 'DSR device tokens, PKCE and authorization codes', table: DSR_CODES },
   { area: 'dsr-device-ca', title: 'DSR device registration CSR and device CA', table: DSR_DEVICE_CA_CODES },
   { area: 'dsr-bundles', title: 'DSR policy bundles (PAP) and PIP lists', table: DSR_BUNDLE_CODES },
@@ -64,6 +70,7 @@ export type ErrorCode =
   | keyof typeof MDVM_REFERENCE_CODES
   | keyof typeof DSR_CARD_CODES
   | keyof typeof DSR_CLAIM_CODES
+  | keyof typeof DSR_ANDROID_CODES
   | keyof typeof DSR_CODES
   | keyof typeof DSR_DEVICE_CA_CODES
   | keyof typeof DSR_BUNDLE_CODES

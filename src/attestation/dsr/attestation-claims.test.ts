@@ -12,7 +12,7 @@ import { parseMasterData } from './registration-claims.js';
  * from poc-dsr-ios AttestationToken.swift. The DER blobs are placeholders (SEQUENCEs).
  */
 const MASTER_DATA = parseMasterData(
-  JSON.parse(readFileSync(new URL('../../../../shared/vectors/dsr/gms/masterData.json', import.meta.url), 'utf8')),
+  JSON.parse(readFileSync(new URL('../../../test/vectors/dsr/gms/masterData.json', import.meta.url), 'utf8')),
 );
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const sha = (text: string) => createHash('sha256').update(text).digest();

@@ -18,7 +18,7 @@ import {
  * The DER blobs are placeholders (SEQUENCEs): only their encoding is checked here.
  */
 const MASTER_DATA = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/dsr/gms/masterData.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/vectors/dsr/gms/masterData.json', import.meta.url), 'utf8'),
 );
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const sha = (text: string) => createHash('sha256').update(text).digest();

@@ -130,12 +130,11 @@ describe('DSR registration CSR checks', () => {
 
   it('refuses malformed base64 or DER and keys other than EC P-256/P-384', () => {
     const csr = csrFor().toString('base64');
-    expect(codeOf(() => checkRegistrationCsr({ csr: csr.replace(/=+$/, ''), sub, nonce }))).toBe(
+    // Truncated (not a whole number of base64 quanta) and with a base64url character: both malformed, whatever the key.
+    expect(codeOf(() => checkRegistrationCsr({ csr: csr.slice(0, -1), sub, nonce }))).toBe('CONTENT MALFORMED_CSR');
+    expect(codeOf(() => checkRegistrationCsr({ csr: `${csr.slice(0, 4)}-${csr.slice(5)}`, sub, nonce }))).toBe(
       'CONTENT MALFORMED_CSR',
     );
-    expect(
-      codeOf(() => checkRegistrationCsr({ csr: Buffer.from(csr, 'base64').toString('base64url'), sub, nonce })),
-    ).toMatch(/^CONTENT MALFORMED_CSR$/);
     expect(codeOf(() => checkRegistrationCsr({ csr: 'AAAA', sub, nonce }))).toBe('CONTENT MALFORMED_CSR');
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     expect(codeOf(() => checkRegistrationCsr({ csr: csrFor({ key: rsa }).toString('base64'), sub, nonce }))).toBe(
