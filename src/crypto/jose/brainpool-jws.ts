@@ -1,6 +1,6 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { isKeywardError } from '../../errors.js';
-import { parseStrictJson } from '../strict-json.js';
+import { decodeCompactJws } from './compact-jws.js';
 import { parseCertificate, type ParsedCertificate } from '../x509/certificate.js';
 
 /**
@@ -46,7 +46,6 @@ export interface BrainpoolJwsOptions {
 
 const DEFAULT_MAX_LENGTH = 65_536;
 const DEFAULT_MAX_CERTIFICATES = 4;
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 class Refusal extends Error {
@@ -56,22 +55,6 @@ class Refusal extends Error {
   ) {
     super(detail);
   }
-}
-
-/** Strict unpadded base64url: the segment must be exactly what re-encoding its bytes gives. */
-function segment(text: string, what: string): Buffer {
-  const bytes = Buffer.from(text, 'base64url');
-  if (!SEGMENT.test(text) || bytes.toString('base64url') !== text)
-    throw new Refusal('malformed', `${what} is not base64url`);
-  return bytes;
-}
-
-/** A JSON object, duplicate members refused (strict-json), as compact-jws reads them. */
-function json(bytes: Buffer, what: string): Record<string, unknown> {
-  const value = parseStrictJson(bytes.toString('utf8'), (detail) => new Refusal('malformed', `${what}: ${detail}`));
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new Refusal('malformed', `${what} is not a JSON object`);
-  return value as Record<string, unknown>;
 }
 
 /** x5c (RFC 7515 §4.1.6): a non-empty array of standard, padded base64 DER certificates, leaf first. */
@@ -118,16 +101,13 @@ export function verifyBrainpoolJws(
 }
 
 function verifyOrRefuse(token: string, options: BrainpoolJwsOptions): VerifiedBrainpoolJws {
-  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  if (token.length > maxLength) throw new Refusal('malformed', `token longer than ${maxLength} characters`);
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new Refusal('malformed', 'not three dot-separated segments');
-  const [headerText, payloadText, signatureText] = parts as [string, string, string];
-  const header = json(segment(headerText, 'header'), 'header');
+  const { header, payload, signingInput, signature } = decodeCompactJws(
+    token,
+    (detail) => new Refusal('malformed', detail),
+    { maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH },
+  );
   if (header.alg !== BP256R1) throw new Refusal('algorithm', `alg ${JSON.stringify(header.alg)}, expected ${BP256R1}`);
   if (header.crit !== undefined) throw new Refusal('malformed', 'header has crit; no extension is understood');
-  const payload = json(segment(payloadText, 'payload'), 'payload');
-  const signature = segment(signatureText, 'signature');
   const certificates = x5c(header, options.maxCertificates ?? DEFAULT_MAX_CERTIFICATES);
   const leaf = certificates[0]!;
   if (leaf.keyAlgorithm !== 'EC' || leaf.curve !== CURVE)
@@ -140,7 +120,6 @@ function verifyOrRefuse(token: string, options: BrainpoolJwsOptions): VerifiedBr
   }
   if (!isBrainpoolP256r1(key)) throw new Refusal('key', `x5c leaf key is not on ${CURVE}`);
   if (signature.length !== 64) throw new Refusal('signature', `signature is ${signature.length} bytes, not R‖S (64)`);
-  const signingInput = Buffer.from(`${headerText}.${payloadText}`, 'ascii');
   if (!verify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature))
     throw new Refusal('signature', `signature does not verify with the key of ${leaf.subject}`);
   return { header, payload, certificates, leaf };

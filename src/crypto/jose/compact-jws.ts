@@ -10,7 +10,13 @@ export interface DecodedJws {
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Default bound: tokens (device, MDVM, App Attest client data) are small; callers with larger documents pass their own. */
 const MAX_LENGTH = 16_384;
+
+export interface DecodeOptions {
+  /** Longest token accepted, in characters (default 16 KiB). */
+  maxLength?: number;
+}
 
 /** Strict unpadded base64url: the segment must be exactly what re-encoding its bytes gives. */
 function segment(text: string, what: string): Buffer {
@@ -35,16 +41,17 @@ function json(bytes: Buffer, what: string): Record<string, unknown> {
 export function decodeCompactJws(
   token: string,
   malformed: (detail: string) => Error = (detail) => new SyntaxError(detail),
+  options: DecodeOptions = {},
 ): DecodedJws {
   try {
-    return decode(token);
+    return decode(token, options.maxLength ?? MAX_LENGTH);
   } catch (error) {
     throw malformed((error as Error).message);
   }
 }
 
-function decode(token: string): DecodedJws {
-  if (token.length > MAX_LENGTH) throw new SyntaxError('token too long');
+function decode(token: string, maxLength: number): DecodedJws {
+  if (token.length > maxLength) throw new SyntaxError(`token longer than ${maxLength} characters`);
   const parts = token.split('.');
   if (parts.length !== 3) throw new SyntaxError('not three dot-separated segments');
   const [header, payload, signature] = parts as [string, string, string];

@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type DecodedJws, signCompactJws, verifyEs256 } from '../../../crypto/jose/compact-jws.js';
-import { parseStrictJson } from '../../../crypto/strict-json.js';
+import { type DecodedJws, decodeCompactJws, signCompactJws, verifyEs256 } from '../../../crypto/jose/compact-jws.js';
 import { contentError, trustError } from '../../../errors.js';
 import { type PdpData, PdpDataError, type PreparedPdpData, preparePdpData } from '../pdp/context.js';
 import { type CompiledPolicies, compilePolicies, PdpPolicyError } from '../pdp/decide.js';
@@ -48,7 +47,6 @@ export interface BundleVerifyOptions {
 }
 
 const PAYLOAD_MEMBERS = ['version', 'policies', 'data'];
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 const malformed = (detail: string) =>
   contentError('DSR_BUNDLE_MALFORMED', 'The policy bundle is malformed.', { detail });
@@ -57,36 +55,10 @@ const badSignature = (detail: string) =>
     detail,
   });
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Strict unpadded base64url: the text must be exactly what re-encoding its bytes gives. */
-function base64url(text: string, what: string): Buffer {
-  const bytes = Buffer.from(text, 'base64url');
-  if (!SEGMENT.test(text) || bytes.toString('base64url') !== text) throw malformed(`${what} is not base64url`);
-  return bytes;
-}
-
-/** JSON object with no duplicate member at any depth (a first-wins reader must see the verified bundle). */
-function jsonObject(bytes: Buffer, what: string): Record<string, unknown> {
-  const value = parseStrictJson(bytes.toString('utf8'), (detail) => malformed(`${what}: ${detail}`));
-  if (!isObject(value)) throw malformed(`${what} is not a JSON object`);
-  return value;
-}
-
-/** decodeCompactJws with a bound fit for bundles (the device-token one is 16 KiB). */
+/** The compact JWS, strictly decoded (duplicate members refused at any depth), with a bound fit for bundles. */
 function decodeBundle(jws: string, maxLength: number): DecodedJws {
   if (typeof jws !== 'string') throw malformed('not a string');
-  if (jws.length > maxLength) throw malformed(`longer than ${maxLength} characters`);
-  const parts = jws.trim().split('.');
-  if (parts.length !== 3) throw malformed('not three dot-separated segments');
-  const [header, payload, signature] = parts as [string, string, string];
-  return {
-    header: jsonObject(base64url(header, 'header'), 'header'),
-    payload: jsonObject(base64url(payload, 'payload'), 'payload'),
-    signingInput: Buffer.from(`${header}.${payload}`, 'ascii'),
-    signature: base64url(signature, 'signature'),
-  };
+  return decodeCompactJws(jws.trim(), malformed, { maxLength });
 }
 
 const isVersion = (value: unknown): value is number =>
