@@ -12,7 +12,7 @@ import {
 
 /*
  * Claim sets written by hand from the reference clients' classes: Android from poc-dsr-android
- * DeviceRegistrationJwt.buildJwtBody (../shared/vectors/dsr/client/DeviceRegistrationJwt.kt.txt),
+ * DeviceRegistrationJwt.buildJwtBody (github.com/gematik/poc-dsr-android),
  * iOS from poc-dsr-ios DeviceRegistrationToken.swift. Encodings as there: java.util.Base64 /
  * Swift base64EncodedString (standard, padded); certificate chains as arrays of base64 DER.
  * The DER blobs are placeholders (SEQUENCEs): only their encoding is checked here.
