@@ -31,21 +31,24 @@ export interface AppAttestKeyStore {
   advanceCounter(keyId: string, counter: number, at: number): Promise<boolean>;
 }
 
+/** The record of a verified attestation's key, counter 0, as the key store keeps it. */
+export const attestedKeyRecord = (attestation: AppleAttestationResult, at: number): AppAttestKeyRecord => ({
+  keyId: attestation.facts.keyId,
+  appId: attestation.app.ids[0]!,
+  publicKey: attestation.publicKey.spki,
+  environment: attestation.facts.environment,
+  counter: 0,
+  createdAt: at,
+  updatedAt: at,
+});
+
 /** Remembers the key of a verified attestation (counter 0) so its assertions can be checked. */
 export async function rememberAttestedKey(
   store: AppAttestKeyStore,
   attestation: AppleAttestationResult,
   at: number,
 ): Promise<void> {
-  const inserted = await store.insert({
-    keyId: attestation.facts.keyId,
-    appId: attestation.app.ids[0]!,
-    publicKey: attestation.publicKey.spki,
-    environment: attestation.facts.environment,
-    counter: 0,
-    createdAt: at,
-    updatedAt: at,
-  });
+  const inserted = await store.insert(attestedKeyRecord(attestation, at));
   if (!inserted)
     throw contentError('KEY_ALREADY_REGISTERED', 'This key is already registered.', {
       status: 409,

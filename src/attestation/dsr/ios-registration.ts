@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ecPoint, importSpki, sha256 } from '../../crypto/keys.js';
 import { contentError, isKeywardError, KeywardError } from '../../errors.js';
-import type { AppAttestKeyRecord } from '../apple/stored-keys.js';
+import { attestedKeyRecord, type AppAttestKeyRecord } from '../apple/stored-keys.js';
 import type { AppleAttestationInput, AppleAttestationResult, AppleVerifier } from '../apple/verify.js';
 import { DSR_IOS_CODES } from './ios-codes.js';
 import { deriveNonce, NONCE_SUFFIXES } from './nonce-derivations.js';
@@ -139,15 +139,7 @@ export async function verifyIosRegistration(
 
   return {
     keyId: attestation.facts.keyId,
-    appAttestKey: {
-      keyId: attestation.facts.keyId,
-      appId: attestation.app.ids[0]!,
-      publicKey: attestation.publicKey.spki,
-      environment: attestation.facts.environment,
-      counter: 0,
-      createdAt: at,
-      updatedAt: at,
-    },
+    appAttestKey: attestedKeyRecord(attestation, at),
     mtlsKeySpki: Buffer.from(input.csrSpki),
     facts: iosPlatformFacts(attestation),
     attestation,

@@ -47,6 +47,18 @@ export class Es256KeyRing<K extends Es256SigningKey = Es256SigningKey> {
   }
 }
 
+/** The entries of a signing-keys file (`{"keys":[…]}`), unchecked; TypeErrors say what is wrong. */
+export function signingKeyFileEntries(text: string): unknown[] {
+  let parsed: { keys?: unknown };
+  try {
+    parsed = JSON.parse(text) as { keys?: unknown };
+  } catch (error) {
+    throw new TypeError(`not JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(parsed.keys) || parsed.keys.length === 0) throw new TypeError('"keys" must be a non-empty array');
+  return parsed.keys;
+}
+
 /** A PEM private key that must be EC P-256, with its public JWK; TypeErrors say what is wrong under `where`. */
 export function parseEs256PrivateKey(pem: string, where: string): { privateKey: KeyObject; publicJwk: JsonWebKey } {
   let privateKey: KeyObject;

@@ -1,5 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { Es256KeyRing, type Es256SigningKey, parseEs256PrivateKey } from '../../crypto/jose/es256-keys.js';
+import {
+  Es256KeyRing,
+  type Es256SigningKey,
+  parseEs256PrivateKey,
+  signingKeyFileEntries,
+} from '../../crypto/jose/es256-keys.js';
 import { jwkThumbprint } from '../../crypto/jose/jwk.js';
 
 /** An entry of the DSR signing-keys file: `{"keys":[{kid, createdAt, privateKey}]}` (PEM PKCS#8, EC P-256). */
@@ -18,16 +23,8 @@ export interface DsrSigningKeyEntry {
 export class DsrSigningKeys extends Es256KeyRing {
   /** Parses and checks the file; TypeErrors name what is wrong. */
   static parse(text: string): DsrSigningKeys {
-    let parsed: { keys?: unknown };
-    try {
-      parsed = JSON.parse(text) as { keys?: unknown };
-    } catch (error) {
-      throw new TypeError(`not JSON (${(error as Error).message})`);
-    }
-    if (!Array.isArray(parsed.keys) || parsed.keys.length === 0)
-      throw new TypeError('"keys" must be a non-empty array');
     const seen = new Set<string>();
-    const keys = (parsed.keys as DsrSigningKeyEntry[]).map((entry, index): Es256SigningKey => {
+    const keys = (signingKeyFileEntries(text) as DsrSigningKeyEntry[]).map((entry, index): Es256SigningKey => {
       const where = `keys[${index}]`;
       const createdAt = typeof entry?.createdAt === 'string' ? Date.parse(entry.createdAt) : Number.NaN;
       if (typeof entry?.kid !== 'string' || !Number.isFinite(createdAt))

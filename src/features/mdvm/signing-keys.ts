@@ -13,7 +13,12 @@ import {
   pemCertificates,
   type ParsedCertificate,
 } from '../../crypto/x509/certificate.js';
-import { Es256KeyRing, type Es256SigningKey, parseEs256PrivateKey } from '../../crypto/jose/es256-keys.js';
+import {
+  Es256KeyRing,
+  type Es256SigningKey,
+  parseEs256PrivateKey,
+  signingKeyFileEntries,
+} from '../../crypto/jose/es256-keys.js';
 import { jwkThumbprint, spkiToJwk } from '../../crypto/jose/jwk.js';
 import { spkiOf } from '../../crypto/keys.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
@@ -52,16 +57,8 @@ export class MdvmSigningKeys extends Es256KeyRing<MdvmSigningKey> {
 
   /** Parses and checks the file; TypeErrors name what is wrong. */
   static parse(text: string): MdvmSigningKeys {
-    let parsed: { keys?: unknown };
-    try {
-      parsed = JSON.parse(text) as { keys?: unknown };
-    } catch (error) {
-      throw new TypeError(`not JSON (${(error as Error).message})`);
-    }
-    if (!Array.isArray(parsed.keys) || parsed.keys.length === 0)
-      throw new TypeError('"keys" must be a non-empty array');
     let root: ParsedCertificate | undefined;
-    const keys = (parsed.keys as SigningKeyFileEntry[]).map((entry, index) => {
+    const keys = (signingKeyFileEntries(text) as SigningKeyFileEntry[]).map((entry, index) => {
       const where = `keys[${index}]`;
       const createdAt = Date.parse(entry.createdAt);
       if (typeof entry.kid !== 'string' || !Number.isFinite(createdAt))
