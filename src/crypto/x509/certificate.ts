@@ -131,9 +131,7 @@ export class ParsedCertificate {
 
   /** Lowercase hex without leading zeros, as revocation lists write serials (computed on first use). */
   get serial(): string {
-    return (this.serialHex ??= asBuffer(this.serialBytes)
-      .toString('hex')
-      .replace(/^0+(?=.)/, ''));
+    return (this.serialHex ??= serialText(this.serialBytes));
   }
 
   /** SHA-256 of the DER, lowercase hex (computed on first use). */
@@ -264,7 +262,14 @@ function readKeyCertSign(extension: CertificateExtension | undefined): boolean |
   return content.length > 1 && (content[1]! & 0x04) !== 0;
 }
 
-function algorithmOid(reader: DerReader, element: DerElement, what: string): string {
+/** A serialNumber INTEGER's content as lowercase hex without leading zeros (certificates and CRL entries). */
+export const serialText = (content: Uint8Array): string =>
+  asBuffer(content)
+    .toString('hex')
+    .replace(/^0+(?=.)/, '');
+
+/** An AlgorithmIdentifier's OID (certificates and CRLs). */
+export function algorithmOid(reader: DerReader, element: DerElement, what: string): string {
   const algorithm = reader.enter(element, what);
   return oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, what));
 }

@@ -1,8 +1,8 @@
 import type { ErrorCode } from '../../errors.js';
-import { DerReader, TagClass, UNIVERSAL, decodeBoolean, decodeIntegerValue, type DerElement } from '../asn1/der.js';
+import { DerReader, TagClass, UNIVERSAL, decodeBoolean, decodeIntegerValue } from '../asn1/der.js';
 import { oidText } from '../asn1/oid.js';
 import { asBuffer, sameBytes } from '../bytes.js';
-import { readTime, type ParsedCertificate } from './certificate.js';
+import { algorithmOid, readTime, serialText, type ParsedCertificate } from './certificate.js';
 import { describeName } from './names.js';
 import { signatureAlgorithmName, verifySignature } from './signatures.js';
 
@@ -119,9 +119,7 @@ export class ParsedCrl {
       const entry = entries.sequence('revokedCertificate');
       const serialElement = entry.expect(TagClass.Universal, UNIVERSAL.INTEGER, 'userCertificate');
       decodeIntegerValue(serialElement, entry, 'userCertificate');
-      const serial = asBuffer(serialElement.content)
-        .toString('hex')
-        .replace(/^0+(?=.)/, '');
+      const serial = serialText(serialElement.content);
       const revoked: RevokedCertificate = { serial, revokedAt: readTime(entry, 'revocationDate') };
       if (!entry.done) {
         for (const [oid, { critical, value }] of readExtensions(entry, 'crlEntryExtensions')) {
@@ -148,11 +146,6 @@ export class ParsedCrl {
   revocationOf(certificate: ParsedCertificate): RevokedCertificate | undefined {
     return this.revoked.get(certificate.serial);
   }
-}
-
-function algorithmOid(reader: DerReader, element: DerElement, what: string): string {
-  const algorithm = reader.enter(element, what);
-  return oidText(algorithm, algorithm.expect(TagClass.Universal, UNIVERSAL.OID, what));
 }
 
 /** Extensions ::= SEQUENCE OF Extension, as a map by OID (a repeated OID is malformed). */

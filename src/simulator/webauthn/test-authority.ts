@@ -1,5 +1,13 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { NONCE_OID } from '../../attestation/apple/credential-certificate.js';
+import { AAGUID_EXTENSION_OID } from '../../attestation/webauthn/formats/packed.js';
+import {
+  TCG_AT_TPM_MANUFACTURER,
+  TCG_AT_TPM_MODEL,
+  TCG_AT_TPM_VERSION,
+  TCG_KP_AIK_CERTIFICATE,
+} from '../../attestation/webauthn/formats/tpm.js';
 import * as der from '../../crypto/asn1/der-writer.js';
 import {
   buildCertificate,
@@ -31,17 +39,8 @@ export const U2F_SUBJECT = 'CN=Keyward Simulator U2F Attestation (TEST ONLY), O=
 const INTERMEDIATE_SUBJECT = 'CN=Keyward Simulator WebAuthn Attestation CA (TEST ONLY), O=Keyward Test';
 const APPLE_INTERMEDIATE_SUBJECT = 'CN=Keyward Simulator Apple WebAuthn CA 1 (TEST ONLY), O=Keyward Test';
 
-/** id-fido-gen-ce-aaguid: the authenticator model in an attestation certificate. */
-export const AAGUID_EXTENSION_OID = '1.3.6.1.4.1.45724.1.1.4';
-/** Apple's anonymous attestation nonce: SHA-256(authData ‖ clientDataHash). */
-export const APPLE_NONCE_OID = '1.2.840.113635.100.8.2';
-/** tcg-kp-AIKCertificate */
-export const TCG_KP_AIK_CERTIFICATE = '2.23.133.8.3';
 /** The FIDO Alliance's TPM vendor id, which conformance tools use for test TPMs. */
 export const SIMULATED_TPM_MANUFACTURER = 'id:FFFFF1D0';
-const TCG_AT_TPM_MANUFACTURER = '2.23.133.2.1';
-const TCG_AT_TPM_MODEL = '2.23.133.2.2';
-const TCG_AT_TPM_VERSION = '2.23.133.2.3';
 
 const aaguidExtension = (aaguid: Uint8Array): Extension => ({
   oid: AAGUID_EXTENSION_OID,
@@ -199,7 +198,7 @@ export class WebAuthnTestAuthority {
         extensions: [
           extensions.basicConstraints(false),
           extensions.keyUsage(0),
-          { oid: APPLE_NONCE_OID, critical: false, value: der.sequence(der.explicit(1, der.octetString(nonce))) },
+          { oid: NONCE_OID, critical: false, value: der.sequence(der.explicit(1, der.octetString(nonce))) },
         ],
       },
       this.appleSigner,

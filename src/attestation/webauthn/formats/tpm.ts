@@ -17,6 +17,7 @@ import {
   parsePubArea,
   type TpmtPublic,
 } from './tpm-structures.js';
+import { AAGUID_EXTENSION_OID } from './packed.js';
 
 /**
  * The tpm attestation statement format (WebAuthn §8.3): a TPM 2.0 certifies the credential key
@@ -26,14 +27,12 @@ import {
  */
 
 /** TCG OIDs of the AIK certificate (TCG EK Credential Profile §3.2.9; WebAuthn §8.3.1). */
-const TCG_AT_TPM_MANUFACTURER = '2.23.133.2.1';
-const TCG_AT_TPM_MODEL = '2.23.133.2.2';
-const TCG_AT_TPM_VERSION = '2.23.133.2.3';
-const TCG_KP_AIK_CERTIFICATE = '2.23.133.8.3';
+export const TCG_AT_TPM_MANUFACTURER = '2.23.133.2.1';
+export const TCG_AT_TPM_MODEL = '2.23.133.2.2';
+export const TCG_AT_TPM_VERSION = '2.23.133.2.3';
+export const TCG_KP_AIK_CERTIFICATE = '2.23.133.8.3';
 const SUBJECT_ALT_NAME = '2.5.29.17';
 const EXTENDED_KEY_USAGE = '2.5.29.37';
-/** id-fido-gen-ce-aaguid */
-const FIDO_AAGUID_EXTENSION = '1.3.6.1.4.1.45724.1.1.4';
 
 /**
  * TPM manufacturers by the vendor ID the AIK certificate names ("id:" and the four-byte ID in
@@ -345,7 +344,7 @@ function extendedKeyUsages(extension: Uint8Array): string[] {
 
 /** When the AIK certificate names the authenticator model (id-fido-gen-ce-aaguid), it is the one in the authenticator data. */
 function checkAaguid(certificate: ParsedCertificate, aaguid: Uint8Array): void {
-  const extension = certificate.extension(FIDO_AAGUID_EXTENSION);
+  const extension = certificate.extension(AAGUID_EXTENSION_OID);
   if (!extension) return;
   const reader = new DerReader(extension.value, 'MALFORMED_CERTIFICATE');
   const value = reader.octetString('id-fido-gen-ce-aaguid');
