@@ -3,22 +3,12 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { MetadataLookup, WebAuthnRegistrationResult } from '../attestation/webauthn/types.js';
 import { isBase64Url } from '../challenges/encoding.js';
 import { systemClock } from '../clock.js';
+import { type AnchoredFormat, COSE_ALGORITHM_IDS, EXTRA_ROOT_OPTIONS } from '../config/fido2.js';
 import { isKeywardError } from '../errors.js';
 import { collect, parseByteValue, parseInstant } from './byte-values.js';
 import { readInputJson, readInputText } from './input-files.js';
 import { UsageError, asUsageError } from './usage-error.js';
 import { printJson } from './verify-output.js';
-
-/** `--root fmt=pem`: the formats with roots, and their fido2.extraRootFiles option. */
-const ROOT_FORMATS = {
-  packed: 'packed',
-  tpm: 'tpm',
-  'android-key': 'androidKey',
-  'android-safetynet': 'androidSafetynet',
-  'fido-u2f': 'fidoU2f',
-  apple: 'apple',
-} as const;
-type RootFormat = keyof typeof ROOT_FORMATS;
 
 const MODES = ['monitor', 'enforced', 'disabled'] as const;
 
@@ -34,7 +24,7 @@ interface WebAuthnFlags {
   mdsRoot?: string[];
   crl?: string[];
   mode: (typeof MODES)[number];
-  root?: { fmt: RootFormat; file: string }[];
+  root?: { fmt: AnchoredFormat; file: string }[];
   revocation: boolean;
   revocationList?: string;
   cts: boolean;
@@ -55,14 +45,14 @@ export function parseChallenge(text: string): Buffer {
   return Buffer.from(value, 'base64url');
 }
 
-function parseRoot(text: string, previous: { fmt: RootFormat; file: string }[] = []) {
+function parseRoot(text: string, previous: { fmt: AnchoredFormat; file: string }[] = []) {
   const equals = text.indexOf('=');
   const fmt = text.slice(0, Math.max(equals, 0));
-  if (equals < 1 || !(fmt in ROOT_FORMATS) || equals === text.length - 1)
+  if (equals < 1 || !(fmt in EXTRA_ROOT_OPTIONS) || equals === text.length - 1)
     throw new InvalidArgumentError(
-      `expected <format>=<pem file>, the format one of ${Object.keys(ROOT_FORMATS).join(', ')}`,
+      `expected <format>=<pem file>, the format one of ${Object.keys(EXTRA_ROOT_OPTIONS).join(', ')}`,
     );
-  return [...previous, { fmt: fmt as RootFormat, file: text.slice(equals + 1) }];
+  return [...previous, { fmt: fmt as AnchoredFormat, file: text.slice(equals + 1) }];
 }
 
 function parseRpId(text: string): string {
@@ -101,7 +91,7 @@ export function registerWebAuthnVerify(verify: Command): void {
     .addOption(new Option('--mode <mode>', 'attestation mode').choices(MODES).default('monitor'))
     .option(
       '--root <format=pem>',
-      `PEM file of a root trusted for a format's attestations (${Object.keys(ROOT_FORMATS).join(', ')}; repeatable)`,
+      `PEM file of a root trusted for a format's attestations (${Object.keys(EXTRA_ROOT_OPTIONS).join(', ')}; repeatable)`,
       parseRoot,
     )
     .option(
@@ -119,9 +109,8 @@ export function registerWebAuthnVerify(verify: Command): void {
       const warnings: string[] = [];
       const metadata = await loadMetadata(flags, at, warnings);
       const { verifier, simulatorTrust } = await buildVerifier(flags, metadata);
-      const [{ parseRegistrationResponse }, { COSE_ALGORITHM_IDS }, { endsAt }] = await Promise.all([
+      const [{ parseRegistrationResponse }, { endsAt }] = await Promise.all([
         import('../attestation/webauthn/response-json.js'),
-        import('../config/fido2.js'),
         import('../features/fido2/fido2-verifier.js'),
       ]);
 
@@ -193,7 +182,7 @@ async function buildVerifier(flags: WebAuthnFlags, metadata: MetadataLookup | un
   // Named after the flag rather than the option it sets.
   for (const { fmt, file } of roots) asUsageError(() => configuredAnchors([file], `--root ${fmt}`));
   const extraRootFiles: Record<string, string[]> = {};
-  for (const { fmt, file } of roots) (extraRootFiles[ROOT_FORMATS[fmt]] ??= []).push(file);
+  for (const { fmt, file } of roots) (extraRootFiles[EXTRA_ROOT_OPTIONS[fmt]] ??= []).push(file);
   // Configuration mistakes (a status list that does not read) are ConfigErrors: exit 2.
   const { config } = loadConfig({
     env: {},

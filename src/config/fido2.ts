@@ -155,3 +155,15 @@ export const Fido2ConfigSchema = Type.Object(
 );
 
 export type Fido2Config = Static<typeof Fido2ConfigSchema>;
+
+/** The attestation formats with roots, and each one's fido2.extraRootFiles option. */
+export const EXTRA_ROOT_OPTIONS = {
+  packed: 'packed',
+  tpm: 'tpm',
+  'android-key': 'androidKey',
+  'android-safetynet': 'androidSafetynet',
+  'fido-u2f': 'fidoU2f',
+  apple: 'apple',
+} as const satisfies Record<string, keyof Fido2Config['extraRootFiles']>;
+
+export type AnchoredFormat = keyof typeof EXTRA_ROOT_OPTIONS;

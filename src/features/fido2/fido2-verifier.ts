@@ -5,23 +5,13 @@ import { WEBAUTHN_ANDROID_POLICY } from '../../attestation/webauthn/formats/andr
 import type { AttestationMode, FormatContext, MetadataLookup } from '../../attestation/webauthn/types.js';
 import { WebAuthnVerifier } from '../../attestation/webauthn/verify-registration.js';
 import { invalidConfiguration } from '../../config/config-error.js';
-import type { Fido2Config } from '../../config/fido2.js';
+import { type AnchoredFormat, EXTRA_ROOT_OPTIONS, type Fido2Config } from '../../config/fido2.js';
 import { configuredAnchors } from '../../config/trust-anchors.js';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
 import { TrustAnchors, type TrustAnchor } from '../../crypto/x509/chain.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
 
-/** The configuration key of each format's extra roots (fido2.extraRootFiles.*). */
-const ROOT_OPTIONS = {
-  packed: 'packed',
-  tpm: 'tpm',
-  'android-key': 'androidKey',
-  'android-safetynet': 'androidSafetynet',
-  'fido-u2f': 'fidoU2f',
-  apple: 'apple',
-} as const satisfies Record<string, keyof Fido2Config['extraRootFiles']>;
-
-type AnchoredFormat = keyof typeof ROOT_OPTIONS;
+type AnchoredOption = (typeof EXTRA_ROOT_OPTIONS)[AnchoredFormat];
 
 /** Roots Keyward ships for a format: Apple's WebAuthn root; Google's GTS Root R1 for SafetyNet's attest.android.com. */
 const SHIPPED: Partial<Record<AnchoredFormat, () => TrustAnchor[]>> = {
@@ -70,13 +60,10 @@ export interface Fido2VerifierDependencies {
  */
 export function webauthnVerifierFromConfig(config: Fido2Config, deps: Fido2VerifierDependencies): WebAuthnVerifier {
   const roots = new Map<string, TrustAnchors>();
-  for (const [fmt, option] of Object.entries(ROOT_OPTIONS) as [AnchoredFormat, string][]) {
+  for (const [fmt, option] of Object.entries(EXTRA_ROOT_OPTIONS) as [AnchoredFormat, AnchoredOption][]) {
     const anchors = [
       ...(SHIPPED[fmt]?.() ?? []),
-      ...configuredAnchors(
-        config.extraRootFiles[option as keyof Fido2Config['extraRootFiles']],
-        `fido2.extraRootFiles.${option}`,
-      ),
+      ...configuredAnchors(config.extraRootFiles[option], `fido2.extraRootFiles.${option}`),
       ...(deps.simulatorAnchors?.[fmt] ?? []),
     ];
     roots.set(fmt, new TrustAnchors(anchors));
