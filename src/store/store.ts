@@ -3,10 +3,13 @@ import type { BindingCertificateStore } from './binding-certificate-store.js';
 import type { PurgeableChallengeStore } from './challenge-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type DatabaseOptions } from './database.js';
 import type { MdvmAccountStore, MdvmVulnerabilityStore } from './mdvm-store.js';
+import type { DsrBundleStore, DsrRegistrationStore } from './dsr-store.js';
 import { describeFailure, MigrationStepError, migrateToLatest, type MigrationReport } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
 import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
+import { SqlDsrBundleStore } from './sql/dsr-bundle-store.js';
+import { SqlDsrRegistrationStore } from './sql/dsr-registration-store.js';
 import { SqlMdvmAccountStore } from './sql/mdvm-account-store.js';
 import { SqlMdvmVulnerabilityStore } from './sql/mdvm-vulnerability-store.js';
 import { SqlMetadataBlobStore } from './sql/metadata-blob-store.js';
@@ -27,6 +30,9 @@ export interface Store {
   readonly webauthnCredentials: WebAuthnCredentialStore;
   /** Verified FIDO metadata BLOBs. */
   readonly metadataBlobs: MetadataBlobStore;
+  /** DSR device registrations (with their App Attest key rows) and policy bundles. */
+  readonly dsrRegistrations: DsrRegistrationStore;
+  readonly dsrBundles: DsrBundleStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -82,6 +88,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     webauthnUsers: new SqlWebAuthnUserStore(database.db, hotPathRunner),
     webauthnCredentials: new SqlWebAuthnCredentialStore(database.db, hotPathRunner, database.dialect),
     metadataBlobs: new SqlMetadataBlobStore(database.db, database.dialect),
+    dsrRegistrations: new SqlDsrRegistrationStore(database.db, database.dialect),
+    dsrBundles: new SqlDsrBundleStore(database.db),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

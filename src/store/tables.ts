@@ -130,6 +130,34 @@ export interface FidoMetadataBlobsTable {
   stored_at: number;
 }
 
+/** DSR device registrations, by the device's mTLS key. */
+export interface DsrRegistrationsTable {
+  /** base64 SHA-256 of the device's mTLS key point. */
+  sub: string;
+  user_id: string;
+  platform: string;
+  certificate_serial: string;
+  certificate_not_after: number;
+  /** Android: the attestation key's SubjectPublicKeyInfo DER, base64. */
+  attest_key_spki: string | null;
+  /** iOS: the key id of its row in app_attest_keys. */
+  app_attest_key_id: string | null;
+  /** JSON. */
+  facts: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** DSR policy bundles, one row per slot ('active', 'simulation'); a cleared slot keeps its version. */
+export interface DsrBundlesTable {
+  slot: string;
+  version: number;
+  kid: string;
+  /** Compact JWS; null when cleared. */
+  jws: string | null;
+  stored_at: number;
+}
+
 export interface Tables {
   challenges: ChallengesTable;
   app_attest_keys: AppAttestKeysTable;
@@ -141,4 +169,6 @@ export interface Tables {
   webauthn_pending_users: WebAuthnPendingUsersTable;
   webauthn_credentials: WebAuthnCredentialsTable;
   fido_metadata_blobs: FidoMetadataBlobsTable;
+  dsr_registrations: DsrRegistrationsTable;
+  dsr_bundles: DsrBundlesTable;
 }

@@ -86,6 +86,7 @@ describe('keyward db migrate and config check', () => {
         '004-mdvm',
         '005-webauthn',
         '006-webauthn-pending-users',
+        '007-dsr',
       ],
       status: 'migrated',
     });
@@ -106,6 +107,7 @@ describe('keyward db migrate and config check', () => {
         '004-mdvm',
         '005-webauthn',
         '006-webauthn-pending-users',
+        '007-dsr',
       ]);
     } finally {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });

@@ -5,6 +5,7 @@ import * as bindingCertificates from './003-binding-certificates.js';
 import * as mdvm from './004-mdvm.js';
 import * as webauthn from './005-webauthn.js';
 import * as webauthnPendingUsers from './006-webauthn-pending-users.js';
+import * as dsr from './007-dsr.js';
 
 /** One migration set for SQLite and PostgreSQL, applied in key order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '004-mdvm': mdvm,
   '005-webauthn': webauthn,
   '006-webauthn-pending-users': webauthnPendingUsers,
+  '007-dsr': dsr,
 };
