@@ -3,6 +3,7 @@ import { APPLE_CODES } from './attestation/apple/codes.js';
 import { DSR_ANDROID_CODES } from './attestation/dsr/android-codes.js';
 import { DSR_CLAIM_CODES } from './attestation/dsr/claim-codes.js';
 import { DSR_CARD_CODES } from './attestation/dsr/codes.js';
+import { DSR_INTEGRITY_CODES } from './attestation/dsr/integrity-codes.js';
 import { DSR_IOS_CODES } from './attestation/dsr/ios-codes.js';
 import { WEBAUTHN_CODES } from './attestation/webauthn/codes.js';
 import { WEBAUTHN_FORMAT_CODES } from './attestation/webauthn/formats/codes.js';
@@ -48,6 +49,7 @@ export const CODE_AREAS = [
     table: DSR_ANDROID_CODES,
   },
   { area: 'dsr-ios', title: 'DSR iOS App Attest attestation and assertion', table: DSR_IOS_CODES },
+  { area: 'dsr-integrity', title: 'DSR Play Integrity verdicts', table: DSR_INTEGRITY_CODES },
   { area: 'dsr', title: 'DSR device tokens, PKCE and authorization codes', table: DSR_CODES },
   { area: 'dsr-device-ca', title: 'DSR device registration CSR and device CA', table: DSR_DEVICE_CA_CODES },
   { area: 'dsr-bundles', title: 'DSR policy bundles (PAP) and PIP lists', table: DSR_BUNDLE_CODES },
@@ -74,6 +76,7 @@ export type ErrorCode =
   | keyof typeof DSR_CLAIM_CODES
   | keyof typeof DSR_ANDROID_CODES
   | keyof typeof DSR_IOS_CODES
+  | keyof typeof DSR_INTEGRITY_CODES
   | keyof typeof DSR_CODES
   | keyof typeof DSR_DEVICE_CA_CODES
   | keyof typeof DSR_BUNDLE_CODES
