@@ -6,6 +6,7 @@ import { registerCa } from './ca.js';
 import { registerCertificates } from './certificates.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
+import { registerDsr } from './dsr.js';
 import { registerErrors } from './errors.js';
 import { registerMds } from './mds.js';
 import { registerMdvm } from './mdvm.js';
@@ -21,6 +22,8 @@ const program = new Command('keyward')
   .description('Keyward device-trust server')
   .version(KEYWARD_VERSION)
   .exitOverride()
+  // -V/--version is the program's own: after a subcommand, --version is that command's option (dsr bundle sign --version <n>).
+  .enablePositionalOptions()
   .configureOutput({ outputError: (text, write) => write(text) });
 registerServe(program);
 registerDb(program);
@@ -31,6 +34,7 @@ registerCa(program);
 registerCertificates(program);
 registerMdvm(program);
 registerMds(program);
+registerDsr(program);
 registerSimulate(program);
 
 try {
