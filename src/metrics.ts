@@ -55,6 +55,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dsrDecisions = new Counter({
+    name: 'keyward_dsr_decisions_total',
+    help: 'DSR registrations, device attestations and token exchanges by outcome (ok, or the refusal code).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pepDecisions = new Counter({
+    name: 'keyward_dsr_pep_decisions_total',
+    help: 'PEP auth_request answers by profile and outcome (allow, deny, or malformed).',
+    labelNames: ['profile', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shadowDivergences = new Counter({
+    name: 'keyward_dsr_shadow_divergences_total',
+    help: 'PEP decisions where the simulation bundle decided otherwise than the active one (never enforced).',
+    labelNames: ['simulationVersion'] as const,
+    registers: [this.registry],
+  });
+
   readonly challenges: ChallengeMetrics = {
     issued: (purpose) => this.challengesIssued.inc({ purpose }),
     consumed: (purpose) => this.challengesConsumed.inc({ purpose }),

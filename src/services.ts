@@ -8,6 +8,7 @@ import { appleVerifierFromConfig, type AppleVerifierFor } from './config/apple-v
 import { resolveDatabaseUrl, resolvePublicBaseUrl } from './config/derived.js';
 import { ChallengeTokens } from './challenges/challenge-tokens.js';
 import { PROTOCOL_PURPOSES } from './challenges/purposes.js';
+import { type DsrComponents, dsrFromConfig } from './features/dsr/dsr-from-config.js';
 import { Fido2Service } from './features/fido2/fido2-service.js';
 import { effectiveAttestationMode, endsAt, webauthnVerifierFromConfig } from './features/fido2/fido2-verifier.js';
 import { metadataServiceFromConfig } from './features/fido2/metadata-from-config.js';
@@ -46,6 +47,10 @@ export interface Services {
   readonly mdvm: { service: MdvmService; operations: MdvmOperations } | undefined;
   /** Absent when the WebAuthn relying party is disabled (`fido2.enabled`). */
   readonly fido2: { service: Fido2Service; metadata: MetadataService } | undefined;
+  /** Absent when DSR is disabled (`dsr.enabled`). */
+  readonly dsr: DsrComponents | undefined;
+  /** Listeners beside the plain one, once they listen (the TLS listener for DSR's mTLS routes). */
+  readonly listeners: { tls?: { url: string; certificateSha256: string } };
   /** The public base URL: `publicBaseUrl`, or once listening, the address actually bound. */
   readonly publicBaseUrl: () => string;
   /** Called by the server once it listens, with the URL it is reachable at. */
@@ -109,7 +114,7 @@ export async function createServices(
   const publicBaseUrl = () => baseUrl;
   let verifiers: ReturnType<typeof buildVerifiers>;
   try {
-    verifiers = buildVerifiers(config, clock, logger, store, challenges, keys, publicBaseUrl);
+    verifiers = buildVerifiers(config, clock, logger, metrics, store, challenges, keys, publicBaseUrl);
   } catch (error) {
     await closeBackends();
     throw error;
@@ -117,6 +122,8 @@ export async function createServices(
   const stopPurging = challenges.startPurging((error) => logger.warn({ err: error }, 'challenge purge failed'));
   // Metadata loads what the database holds and downloads in the background: it never delays the start.
   await verifiers.fido2?.metadata.start();
+  // The stored policy bundles are read before the first request; PIP sources that fail keep the bundle's lists.
+  await verifiers.dsr?.policies.start();
 
   return {
     config,
@@ -128,6 +135,7 @@ export async function createServices(
     challenges,
     keys,
     ...verifiers,
+    listeners: {},
     publicBaseUrl,
     listening(url) {
       if (!config.publicBaseUrl) baseUrl = url;
@@ -152,6 +160,7 @@ export async function createServices(
     async close() {
       stopPurging();
       await verifiers.fido2?.metadata.stop();
+      await verifiers.dsr?.policies.stop();
       await closeBackends();
     },
   };
@@ -170,6 +179,7 @@ function buildVerifiers(
   config: KeywardConfig,
   clock: Clock,
   logger: Logger,
+  metrics: Metrics,
   store: Store,
   challenges: ChallengeService,
   keys: ServerKeys,
@@ -232,7 +242,20 @@ function buildVerifiers(
   const fido2 = config.fido2.enabled
     ? buildFido2(config, clock, logger, store, challenges, android, publicBaseUrl)
     : undefined;
-  return { warden, mdvm, fido2 };
+  const dsr =
+    keys.dsr &&
+    dsrFromConfig(config, {
+      clock,
+      logger,
+      metrics,
+      store,
+      challenges,
+      macKeys: keys.macKeys,
+      keys: keys.dsr,
+      android,
+      appleVerifier,
+    });
+  return { warden, mdvm, fido2, dsr };
 }
 
 /** The WebAuthn relying party: its metadata service (not started yet), verifier and ceremonies. */

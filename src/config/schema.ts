@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_CHALLENGE_BYTES } from '../challenges/encoding.js';
 import { AndroidConfigSchema } from './android.js';
 import { AppleConfigSchema } from './apple.js';
+import { DsrConfigSchema, TlsConfigSchema } from './dsr.js';
 import { Fido2ConfigSchema } from './fido2.js';
 import { MdvmConfigSchema } from './mdvm.js';
 import { WardenConfigSchema } from './warden.js';
@@ -163,6 +164,8 @@ export const ConfigSchema = Type.Object(
     warden: WardenConfigSchema,
     mdvm: MdvmConfigSchema,
     fido2: Fido2ConfigSchema,
+    dsr: DsrConfigSchema,
+    tls: TlsConfigSchema,
     trustSimulatorRoots: Type.Boolean({
       default: false,
       description:

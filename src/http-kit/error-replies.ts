@@ -66,7 +66,7 @@ export function errorBody(error: KeywardError, incidentId?: string): ErrorBody {
 export interface ErrorReplyFormat {
   /** The reply status; default the error's own. */
   status?(error: KeywardError): number;
-  body(error: KeywardError, incidentId: string | undefined): unknown;
+  body(error: KeywardError, incidentId: string | undefined, requestId: string): unknown;
 }
 
 /** Keyward's own error body: the format wherever a feature has none of its own. */
@@ -97,5 +97,5 @@ export function sendError(
   return reply
     .code(format.status?.(error) ?? error.status)
     .type('application/json')
-    .send(format.body(error, incidentId));
+    .send(format.body(error, incidentId, request.id));
 }

@@ -3,6 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { App } from './app-type.js';
 import { challengeRoutes } from '../features/challenge-api/routes.js';
+import { dsrOperatorRoutes } from '../features/dsr/operator-routes.js';
+import { pepRoutes } from '../features/dsr/pep-routes.js';
+import { DSR_PATH_PREFIX, dsrFailureFormat, dsrRoutes } from '../features/dsr/routes.js';
 import { fido2DemoRoutes } from '../features/fido2/demo-routes.js';
 import { fido2OperatorRoutes } from '../features/fido2/operator-routes.js';
 import { FIDO2_PATH_PREFIX, fido2FailureFormat, fido2Routes } from '../features/fido2/routes.js';
@@ -37,6 +40,8 @@ export async function buildApp(services: Services): Promise<App> {
     if (services.warden && path.startsWith(WARDEN_PATH_PREFIX)) return wardenFailures;
     // …and under the WebAuthn ceremonies' routes as the conformance API's clients expect: a failed ServerResponse.
     if (services.fido2 && path.startsWith(FIDO2_PATH_PREFIX)) return fido2FailureFormat;
+    // …and under the DSR GMS's as its OpenAPI describes: {errorCode, description, traceId}.
+    if (services.dsr && path.startsWith(DSR_PATH_PREFIX)) return dsrFailureFormat;
     return undefined;
   };
   const app = Fastify({
@@ -97,6 +102,27 @@ export async function buildApp(services: Services): Promise<App> {
     await app.register(fido2DemoRoutes);
     if (config.admin.apiKeys.length > 0)
       await app.register(fido2OperatorRoutes, { fido2: services.fido2.service, apiKeys: config.admin.apiKeys });
+  }
+  if (services.dsr) {
+    const { dsr } = services;
+    await app.register(dsrRoutes, {
+      dsr,
+      decisions: services.metrics.dsrDecisions,
+      addresses: {
+        baseUrl: services.publicBaseUrl,
+        mtlsUrl: () => {
+          const tls = services.listeners.tls;
+          if (!tls) return undefined;
+          const host = new URL(services.publicBaseUrl()).host.replace(/:\d+$/, '');
+          return `https://${host}:${new URL(tls.url).port}`;
+        },
+        get serverCertificateSha256() {
+          return services.listeners.tls?.certificateSha256;
+        },
+      },
+    });
+    await app.register(pepRoutes, { dsr, decisions: services.metrics.pepDecisions });
+    if (config.admin.apiKeys.length > 0) await app.register(dsrOperatorRoutes, { dsr, apiKeys: config.admin.apiKeys });
   }
   return app;
 }

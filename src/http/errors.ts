@@ -38,7 +38,7 @@ export function frameworkErrorOptions(formatFor: ErrorFormatFor) {
       );
       if (socket.writable && !inFlight?.headersSent) {
         const status = format.status?.(error) ?? error.status;
-        const body = JSON.stringify(format.body(error, undefined));
+        const body = JSON.stringify(format.body(error, undefined, requestId));
         const headers = {
           'content-type': 'application/json; charset=utf-8',
           'content-length': Buffer.byteLength(body),

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { App } from './app-type.js';
+import { ConfigError } from '../config/config-error.js';
 import type { Logger } from 'pino';
 import { reachableHost } from '../config/derived.js';
 import type { KeywardConfig } from '../config/schema.js';
@@ -7,12 +9,15 @@ import { createServices, type ServiceOptions, type Services } from '../services.
 import { KEYWARD_VERSION } from '../version.js';
 import { buildApp } from './app.js';
 import { limitConnections } from './connections.js';
+import { startTlsListener, type TlsListener } from './tls-listener.js';
 
 export interface RunningServer {
   readonly app: App;
   readonly services: Services;
   /** http://host:port actually bound (port 0 resolves to the chosen port). */
   readonly url: string;
+  /** https://host:port of the TLS listener for DSR's mTLS routes, when it runs. */
+  readonly tlsUrl: string | undefined;
   /**
    * Stops accepting connections, closes idle ones, lets in-flight requests finish (up to
    * shutdownGraceMs) with Connection: close, closes the store.
@@ -36,11 +41,26 @@ export async function startServer(
   }
   let app: App;
   let connections: ReturnType<typeof limitConnections>;
+  let tls: TlsListener | undefined;
+  let listening: App | undefined;
   try {
     app = await buildApp(services);
     connections = limitConnections(app, config);
     await app.listen({ host: config.host, port: config.port });
+    listening = app;
+    if (services.dsr && services.keys.tls) {
+      tls = await startTlsListener(app, {
+        host: config.host,
+        port: config.tls.port,
+        keys: services.keys.tls,
+        clientCas: [services.dsr.deviceCa.clientCaPem, ...config.tls.clientCaFiles.map((file) => readClientCa(file))],
+        connections: { ...config, maxConnections: connections.maxConnections },
+      });
+      services.listeners.tls = { url: tls.url, certificateSha256: tls.certificateSha256 };
+    }
   } catch (error) {
+    // The plain listener is closed again when the TLS listener cannot start (its port taken, say).
+    await listening?.close().catch(() => undefined);
     await services.close();
     throw error;
   }
@@ -51,6 +71,7 @@ export async function startServer(
   logger.info(
     {
       url,
+      ...(tls ? { tlsUrl: tls.url } : {}),
       publicBaseUrl: services.publicBaseUrl(),
       store: services.store.location,
       challenges: services.redis ? 'redis' : 'database',
@@ -71,13 +92,21 @@ export async function startServer(
       forced.unref();
       connections.beginShutdown();
       try {
-        await app.close();
+        await Promise.all([app.close(), tls?.close(config.shutdownGraceMs)]);
       } finally {
         clearTimeout(forced);
         await services.close();
       }
     })());
-  return { app, services, url, stop };
+  return { app, services, url, tlsUrl: tls?.url, stop };
+}
+
+function readClientCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: tls.clientCaFiles: cannot read ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** IPv6 literals go in brackets in a URL. */

@@ -10,6 +10,14 @@ import {
   bindingCaFromDirectory,
   generateBindingCaDirectory,
 } from '../features/warden/binding-ca.js';
+import {
+  DEVICE_CA_FILES,
+  DeviceCa,
+  deviceCaFromDirectory,
+  generateDeviceCaDirectory,
+} from '../features/dsr/device-ca/device-ca.js';
+import { DsrSigningKeys, dsrSigningKeyFile, generateDsrSigningKey } from '../features/dsr/signing-keys.js';
+import { generateDevelopmentTlsCertificate } from '../crypto/x509/tls-certificate.js';
 import { readOrCreateKeyDirectory, readOrCreateKeyFile } from './key-files.js';
 import { generateMacKeyFile, parseMacKeyFile, type MacKeyRing } from './mac-keys.js';
 
@@ -26,8 +34,17 @@ export interface ServerKeys {
   bindingCa?: BindingCa;
   /** The keys mdvm_tokens and revocation lists are signed with; absent when MDVM is disabled. */
   mdvmSigningKeys?: MdvmSigningKeys;
+  /** DSR's device CA and device-token keys; absent when DSR is disabled. */
+  dsr?: { deviceCa: DeviceCa; signingKeys: DsrSigningKeys };
+  /** The TLS listener's certificate chain and key (PEM); absent when DSR or the listener is disabled. */
+  tls?: TlsKeys;
   /** Start-up warns about each. */
   development: DevelopmentKey[];
+}
+
+export interface TlsKeys {
+  certificate: string;
+  key: string;
 }
 
 /**
@@ -39,6 +56,13 @@ export function loadServerKeys(config: KeywardConfig, clock: Clock): ServerKeys 
   const keys: ServerKeys = { macKeys: loadMacKeys(config, clock, development), development };
   if (config.warden.enabled) keys.bindingCa = loadBindingCa(config, clock, development);
   if (config.mdvm.enabled) keys.mdvmSigningKeys = loadMdvmSigningKeys(config, clock, development);
+  if (config.dsr.enabled) {
+    keys.dsr = {
+      deviceCa: loadDeviceCa(config, clock, development),
+      signingKeys: loadDsrSigningKeys(config, clock, development),
+    };
+    if (config.tls.enabled) keys.tls = loadTlsKeys(config, clock, development);
+  }
   return keys;
 }
 
@@ -95,6 +119,61 @@ function loadMdvmSigningKeys(config: KeywardConfig, clock: Clock, development: D
   );
   development.push({ name: option, path: directory, created });
   return parseOrConfigError(option, () => MdvmSigningKeys.parse(files[MDVM_KEY_FILES.signingKeys]!));
+}
+
+/** The configured device CA (all three files), or a development one generated once under <dataDir>/keys/dsr-device-ca. */
+export function loadDeviceCa(config: KeywardConfig, clock: Clock, development: DevelopmentKey[] = []): DeviceCa {
+  const { rootCertificateFile, intermediateCertificateFile, intermediateKeyFile, validityDays } = config.dsr.deviceCa;
+  const configured = [rootCertificateFile, intermediateCertificateFile, intermediateKeyFile].filter(Boolean).length;
+  if (configured === 3) {
+    const files = {
+      rootCertificate: readConfigured('dsr.deviceCa.rootCertificateFile', rootCertificateFile),
+      intermediateCertificate: readConfigured('dsr.deviceCa.intermediateCertificateFile', intermediateCertificateFile),
+      intermediateKey: readConfigured('dsr.deviceCa.intermediateKeyFile', intermediateKeyFile),
+    };
+    return parseOrConfigError('dsr.deviceCa', () => new DeviceCa(files, { validityDays }));
+  }
+  if (configured > 0)
+    throw new ConfigError(
+      'invalid configuration: dsr.deviceCa needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together',
+    );
+  const directory = developmentPath(config, 'dsr.deviceCa files are empty', 'dsr-device-ca');
+  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(DEVICE_CA_FILES), () =>
+    generateDeviceCaDirectory(clock.now(), 'Keyward Development DSR Device CA'),
+  );
+  development.push({ name: 'dsr.deviceCa', path: directory, created });
+  return parseOrConfigError('dsr.deviceCa', () => deviceCaFromDirectory(files, { validityDays }));
+}
+
+/** The configured device-token keys, or one development key generated once under <dataDir>/keys/dsr-signing-keys.json. */
+function loadDsrSigningKeys(config: KeywardConfig, clock: Clock, development: DevelopmentKey[]): DsrSigningKeys {
+  const option = 'dsr.signingKeysFile';
+  const configured = config.dsr.signingKeysFile;
+  if (configured) {
+    const text = readConfigured(option, configured);
+    return parseOrConfigError(option, () => DsrSigningKeys.parse(text));
+  }
+  const path = developmentPath(config, `${option} is empty`, 'dsr-signing-keys.json');
+  const file = readOrCreateKeyFile(path, () => dsrSigningKeyFile([generateDsrSigningKey(clock.now())]));
+  development.push({ name: option, path, created: file.created });
+  return parseOrConfigError(option, () => DsrSigningKeys.parse(file.data.toString('utf8')));
+}
+
+const TLS_FILES = { certificate: 'certificate.pem', key: 'key.pem' } as const;
+
+/** The configured TLS certificate and key, or a development pair for localhost generated once under <dataDir>/keys/tls. */
+function loadTlsKeys(config: KeywardConfig, clock: Clock, development: DevelopmentKey[]): TlsKeys {
+  const { certFile, keyFile } = config.tls;
+  if (certFile && keyFile)
+    return { certificate: readConfigured('tls.certFile', certFile), key: readConfigured('tls.keyFile', keyFile) };
+  if (certFile || keyFile) throw new ConfigError('invalid configuration: tls.certFile and tls.keyFile go together');
+  const directory = developmentPath(config, 'tls.certFile and tls.keyFile are empty', 'tls');
+  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(TLS_FILES), () => {
+    const generated = generateDevelopmentTlsCertificate(clock.now(), ['localhost', '127.0.0.1', '::1']);
+    return { [TLS_FILES.certificate]: generated.certificate, [TLS_FILES.key]: generated.key };
+  });
+  development.push({ name: 'tls.certFile', path: directory, created });
+  return { certificate: files[TLS_FILES.certificate]!, key: files[TLS_FILES.key]! };
 }
 
 function readConfigured(option: string, path: string): string {

@@ -36,7 +36,11 @@ describe('keyward serve under connection pressure', () => {
     // The server alone gets the low limit; maxConnections is left to its default, derived from it.
     const child = spawn('bash', ['-c', `ulimit -n 1024 && exec "${process.execPath}" "${CLI}" serve --port 0`], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', KEYWARD_IDLE_CONNECTION_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        KEYWARD_IDLE_CONNECTION_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+        KEYWARD_TLS_PORT: '0',
+      },
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const sockets: Socket[] = [];

@@ -52,7 +52,7 @@ export function serve(
   assertBuilt();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    env: { PATH: process.env.PATH ?? '', KEYWARD_TLS_PORT: '0', ...options.env },
   });
   const logs: Record<string, any>[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -40,6 +40,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       logLevel: 'info',
       ...(options.redis ? { redisUrl: TEST_REDIS_URL, redisKeyPrefix: `${uniqueName('kwtest')}:` } : {}),
       ...options.options,
+      // Test servers run side by side: their TLS listeners take any free port.
+      tls: { port: 0, ...(options.options?.tls as object | undefined) },
       // No test reaches the FIDO Alliance: metadata comes from files or the test's own server.
       fido2: withoutMetadataDownloads(options.options?.fido2),
     },

@@ -154,7 +154,12 @@ describe('HTTP basics on SQLite', () => {
 describe('disabled features', () => {
   it('serve none of their routes and need none of their keys', async () => {
     const server = await startTestServer({
-      options: { 'warden.enabled': false, 'mdvm.enabled': false, 'admin.apiKeys': ['admin-key-0123456789abcdef'] },
+      options: {
+        'warden.enabled': false,
+        'mdvm.enabled': false,
+        'dsr.enabled': false,
+        'admin.apiKeys': ['admin-key-0123456789abcdef'],
+      },
     });
     try {
       for (const [method, path] of [
@@ -164,6 +169,10 @@ describe('disabled features', () => {
         ['POST', '/v1/mdvm/challenge'],
         ['GET', '/v1/mdvm/jwks.json'],
         ['GET', '/v1/mdvm/revocations'],
+        ['GET', '/dsr/nonce'],
+        ['POST', '/dsr/register-device'],
+        ['GET', '/pep/strict/auth_request'],
+        ['GET', '/admin/v1/dsr/bundles'],
       ] as const) {
         const response = await fetch(`${server.url}${path}`, { method });
         expect([method, path, response.status]).toEqual([method, path, 404]);
@@ -171,6 +180,8 @@ describe('disabled features', () => {
       expect((await server.post('/v1/challenges', { purpose: 'default' })).status).toBe(200);
       expect(server.services.keys.bindingCa).toBeUndefined();
       expect(server.services.keys.mdvmSigningKeys).toBeUndefined();
+      expect(server.services.keys.dsr).toBeUndefined();
+      expect(server.tlsUrl).toBeUndefined();
       expect(server.logs.filter((line) => /^DEVELOPMENT KEY/.test(String(line.msg))).map((line) => line.msg)).toEqual([
         expect.stringContaining('keys.macKeysFile'),
       ]);

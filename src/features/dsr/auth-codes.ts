@@ -127,9 +127,11 @@ export class DsrAuthCodes<T = unknown> {
    * The pending token of `code`, once: checks the code's integrity, the verifier's syntax and its
    * S256 hash against the sealed challenge (constant time), then consumes the code atomically
    * with the challenge as subject. Throws DSR_AUTH_CODE_INVALID, DSR_PKCE_INVALID,
-   * DSR_PKCE_MISMATCH, DSR_AUTH_CODE_EXPIRED or DSR_AUTH_CODE_USED.
+   * DSR_PKCE_MISMATCH, DSR_AUTH_CODE_EXPIRED or DSR_AUTH_CODE_USED. `accept` may refuse the
+   * pending token (by throwing) before the code is spent: a code presented by the wrong party
+   * stays usable by the right one.
    */
-  async redeem(code: string, codeVerifier: string): Promise<T> {
+  async redeem(code: string, codeVerifier: string, accept?: (pending: T) => void): Promise<T> {
     if (typeof code !== 'string' || code.length > MAX_CODE_LENGTH) throw invalid('not a string of acceptable length');
     const parts = code.split('.');
     if (parts.length !== 3) throw invalid('not three dot-separated segments');
@@ -156,6 +158,7 @@ export class DsrAuthCodes<T = unknown> {
     const challenge = s256Challenge(codeVerifier);
     if (!pkceMatches(codeVerifier, opened.c))
       throw trustError('DSR_PKCE_MISMATCH', 'The code_verifier does not match the code_challenge.', { status: 400 });
+    accept?.(opened.p);
     try {
       await this.challenges.consume(AUTH_CODE_PURPOSE, nonce, challenge);
     } catch (error) {

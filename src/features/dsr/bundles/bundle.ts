@@ -125,6 +125,14 @@ export function verifyBundle(jws: string, options: BundleVerifyOptions): Verifie
 }
 
 /**
+ * A bundle Keyward holds without a signature (the shipped default set, version 0): checked as
+ * verifyBundle checks a payload, `kid` naming where it came from.
+ */
+export function unsignedBundle(payload: PolicyBundlePayload, kid: string): VerifiedBundle {
+  return { kid, ...checkPayload({ version: payload.version, policies: payload.policies, data: payload.data }) };
+}
+
+/**
  * Signs a bundle with an administration key (EC P-256). The payload is checked as verifyBundle
  * would check it, so a bundle that would be refused is never signed: the same typed errors.
  */

@@ -355,7 +355,12 @@ export function toCedarRequest(input: unknown, data: PreparedPdpData): CedarRequ
     userIdentifierBlocked: member(data.blockedUsers, at(payload, 'userIdentifier')),
   };
   // The reference reports the country code.
-  if (countryCode !== undefined) security.countryCodeAllowed = member(data.allowedCountryCodes, countryCode);
+  // The lists hold upper-case codes; a GeoIP module may write lower case.
+  if (countryCode !== undefined)
+    security.countryCodeAllowed = member(
+      data.allowedCountryCodes,
+      typeof countryCode === 'string' ? countryCode.toUpperCase() : countryCode,
+    );
 
   const context: Context = {
     deviceTokenValid: at(input, 'deviceTokenValid') === true,

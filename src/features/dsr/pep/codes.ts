@@ -16,4 +16,10 @@ export const DSR_PEP_CODES = {
     category: 'TRUST',
     description: 'The request carries no X-Device-Token: the device token counts as invalid and the policies deny.',
   },
+  DSR_PEP_CALLER_UNTRUSTED: {
+    category: 'TRUST',
+    status: 403,
+    description:
+      'The auth_request came from an address outside dsr.trustedProxies (when the list is set): the forwarded client address and certificate of anyone else are not believed, so the request is denied (ACCESS_DENIED) without a decision.',
+  },
 } as const satisfies CodeTable;
