@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SIMULATOR_APP_ID, SIMULATOR_PACKAGE } from '../simulator/defaults.js';
 import { SIMULATED_FORMATS, type SimulatedFormat } from '../simulator/webauthn/models.js';
 import type { CoseAlgorithmName } from '../simulator/webauthn/credential-key.js';
+import { registerSimulateDsr } from './simulate-dsr.js';
 import { UsageError } from './usage-error.js';
 
 export function registerSimulate(program: Command): void {
@@ -164,4 +165,5 @@ export function registerSimulate(program: Command): void {
         process.exitCode = result.ok ? 0 : 1;
       },
     );
+  registerSimulateDsr(simulate);
 }
