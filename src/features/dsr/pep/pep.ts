@@ -105,6 +105,8 @@ export class PolicyEnforcementPoint {
   private policies: CompiledPolicies;
   private data: PreparedPdpData;
   private tokens: BoundedCache<string, CachedToken>;
+  /** x5t#S256 of forwarded certificates by their escaped text (well-formed ones only). */
+  private readonly thumbprints: BoundedCache<string, string>;
   private readonly tokenCacheSize: number;
   private readonly clientCertificateHeader: string | undefined;
   private readonly verify: typeof verifyDeviceToken;
@@ -117,6 +119,7 @@ export class PolicyEnforcementPoint {
     if (!Number.isSafeInteger(this.tokenCacheSize) || this.tokenCacheSize < 1)
       throw new RangeError('tokenCacheSize must be a positive integer');
     this.tokens = new BoundedCache(this.tokenCacheSize);
+    this.thumbprints = new BoundedCache(this.tokenCacheSize);
     this.clientCertificateHeader = options.clientCertificateHeader;
     this.verify = options.verify ?? verifyDeviceToken;
   }
@@ -211,8 +214,13 @@ export class PolicyEnforcementPoint {
   /** The strict profile: cnf x5t#S256 must name the forwarded certificate. */
   private checkBinding(claims: DeviceTokenClaims, escapedCertificate: string | undefined): void {
     if (escapedCertificate === undefined) throw unbound('no client certificate presented');
-    const der = parseEscapedCertificate(escapedCertificate);
-    const expected = Buffer.from(certificateThumbprint(der), 'ascii');
+    // A device presents the same certificate on every request: its thumbprint is kept by the header's text.
+    let thumbprint = this.thumbprints.get(escapedCertificate);
+    if (thumbprint === undefined) {
+      thumbprint = certificateThumbprint(parseEscapedCertificate(escapedCertificate));
+      this.thumbprints.set(escapedCertificate, thumbprint);
+    }
+    const expected = Buffer.from(thumbprint, 'ascii');
     const presented = Buffer.from(String(claims.cnf?.['x5t#S256']), 'ascii');
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected))
       throw unbound('cnf x5t#S256 names another certificate');

@@ -92,9 +92,20 @@ function single(headers: ForwardedHeaders, name: string, limit: number): string 
   return value;
 }
 
+/** Canonical names of the header names seen (the same few on every request); bounded, as names come from clients. */
+const canonicalNames = new Map<string, string>();
+const MAX_CANONICAL_NAMES = 1024;
+
 /** Go's textproto.CanonicalMIMEHeaderKey for the token-character names Node accepts. */
-const canonicalName = (name: string) =>
-  name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase());
+function canonicalName(name: string): string {
+  let canonical = canonicalNames.get(name);
+  if (canonical === undefined) {
+    canonical = name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase());
+    if (canonicalNames.size >= MAX_CANONICAL_NAMES) canonicalNames.clear();
+    canonicalNames.set(name, canonical);
+  }
+  return canonical;
+}
 
 // RFC 9110 token.
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
