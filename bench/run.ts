@@ -6,6 +6,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   warden: () => import('./warden.js'),
   mdvm: () => import('./mdvm.js'),
   webauthn: () => import('./webauthn.js'),
+  dsr: () => import('./dsr.js'),
 };
 
 const requested = process.argv.slice(2);
