@@ -19,6 +19,9 @@ describe('loadServerKeys', () => {
       ['keys.macKeysFile', true],
       ['warden.ca', true],
       ['mdvm.signingKeysFile', true],
+      ['dsr.deviceCa', true],
+      ['dsr.signingKeysFile', true],
+      ['tls.certFile', true],
     ]);
     for (const file of [
       'mac-keys.json',
@@ -26,6 +29,10 @@ describe('loadServerKeys', () => {
       'binding-ca/root.key.pem',
       'mdvm/signing-keys.json',
       'mdvm/root.key.pem',
+      'dsr-device-ca/intermediate.key.pem',
+      'dsr-device-ca/root.key.pem',
+      'dsr-signing-keys.json',
+      'tls/key.pem',
     ]) {
       expect(statSync(join(dataDir, 'keys', file)).mode & 0o777).toBe(0o600);
     }
@@ -33,6 +40,9 @@ describe('loadServerKeys', () => {
     expect(second.development.every(({ created }) => !created)).toBe(true);
     expect(second.bindingCa!.intermediate.fingerprint).toBe(first.bindingCa!.intermediate.fingerprint);
     expect(second.mdvmSigningKeys!.current.kid).toBe(first.mdvmSigningKeys!.current.kid);
+    expect(second.dsr!.deviceCa.intermediate.fingerprint).toBe(first.dsr!.deviceCa.intermediate.fingerprint);
+    expect(second.dsr!.signingKeys.current.kid).toBe(first.dsr!.signingKeys.current.kid);
+    expect(second.tls!.certificate).toBe(first.tls!.certificate);
     expect(second.macKeys.current.secret.equals(first.macKeys.current.secret)).toBe(true);
   });
 
@@ -46,21 +56,34 @@ describe('loadServerKeys', () => {
         keys: { macKeysFile, generateDevelopmentKeys: false },
         warden: { enabled: false },
         mdvm: { enabled: false },
+        dsr: { enabled: false },
       }),
       clock,
     );
     expect(keys.bindingCa).toBeUndefined();
     expect(keys.mdvmSigningKeys).toBeUndefined();
+    expect(keys.dsr).toBeUndefined();
+    expect(keys.tls).toBeUndefined();
     expect(keys.development).toEqual([]);
     expect(existsSync(join(dataDir, 'keys'))).toBe(false);
 
     // Enabled features without their keys stop the start, naming what is missing.
     const strict = { dataDir, keys: { macKeysFile, generateDevelopmentKeys: false } };
-    expect(() => loadServerKeys(configFor({ ...strict, mdvm: { enabled: false } }), clock)).toThrow(
+    const only = (feature: 'warden' | 'mdvm' | 'dsr') =>
+      configFor({
+        ...strict,
+        ...Object.fromEntries(
+          (['warden', 'mdvm', 'dsr'] as const).map((name) => [name, { enabled: name === feature }]),
+        ),
+      });
+    expect(() => loadServerKeys(only('warden'), clock)).toThrow(
       'invalid configuration: warden.ca files are empty and keys.generateDevelopmentKeys is false',
     );
-    expect(() => loadServerKeys(configFor({ ...strict, warden: { enabled: false } }), clock)).toThrow(
+    expect(() => loadServerKeys(only('mdvm'), clock)).toThrow(
       'invalid configuration: mdvm.signingKeysFile is empty and keys.generateDevelopmentKeys is false',
+    );
+    expect(() => loadServerKeys(only('dsr'), clock)).toThrow(
+      'invalid configuration: dsr.deviceCa files are empty and keys.generateDevelopmentKeys is false',
     );
   });
 
