@@ -4,18 +4,9 @@ import type { Clock } from '../clock.js';
 import { ConfigError } from '../config/load.js';
 import type { KeywardConfig } from '../config/schema.js';
 import { generateMdvmKeyDirectory, MDVM_KEY_FILES, MdvmSigningKeys } from '../features/mdvm/signing-keys.js';
-import {
-  BINDING_CA_FILES,
-  BindingCa,
-  bindingCaFromDirectory,
-  generateBindingCaDirectory,
-} from '../features/warden/binding-ca.js';
-import {
-  DEVICE_CA_FILES,
-  DeviceCa,
-  deviceCaFromDirectory,
-  generateDeviceCaDirectory,
-} from '../features/dsr/device-ca/device-ca.js';
+import { BindingCa, generateBindingCaDirectory } from '../features/warden/binding-ca.js';
+import { CA_DIRECTORY_FILES, type IssuingCaFiles, issuingCaFilesFromDirectory } from '../crypto/x509/issuing-ca.js';
+import { DeviceCa, generateDeviceCaDirectory } from '../features/dsr/device-ca/device-ca.js';
 import { DsrSigningKeys, dsrSigningKeyFile, generateDsrSigningKey } from '../features/dsr/signing-keys.js';
 import { generateDevelopmentTlsCertificate } from '../crypto/x509/tls-certificate.js';
 import { readOrCreateKeyDirectory, readOrCreateKeyFile } from './key-files.js';
@@ -81,26 +72,60 @@ function loadMacKeys(config: KeywardConfig, clock: Clock, development: Developme
 
 /** The configured binding CA (all three files), or a development one generated once under <dataDir>/keys/binding-ca. */
 export function loadBindingCa(config: KeywardConfig, clock: Clock, development: DevelopmentKey[] = []): BindingCa {
-  const { rootCertificateFile, intermediateCertificateFile, intermediateKeyFile } = config.warden.ca;
+  return loadIssuingCa(
+    {
+      option: 'warden.ca',
+      files: config.warden.ca,
+      directoryName: 'binding-ca',
+      developmentName: 'Keyward Development Binding CA',
+      generate: generateBindingCaDirectory,
+      build: (files) => new BindingCa(files),
+    },
+    config,
+    clock,
+    development,
+  );
+}
+
+interface IssuingCaSource<T> {
+  /** The option holding the three file options, e.g. warden.ca. */
+  option: string;
+  files: { rootCertificateFile: string; intermediateCertificateFile: string; intermediateKeyFile: string };
+  /** The development CA's directory under <dataDir>/keys. */
+  directoryName: string;
+  developmentName: string;
+  generate(at: number, name: string): Record<string, string>;
+  build(files: IssuingCaFiles): T;
+}
+
+/** A CA of root, intermediate and intermediate key: all three files configured, or none and a development CA. */
+function loadIssuingCa<T>(
+  source: IssuingCaSource<T>,
+  config: KeywardConfig,
+  clock: Clock,
+  development: DevelopmentKey[],
+): T {
+  const { option } = source;
+  const { rootCertificateFile, intermediateCertificateFile, intermediateKeyFile } = source.files;
   const configured = [rootCertificateFile, intermediateCertificateFile, intermediateKeyFile].filter(Boolean).length;
   if (configured === 3) {
     const files = {
-      rootCertificate: readConfigured('warden.ca.rootCertificateFile', rootCertificateFile),
-      intermediateCertificate: readConfigured('warden.ca.intermediateCertificateFile', intermediateCertificateFile),
-      intermediateKey: readConfigured('warden.ca.intermediateKeyFile', intermediateKeyFile),
+      rootCertificate: readConfigured(`${option}.rootCertificateFile`, rootCertificateFile),
+      intermediateCertificate: readConfigured(`${option}.intermediateCertificateFile`, intermediateCertificateFile),
+      intermediateKey: readConfigured(`${option}.intermediateKeyFile`, intermediateKeyFile),
     };
-    return parseOrConfigError('warden.ca', () => new BindingCa(files));
+    return parseOrConfigError(option, () => source.build(files));
   }
   if (configured > 0)
     throw new ConfigError(
-      'invalid configuration: warden.ca needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together',
+      `invalid configuration: ${option} needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together`,
     );
-  const directory = developmentPath(config, 'warden.ca files are empty', 'binding-ca');
-  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(BINDING_CA_FILES), () =>
-    generateBindingCaDirectory(clock.now(), 'Keyward Development Binding CA'),
+  const directory = developmentPath(config, `${option} files are empty`, source.directoryName);
+  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(CA_DIRECTORY_FILES), () =>
+    source.generate(clock.now(), source.developmentName),
   );
-  development.push({ name: 'warden.ca', path: directory, created });
-  return parseOrConfigError('warden.ca', () => bindingCaFromDirectory(files));
+  development.push({ name: option, path: directory, created });
+  return parseOrConfigError(option, () => source.build(issuingCaFilesFromDirectory(files)));
 }
 
 /** The configured signing-key file, or a development MDVM root and one signing key generated once under <dataDir>/keys/mdvm. */
@@ -123,26 +148,20 @@ function loadMdvmSigningKeys(config: KeywardConfig, clock: Clock, development: D
 
 /** The configured device CA (all three files), or a development one generated once under <dataDir>/keys/dsr-device-ca. */
 export function loadDeviceCa(config: KeywardConfig, clock: Clock, development: DevelopmentKey[] = []): DeviceCa {
-  const { rootCertificateFile, intermediateCertificateFile, intermediateKeyFile, validityDays } = config.dsr.deviceCa;
-  const configured = [rootCertificateFile, intermediateCertificateFile, intermediateKeyFile].filter(Boolean).length;
-  if (configured === 3) {
-    const files = {
-      rootCertificate: readConfigured('dsr.deviceCa.rootCertificateFile', rootCertificateFile),
-      intermediateCertificate: readConfigured('dsr.deviceCa.intermediateCertificateFile', intermediateCertificateFile),
-      intermediateKey: readConfigured('dsr.deviceCa.intermediateKeyFile', intermediateKeyFile),
-    };
-    return parseOrConfigError('dsr.deviceCa', () => new DeviceCa(files, { validityDays }));
-  }
-  if (configured > 0)
-    throw new ConfigError(
-      'invalid configuration: dsr.deviceCa needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together',
-    );
-  const directory = developmentPath(config, 'dsr.deviceCa files are empty', 'dsr-device-ca');
-  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(DEVICE_CA_FILES), () =>
-    generateDeviceCaDirectory(clock.now(), 'Keyward Development DSR Device CA'),
+  const { validityDays, ...files } = config.dsr.deviceCa;
+  return loadIssuingCa(
+    {
+      option: 'dsr.deviceCa',
+      files,
+      directoryName: 'dsr-device-ca',
+      developmentName: 'Keyward Development DSR Device CA',
+      generate: generateDeviceCaDirectory,
+      build: (caFiles) => new DeviceCa(caFiles, { validityDays }),
+    },
+    config,
+    clock,
+    development,
   );
-  development.push({ name: 'dsr.deviceCa', path: directory, created });
-  return parseOrConfigError('dsr.deviceCa', () => deviceCaFromDirectory(files, { validityDays }));
 }
 
 /** The configured device-token keys, or one development key generated once under <dataDir>/keys/dsr-signing-keys.json. */

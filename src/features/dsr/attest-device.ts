@@ -19,6 +19,7 @@ import type { DsrRegistration, DsrRegistrationStore } from '../../store/dsr-stor
 import type { DeviceClientCertificate } from './client-certificate.js';
 import { type DeviceTokenSubject, deviceTokenSubject } from './device-token.js';
 import type { IntegrityVerdicts } from './integrity-verdicts.js';
+import { assertAttestedPackage } from './register-device.js';
 
 export interface AttestationDependencies {
   challenges: ChallengeService;
@@ -158,10 +159,7 @@ async function verifyPlatform(
       at,
       policy,
     });
-    if (!attestation.app.ids.includes(claims.packageName))
-      throw trustError('DSR_PACKAGE_MISMATCH', 'The packageName claim is not the attested app.', {
-        detail: `packageName ${JSON.stringify(claims.packageName.slice(0, 100))}, attested ${attestation.app.ids.join(', ')}`,
-      });
+    assertAttestedPackage(claims.packageName, attestation.app.ids);
     const integrityVerdict = await dependencies.integrity.check(claims.integrityVerdict, {
       nonce: claims.nonce,
       suffix: NONCE_SUFFIXES.playIntegrity,

@@ -91,6 +91,14 @@ export async function registerDevice(
   return { certificate, registration, card: card.trustedBy, anchors: platform.anchors };
 }
 
+/** The token's packageName is an app the key attestation names (DSR_PACKAGE_MISMATCH). */
+export function assertAttestedPackage(packageName: string, attested: readonly string[]): void {
+  if (!attested.includes(packageName))
+    throw trustError('DSR_PACKAGE_MISMATCH', 'The packageName claim is not the attested app.', {
+      detail: `packageName ${JSON.stringify(packageName.slice(0, 100))}, attested ${attested.join(', ')}`,
+    });
+}
+
 async function verifyPlatform(
   dependencies: RegistrationDependencies,
   claims: RegistrationClaims,
@@ -100,10 +108,7 @@ async function verifyPlatform(
   if (claims.platform === 'android') {
     const { verifier, policy } = dependencies.android;
     const result = await verifyAndroidRegistration(verifier, { claims, csrSpki, at, policy });
-    if (!result.facts.app.ids.includes(claims.packageName))
-      throw trustError('DSR_PACKAGE_MISMATCH', 'The packageName claim is not the attested app.', {
-        detail: `packageName ${JSON.stringify(claims.packageName.slice(0, 100))}, attested ${result.facts.app.ids.join(', ')}`,
-      });
+    assertAttestedPackage(claims.packageName, result.facts.app.ids);
     const integrity = await dependencies.integrity.check(claims.integrityVerdict, {
       nonce: claims.nonce,
       suffix: NONCE_SUFFIXES.integrity,

@@ -1,3 +1,4 @@
+import { SimulatedDsrDevice } from './dsr-device.js';
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { KEY_DESCRIPTION_OID, KEY_PURPOSE } from '../../attestation/android/constants.js';
 import { attestKeyChallenge } from '../../attestation/dsr/android-registration.js';
@@ -63,46 +64,20 @@ interface AttestKey {
   signer: Signer;
 }
 
-export class SimulatedDsrAndroidDevice {
+export class SimulatedDsrAndroidDevice extends SimulatedDsrDevice {
   readonly platform = 'android';
-  private mtls: MtlsIdentity | undefined;
   private attestKey: AttestKey | undefined;
 
   private constructor(
     private readonly device: AndroidDeviceSimulator,
     private readonly options: DsrAndroidDeviceOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   static async create(options: DsrAndroidDeviceOptions = {}): Promise<SimulatedDsrAndroidDevice> {
     const device = options.device ?? (await AndroidDeviceSimulator.create({ root: 'shipped' }));
     return new SimulatedDsrAndroidDevice(device, options);
-  }
-
-  /** The mTLS identity of the last registration (key, sub, client certificate). */
-  get identity(): MtlsIdentity {
-    if (!this.mtls) throw new TypeError('the device is not registered: call registrationClaims first');
-    return this.mtls;
-  }
-
-  get sub(): string {
-    return this.identity.sub;
-  }
-  get mtlsPrivateKey(): KeyObject {
-    return this.identity.privateKey;
-  }
-  get mtlsPrivateKeyPem(): string {
-    return this.identity.privateKeyPem;
-  }
-  get certificate(): Buffer | undefined {
-    return this.mtls?.certificate;
-  }
-  get certificatePem(): string | undefined {
-    return this.mtls?.certificatePem;
-  }
-
-  /** Keeps the client certificate register-device returned (DER, or its base64). */
-  acceptCertificate(certificate: Uint8Array | string): Buffer {
-    return this.identity.accept(certificate);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { SimulatedDsrDevice } from './dsr-device.js';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AppAttestEnvironment } from '../../attestation/apple/environment.js';
 import { iosAssertionClientData } from '../../attestation/dsr/ios-device-attestation.js';
 import { iosRegistrationClientData } from '../../attestation/dsr/ios-registration.js';
@@ -42,16 +43,17 @@ export interface IosAttestationVariant {
   counter?: number;
 }
 
-export class SimulatedDsrIosDevice {
+export class SimulatedDsrIosDevice extends SimulatedDsrDevice {
   readonly platform = 'ios';
   readonly identifierForVendor = randomUUID().toUpperCase();
-  private mtls: MtlsIdentity | undefined;
   private appAttest: SimulatedAppleDevice | undefined;
 
   private constructor(
     private readonly authority: AppleTestAuthority,
     private readonly options: DsrIosDeviceOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   static async create(options: DsrIosDeviceOptions = {}): Promise<SimulatedDsrIosDevice> {
     const authority = options.authority ?? (await AppleTestAuthority.create({ roots: 'shipped' }));
@@ -62,34 +64,9 @@ export class SimulatedDsrIosDevice {
     return this.options.appId ?? DSR_IOS_APP_ID;
   }
 
-  /** The mTLS identity of the last registration (key, sub, client certificate). */
-  get identity(): MtlsIdentity {
-    if (!this.mtls) throw new TypeError('the device is not registered: call registrationClaims first');
-    return this.mtls;
-  }
-
-  get sub(): string {
-    return this.identity.sub;
-  }
-  get mtlsPrivateKey(): KeyObject {
-    return this.identity.privateKey;
-  }
-  get mtlsPrivateKeyPem(): string {
-    return this.identity.privateKeyPem;
-  }
-  get certificate(): Buffer | undefined {
-    return this.mtls?.certificate;
-  }
-  get certificatePem(): string | undefined {
-    return this.mtls?.certificatePem;
-  }
   /** The App Attest key id (base64), after registration. */
   get keyId(): string | undefined {
     return this.appAttest?.keyId.toString('base64');
-  }
-
-  acceptCertificate(certificate: Uint8Array | string): Buffer {
-    return this.identity.accept(certificate);
   }
 
   /**

@@ -1,6 +1,5 @@
 import { encodeName } from '../../../crypto/x509/certificate-builder.js';
 import {
-  CA_DIRECTORY_FILES,
   caDirectoryContents,
   generateIssuingCa,
   IssuingCa,
@@ -52,9 +51,6 @@ export class DeviceCa extends IssuingCa {
     return this.intermediate.toPem() + this.root.toPem();
   }
 }
-
-/** The files of a device-CA directory (the development CA, or one made with `keyward ca init`), by part. */
-export const DEVICE_CA_FILES = CA_DIRECTORY_FILES;
 
 /** A fresh device CA: root EC P-384 (10 years), intermediate EC P-256 (5 years). */
 export const generateDeviceCa = (at: number, name = 'Keyward Device CA'): GeneratedCa => generateIssuingCa(at, name);
