@@ -9,7 +9,7 @@ const PipSource = (what: string) =>
   Type.String({
     default: '',
 
-    description: `${what}: a file path or an http(s) URL holding a JSON array of strings or one entry a line (# comments allowed); empty keeps the bundle's list. Replaces the active bundle's list while it loads; refreshed every dsr.pip.refreshSeconds.`,
+    description: `${what}: a file path or an https URL (http only to localhost) holding a JSON array of strings or one entry a line (# comments allowed); empty keeps the bundle's list. Replaces the active bundle's list while it loads; refreshed every dsr.pip.refreshSeconds.`,
   });
 
 /** gematik DSR zero-trust resource access (config key `dsr`, docs/dsr.md, docs/protocols/dsr.md). */
@@ -181,7 +181,7 @@ export const DsrConfigSchema = Type.Object(
           default: '',
           pattern: '^(|https?://.+)$',
           description:
-            'URL a signed active bundle is polled from (ETag honoured); empty: bundles come only through PUT /admin/v1/dsr/bundles/active|simulation.',
+            'https URL (http only to localhost) a signed active bundle is polled from (ETag honoured, redirects not followed); empty: bundles come only through PUT /admin/v1/dsr/bundles/active|simulation.',
         }),
         pollSeconds: Type.Integer({
           minimum: 1,

@@ -10,6 +10,8 @@ import { KEYWARD_VERSION } from '../version.js';
 import { buildApp } from './app.js';
 import { limitConnections } from './connections.js';
 import { startTlsListener, type TlsListener } from './tls-listener.js';
+import { frameworkErrorOptions } from './errors.js';
+import { dsrFailureFormat } from '../features/dsr/routes.js';
 
 export interface RunningServer {
   readonly app: App;
@@ -55,6 +57,8 @@ export async function startServer(
         keys: services.keys.tls,
         clientCas: [services.dsr.deviceCa.clientCaPem, ...config.tls.clientCaFiles.map((file) => readClientCa(file))],
         connections: { ...config, maxConnections: connections.maxConnections },
+        // Only DSR's routes need this listener: what the parser refuses is answered in their format.
+        clientErrorHandler: frameworkErrorOptions(() => dsrFailureFormat).clientErrorHandler.bind(app),
       });
       services.listeners.tls = { url: tls.url, certificateSha256: tls.certificateSha256 };
     }

@@ -22,6 +22,8 @@ export interface TlsListenerOptions {
   /** PEM CA certificates named in the CertificateRequest (the device CA first). */
   clientCas: readonly string[];
   connections: ConnectionSettings;
+  /** Answers what Node's HTTP parser refuses (timeouts, oversize headers) as the plain listener does. */
+  clientErrorHandler?: (error: NodeJS.ErrnoException, socket: Socket) => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function startTlsListener(app: App, options: TlsListenerOptions): P
       rejectUnauthorized: false,
       ca: [...options.clientCas],
       minVersion: 'TLSv1.2',
+      handshakeTimeout: options.connections.idleConnectionTimeoutMs,
     },
     (request, response) => app.routing(request, response),
   );
@@ -50,11 +53,21 @@ export async function startTlsListener(app: App, options: TlsListenerOptions): P
   server.headersTimeout = connections.requestTimeoutMs;
   server.keepAliveTimeout = connections.idleConnectionTimeoutMs;
   if (connections.maxConnections > 0) server.maxConnections = connections.maxConnections;
-  // A connection silent for the idle timeout (a handshake that never completes, an idle keep-alive) is closed.
-  server.on('connection', (socket: Socket) =>
-    socket.setTimeout(connections.idleConnectionTimeoutMs, () => socket.destroy()),
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    1000,
+    Math.floor(connections.requestTimeoutMs / 4),
   );
-  server.on('tlsClientError', (error) => app.log.debug({ err: error }, 'TLS handshake failed'));
+  // Silence before the first request closes the connection (the handshake has its own timeout);
+  // from the first request on, the request and keep-alive timeouts take over, as on the plain listener.
+  const awaitingFirstRequest = new WeakSet<Socket>();
+  server.on('secureConnection', (socket: Socket) => {
+    awaitingFirstRequest.add(socket);
+    socket.setTimeout(connections.idleConnectionTimeoutMs, () => socket.destroy());
+  });
+  server.on('request', (request) => {
+    if (awaitingFirstRequest.delete(request.socket)) request.socket.setTimeout(0);
+  });
+  if (options.clientErrorHandler) server.on('clientError', options.clientErrorHandler);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../config/load.js';
 import type { KeywardConfig } from '../config/schema.js';
@@ -183,8 +184,14 @@ const TLS_FILES = { certificate: 'certificate.pem', key: 'key.pem' } as const;
 /** The configured TLS certificate and key, or a development pair for localhost generated once under <dataDir>/keys/tls. */
 function loadTlsKeys(config: KeywardConfig, clock: Clock, development: DevelopmentKey[]): TlsKeys {
   const { certFile, keyFile } = config.tls;
-  if (certFile && keyFile)
-    return { certificate: readConfigured('tls.certFile', certFile), key: readConfigured('tls.keyFile', keyFile) };
+  if (certFile && keyFile) {
+    const keys = { certificate: readConfigured('tls.certFile', certFile), key: readConfigured('tls.keyFile', keyFile) };
+    // A certificate and key that do not belong together stop the start here, naming the options.
+    parseOrConfigError('tls.certFile/tls.keyFile', () =>
+      createSecureContext({ cert: keys.certificate, key: keys.key }),
+    );
+    return keys;
+  }
   if (certFile || keyFile) throw new ConfigError('invalid configuration: tls.certFile and tls.keyFile go together');
   const directory = developmentPath(config, 'tls.certFile and tls.keyFile are empty', 'tls');
   const { files, created } = readOrCreateKeyDirectory(directory, Object.values(TLS_FILES), () => {

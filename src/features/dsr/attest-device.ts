@@ -150,7 +150,11 @@ async function verifyPlatform(
   at: number,
 ): Promise<PlatformProof> {
   if (claims.platform === 'android') {
-    if (!registration.attestKeySpki) throw new TypeError(`registration ${registration.sub} has no attest key`);
+    if (!registration.attestKeySpki)
+      throw trustError('DSR_REGISTRATION_UNKNOWN', 'This device is not registered.', {
+        status: 403,
+        detail: `the Android registration of ${registration.sub} holds no attest key`,
+      });
     const { verifier, policy } = dependencies.android;
     const { attestation } = await verifyAndroidDeviceAttestation(verifier, {
       chain: claims.attestationCertChain,

@@ -32,7 +32,7 @@ import { IntegrityVerdicts } from './integrity-verdicts.js';
 import { PolicyEnforcementPoint } from './pep/pep.js';
 import { DsrPolicies } from './policy-service.js';
 import type { DsrSigningKeys } from './signing-keys.js';
-import { readSource } from './source-reader.js';
+import { acceptableSourceUrl, readSource } from './source-reader.js';
 
 export interface DsrComponents {
   service: DsrService;
@@ -236,6 +236,12 @@ export function dsrFromConfig(config: KeywardConfig, context: DsrContext): DsrCo
     clientCertificateHeader,
   });
   const adminKeys = adminKeysFrom(config);
+  for (const [option, value] of [
+    ['dsr.bundles.url', dsr.bundles.url],
+    ...PIP_KINDS.map((kind) => [`dsr.pip.${kind}`, dsr.pip[kind]]),
+  ] as const)
+    if (/^https?:\/\//i.test(value) && !acceptableSourceUrl(new URL(value)))
+      throw invalidConfiguration(`${option}: ${value} must be https (http only to localhost)`);
   const sources = Object.fromEntries(
     PIP_KINDS.filter((kind) => dsr.pip[kind] !== '').map((kind) => [kind, dsr.pip[kind]]),
   ) as Partial<Record<PipListKind, string>>;

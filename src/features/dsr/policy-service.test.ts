@@ -143,4 +143,19 @@ describe('DsrPolicies', () => {
     expect(policies.state().active.version).toBe(6);
     await policies.stop();
   });
+
+  it('keeps reading the stored bundles while the bundle URL fails', async () => {
+    const read: SourceReader = async () => {
+      throw new Error('connection refused');
+    };
+    const writer = policiesWith(noSource);
+    const reader = policiesWith(read, { bundleUrl: 'https://pap.example/bundle.jws' });
+    await reader.start();
+    await writer.push('active', bundleBlocking(7, BLOCKED));
+    await reader.poll();
+    expect(reader.state().active.version).toBe(7);
+    expect(logs.some((entry) => entry.message.includes('polling dsr.bundles.url failed'))).toBe(true);
+
+    await reader.stop();
+  });
 });

@@ -88,7 +88,10 @@ export class DsrPolicies {
   async start(): Promise<void> {
     await Promise.all([this.poll(), this.refreshPip()]);
     const every = (ms: number, run: () => Promise<void>) => {
-      const timer = setInterval(() => void run(), ms);
+      // Neither run throws; a failure here would still only be logged, never end the process.
+      const timer = setInterval(() => {
+        run().catch((error) => this.options.log.warn({ err: error }, 'DSR policy refresh failed'));
+      }, ms);
       timer.unref();
       this.timers.push(timer);
     };
@@ -98,7 +101,7 @@ export class DsrPolicies {
 
   async stop(): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
-    await this.polling;
+    await Promise.all([this.polling, this.refreshing]);
   }
 
   state(): PolicyState {
@@ -185,22 +188,23 @@ export class DsrPolicies {
     return { decision, divergent };
   }
 
+  /** Puts a bundle in force: its data (with the PIP lists) is prepared first, so a failure changes nothing. */
   private apply(slot: BundleSlot, bundle: VerifiedBundle): void {
+    const data = this.withLists(bundle, this.pipLists);
+    if (slot === 'active') {
+      this.options.pep.update({ policies: bundle.policies, data });
+      this.active = bundle;
+    } else {
+      this.simulation = bundle;
+      this.simulationData = data;
+    }
     this.since[slot] = this.options.clock.now();
-    if (slot === 'active') this.active = bundle;
-    else this.simulation = bundle;
     this.options.log.info({ slot, version: bundle.version, kid: bundle.kid }, 'DSR policy bundle in force');
-    this.applyData();
   }
 
-  /** The PEP's policies and data: the active bundle's, with the PIP lists over its data; the same for the simulation. */
-  private applyData(): void {
-    const withLists = (bundle: VerifiedBundle) =>
-      Object.keys(this.pipLists).length === 0
-        ? bundle.data
-        : preparePdpData(applyPipLists(bundle.payload.data, this.pipLists));
-    this.options.pep.update({ policies: this.active.policies, data: withLists(this.active) });
-    this.simulationData = this.simulation && withLists(this.simulation);
+  /** A bundle's data with the PIP lists applied over it. */
+  private withLists(bundle: VerifiedBundle, lists: PipLists): PreparedPdpData {
+    return Object.keys(lists).length === 0 ? bundle.data : preparePdpData(applyPipLists(bundle.payload.data, lists));
   }
 
   /** Reads the stored bundles (and polls the bundle URL); never throws. */
@@ -208,9 +212,19 @@ export class DsrPolicies {
     this.polling ??= (async () => {
       try {
         if (this.options.bundleUrl) await this.pollUrl(this.options.bundleUrl);
+      } catch (error) {
+        this.options.log.warn(
+          { url: this.options.bundleUrl, error: (error as Error).message },
+          'polling dsr.bundles.url failed; keeping the bundle in force',
+        );
+      }
+      try {
         for (const slot of ['active', 'simulation'] as const) await this.loadStored(slot);
       } catch (error) {
-        this.options.log.warn({ err: error }, 'reading the DSR policy bundles failed; keeping the ones in force');
+        this.options.log.warn(
+          { err: error },
+          'reading the stored DSR policy bundles failed; keeping the ones in force',
+        );
       } finally {
         this.polling = undefined;
       }
@@ -229,6 +243,14 @@ export class DsrPolicies {
     }
     const current = this.bundle(slot);
     if (current && current.version === stored.version && current.kid === stored.kid) return;
+    // The store only ever moves forward: an older row (a restored backup, a hand edit) is no rollback.
+    if (current && stored.version < current.version) {
+      this.options.log.warn(
+        { slot, stored: stored.version, inForce: current.version },
+        'stored DSR policy bundle is older than the one in force; ignored',
+      );
+      return;
+    }
     try {
       this.apply(slot, verifyBundle(stored.jws, { keys: this.options.adminKeys }));
     } catch (error) {
@@ -262,8 +284,17 @@ export class DsrPolicies {
     }
   }
 
-  /** Reads every PIP source; a list that fails keeps its last good entries. */
-  async refreshPip(): Promise<void> {
+  private refreshing: Promise<void> | undefined;
+
+  /** Reads every PIP source; a list that fails keeps its last good entries. One refresh at a time. */
+  refreshPip(): Promise<void> {
+    this.refreshing ??= this.readPip().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async readPip(): Promise<void> {
     const sources = Object.entries(this.options.pip.sources) as [PipListKind, string][];
     if (sources.length === 0) return;
     const lists: PipLists = { ...this.pipLists };
@@ -281,7 +312,14 @@ export class DsrPolicies {
         }
       }),
     );
-    this.pipLists = lists;
-    this.applyData();
+    try {
+      const activeData = this.withLists(this.active, lists);
+      const simulationData = this.simulation && this.withLists(this.simulation, lists);
+      this.options.pep.update({ policies: this.active.policies, data: activeData });
+      this.simulationData = simulationData;
+      this.pipLists = lists;
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'the DSR PIP lists do not fit the bundle data; keeping the lists in force');
+    }
   }
 }

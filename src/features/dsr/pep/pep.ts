@@ -105,7 +105,7 @@ export class PolicyEnforcementPoint {
   private policies: CompiledPolicies;
   private data: PreparedPdpData;
   private tokens: BoundedCache<string, CachedToken>;
-  /** x5t#S256 of forwarded certificates by their escaped text (well-formed ones only). */
+  /** x5t#S256 of forwarded certificates by the SHA-256 of their escaped text (well-formed ones only). */
   private readonly thumbprints: BoundedCache<string, string>;
   private readonly tokenCacheSize: number;
   private readonly clientCertificateHeader: string | undefined;
@@ -214,11 +214,12 @@ export class PolicyEnforcementPoint {
   /** The strict profile: cnf x5t#S256 must name the forwarded certificate. */
   private checkBinding(claims: DeviceTokenClaims, escapedCertificate: string | undefined): void {
     if (escapedCertificate === undefined) throw unbound('no client certificate presented');
-    // A device presents the same certificate on every request: its thumbprint is kept by the header's text.
-    let thumbprint = this.thumbprints.get(escapedCertificate);
+    // A device presents the same certificate on every request: its thumbprint is kept by the header's hash.
+    const key = createHash('sha256').update(escapedCertificate).digest('base64url');
+    let thumbprint = this.thumbprints.get(key);
     if (thumbprint === undefined) {
       thumbprint = certificateThumbprint(parseEscapedCertificate(escapedCertificate));
-      this.thumbprints.set(escapedCertificate, thumbprint);
+      this.thumbprints.set(key, thumbprint);
     }
     const expected = Buffer.from(thumbprint, 'ascii');
     const presented = Buffer.from(String(claims.cnf?.['x5t#S256']), 'ascii');
