@@ -3,7 +3,8 @@ import { trustError } from '../../errors.js';
 import type { AndroidPolicy } from '../android/policy.js';
 import type { AndroidVerifier } from '../android/verify.js';
 import type { AttestationResult } from '../result.js';
-import { platformFacts, verifyWithChallenge, type AndroidPlatformFacts } from './android-registration.js';
+import { verifyWithChallenge } from '../android/verify-with-challenge.js';
+import { platformFacts, type AndroidPlatformFacts } from './android-registration.js';
 import { deriveNonce, NONCE_SUFFIXES } from './nonce-derivations.js';
 
 /**

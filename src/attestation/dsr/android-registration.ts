@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
-import { contentError, type ErrorCode, isKeywardError, trustError } from '../../errors.js';
+import { contentError, trustError } from '../../errors.js';
 import { KEY_PURPOSE } from '../android/constants.js';
 import { enforcedFact, type AndroidPolicy } from '../android/policy.js';
-import type { AndroidAttestationInput, AndroidVerifier } from '../android/verify.js';
+import type { AndroidVerifier } from '../android/verify.js';
+import { verifyWithChallenge } from '../android/verify-with-challenge.js';
 import type { AppIdentity, AttestationResult, BootState, SecurityLevel } from '../result.js';
 import { deriveNonce, NONCE_SUFFIXES } from './nonce-derivations.js';
 import type { AndroidRegistrationClaims } from './registration-claims.js';
@@ -77,23 +78,6 @@ export interface AndroidRegistrationResult {
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
-
-/** Runs the Android verifier; its CHALLENGE_MISMATCH becomes `code`, saying which key had the wrong challenge. */
-export async function verifyWithChallenge(
-  verifier: AndroidVerifier,
-  input: AndroidAttestationInput,
-  code: ErrorCode,
-  message: string,
-): Promise<AttestationResult> {
-  try {
-    return await verifier.verify(input);
-  } catch (error) {
-    if (isKeywardError(error) && error.code === 'CHALLENGE_MISMATCH') {
-      throw contentError(code, message, { ...(error.detail ? { detail: error.detail } : {}), cause: error });
-    }
-    throw error;
-  }
-}
 
 /** The leaf record's purposes as the verifier reads facts (hardware-enforced unless software attestation is allowed). */
 export function leafPurposes(verifier: AndroidVerifier, result: AttestationResult): number[] {

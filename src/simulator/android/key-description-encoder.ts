@@ -34,6 +34,11 @@ export interface SimulatedRecord {
   creationDateTime?: number;
   /** Extra hardware-enforced tags as raw DER of their EXPLICIT content (e.g. 721 identityCredentialKey → NULL). */
   extraHardwareTags?: Record<number, Uint8Array>;
+  /**
+   * List identityCredentialKey (tag 721) as hardware-enforced, as the Identity Credential HAL does
+   * for a CredentialKey (default false).
+   */
+  identityCredentialKey?: boolean;
   /** The key's algorithm as KeyMint states it (3 EC, 1 RSA) and size. */
   keyAlgorithm?: { algorithm: number; keySize: number; ecCurve?: number };
   brand?: string;
@@ -42,6 +47,9 @@ export interface SimulatedRecord {
   product?: string;
   manufacturer?: string;
 }
+
+/** KeyMint tag IDENTITY_CREDENTIAL_KEY: the key is an Identity Credential CredentialKey. */
+const IDENTITY_CREDENTIAL_KEY_TAG = 721;
 
 export const SIMULATED_SIGNER_DIGEST = createHash('sha256').update('keyward simulated app signer').digest();
 
@@ -95,6 +103,9 @@ export function encodeKeyDescription(record: SimulatedRecord, at: number): Buffe
     ].flatMap(([number, value]) => (value ? [tag(number as number, value as Buffer)] : [])),
     tag(718, der.integer(record.vendorPatchLevel ?? patch * 100 + 5)),
     tag(719, der.integer(record.bootPatchLevel ?? patch * 100 + 5)),
+    ...(record.identityCredentialKey && record.extraHardwareTags?.[IDENTITY_CREDENTIAL_KEY_TAG] === undefined
+      ? [tag(IDENTITY_CREDENTIAL_KEY_TAG, der.nullValue())]
+      : []),
     ...Object.entries(record.extraHardwareTags ?? {}).map(([number, content]) => tag(Number(number), content)),
   ].sort((a, b) => a.number - b.number);
 
