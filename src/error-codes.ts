@@ -21,6 +21,9 @@ import { MDVM_CODES, MDVM_REFERENCE_CODES } from './features/mdvm/codes.js';
 import { WARDEN_CODES } from './features/warden/codes.js';
 import { WARDEN_OPERATOR_CODES } from './features/warden/operator-codes.js';
 import { HTTP_CODES } from './http/codes.js';
+import { MDOC_CODES } from './attestation/mdoc/codes.js';
+import { COSE_CODES } from './crypto/cose/codes.js';
+import { PROVISIONING_CODES } from './features/provisioning/codes.js';
 
 /** Every area's code table, in the order the error reference lists them. */
 export const CODE_AREAS = [
@@ -55,6 +58,9 @@ export const CODE_AREAS = [
   { area: 'dsr-bundles', title: 'DSR policy bundles (PAP) and PIP lists', table: DSR_BUNDLE_CODES },
   { area: 'dsr-pep', title: 'DSR policy enforcement point (nginx auth_request)', table: DSR_PEP_CODES },
   { area: 'admin', title: 'Operator API', table: WARDEN_OPERATOR_CODES },
+  { area: 'cose', title: 'COSE structures (COSE_Sign1, COSE_Mac0)', table: COSE_CODES },
+  { area: 'mdoc', title: 'ISO 18013-5 mdoc verification (reader side)', table: MDOC_CODES },
+  { area: 'provisioning', title: 'Identity-credential provisioning protocol (/mdlServer)', table: PROVISIONING_CODES },
 ] as const satisfies readonly { area: string; title: string; table: CodeTable }[];
 
 /** Every code Keyward raises: the union of the areas' tables. */
@@ -81,4 +87,7 @@ export type ErrorCode =
   | keyof typeof DSR_DEVICE_CA_CODES
   | keyof typeof DSR_BUNDLE_CODES
   | keyof typeof DSR_PEP_CODES
-  | keyof typeof WARDEN_OPERATOR_CODES;
+  | keyof typeof WARDEN_OPERATOR_CODES
+  | keyof typeof COSE_CODES
+  | keyof typeof MDOC_CODES
+  | keyof typeof PROVISIONING_CODES;
