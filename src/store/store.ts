@@ -4,15 +4,18 @@ import type { PurgeableChallengeStore } from './challenge-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type DatabaseOptions } from './database.js';
 import type { MdvmAccountStore, MdvmVulnerabilityStore } from './mdvm-store.js';
 import type { DsrBundleStore, DsrRegistrationStore } from './dsr-store.js';
+import type { MdocRecordStore, ProvisioningSessionStore } from './provisioning-store.js';
 import { describeFailure, MigrationStepError, migrateToLatest, type MigrationReport } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
 import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
 import { SqlDsrBundleStore } from './sql/dsr-bundle-store.js';
 import { SqlDsrRegistrationStore } from './sql/dsr-registration-store.js';
+import { SqlMdocRecordStore } from './sql/mdoc-record-store.js';
 import { SqlMdvmAccountStore } from './sql/mdvm-account-store.js';
 import { SqlMdvmVulnerabilityStore } from './sql/mdvm-vulnerability-store.js';
 import { SqlMetadataBlobStore } from './sql/metadata-blob-store.js';
+import { SqlProvisioningSessionStore } from './sql/provisioning-session-store.js';
 import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
 import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
 import { SqlWebAuthnCredentialStore, SqlWebAuthnUserStore } from './sql/webauthn-credential-store.js';
@@ -33,6 +36,10 @@ export interface Store {
   /** DSR device registrations (with their App Attest key rows) and policy bundles. */
   readonly dsrRegistrations: DsrRegistrationStore;
   readonly dsrBundles: DsrBundleStore;
+  /** The mdoc issuer's system of record (issue 12). */
+  readonly mdocRecords: MdocRecordStore;
+  /** Provisioning sessions kept in the SQL database (a Redis store replaces it when Redis is configured). */
+  readonly provisioningSessions: ProvisioningSessionStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -90,6 +97,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     metadataBlobs: new SqlMetadataBlobStore(database.db, database.dialect),
     dsrRegistrations: new SqlDsrRegistrationStore(database.db, database.dialect),
     dsrBundles: new SqlDsrBundleStore(database.db),
+    mdocRecords: new SqlMdocRecordStore(database.db, database.dialect),
+    provisioningSessions: new SqlProvisioningSessionStore(database.db),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

@@ -158,6 +158,69 @@ export interface DsrBundlesTable {
   stored_at: number;
 }
 
+/** mdoc persons (issue 12); name_folded is the name lower-cased by Keyward, for search. */
+export interface MdocPersonsTable {
+  id: string;
+  name: string;
+  name_folded: string;
+  created_at: number;
+}
+
+/** mdoc documents; data is canonical CBOR (binary: Buffer when read). */
+export interface MdocDocumentsTable {
+  id: string;
+  person_id: string;
+  doc_type: string;
+  data: Uint8Array;
+  data_timestamp: number;
+  /** 'active' | 'to_delete'. */
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Single-use provisioning codes for documents. */
+export interface MdocProvisioningCodesTable {
+  code: string;
+  document_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Credentials devices hold for documents, by the SHA-256 (hex) of the CredentialKey's SPKI. */
+export interface MdocConfiguredDocumentsTable {
+  credential_key_fingerprint: string;
+  document_id: string;
+  credential_key_chain: Uint8Array;
+  proof_of_provisioning: Uint8Array;
+  proof_of_provisioning_sha256: Uint8Array;
+  data_timestamp: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Auth keys Keyward endorsed for a configured document. */
+export interface MdocEndorsedAuthKeysTable {
+  credential_key_fingerprint: string;
+  auth_key_fingerprint: string;
+  certificate: Uint8Array;
+  static_auth_data: Uint8Array;
+  generated_at: number;
+  expires_at: number;
+}
+
+/** Provisioning sessions under way (SQL backend; Redis keeps them as JSON values). */
+export interface ProvisioningSessionsTable {
+  id: string;
+  step: string;
+  /** JSON. */
+  state: string;
+  expires_at: number;
+  version: number;
+}
+
 export interface Tables {
   challenges: ChallengesTable;
   app_attest_keys: AppAttestKeysTable;
@@ -171,4 +234,10 @@ export interface Tables {
   fido_metadata_blobs: FidoMetadataBlobsTable;
   dsr_registrations: DsrRegistrationsTable;
   dsr_bundles: DsrBundlesTable;
+  mdoc_persons: MdocPersonsTable;
+  mdoc_documents: MdocDocumentsTable;
+  mdoc_provisioning_codes: MdocProvisioningCodesTable;
+  mdoc_configured_documents: MdocConfiguredDocumentsTable;
+  mdoc_endorsed_auth_keys: MdocEndorsedAuthKeysTable;
+  provisioning_sessions: ProvisioningSessionsTable;
 }

@@ -87,6 +87,7 @@ describe('keyward db migrate and config check', () => {
         '005-webauthn',
         '006-webauthn-pending-users',
         '007-dsr',
+        '008-provisioning',
       ],
       status: 'migrated',
     });
@@ -108,6 +109,7 @@ describe('keyward db migrate and config check', () => {
         '005-webauthn',
         '006-webauthn-pending-users',
         '007-dsr',
+        '008-provisioning',
       ]);
     } finally {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });

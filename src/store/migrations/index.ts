@@ -6,6 +6,7 @@ import * as mdvm from './004-mdvm.js';
 import * as webauthn from './005-webauthn.js';
 import * as webauthnPendingUsers from './006-webauthn-pending-users.js';
 import * as dsr from './007-dsr.js';
+import * as provisioning from './008-provisioning.js';
 
 /** One migration set for SQLite and PostgreSQL, applied in key order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '005-webauthn': webauthn,
   '006-webauthn-pending-users': webauthnPendingUsers,
   '007-dsr': dsr,
+  '008-provisioning': provisioning,
 };
