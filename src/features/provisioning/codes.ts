@@ -133,4 +133,60 @@ export const PROVISIONING_CODES = {
     category: 'CONTENT',
     description: 'The message is not one the session accepts in its current step of the flow.',
   },
+  PROVISIONING_SESSION_UNKNOWN: {
+    category: 'CONTENT',
+    description:
+      'The eSessionId names no session under way: never issued, already ended (a failure ends it too), or expired.',
+  },
+  PROVISIONING_SESSION_CONFLICT: {
+    category: 'CONTENT',
+    description:
+      'Another message of the same session was handled at the same time and moved it on first (a lost compare-and-set); the session is ended.',
+  },
+  PROVISIONING_CODE_UNKNOWN: {
+    category: 'TRUST',
+    description: 'The provisioningCode was never issued.',
+  },
+  PROVISIONING_CODE_USED: {
+    category: 'TRUST',
+    description: 'The provisioningCode has been used already: a code provisions one credential, once.',
+  },
+  PROVISIONING_CODE_EXPIRED: {
+    category: 'TIME',
+    description: 'The provisioningCode has expired; the operator issues a new one.',
+  },
+  PROVISIONING_CODE_REVOKED: {
+    category: 'TRUST',
+    description: 'The provisioningCode was revoked by an operator.',
+  },
+  PROVISIONING_DOCUMENT_WITHDRAWN: {
+    category: 'TRUST',
+    description:
+      'The document is marked for deletion (or gone): it is not provisioned and no auth keys are certified for it; UpdateCredential answers delete.',
+  },
+  PROVISIONING_CREDENTIAL_UNKNOWN: {
+    category: 'TRUST',
+    description:
+      'The credentialKey is not the CredentialKey of any credential Keyward provisioned (or that credential has been deleted).',
+  },
+  PROVISIONING_CREDENTIAL_KEY_REUSED: {
+    category: 'TRUST',
+    description:
+      'A credential with this CredentialKey is provisioned already; a CredentialKey belongs to one credential.',
+  },
+  PROVISIONING_CREDENTIAL_OUTDATED: {
+    category: 'CONTENT',
+    description:
+      "The document's data changed after the credential was provisioned: auth keys are certified only for current data, so the holder must run UpdateCredential first.",
+  },
+  PROVISIONING_DOCUMENT_DATA_INVALID: {
+    category: 'INTERNAL',
+    description:
+      "A document's stored data is not the {accessControlProfiles, nameSpaces} CBOR the system of record holds.",
+  },
+  PROVISIONING_INTERNAL: {
+    category: 'INTERNAL',
+    description:
+      'An unexpected failure (the store, a bug) while handling a provisioning message; the session is ended.',
+  },
 } as const satisfies CodeTable;
