@@ -23,8 +23,10 @@ export const FULL_DATE_TAG = 1004;
 
 /** full-date (RFC 8943, tag 1004): "YYYY-MM-DD", e.g. birth_date. */
 export function fullDate(date: string): Tag {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
-    throw new TypeError(`full-date "${date}" is not YYYY-MM-DD`);
+  // Date.parse rolls 1964-02-30 over into March: the date must read back as itself.
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== date)
+    throw new TypeError(`full-date "${date}" is not a calendar date YYYY-MM-DD`);
   return new Tag(FULL_DATE_TAG, date);
 }
 
