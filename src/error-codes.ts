@@ -24,6 +24,7 @@ import { HTTP_CODES } from './http/codes.js';
 import { MDOC_CODES } from './attestation/mdoc/codes.js';
 import { COSE_CODES } from './crypto/cose/codes.js';
 import { PROVISIONING_CODES } from './features/provisioning/codes.js';
+import { PROVISIONING_OPERATOR_CODES } from './features/provisioning/operator-codes.js';
 
 /** Every area's code table, in the order the error reference lists them. */
 export const CODE_AREAS = [
@@ -61,6 +62,11 @@ export const CODE_AREAS = [
   { area: 'cose', title: 'COSE structures (COSE_Sign1, COSE_Mac0)', table: COSE_CODES },
   { area: 'mdoc', title: 'ISO 18013-5 mdoc verification (reader side)', table: MDOC_CODES },
   { area: 'provisioning', title: 'Identity-credential provisioning protocol (/mdlServer)', table: PROVISIONING_CODES },
+  {
+    area: 'provisioning-admin',
+    title: 'mdoc system of record (operator API and CLI)',
+    table: PROVISIONING_OPERATOR_CODES,
+  },
 ] as const satisfies readonly { area: string; title: string; table: CodeTable }[];
 
 /** Every code Keyward raises: the union of the areas' tables. */
@@ -90,4 +96,5 @@ export type ErrorCode =
   | keyof typeof WARDEN_OPERATOR_CODES
   | keyof typeof COSE_CODES
   | keyof typeof MDOC_CODES
-  | keyof typeof PROVISIONING_CODES;
+  | keyof typeof PROVISIONING_CODES
+  | keyof typeof PROVISIONING_OPERATOR_CODES;

@@ -76,6 +76,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly provisioningMessages = new Counter({
+    name: 'keyward_provisioning_messages_total',
+    help: '/mdlServer messages by flow and outcome (ok, or the refusal code).',
+    labelNames: ['flow', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly challenges: ChallengeMetrics = {
     issued: (purpose) => this.challengesIssued.inc({ purpose }),
     consumed: (purpose) => this.challengesConsumed.inc({ purpose }),

@@ -10,6 +10,10 @@ import { ChallengeTokens } from './challenges/challenge-tokens.js';
 import { PROTOCOL_PURPOSES } from './challenges/purposes.js';
 import { type DsrComponents, dsrFromConfig } from './features/dsr/dsr-from-config.js';
 import { Fido2Service } from './features/fido2/fido2-service.js';
+import {
+  type ProvisioningComponents,
+  provisioningFromConfig,
+} from './features/provisioning/provisioning-from-config.js';
 import { effectiveAttestationMode, endsAt, webauthnVerifierFromConfig } from './features/fido2/fido2-verifier.js';
 import { metadataServiceFromConfig } from './features/fido2/metadata-from-config.js';
 import type { MetadataService } from './features/fido2/metadata-service.js';
@@ -49,6 +53,8 @@ export interface Services {
   readonly fido2: { service: Fido2Service; metadata: MetadataService } | undefined;
   /** Absent when DSR is disabled (`dsr.enabled`). */
   readonly dsr: DsrComponents | undefined;
+  /** Absent when mdoc provisioning is disabled (`provisioning.enabled`). */
+  readonly provisioning: ProvisioningComponents | undefined;
   /** Listeners beside the plain one, once they listen (the TLS listener for DSR's mTLS routes). */
   readonly listeners: { tls?: { url: string; certificateSha256: string } };
   /** The public base URL: `publicBaseUrl`, or once listening, the address actually bound. */
@@ -114,7 +120,7 @@ export async function createServices(
   const publicBaseUrl = () => baseUrl;
   let verifiers: ReturnType<typeof buildVerifiers>;
   try {
-    verifiers = buildVerifiers(config, clock, logger, metrics, store, challenges, keys, publicBaseUrl);
+    verifiers = buildVerifiers(config, clock, logger, metrics, store, redis, challenges, keys, publicBaseUrl);
   } catch (error) {
     await closeBackends();
     throw error;
@@ -161,6 +167,7 @@ export async function createServices(
       stopPurging();
       await verifiers.fido2?.metadata.stop();
       await verifiers.dsr?.policies.stop();
+      verifiers.provisioning?.stop();
       await closeBackends();
     },
   };
@@ -181,6 +188,7 @@ function buildVerifiers(
   logger: Logger,
   metrics: Metrics,
   store: Store,
+  redis: Redis | undefined,
   challenges: ChallengeService,
   keys: ServerKeys,
   publicBaseUrl: () => string,
@@ -255,7 +263,10 @@ function buildVerifiers(
       android,
       appleVerifier,
     });
-  return { warden, mdvm, fido2, dsr };
+  const provisioning =
+    keys.mdocIssuer &&
+    provisioningFromConfig(config, { clock, logger, metrics, store, redis, android, signer: keys.mdocIssuer });
+  return { warden, mdvm, fido2, dsr, provisioning };
 }
 
 /** The WebAuthn relying party: its metadata service (not started yet), verifier and ceremonies. */

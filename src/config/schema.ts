@@ -5,6 +5,7 @@ import { AppleConfigSchema } from './apple.js';
 import { DsrConfigSchema, TlsConfigSchema } from './dsr.js';
 import { Fido2ConfigSchema } from './fido2.js';
 import { MdvmConfigSchema } from './mdvm.js';
+import { ProvisioningConfigSchema } from './provisioning.js';
 import { WardenConfigSchema } from './warden.js';
 
 /**
@@ -165,6 +166,7 @@ export const ConfigSchema = Type.Object(
     mdvm: MdvmConfigSchema,
     fido2: Fido2ConfigSchema,
     dsr: DsrConfigSchema,
+    provisioning: ProvisioningConfigSchema,
     tls: TlsConfigSchema,
     trustSimulatorRoots: Type.Boolean({
       default: false,

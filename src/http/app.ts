@@ -6,6 +6,8 @@ import { challengeRoutes } from '../features/challenge-api/routes.js';
 import { dsrOperatorRoutes } from '../features/dsr/operator-routes.js';
 import { pepRoutes } from '../features/dsr/pep-routes.js';
 import { DSR_PATH_PREFIX, dsrFailureFormat, dsrRoutes } from '../features/dsr/routes.js';
+import { provisioningOperatorRoutes } from '../features/provisioning/operator-routes.js';
+import { provisioningRoutes } from '../features/provisioning/routes.js';
 import { fido2DemoRoutes } from '../features/fido2/demo-routes.js';
 import { fido2OperatorRoutes } from '../features/fido2/operator-routes.js';
 import { FIDO2_PATH_PREFIX, fido2FailureFormat, fido2Routes } from '../features/fido2/routes.js';
@@ -123,6 +125,19 @@ export async function buildApp(services: Services): Promise<App> {
     });
     await app.register(pepRoutes, { dsr, decisions: services.metrics.pepDecisions });
     if (config.admin.apiKeys.length > 0) await app.register(dsrOperatorRoutes, { dsr, apiKeys: config.admin.apiKeys });
+  }
+  if (services.provisioning) {
+    await app.register(provisioningRoutes, {
+      provisioning: services.provisioning,
+      maxBodyBytes: config.provisioning.maxBodyBytes,
+    });
+    if (config.admin.apiKeys.length > 0)
+      await app.register(provisioningOperatorRoutes, {
+        records: services.store.mdocRecords,
+        apiKeys: config.admin.apiKeys,
+        clock: services.clock,
+        codeTtlSeconds: config.provisioning.codeTtlSeconds,
+      });
   }
   return app;
 }

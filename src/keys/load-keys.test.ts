@@ -22,6 +22,7 @@ describe('loadServerKeys', () => {
       ['dsr.deviceCa', true],
       ['dsr.signingKeysFile', true],
       ['tls.certFile', true],
+      ['provisioning.issuer', true],
     ]);
     for (const file of [
       'mac-keys.json',
@@ -33,6 +34,8 @@ describe('loadServerKeys', () => {
       'dsr-device-ca/root.key.pem',
       'dsr-signing-keys.json',
       'tls/key.pem',
+      'mdoc-issuer/document-signer.key.pem',
+      'mdoc-issuer/iaca.key.pem',
     ]) {
       expect(statSync(join(dataDir, 'keys', file)).mode & 0o777).toBe(0o600);
     }
@@ -43,6 +46,7 @@ describe('loadServerKeys', () => {
     expect(second.dsr!.deviceCa.intermediate.fingerprint).toBe(first.dsr!.deviceCa.intermediate.fingerprint);
     expect(second.dsr!.signingKeys.current.kid).toBe(first.dsr!.signingKeys.current.kid);
     expect(second.tls!.certificate).toBe(first.tls!.certificate);
+    expect(second.mdocIssuer!.certificate.fingerprint).toBe(first.mdocIssuer!.certificate.fingerprint);
     expect(second.macKeys.current.secret.equals(first.macKeys.current.secret)).toBe(true);
   });
 
@@ -57,6 +61,7 @@ describe('loadServerKeys', () => {
         warden: { enabled: false },
         mdvm: { enabled: false },
         dsr: { enabled: false },
+        provisioning: { enabled: false },
       }),
       clock,
     );
@@ -69,11 +74,11 @@ describe('loadServerKeys', () => {
 
     // Enabled features without their keys stop the start, naming what is missing.
     const strict = { dataDir, keys: { macKeysFile, generateDevelopmentKeys: false } };
-    const only = (feature: 'warden' | 'mdvm' | 'dsr') =>
+    const only = (feature: 'warden' | 'mdvm' | 'dsr' | 'provisioning') =>
       configFor({
         ...strict,
         ...Object.fromEntries(
-          (['warden', 'mdvm', 'dsr'] as const).map((name) => [name, { enabled: name === feature }]),
+          (['warden', 'mdvm', 'dsr', 'provisioning'] as const).map((name) => [name, { enabled: name === feature }]),
         ),
       });
     expect(() => loadServerKeys(only('warden'), clock)).toThrow(
@@ -84,6 +89,9 @@ describe('loadServerKeys', () => {
     );
     expect(() => loadServerKeys(only('dsr'), clock)).toThrow(
       'invalid configuration: dsr.deviceCa files are empty and keys.generateDevelopmentKeys is false',
+    );
+    expect(() => loadServerKeys(only('provisioning'), clock)).toThrow(
+      'invalid configuration: provisioning.issuer files are empty and keys.generateDevelopmentKeys is false',
     );
   });
 

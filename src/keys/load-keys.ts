@@ -10,6 +10,15 @@ import { CA_DIRECTORY_FILES, type IssuingCaFiles, issuingCaFilesFromDirectory } 
 import { DeviceCa, generateDeviceCaDirectory } from '../features/dsr/device-ca/device-ca.js';
 import { DsrSigningKeys, dsrSigningKeyFile, generateDsrSigningKey } from '../features/dsr/signing-keys.js';
 import { generateDevelopmentTlsCertificate } from '../crypto/x509/tls-certificate.js';
+import { resolvePublicBaseUrl } from '../config/derived.js';
+import {
+  type DocumentSigner,
+  generateIssuerCaDirectory,
+  ISSUER_CA_FILES,
+  type IssuerCaFiles,
+  issuerCaFilesFromDirectory,
+  loadDocumentSigner,
+} from '../features/provisioning/issuer/issuer-ca-directory.js';
 import { readOrCreateKeyDirectory, readOrCreateKeyFile } from './key-files.js';
 import { generateMacKeyFile, parseMacKeyFile, type MacKeyRing } from './mac-keys.js';
 
@@ -30,6 +39,8 @@ export interface ServerKeys {
   dsr?: { deviceCa: DeviceCa; signingKeys: DsrSigningKeys };
   /** The TLS listener's certificate chain and key (PEM); absent when DSR or the listener is disabled. */
   tls?: TlsKeys;
+  /** The mdoc issuer (IACA and document signer); absent when provisioning is disabled. */
+  mdocIssuer?: DocumentSigner;
   /** Start-up warns about each. */
   development: DevelopmentKey[];
 }
@@ -55,6 +66,7 @@ export function loadServerKeys(config: KeywardConfig, clock: Clock): ServerKeys 
     };
     if (config.tls.enabled) keys.tls = loadTlsKeys(config, clock, development);
   }
+  if (config.provisioning.enabled) keys.mdocIssuer = loadMdocIssuer(config, clock, development);
   return keys;
 }
 
@@ -177,6 +189,42 @@ function loadDsrSigningKeys(config: KeywardConfig, clock: Clock, development: De
   const file = readOrCreateKeyFile(path, () => dsrSigningKeyFile([generateDsrSigningKey(clock.now())]));
   development.push({ name: option, path, created: file.created });
   return parseOrConfigError(option, () => DsrSigningKeys.parse(file.data.toString('utf8')));
+}
+
+/** The configured IACA and document signer (all three files), or a development issuer generated once under <dataDir>/keys/mdoc-issuer. */
+export function loadMdocIssuer(
+  config: KeywardConfig,
+  clock: Clock,
+  development: DevelopmentKey[] = [],
+): DocumentSigner {
+  const option = 'provisioning.issuer';
+  const { iacaCertificateFile, documentSignerCertificateFile, documentSignerKeyFile, country, organization, crlUrl } =
+    config.provisioning.issuer;
+  const configured = [iacaCertificateFile, documentSignerCertificateFile, documentSignerKeyFile].filter(Boolean).length;
+  const load = (files: IssuerCaFiles) =>
+    parseOrConfigError(option, () => loadDocumentSigner(files, { at: clock.now() }));
+  if (configured === 3)
+    return load({
+      iacaCertificate: readConfigured(`${option}.iacaCertificateFile`, iacaCertificateFile),
+      documentSignerCertificate: readConfigured(
+        `${option}.documentSignerCertificateFile`,
+        documentSignerCertificateFile,
+      ),
+      documentSignerKey: readConfigured(`${option}.documentSignerKeyFile`, documentSignerKeyFile),
+    });
+  if (configured > 0)
+    throw new ConfigError(
+      `invalid configuration: ${option} needs iacaCertificateFile, documentSignerCertificateFile and documentSignerKeyFile together`,
+    );
+  const directory = developmentPath(config, `${option} files are empty`, 'mdoc-issuer');
+  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(ISSUER_CA_FILES), () =>
+    generateIssuerCaDirectory(
+      { country, organization, crlUrl: crlUrl || `${resolvePublicBaseUrl(config)}/mdoc/iaca.crl` },
+      clock.now(),
+    ),
+  );
+  development.push({ name: option, path: directory, created });
+  return load(issuerCaFilesFromDirectory(files));
 }
 
 const TLS_FILES = { certificate: 'certificate.pem', key: 'key.pem' } as const;

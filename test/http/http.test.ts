@@ -158,6 +158,7 @@ describe('disabled features', () => {
         'warden.enabled': false,
         'mdvm.enabled': false,
         'dsr.enabled': false,
+        'provisioning.enabled': false,
         'admin.apiKeys': ['admin-key-0123456789abcdef'],
       },
     });
@@ -173,6 +174,8 @@ describe('disabled features', () => {
         ['POST', '/dsr/register-device'],
         ['GET', '/pep/strict/auth_request'],
         ['GET', '/admin/v1/dsr/bundles'],
+        ['POST', '/mdlServer'],
+        ['GET', '/mdoc/iaca.pem'],
       ] as const) {
         const response = await fetch(`${server.url}${path}`, { method });
         expect([method, path, response.status]).toEqual([method, path, 404]);
@@ -181,6 +184,7 @@ describe('disabled features', () => {
       expect(server.services.keys.bindingCa).toBeUndefined();
       expect(server.services.keys.mdvmSigningKeys).toBeUndefined();
       expect(server.services.keys.dsr).toBeUndefined();
+      expect(server.services.keys.mdocIssuer).toBeUndefined();
       expect(server.tlsUrl).toBeUndefined();
       expect(server.logs.filter((line) => /^DEVELOPMENT KEY/.test(String(line.msg))).map((line) => line.msg)).toEqual([
         expect.stringContaining('keys.macKeysFile'),

@@ -114,6 +114,8 @@ export interface ProvisioningReply {
   reply: Uint8Array;
   /** The code of a failure (the reply is then EndSessionMessage Failed). */
   code?: ErrorCode;
+  /** Log-only detail of a failure (never sent to the client). */
+  detail?: string;
   sessionId?: string;
 }
 
@@ -208,6 +210,7 @@ export class ProvisioningService {
     return {
       reply: replies.writeEndSession(sessionId, 'Failed'),
       code,
+      ...(keyward && error.detail !== undefined ? { detail: error.detail } : {}),
       ...(sessionId === undefined ? {} : { sessionId }),
     };
   }
