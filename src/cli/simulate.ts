@@ -3,6 +3,7 @@ import { SIMULATOR_APP_ID, SIMULATOR_PACKAGE } from '../simulator/defaults.js';
 import { SIMULATED_FORMATS, type SimulatedFormat } from '../simulator/webauthn/models.js';
 import type { CoseAlgorithmName } from '../simulator/webauthn/credential-key.js';
 import { registerSimulateDsr } from './simulate-dsr.js';
+import { registerSimulateProvisioning } from './simulate-provisioning.js';
 import { UsageError } from './usage-error.js';
 
 export function registerSimulate(program: Command): void {
@@ -166,4 +167,5 @@ export function registerSimulate(program: Command): void {
       },
     );
   registerSimulateDsr(simulate);
+  registerSimulateProvisioning(simulate);
 }
