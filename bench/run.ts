@@ -7,6 +7,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   mdvm: () => import('./mdvm.js'),
   webauthn: () => import('./webauthn.js'),
   dsr: () => import('./dsr.js'),
+  provisioning: () => import('./provisioning.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -53,7 +53,7 @@ describe('deploy/compose.yaml', () => {
         const refused = await runCli(['config', 'check'], { env: { ...without, KEYWARD_DATA_DIR: dataDir } });
         expect(refused.code, name).toBe(2);
         expect(refused.stderr, name).toMatch(
-          /generateDevelopmentKeys is false|needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together|tls\.certFile and tls\.keyFile go together/,
+          /generateDevelopmentKeys is false|needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together|tls\.certFile and tls\.keyFile go together|needs iacaCertificateFile, documentSignerCertificateFile and documentSignerKeyFile together/,
         );
       }
     } finally {
