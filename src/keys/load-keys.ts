@@ -6,7 +6,7 @@ import { ConfigError } from '../config/load.js';
 import type { KeywardConfig } from '../config/schema.js';
 import { generateMdvmKeyDirectory, MDVM_KEY_FILES, MdvmSigningKeys } from '../features/mdvm/signing-keys.js';
 import { BindingCa, generateBindingCaDirectory } from '../features/warden/binding-ca.js';
-import { CA_DIRECTORY_FILES, type IssuingCaFiles, issuingCaFilesFromDirectory } from '../crypto/x509/issuing-ca.js';
+import { CA_DIRECTORY_FILES, type IssuingCaFiles } from '../crypto/x509/issuing-ca.js';
 import { DeviceCa, generateDeviceCaDirectory } from '../features/dsr/device-ca/device-ca.js';
 import { DsrSigningKeys, dsrSigningKeyFile, generateDsrSigningKey } from '../features/dsr/signing-keys.js';
 import { generateDevelopmentTlsCertificate } from '../crypto/x509/tls-certificate.js';
@@ -15,8 +15,6 @@ import {
   type DocumentSigner,
   generateIssuerCaDirectory,
   ISSUER_CA_FILES,
-  type IssuerCaFiles,
-  issuerCaFilesFromDirectory,
   loadDocumentSigner,
 } from '../features/provisioning/issuer/issuer-ca-directory.js';
 import { readOrCreateKeyDirectory, readOrCreateKeyFile } from './key-files.js';
@@ -85,60 +83,102 @@ function loadMacKeys(config: KeywardConfig, clock: Clock, development: Developme
 
 /** The configured binding CA (all three files), or a development one generated once under <dataDir>/keys/binding-ca. */
 export function loadBindingCa(config: KeywardConfig, clock: Clock, development: DevelopmentKey[] = []): BindingCa {
-  return loadIssuingCa(
-    {
-      option: 'warden.ca',
-      files: config.warden.ca,
-      directoryName: 'binding-ca',
-      developmentName: 'Keyward Development Binding CA',
-      generate: generateBindingCaDirectory,
-      build: (files) => new BindingCa(files),
-    },
+  return loadCaFiles(
+    issuingCaSource('warden.ca', config.warden.ca, 'binding-ca', (at) =>
+      generateBindingCaDirectory(at, 'Keyward Development Binding CA'),
+    ),
+    (files) => new BindingCa(files),
     config,
     clock,
     development,
   );
 }
 
-interface IssuingCaSource<T> {
-  /** The option holding the three file options, e.g. warden.ca. */
+/**
+ * Where a CA's PEM files come from: one option holding several file options, all configured or
+ * none; with none, a development directory under <dataDir>/keys, generated once.
+ */
+interface CaFilesSource<K extends string> {
+  /** The option holding the file options, e.g. warden.ca. */
   option: string;
-  files: { rootCertificateFile: string; intermediateCertificateFile: string; intermediateKeyFile: string };
-  /** The development CA's directory under <dataDir>/keys. */
+  /** Each file option (its name under `option`) and the part it holds. */
+  options: Readonly<Record<K, string>>;
+  /** The configured paths by file option (the option object; other members are ignored). */
+  configured: Readonly<Record<string, unknown>>;
   directoryName: string;
-  developmentName: string;
-  generate(at: number, name: string): Record<string, string>;
-  build(files: IssuingCaFiles): T;
+  /** The development directory's file name of each part. */
+  directoryFiles: Readonly<Record<K, string>>;
+  /** Further files a development directory keeps (the root key, for issuing again), not read here. */
+  keptFiles: readonly string[];
+  generate(at: number): Record<string, string>;
 }
 
-/** A CA of root, intermediate and intermediate key: all three files configured, or none and a development CA. */
-function loadIssuingCa<T>(
-  source: IssuingCaSource<T>,
+/** An issuing CA's three files (root, intermediate, intermediate key), as warden.ca and dsr.deviceCa name them. */
+function issuingCaSource(
+  option: string,
+  configured: Readonly<Record<string, unknown>>,
+  directoryName: string,
+  generate: (at: number) => Record<string, string>,
+): CaFilesSource<keyof IssuingCaFiles> {
+  return {
+    option,
+    options: {
+      rootCertificate: 'rootCertificateFile',
+      intermediateCertificate: 'intermediateCertificateFile',
+      intermediateKey: 'intermediateKeyFile',
+    },
+    configured,
+    directoryName,
+    directoryFiles: {
+      rootCertificate: CA_DIRECTORY_FILES.rootCertificate,
+      intermediateCertificate: CA_DIRECTORY_FILES.intermediateCertificate,
+      intermediateKey: CA_DIRECTORY_FILES.intermediateKey,
+    },
+    keptFiles: [CA_DIRECTORY_FILES.rootKey],
+    generate,
+  };
+}
+
+/** "a, b and c". */
+const listed = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
+/** A CA's files, all configured or none and a development directory; `build` checks them (ConfigError naming the option). */
+function loadCaFiles<K extends string, T>(
+  source: CaFilesSource<K>,
+  build: (files: Record<K, string>) => T,
   config: KeywardConfig,
   clock: Clock,
   development: DevelopmentKey[],
 ): T {
   const { option } = source;
-  const { rootCertificateFile, intermediateCertificateFile, intermediateKeyFile } = source.files;
-  const configured = [rootCertificateFile, intermediateCertificateFile, intermediateKeyFile].filter(Boolean).length;
-  if (configured === 3) {
-    const files = {
-      rootCertificate: readConfigured(`${option}.rootCertificateFile`, rootCertificateFile),
-      intermediateCertificate: readConfigured(`${option}.intermediateCertificateFile`, intermediateCertificateFile),
-      intermediateKey: readConfigured(`${option}.intermediateKeyFile`, intermediateKeyFile),
-    };
-    return parseOrConfigError(option, () => source.build(files));
+  const parts = Object.keys(source.options) as K[];
+  const paths = parts.map((part) => {
+    const path = source.configured[source.options[part]];
+    return typeof path === 'string' ? path : '';
+  });
+  const configured = paths.filter(Boolean).length;
+  if (configured === parts.length) {
+    const files = Object.fromEntries(
+      parts.map((part, index) => [part, readConfigured(`${option}.${source.options[part]}`, paths[index]!)]),
+    ) as Record<K, string>;
+    return parseOrConfigError(option, () => build(files));
   }
   if (configured > 0)
     throw new ConfigError(
-      `invalid configuration: ${option} needs rootCertificateFile, intermediateCertificateFile and intermediateKeyFile together`,
+      `invalid configuration: ${option} needs ${listed(parts.map((part) => source.options[part]))} together`,
     );
   const directory = developmentPath(config, `${option} files are empty`, source.directoryName);
-  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(CA_DIRECTORY_FILES), () =>
-    source.generate(clock.now(), source.developmentName),
+  const { files, created } = readOrCreateKeyDirectory(
+    directory,
+    [...Object.values<string>(source.directoryFiles), ...source.keptFiles],
+    () => source.generate(clock.now()),
   );
   development.push({ name: option, path: directory, created });
-  return parseOrConfigError(option, () => source.build(issuingCaFilesFromDirectory(files)));
+  const byPart = Object.fromEntries(parts.map((part) => [part, files[source.directoryFiles[part]] ?? ''])) as Record<
+    K,
+    string
+  >;
+  return parseOrConfigError(option, () => build(byPart));
 }
 
 /** The configured signing-key file, or a development MDVM root and one signing key generated once under <dataDir>/keys/mdvm. */
@@ -162,15 +202,11 @@ function loadMdvmSigningKeys(config: KeywardConfig, clock: Clock, development: D
 /** The configured device CA (all three files), or a development one generated once under <dataDir>/keys/dsr-device-ca. */
 export function loadDeviceCa(config: KeywardConfig, clock: Clock, development: DevelopmentKey[] = []): DeviceCa {
   const { validityDays, ...files } = config.dsr.deviceCa;
-  return loadIssuingCa(
-    {
-      option: 'dsr.deviceCa',
-      files,
-      directoryName: 'dsr-device-ca',
-      developmentName: 'Keyward Development DSR Device CA',
-      generate: generateDeviceCaDirectory,
-      build: (caFiles) => new DeviceCa(caFiles, { validityDays }),
-    },
+  return loadCaFiles(
+    issuingCaSource('dsr.deviceCa', files, 'dsr-device-ca', (at) =>
+      generateDeviceCaDirectory(at, 'Keyward Development DSR Device CA'),
+    ),
+    (caFiles) => new DeviceCa(caFiles, { validityDays }),
     config,
     clock,
     development,
@@ -197,34 +233,34 @@ export function loadMdocIssuer(
   clock: Clock,
   development: DevelopmentKey[] = [],
 ): DocumentSigner {
-  const option = 'provisioning.issuer';
-  const { iacaCertificateFile, documentSignerCertificateFile, documentSignerKeyFile, country, organization, crlUrl } =
-    config.provisioning.issuer;
-  const configured = [iacaCertificateFile, documentSignerCertificateFile, documentSignerKeyFile].filter(Boolean).length;
-  const load = (files: IssuerCaFiles) =>
-    parseOrConfigError(option, () => loadDocumentSigner(files, { at: clock.now() }));
-  if (configured === 3)
-    return load({
-      iacaCertificate: readConfigured(`${option}.iacaCertificateFile`, iacaCertificateFile),
-      documentSignerCertificate: readConfigured(
-        `${option}.documentSignerCertificateFile`,
-        documentSignerCertificateFile,
-      ),
-      documentSignerKey: readConfigured(`${option}.documentSignerKeyFile`, documentSignerKeyFile),
-    });
-  if (configured > 0)
-    throw new ConfigError(
-      `invalid configuration: ${option} needs iacaCertificateFile, documentSignerCertificateFile and documentSignerKeyFile together`,
-    );
-  const directory = developmentPath(config, `${option} files are empty`, 'mdoc-issuer');
-  const { files, created } = readOrCreateKeyDirectory(directory, Object.values(ISSUER_CA_FILES), () =>
-    generateIssuerCaDirectory(
-      { country, organization, crlUrl: crlUrl || `${resolvePublicBaseUrl(config)}/mdoc/iaca.crl` },
-      clock.now(),
-    ),
+  const { country, organization, crlUrl, ...configured } = config.provisioning.issuer;
+  return loadCaFiles(
+    {
+      option: 'provisioning.issuer',
+      options: {
+        iacaCertificate: 'iacaCertificateFile',
+        documentSignerCertificate: 'documentSignerCertificateFile',
+        documentSignerKey: 'documentSignerKeyFile',
+      },
+      configured,
+      directoryName: 'mdoc-issuer',
+      directoryFiles: {
+        iacaCertificate: ISSUER_CA_FILES.iacaCertificate,
+        documentSignerCertificate: ISSUER_CA_FILES.documentSignerCertificate,
+        documentSignerKey: ISSUER_CA_FILES.documentSignerKey,
+      },
+      keptFiles: [ISSUER_CA_FILES.iacaKey],
+      generate: (at) =>
+        generateIssuerCaDirectory(
+          { country, organization, crlUrl: crlUrl || `${resolvePublicBaseUrl(config)}/mdoc/iaca.crl` },
+          at,
+        ),
+    },
+    (files) => loadDocumentSigner(files, { at: clock.now() }),
+    config,
+    clock,
+    development,
   );
-  development.push({ name: option, path: directory, created });
-  return load(issuerCaFilesFromDirectory(files));
 }
 
 const TLS_FILES = { certificate: 'certificate.pem', key: 'key.pem' } as const;
