@@ -1,6 +1,10 @@
 /** Nesting bound for JSON from the network: deep enough for any document Keyward reads. */
 export const MAX_JSON_DEPTH = 64;
 
+/** A JSON object (not null, not an array). */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from '../../crypto/x509/certificate.js';
 import { verifySignature } from '../../crypto/x509/signatures.js';
 import { contentError, trustError } from '../../errors.js';
@@ -9,6 +9,8 @@ import { verifyWithChallenge } from '../android/verify-with-challenge.js';
 import type { AppIdentity, AttestationResult, BootState, SecurityLevel } from '../result.js';
 import { deriveNonce, NONCE_SUFFIXES } from './nonce-derivations.js';
 import type { AndroidRegistrationClaims } from './registration-claims.js';
+import { constantTimeEqual } from '../../crypto/bytes.js';
+import { sha256 } from '../../crypto/keys.js';
 
 /**
  * RFC-01 Android platform checks: the two keys the reference client (poc-dsr-android
@@ -76,9 +78,6 @@ export interface AndroidRegistrationResult {
   attestKeyAttestation: AttestationResult;
 }
 
-const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
-
 /** The leaf record's purposes as the verifier reads facts (hardware-enforced unless software attestation is allowed). */
 export function leafPurposes(verifier: AndroidVerifier, result: AttestationResult): number[] {
   const record = (result.facts as { keyDescription: Parameters<typeof enforcedFact>[0] }).keyDescription;
@@ -131,7 +130,7 @@ export async function verifyAndroidRegistration(
     });
   }
   const attestCertificate = parseCertificate(claims.attestCertChain[0]!, 'MALFORMED_CERTIFICATE', { cache: false });
-  if (!equalBytes(sha256(attestCertificate.publicKeyBits), claims.attestPublicKey)) {
+  if (!constantTimeEqual(sha256(attestCertificate.publicKeyBits), claims.attestPublicKey)) {
     throw contentError(
       'DSR_ANDROID_ATTEST_PUBLIC_KEY_MISMATCH',
       'The attestPublicKey claim does not match the attest key.',
@@ -158,10 +157,10 @@ export async function verifyAndroidRegistration(
       detail: `mTLS key purposes ${JSON.stringify(mtlsPurposes)}`,
     });
   }
-  if (!equalBytes(sha256(subject.publicKeyBits), claims.sub)) {
+  if (!constantTimeEqual(sha256(subject.publicKeyBits), claims.sub)) {
     throw contentError('DSR_ANDROID_SUB_MISMATCH', 'The sub claim is not the fingerprint of the attested mTLS key.');
   }
-  if (!equalBytes(subject.spki, input.csrSpki)) {
+  if (!constantTimeEqual(subject.spki, input.csrSpki)) {
     throw contentError('DSR_ANDROID_CSR_KEY_MISMATCH', 'The CSR is not for the attested mTLS key.');
   }
 

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { ecPoint, importSpki, sha256 } from '../../crypto/keys.js';
 import { contentError, isKeywardError, KeywardError } from '../../errors.js';
 import { attestedKeyRecord, type AppAttestKeyRecord } from '../apple/stored-keys.js';
@@ -6,6 +5,7 @@ import type { AppleAttestationInput, AppleAttestationResult, AppleVerifier } fro
 import { DSR_IOS_CODES } from './ios-codes.js';
 import { deriveNonce, NONCE_SUFFIXES } from './nonce-derivations.js';
 import type { IosRegistrationClaims } from './registration-claims.js';
+import { constantTimeEqual } from '../../crypto/bytes.js';
 
 /**
  * RFC-01 iOS platform checks, as the reference client (poc-dsr-ios DefaultTrustService.registration,
@@ -63,8 +63,6 @@ export interface IosRegistrationResult {
 
 export type DsrIosCode = keyof typeof DSR_IOS_CODES;
 
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
-
 /**
  * Runs `run`; a KeywardError whose code is a key of `renames` is thrown again under the DSR code
  * (with that code's category from DSR_IOS_CODES), keeping its detail and itself as the cause.
@@ -117,7 +115,7 @@ export async function verifyIosRegistration(
 ): Promise<IosRegistrationResult> {
   const { claims, at } = input;
   const point = rawPoint(input.csrSpki);
-  if (!point || !equalBytes(sha256(point), claims.sub)) {
+  if (!point || !constantTimeEqual(sha256(point), claims.sub)) {
     throw contentError('DSR_IOS_SUB_MISMATCH', 'The sub claim is not the fingerprint of the CSR key.', {
       detail: point ? 'SHA-256 of the CSR key point differs from sub' : 'the CSR key is not an EC key',
     });

@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { compactDecrypt, compactVerify } from 'jose';
 import { contentError, timeError, trustError } from '../../errors.js';
 import { type IntegrityNonceSuffix, matchesIntegrityNonce } from './nonce-derivations.js';
+import { isJsonObject } from '../../crypto/strict-json.js';
 
 /**
  * Play Integrity verdicts verified locally, as Google's "manage responses yourself" describes it:
@@ -84,9 +85,6 @@ export function parsePlayIntegrityKeys(decryptionKeyBase64: string, verification
 const malformed = (detail: string) =>
   contentError('DSR_INTEGRITY_MALFORMED', 'The integrity verdict is malformed.', { detail });
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The JWE's protected header, checked before any key is tried: A256KW, A256GCM, nothing else understood. */
 function checkJweShape(token: string): void {
   if (token.length > MAX_INTEGRITY_TOKEN_LENGTH) {
@@ -102,7 +100,7 @@ function checkJweShape(token: string): void {
   } catch {
     throw malformed('JWE protected header is not JSON');
   }
-  if (!isObject(header)) throw malformed('JWE protected header is not an object');
+  if (!isJsonObject(header)) throw malformed('JWE protected header is not an object');
   if (header.alg !== 'A256KW' || header.enc !== 'A256GCM') {
     throw malformed(`JWE alg ${JSON.stringify(header.alg)} enc ${JSON.stringify(header.enc)}, expected A256KW/A256GCM`);
   }
@@ -183,9 +181,9 @@ export async function verifyIntegrityVerdict(
   } catch {
     throw malformed('verdict payload is not JSON');
   }
-  if (!isObject(payload)) throw malformed('verdict payload is not an object');
+  if (!isJsonObject(payload)) throw malformed('verdict payload is not an object');
   const details = payload.requestDetails;
-  if (!isObject(details)) throw malformed('verdict has no requestDetails object');
+  if (!isJsonObject(details)) throw malformed('verdict has no requestDetails object');
 
   const reported = details.nonce !== undefined ? details.nonce : details.requestHash;
   if (typeof reported !== 'string') throw malformed('requestDetails has no nonce (or requestHash) string');
@@ -196,7 +194,7 @@ export async function verifyIntegrityVerdict(
   }
 
   if (typeof details.requestPackageName !== 'string') throw malformed('requestDetails has no requestPackageName');
-  const appPackage = isObject(payload.appIntegrity) ? payload.appIntegrity.packageName : undefined;
+  const appPackage = isJsonObject(payload.appIntegrity) ? payload.appIntegrity.packageName : undefined;
   for (const [field, value] of [
     ['requestDetails.requestPackageName', details.requestPackageName],
     ['appIntegrity.packageName', appPackage],
@@ -228,14 +226,14 @@ export async function verifyIntegrityVerdict(
  */
 export function normalizeIntegrityVerdict(payload: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = { ...payload };
-  if (isObject(payload.requestDetails)) {
+  if (isJsonObject(payload.requestDetails)) {
     const timestamp = timestampOf(payload.requestDetails.timestampMillis);
     result.requestDetails = {
       ...payload.requestDetails,
       ...(timestamp === undefined ? {} : { timestampMillis: timestamp }),
     };
   }
-  if (isObject(payload.appIntegrity)) {
+  if (isJsonObject(payload.appIntegrity)) {
     const version = timestampOf(payload.appIntegrity.versionCode);
     result.appIntegrity = { ...payload.appIntegrity, ...(version === undefined ? {} : { versionCode: version }) };
   }

@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { encode } from 'cbor2';
 import { contentError } from '../../errors.js';
 import { plainBytes } from './cbor.js';
 import { coseArray, coseHeaders, type CoseHeaders, HEADER_ALG, resolvePayload } from './sign1.js';
 import { coseToBeProcessed } from './structure.js';
+import { constantTimeEqual } from '../bytes.js';
 
 /**
  * COSE_Mac0 (RFC 9052 §6.2) with HMAC 256/256 (alg 5, RFC 9053 §3.1), as ISO 18013-5 deviceMac
@@ -44,7 +45,7 @@ export function verifyCoseMac0(
   }
   const payload = resolvePayload(decoded.payload, options.detachedPayload);
   const expected = hmac(key, decoded.protectedBytes, options.externalAad ?? EMPTY, payload);
-  return decoded.tag.length === expected.length && timingSafeEqual(decoded.tag, expected);
+  return constantTimeEqual(decoded.tag, expected);
 }
 
 /** An HMAC 256/256 COSE_Mac0 (untagged), alg in the protected header. */

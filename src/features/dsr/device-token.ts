@@ -1,9 +1,11 @@
-import { createHash, type JsonWebKey, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, type JsonWebKey, type KeyObject, randomUUID } from 'node:crypto';
 import { decodeCompactJws, signCompactJws, verifyEs256 } from '../../crypto/jose/compact-jws.js';
 import type { Es256KeyRing } from '../../crypto/jose/es256-keys.js';
 import { spkiToJwk } from '../../crypto/jose/jwk.js';
 import { parseCertificate } from '../../crypto/x509/certificate.js';
 import { contentError, timeError, trustError } from '../../errors.js';
+import { isJsonObject } from '../../crypto/strict-json.js';
+import { constantTimeEqual } from '../../crypto/bytes.js';
 
 /**
  * The DSR device_token (gematik RFC-02): an ES256 JWT the GMS issues after a device attestation,
@@ -156,9 +158,6 @@ function verifyingKey(header: Record<string, unknown>, trust: DeviceTokenTrust):
   return found;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Verifies a device token synchronously: alg ES256 only (no "none", no HS256 with a public key),
  * typ JWT or absent, no crit, the signature by a trusted key, iss when restricted, exp/iat/nbf
@@ -194,17 +193,17 @@ export function verifyDeviceToken(
     throw malformed('iss and sub are required strings');
   if (!DEVICE_TYPES.includes(claims.type as DeviceType)) throw malformed(`type ${JSON.stringify(claims.type)}`);
   if (typeof claims.userIdentifier !== 'string') throw malformed('userIdentifier is a required string');
-  if (!isObject(claims.deviceHealth)) throw malformed('deviceHealth is a required object');
+  if (!isJsonObject(claims.deviceHealth)) throw malformed('deviceHealth is a required object');
   if (claims.jti !== undefined && typeof claims.jti !== 'string') throw malformed('jti is not a string');
   const cnf = claims.cnf;
-  const thumbprint = isObject(cnf) ? cnf['x5t#S256'] : undefined;
+  const thumbprint = isJsonObject(cnf) ? cnf['x5t#S256'] : undefined;
   if (typeof thumbprint !== 'string') throw invalid('cnf holds no x5t#S256');
 
   let bound = false;
   if (options.clientCertificate) {
     const expected = Buffer.from(certificateThumbprint(options.clientCertificate), 'ascii');
     const presented = Buffer.from(thumbprint, 'ascii');
-    bound = presented.length === expected.length && timingSafeEqual(presented, expected);
+    bound = constantTimeEqual(presented, expected);
   }
   if (options.requireBinding && !bound)
     throw trustError('DSR_TOKEN_UNBOUND', 'The device token is not bound to the presented client certificate.', {

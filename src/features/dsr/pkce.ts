@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { contentError, trustError } from '../../errors.js';
+import { constantTimeEqual } from '../../crypto/bytes.js';
 
 /**
  * PKCE (RFC 7636) as the DSR device-token exchange uses it: S256 only. A `plain` challenge
@@ -41,7 +42,7 @@ export function parseCodeChallenge(challenge: unknown, method: unknown = PKCE_ME
 export function pkceMatches(verifier: string, challenge: string): boolean {
   const expected = Buffer.from(s256Challenge(verifier), 'ascii');
   const presented = Buffer.from(String(challenge), 'ascii');
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  return constantTimeEqual(presented, expected);
 }
 
 /** Throws DSR_PKCE_INVALID for a malformed verifier and DSR_PKCE_MISMATCH when it does not fit the challenge. */

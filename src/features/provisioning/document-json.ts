@@ -3,6 +3,7 @@ import { contentError } from '../../errors.js';
 import { decodeDocumentData, encodeDocumentData } from './document-data.js';
 import { FULL_DATE_TAG, fullDate, normalizeElementValue, TDATE_TAG, tdateText } from './issuer/element-value.js';
 import type { AccessControlProfile, NamespaceEntry } from './protocol/data.js';
+import { isJsonObject } from '../../crypto/strict-json.js';
 
 /**
  * The JSON form of a document's data, for the CLI and the operator API:
@@ -40,9 +41,6 @@ const NAME = /^[\x20-\x7e]{1,256}$/;
 
 const invalid = (detail: string) => contentError(CODE, `The document data is invalid: ${detail}.`, { detail });
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const isUint = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
@@ -50,17 +48,17 @@ const TYPED_KEYS = new Set(['fullDate', 'dateTime', 'bytes']);
 
 /** The stored canonical CBOR (MdocDocument.data) for the JSON form; CONTENT MDOC_DOCUMENT_JSON_INVALID when it is not one. */
 export function documentDataFromJson(json: unknown): Uint8Array {
-  if (!isObject(json)) throw invalid('the document data must be a JSON object');
+  if (!isJsonObject(json)) throw invalid('the document data must be a JSON object');
   for (const key of Object.keys(json))
     if (key !== 'accessControlProfiles' && key !== 'nameSpaces') throw invalid(`unexpected key "${key}"`);
   const profiles = readProfiles(json.accessControlProfiles ?? [{ id: 0 }]);
   const profileIds = new Set(profiles.map((profile) => profile.id));
-  if (!isObject(json.nameSpaces)) throw invalid('nameSpaces must be an object of namespaces');
+  if (!isJsonObject(json.nameSpaces)) throw invalid('nameSpaces must be an object of namespaces');
   const nameSpaces = new Map<string, NamespaceEntry[]>();
   let count = 0;
   for (const [namespace, elements] of Object.entries(json.nameSpaces)) {
     if (!NAME.test(namespace)) throw invalid(`namespace name "${namespace}" is empty, too long or not printable ASCII`);
-    if (!isObject(elements)) throw invalid(`nameSpaces["${namespace}"] must be an object of elements`);
+    if (!isJsonObject(elements)) throw invalid(`nameSpaces["${namespace}"] must be an object of elements`);
     const entries: NamespaceEntry[] = [];
     for (const [name, given] of Object.entries(elements)) {
       const where = `${namespace}/${name}`;
@@ -106,7 +104,7 @@ export function documentDataToJson(docType: string, bytes: Uint8Array): Document
 
 function isExplicit(value: unknown): value is { value: unknown; accessControlProfiles?: unknown } {
   return (
-    isObject(value) &&
+    isJsonObject(value) &&
     'value' in value &&
     Object.keys(value).every((key) => key === 'value' || key === 'accessControlProfiles')
   );
@@ -119,7 +117,7 @@ function readProfiles(value: unknown): AccessControlProfile[] {
   const ids = new Set<number>();
   return value.map((item, index) => {
     const where = `accessControlProfiles[${index}]`;
-    if (!isObject(item)) throw invalid(`${where} must be an object`);
+    if (!isJsonObject(item)) throw invalid(`${where} must be an object`);
     for (const key of Object.keys(item))
       if (!['id', 'readerCertificate', 'userAuthenticationRequired', 'timeoutMillis'].includes(key))
         throw invalid(`${where} has an unexpected key "${key}"`);
@@ -165,7 +163,7 @@ function valueFromJson(value: unknown, where: string, depth: number): unknown {
   )
     throw invalid(`${where} is not a finite number within ±2^53`);
   if (Array.isArray(value)) return value.map((item, index) => valueFromJson(item, `${where}[${index}]`, depth + 1));
-  if (isObject(value)) {
+  if (isJsonObject(value)) {
     const keys = Object.keys(value);
     if (keys.length === 1 && TYPED_KEYS.has(keys[0]!)) {
       const [key] = keys as [string];

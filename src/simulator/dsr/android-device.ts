@@ -1,5 +1,5 @@
 import { SimulatedDsrDevice } from './dsr-device.js';
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { KEY_DESCRIPTION_OID, KEY_PURPOSE } from '../../attestation/android/constants.js';
 import { attestKeyChallenge } from '../../attestation/dsr/android-registration.js';
 import { deriveNonce, NONCE_SUFFIXES } from '../../attestation/dsr/nonce-derivations.js';
@@ -16,6 +16,7 @@ import {
 import { MtlsIdentity, nonceBytes } from './mtls-identity.js';
 import { type PlayIntegritySigningKeys, playIntegrityToken, simulatedVerdict } from './play-integrity-token.js';
 import { registrationCsr } from './registration-csr.js';
+import { sha256 } from '../../crypto/keys.js';
 
 /**
  * A simulated DSR Android client (gematik poc-dsr-android): at registration it generates an
@@ -27,7 +28,6 @@ import { registrationCsr } from './registration-csr.js';
  * it. For tests and demos only.
  */
 
-const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 const KEY_SUBJECT = encodeName([['2.5.4.3', 'Android Keystore Key']]);
 /** DevicePolicyManager.PASSWORD_COMPLEXITY_HIGH. */
 export const PASSWORD_COMPLEXITY_HIGH = 327680;

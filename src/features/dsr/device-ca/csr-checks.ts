@@ -1,10 +1,11 @@
-import { createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { deriveNonce, NONCE_SUFFIXES } from '../../../attestation/dsr/nonce-derivations.js';
 import { TagClass, UNIVERSAL, type DerElement } from '../../../crypto/asn1/der.js';
 import { parseCsr, type ParsedCsr } from '../../../crypto/x509/csr.js';
 import { verifySignature } from '../../../crypto/x509/signatures.js';
 import { contentError, trustError } from '../../../errors.js';
 import { mtlsKeyFingerprint } from './key-fingerprint.js';
+import { constantTimeEqual } from '../../../crypto/bytes.js';
 
 /** PKCS#9 challengePassword. */
 export const CHALLENGE_PASSWORD_OID = '1.2.840.113549.1.9.7';
@@ -109,5 +110,5 @@ const attributeText = (value: DerElement): string =>
 function equalText(expected: string, actual: string): boolean {
   const a = Buffer.from(expected, 'utf8');
   const b = Buffer.from(actual, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
+  return constantTimeEqual(a, b);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { BoundedCache } from '../../../crypto/bounded-cache.js';
 import { isKeywardError, trustError } from '../../../errors.js';
 import {
@@ -17,6 +17,7 @@ import {
   pdpInput,
   readAuthRequest,
 } from './request-context.js';
+import { constantTimeEqual } from '../../../crypto/bytes.js';
 
 /**
  * The DSR policy enforcement point behind nginx's auth_request (PROTOCOLS.md §5, gematik
@@ -223,7 +224,6 @@ export class PolicyEnforcementPoint {
     }
     const expected = Buffer.from(thumbprint, 'ascii');
     const presented = Buffer.from(String(claims.cnf?.['x5t#S256']), 'ascii');
-    if (presented.length !== expected.length || !timingSafeEqual(presented, expected))
-      throw unbound('cnf x5t#S256 names another certificate');
+    if (!constantTimeEqual(presented, expected)) throw unbound('cnf x5t#S256 names another certificate');
   }
 }
