@@ -36,4 +36,15 @@ export interface BindingCertificateStore {
   revokedUnexpired(now: number): Promise<{ serial: string; revokedAt: number; reason: string }[]>;
   /** Most recent first. */
   list(options: { limit: number; keyThumbprint?: string }): Promise<BindingCertificateRecord[]>;
+  /**
+   * The console's listing, newest issued first: `search` matches a serial prefix (lowercase hex)
+   * or a substring of the subject (case-insensitive); `total` counts every match.
+   */
+  page(query: {
+    limit: number;
+    offset?: number;
+    search?: string;
+    platform?: 'android' | 'apple';
+    revoked?: boolean;
+  }): Promise<{ items: BindingCertificateRecord[]; total: number }>;
 }

@@ -68,6 +68,14 @@ export interface MdvmAccountStore {
   revokedSince(since: number, limit: number): Promise<MdvmRevocation[]>;
   /** Non-revoked accounts with id greater than `after` (paging by id), at most `limit`, ordered by id. */
   listActive(after: string, limit: number): Promise<MdvmAccount[]>;
+  /** The console's listing, newest created first; `search` is an id prefix; `total` counts every match. */
+  page(query: {
+    limit: number;
+    offset?: number;
+    search?: string;
+    platform?: MdvmPlatform;
+    revoked?: boolean;
+  }): Promise<{ items: MdvmAccount[]; total: number }>;
 }
 
 export type VulnerabilityClassification = 'fixable' | 'unfixable';

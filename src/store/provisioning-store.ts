@@ -117,6 +117,12 @@ export interface MdocRecordStore {
   completeProvisioning(code: string, configured: ConfiguredDocument, now: number): Promise<CodeState | 'conflict'>;
   configured(credentialKeyFingerprint: string): Promise<ConfiguredDocument | undefined>;
   configuredForDocument(documentId: string): Promise<ConfiguredDocument[]>;
+  /** The console's listing of credentials, newest first; filter by document. */
+  configuredDocuments(query: {
+    limit: number;
+    offset?: number;
+    documentId?: string;
+  }): Promise<{ items: ConfiguredDocument[]; total: number }>;
   /**
    * An update in one transaction: new proof, its hash and dataTimestamp; the credential's
    * endorsed auth keys removed (they were bound to the old proof). False when the credential is gone.

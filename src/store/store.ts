@@ -1,20 +1,32 @@
 import type { AppAttestKeyStore } from './app-attest-key-store.js';
 import type { BindingCertificateStore } from './binding-certificate-store.js';
 import type { PurgeableChallengeStore } from './challenge-store.js';
+import type {
+  AuditEventStore,
+  ConsoleSessionStore,
+  DecisionEventStore,
+  LoginThrottleStore,
+  OperatorStore,
+} from './console-store.js';
 import { ensureSchema, openDatabase, pingDatabase, type Database, type DatabaseOptions } from './database.js';
 import type { MdvmAccountStore, MdvmVulnerabilityStore } from './mdvm-store.js';
 import type { DsrBundleStore, DsrRegistrationStore } from './dsr-store.js';
 import type { MdocRecordStore, ProvisioningSessionStore } from './provisioning-store.js';
 import { describeFailure, MigrationStepError, migrateToLatest, type MigrationReport } from './migrate.js';
 import { SqlAppAttestKeyStore } from './sql/app-attest-key-store.js';
+import { SqlAuditEventStore } from './sql/audit-event-store.js';
 import { SqlBindingCertificateStore } from './sql/binding-certificate-store.js';
 import { SqlChallengeStore } from './sql/challenge-store.js';
+import { SqlConsoleSessionStore } from './sql/console-session-store.js';
+import { SqlDecisionEventStore } from './sql/decision-event-store.js';
 import { SqlDsrBundleStore } from './sql/dsr-bundle-store.js';
 import { SqlDsrRegistrationStore } from './sql/dsr-registration-store.js';
+import { SqlLoginThrottleStore } from './sql/login-throttle-store.js';
 import { SqlMdocRecordStore } from './sql/mdoc-record-store.js';
 import { SqlMdvmAccountStore } from './sql/mdvm-account-store.js';
 import { SqlMdvmVulnerabilityStore } from './sql/mdvm-vulnerability-store.js';
 import { SqlMetadataBlobStore } from './sql/metadata-blob-store.js';
+import { SqlOperatorStore } from './sql/operator-store.js';
 import { SqlProvisioningSessionStore } from './sql/provisioning-session-store.js';
 import { kyselyRunner, type QueryRunner } from './sql/precompiled.js';
 import { SqliteGroupCommit } from './sql/sqlite-group-commit.js';
@@ -40,6 +52,13 @@ export interface Store {
   readonly mdocRecords: MdocRecordStore;
   /** Provisioning sessions kept in the SQL database (a Redis store replaces it when Redis is configured). */
   readonly provisioningSessions: ProvisioningSessionStore;
+  /** The operator console (issue 13): accounts, sessions, failed-login counters. */
+  readonly operators: OperatorStore;
+  readonly consoleSessions: ConsoleSessionStore;
+  readonly loginThrottles: LoginThrottleStore;
+  /** The decision log (written in batches off the hot path) and the audit trail of operator actions. */
+  readonly decisionEvents: DecisionEventStore;
+  readonly auditEvents: AuditEventStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -99,6 +118,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dsrBundles: new SqlDsrBundleStore(database.db),
     mdocRecords: new SqlMdocRecordStore(database.db, database.dialect),
     provisioningSessions: new SqlProvisioningSessionStore(database.db),
+    operators: new SqlOperatorStore(database.db),
+    consoleSessions: new SqlConsoleSessionStore(database.db),
+    loginThrottles: new SqlLoginThrottleStore(database.db),
+    decisionEvents: new SqlDecisionEventStore(database.db),
+    auditEvents: new SqlAuditEventStore(database.db),
     ping: () => pingDatabase(database),
     close: () => database.close(),
   };

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Kysely table types. Times are epoch milliseconds (numbers on both dialects). */
 export interface ChallengesTable {
   /** base64url SHA-256 of the challenge bytes: the value itself is never stored. */
@@ -221,6 +223,74 @@ export interface ProvisioningSessionsTable {
   version: number;
 }
 
+/** Operator console accounts (issue 13). */
+export interface OperatorsTable {
+  name: string;
+  role: string;
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Console sessions, by the SHA-256 (hex) of the cookie value; removed with their operator. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  operator: string;
+  csrf_token: string;
+  address: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** Failed-login counters ("user:<name>", "addr:<address>"). */
+export interface LoginThrottlesTable {
+  key: string;
+  failures: number;
+  last_failure_at: number;
+  locked_until: number | null;
+}
+
+/** The decision log: every verification decision, append-only, purged by age. */
+export interface DecisionEventsTable {
+  id: Generated<number>;
+  at: number;
+  capability: string;
+  operation: string;
+  platform: string;
+  outcome: string;
+  category: string | null;
+  code: string | null;
+  subject: string | null;
+  /** JSON. */
+  summary: string;
+  request_id: string | null;
+}
+
+/** Decisions per hour, capability, outcome and category ('' when accepted): the charts' rollup of decision_events. */
+export interface DecisionCountsTable {
+  hour: number;
+  capability: string;
+  outcome: string;
+  category: string;
+  count: number;
+}
+
+/** The audit trail of operator actions. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  actor_kind: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  address: string;
+  /** JSON. */
+  detail: string;
+  request_id: string | null;
+}
+
 export interface Tables {
   challenges: ChallengesTable;
   app_attest_keys: AppAttestKeysTable;
@@ -240,4 +310,10 @@ export interface Tables {
   mdoc_configured_documents: MdocConfiguredDocumentsTable;
   mdoc_endorsed_auth_keys: MdocEndorsedAuthKeysTable;
   provisioning_sessions: ProvisioningSessionsTable;
+  operators: OperatorsTable;
+  console_sessions: ConsoleSessionsTable;
+  login_throttles: LoginThrottlesTable;
+  decision_events: DecisionEventsTable;
+  decision_counts: DecisionCountsTable;
+  audit_events: AuditEventsTable;
 }

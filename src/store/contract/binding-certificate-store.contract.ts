@@ -94,5 +94,50 @@ export function describeBindingCertificateStoreContract(
       );
       expect(await harness.store.list({ limit: 2 })).toEqual([entries[2], entries[1]]);
     });
+
+    it('pages newest issued first, searching a serial prefix or a subject substring, by platform and revocation', async () => {
+      const prefix = randomBytes(5).toString('hex');
+      const tag = randomBytes(4).toString('hex');
+      const serial = () => `${prefix}${randomBytes(11).toString('hex')}`;
+      const LATER = NOW + 100 * DAY;
+      const entries = [
+        record({ serial: serial(), issuedAt: LATER + 1, subject: `CN=Pixel ${tag}` }),
+        record({ serial: serial(), issuedAt: LATER + 2, platform: 'apple' }),
+        record({ serial: serial(), issuedAt: LATER + 3, subject: `CN=100%_\\ ${tag.toUpperCase()}` }),
+        record({ issuedAt: LATER + 4, subject: `O=Example, CN=pixel ${tag}`, platform: 'apple' }),
+        record({ issuedAt: LATER + 5, subject: 'CN=Unrelated' }),
+      ];
+      for (const entry of entries) await harness.store.record(entry);
+      await harness.store.revoke(entries[0]!.serial, 'superseded', LATER + 10);
+      const [, b, c, d] = entries;
+      const a = { ...entries[0]!, revokedAt: LATER + 10, revocationReason: 'superseded' };
+
+      expect(await harness.store.page({ limit: 10, search: prefix })).toEqual({ items: [c, b, a], total: 3 });
+      // Serials are lowercase hex, so an uppercase prefix finds them too; a serial's middle does not.
+      expect((await harness.store.page({ limit: 10, search: prefix.toUpperCase() })).total).toBe(3);
+      expect((await harness.store.page({ limit: 10, search: a.serial.slice(2, 12) })).total).toBe(0);
+      expect(await harness.store.page({ limit: 10, search: a.serial })).toEqual({ items: [a], total: 1 });
+      expect(await harness.store.page({ limit: 10, search: `PIXEL ${tag}` })).toEqual({ items: [d, a], total: 2 });
+      // LIKE wildcards are literal.
+      expect((await harness.store.page({ limit: 10, search: `100%_\\ ${tag}` })).items).toEqual([c]);
+      expect((await harness.store.page({ limit: 10, search: `%${tag}` })).total).toBe(0);
+      expect((await harness.store.page({ limit: 10, search: `_${tag}` })).total).toBe(0);
+
+      expect(await harness.store.page({ limit: 10, search: prefix, platform: 'apple' })).toEqual({
+        items: [b],
+        total: 1,
+      });
+      expect(await harness.store.page({ limit: 10, search: prefix, revoked: true })).toEqual({ items: [a], total: 1 });
+      expect(await harness.store.page({ limit: 10, search: prefix, revoked: false })).toEqual({
+        items: [c, b],
+        total: 2,
+      });
+      expect(await harness.store.page({ limit: 1, offset: 1, search: prefix })).toEqual({ items: [b], total: 3 });
+      expect(await harness.store.page({ limit: 10, offset: 3, search: prefix })).toEqual({ items: [], total: 3 });
+
+      const newest = await harness.store.page({ limit: 2 });
+      expect(newest.items).toEqual([entries[4], d]);
+      expect(newest.total).toBeGreaterThanOrEqual(entries.length + 8);
+    });
   });
 }

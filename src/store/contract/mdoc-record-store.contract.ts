@@ -379,5 +379,34 @@ export function describeMdocRecordStoreContract(
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await store.authKeys(fp)).toEqual([]);
     });
+
+    it('lists configured documents newest first, paged, by document', async () => {
+      const LATER = T0 + 100 * DAY;
+      const first = await withCode();
+      const second = await withCode();
+      const credentials = [
+        configured(first.document.id, { createdAt: LATER + 1 }),
+        configured(second.document.id, { createdAt: LATER + 2 }),
+      ];
+      expect(await store.completeProvisioning(first.code.code, credentials[0]!, T0 + MINUTE)).toBe('usable');
+      expect(await store.completeProvisioning(second.code.code, credentials[1]!, T0 + MINUTE)).toBe('usable');
+      const another = code(first.document.id);
+      await store.addCode(another);
+      const third = configured(first.document.id, { createdAt: LATER + 3 });
+      expect(await store.completeProvisioning(another.code, third, T0 + MINUTE)).toBe('usable');
+
+      expect(await store.configuredDocuments({ limit: 10, documentId: first.document.id })).toEqual({
+        items: [third, credentials[0]],
+        total: 2,
+      });
+      expect(await store.configuredDocuments({ limit: 1, offset: 1, documentId: first.document.id })).toEqual({
+        items: [credentials[0]],
+        total: 2,
+      });
+      expect(await store.configuredDocuments({ limit: 10, documentId: randomUUID() })).toEqual({ items: [], total: 0 });
+      const newest = await store.configuredDocuments({ limit: 2 });
+      expect(newest.items).toEqual([third, credentials[1]]);
+      expect(newest.total).toBeGreaterThanOrEqual(3);
+    });
   });
 }

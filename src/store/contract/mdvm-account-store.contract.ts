@@ -328,5 +328,43 @@ export function describeMdvmAccountStoreContract(
       expect(await store.listActive(highId(1), 2)).toEqual(expected.slice(2));
       expect(await store.listActive(highId(3), 2)).toEqual([]);
     });
+
+    it('pages newest created first, by id prefix, platform and revocation', async () => {
+      // A prefix starting with 0 keeps these ids below the listActive test's.
+      const prefix = `0${randomBytes(4).toString('hex').slice(1)}`;
+      const id = (n: number) => `${prefix}-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+      const LATER = T0 + 100 * DAY;
+      const accounts = [
+        android({ id: id(1), createdAt: LATER + 1 }),
+        ios({ id: id(2), createdAt: LATER + 2 }),
+        android({ id: id(3), createdAt: LATER + 3 }),
+        android({ id: id(4), createdAt: LATER + 3 }),
+      ];
+      for (const account of accounts) await store.create(account);
+      await store.revoke(id(1), 'vulnerable-fixable', LATER + 5);
+      const [first, second, third, fourth] = await Promise.all(accounts.map((account) => store.find(account.id)));
+
+      // Equal creation times: the greater id first.
+      expect(await store.page({ limit: 10, search: prefix })).toEqual({
+        items: [fourth, third, second, first],
+        total: 4,
+      });
+      expect(await store.page({ limit: 10, search: prefix.toUpperCase() })).toEqual(
+        await store.page({ limit: 10, search: prefix }),
+      );
+      expect(await store.page({ limit: 10, search: id(3) })).toEqual({ items: [third], total: 1 });
+      expect((await store.page({ limit: 10, search: id(3).slice(1) })).total).toBe(0);
+      expect(await store.page({ limit: 10, search: prefix, platform: 'ios' })).toEqual({ items: [second], total: 1 });
+      expect(await store.page({ limit: 10, search: prefix, revoked: true })).toEqual({ items: [first], total: 1 });
+      expect(await store.page({ limit: 10, search: prefix, platform: 'android', revoked: false })).toEqual({
+        items: [fourth, third],
+        total: 2,
+      });
+      expect(await store.page({ limit: 2, offset: 1, search: prefix })).toEqual({ items: [third, second], total: 4 });
+
+      const newest = await store.page({ limit: 1 });
+      expect(newest.items).toEqual([fourth]);
+      expect(newest.total).toBeGreaterThan(4);
+    });
   });
 }

@@ -7,6 +7,7 @@ import * as webauthn from './005-webauthn.js';
 import * as webauthnPendingUsers from './006-webauthn-pending-users.js';
 import * as dsr from './007-dsr.js';
 import * as provisioning from './008-provisioning.js';
+import * as operatorConsole from './009-console.js';
 
 /** One migration set for SQLite and PostgreSQL, applied in key order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '006-webauthn-pending-users': webauthnPendingUsers,
   '007-dsr': dsr,
   '008-provisioning': provisioning,
+  '009-console': operatorConsole,
 };

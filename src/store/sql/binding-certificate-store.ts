@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { BindingCertificateRecord, BindingCertificateStore, RevokeOutcome } from '../binding-certificate-store.js';
 import type { BindingCertificatesTable, Tables } from '../tables.js';
 import { param, precompile, type QueryRunner } from './precompiled.js';
@@ -15,6 +15,9 @@ const toRecord = (row: BindingCertificatesTable): BindingCertificateRecord => ({
   ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
   ...(row.revocation_reason === null ? {} : { revocationReason: row.revocation_reason }),
 });
+
+/** A LIKE pattern matching `text` as a substring; `\` escapes the wildcards. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (wildcard) => `\\${wildcard}`)}%`;
 
 /** Binding certificates in the SQL database; the issuance insert is compiled once and group-committed on SQLite. */
 export class SqlBindingCertificateStore implements BindingCertificateStore {
@@ -101,5 +104,43 @@ export class SqlBindingCertificateStore implements BindingCertificateStore {
       .limit(options.limit);
     if (options.keyThumbprint) query = query.where('key_thumbprint', '=', options.keyThumbprint);
     return (await query.execute()).map(toRecord);
+  }
+
+  async page(query: {
+    limit: number;
+    offset?: number;
+    search?: string;
+    platform?: 'android' | 'apple';
+    revoked?: boolean;
+  }): Promise<{ items: BindingCertificateRecord[]; total: number }> {
+    let filtered = this.db.selectFrom('binding_certificates');
+    if (query.search) {
+      const search = query.search.toLowerCase();
+      filtered = filtered.where((eb) =>
+        eb.or([
+          eb(eb.fn('substr', ['serial', eb.val(1), eb.val(search.length)]), '=', search),
+          sql<boolean>`lower(subject) like ${containing(search)} escape ${'\\'}`,
+        ]),
+      );
+    }
+    if (query.platform !== undefined) filtered = filtered.where('platform', '=', query.platform);
+    // Unary plus keeps the planner off the revoked_at index for 'not revoked' (nearly every row), so the
+    // listing walks (issued_at, serial) and stops at the page instead of sorting every match.
+    if (query.revoked !== undefined)
+      filtered = filtered.where(
+        query.revoked ? sql<boolean>`revoked_at is not null` : sql<boolean>`+revoked_at is null`,
+      );
+    const [rows, counted] = await Promise.all([
+      // Both descending, so the (issued_at, serial) index gives the order without a sort.
+      filtered
+        .selectAll()
+        .orderBy('issued_at', 'desc')
+        .orderBy('serial', 'desc')
+        .limit(query.limit)
+        .offset(query.offset ?? 0)
+        .execute(),
+      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toRecord), total: Number(counted.total) };
   }
 }

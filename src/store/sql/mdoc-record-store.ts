@@ -327,6 +327,25 @@ export class SqlMdocRecordStore implements MdocRecordStore {
     return rows.map(toConfigured);
   }
 
+  async configuredDocuments(query: { limit: number; offset?: number; documentId?: string }): Promise<{
+    items: ConfiguredDocument[];
+    total: number;
+  }> {
+    let filtered = this.db.selectFrom('mdoc_configured_documents');
+    if (query.documentId !== undefined) filtered = filtered.where('document_id', '=', query.documentId);
+    const [rows, counted] = await Promise.all([
+      filtered
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('credential_key_fingerprint', 'desc')
+        .limit(query.limit)
+        .offset(query.offset ?? 0)
+        .execute(),
+      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toConfigured), total: Number(counted.total) };
+  }
+
   updateConfigured(
     credentialKeyFingerprint: string,
     update: { proofOfProvisioning: Uint8Array; proofOfProvisioningSha256: Uint8Array; dataTimestamp: number },

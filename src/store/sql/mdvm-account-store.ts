@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type {
   CreateOutcome,
   MdvmAccount,
   MdvmAccountStore,
   MdvmAccountUpdate,
+  MdvmPlatform,
   MdvmRevocation,
   NewMdvmAccount,
   RevokeAccountOutcome,
@@ -209,5 +210,38 @@ export class SqlMdvmAccountStore implements MdvmAccountStore {
       .limit(limit)
       .execute();
     return rows.map(toAccount);
+  }
+
+  async page(query: {
+    limit: number;
+    offset?: number;
+    search?: string;
+    platform?: MdvmPlatform;
+    revoked?: boolean;
+  }): Promise<{ items: MdvmAccount[]; total: number }> {
+    let filtered = this.db.selectFrom('mdvm_accounts');
+    if (query.search) {
+      // Ids are lowercase UUIDs; substr, unlike LIKE, needs no escaping and is case-sensitive in both dialects.
+      const search = query.search.toLowerCase();
+      filtered = filtered.where((eb) => eb(eb.fn('substr', ['id', eb.val(1), eb.val(search.length)]), '=', search));
+    }
+    if (query.platform !== undefined) filtered = filtered.where('platform', '=', query.platform);
+    // Unary plus keeps the planner off the revoked_at index for 'not revoked' (nearly every row), so the
+    // listing walks (created_at, id) and stops at the page instead of sorting every match.
+    if (query.revoked !== undefined)
+      filtered = filtered.where(
+        query.revoked ? sql<boolean>`revoked_at is not null` : sql<boolean>`+revoked_at is null`,
+      );
+    const [rows, counted] = await Promise.all([
+      filtered
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(query.limit)
+        .offset(query.offset ?? 0)
+        .execute(),
+      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toAccount), total: Number(counted.total) };
   }
 }
