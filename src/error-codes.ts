@@ -25,6 +25,8 @@ import { MDOC_CODES } from './attestation/mdoc/codes.js';
 import { COSE_CODES } from './crypto/cose/codes.js';
 import { PROVISIONING_CODES } from './features/provisioning/codes.js';
 import { PROVISIONING_OPERATOR_CODES } from './features/provisioning/operator-codes.js';
+import { CONSOLE_CODES } from './features/console/console-codes.js';
+import { OPERATOR_ACCOUNT_CODES } from './features/console/codes.js';
 
 /** Every area's code table, in the order the error reference lists them. */
 export const CODE_AREAS = [
@@ -67,6 +69,12 @@ export const CODE_AREAS = [
     title: 'mdoc system of record (operator API and CLI)',
     table: PROVISIONING_OPERATOR_CODES,
   },
+  { area: 'console', title: 'Operator console', table: CONSOLE_CODES },
+  {
+    area: 'operators',
+    title: 'Operator accounts (keyward operators, console operator pages)',
+    table: OPERATOR_ACCOUNT_CODES,
+  },
 ] as const satisfies readonly { area: string; title: string; table: CodeTable }[];
 
 /** Every code Keyward raises: the union of the areas' tables. */
@@ -97,4 +105,6 @@ export type ErrorCode =
   | keyof typeof COSE_CODES
   | keyof typeof MDOC_CODES
   | keyof typeof PROVISIONING_CODES
-  | keyof typeof PROVISIONING_OPERATOR_CODES;
+  | keyof typeof PROVISIONING_OPERATOR_CODES
+  | keyof typeof CONSOLE_CODES
+  | keyof typeof OPERATOR_ACCOUNT_CODES;

@@ -11,6 +11,7 @@ import { registerErrors } from './errors.js';
 import { registerMds } from './mds.js';
 import { registerMdoc } from './mdoc.js';
 import { registerMdvm } from './mdvm.js';
+import { registerOperators } from './operators.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { UsageError } from './usage-error.js';
@@ -37,6 +38,7 @@ registerMdvm(program);
 registerMdoc(program);
 registerMds(program);
 registerDsr(program);
+registerOperators(program);
 registerSimulate(program);
 
 try {
