@@ -19,6 +19,8 @@ export interface OperatorAccount {
   updatedAt: number;
 }
 
+export type OperatorChange = 'done' | 'unknown' | 'last-admin';
+
 export interface OperatorStore {
   /** False when the name is taken. */
   add(account: OperatorAccount): Promise<boolean>;
@@ -27,9 +29,13 @@ export interface OperatorStore {
   list(): Promise<OperatorAccount[]>;
   /** False when there is no such operator. */
   setPassword(name: string, passwordHash: string, at: number): Promise<boolean>;
-  setRole(name: string, role: OperatorRole, at: number): Promise<boolean>;
-  /** Removes the operator and all their sessions in one transaction; false when unknown. */
-  remove(name: string): Promise<boolean>;
+  /**
+   * Changes the role unless that would leave no admin: decided and done in one transaction that
+   * locks the admins, so concurrent demotions and removals can never remove the last one.
+   */
+  setRole(name: string, role: OperatorRole, at: number): Promise<OperatorChange>;
+  /** Removes the operator and all their sessions, unless they are the last admin (as for setRole). */
+  remove(name: string): Promise<OperatorChange>;
 }
 
 export interface ConsoleSession {

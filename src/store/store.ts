@@ -118,7 +118,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dsrBundles: new SqlDsrBundleStore(database.db),
     mdocRecords: new SqlMdocRecordStore(database.db, database.dialect),
     provisioningSessions: new SqlProvisioningSessionStore(database.db),
-    operators: new SqlOperatorStore(database.db),
+    operators: new SqlOperatorStore(database.db, database.dialect),
     consoleSessions: new SqlConsoleSessionStore(database.db),
     loginThrottles: new SqlLoginThrottleStore(database.db),
     decisionEvents: new SqlDecisionEventStore(database.db),

@@ -10,6 +10,7 @@ import {
   type AuditEventStore,
   type ConsoleSessionStore,
   type OperatorAccount,
+  type OperatorChange,
   type OperatorRole,
   type OperatorStore,
 } from '../../store/console-store.js';
@@ -103,9 +104,8 @@ export class OperatorAccounts {
     return this.audited(by, 'operator.role', name, { role }, async (detail) => {
       const account = await this.existing(name);
       detail.previousRole = account.role;
-      if (account.role === 'admin' && role !== 'admin') await this.refuseLastAdmin(name);
       const at = this.clock.now();
-      if (!(await this.operators.setRole(name, role, at))) throw unknown(name);
+      refuseUnless(await this.operators.setRole(name, role, at), name);
       await this.sessions.deleteForOperator(name);
       return summary({ ...account, role, updatedAt: at });
     });
@@ -117,8 +117,7 @@ export class OperatorAccounts {
     await this.audited(by, 'operator.remove', name, {}, async (detail) => {
       const account = await this.existing(name);
       detail.role = account.role;
-      if (account.role === 'admin') await this.refuseLastAdmin(name);
-      if (!(await this.operators.remove(name))) throw unknown(name);
+      refuseUnless(await this.operators.remove(name), name);
     });
   }
 
@@ -136,14 +135,6 @@ export class OperatorAccounts {
     const account = await this.operators.get(name);
     if (!account) throw unknown(name);
     return account;
-  }
-
-  private async refuseLastAdmin(name: string): Promise<void> {
-    const admins = (await this.operators.list()).filter((account) => account.role === 'admin');
-    if (admins.every((account) => account.name === name))
-      throw contentError('OPERATOR_LAST_ADMIN', `${name} is the last admin: make another operator admin first`, {
-        status: 409,
-      });
   }
 
   /**
@@ -181,6 +172,15 @@ export class OperatorAccounts {
     await this.audit.append(event('ok'));
     return result;
   }
+}
+
+/** A store change that did not happen, as the refusal it is. */
+function refuseUnless(change: OperatorChange, name: string): void {
+  if (change === 'unknown') throw unknown(name);
+  if (change === 'last-admin')
+    throw contentError('OPERATOR_LAST_ADMIN', `${name} is the last admin: make another operator admin first`, {
+      status: 409,
+    });
 }
 
 const unknown = (name: string) => contentError('OPERATOR_UNKNOWN', `no operator is named ${name}`, { status: 404 });

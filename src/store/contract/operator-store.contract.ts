@@ -70,7 +70,7 @@ export function describeOperatorStoreContract(
       await operators.add(account);
       expect(await operators.setPassword(account.name, 'new-hash', T0 + HOUR)).toBe(true);
       expect(await operators.get(account.name)).toEqual({ ...account, passwordHash: 'new-hash', updatedAt: T0 + HOUR });
-      expect(await operators.setRole(account.name, 'admin', T0 + 2 * HOUR)).toBe(true);
+      expect(await operators.setRole(account.name, 'admin', T0 + 2 * HOUR)).toBe('done');
       expect(await operators.get(account.name)).toEqual({
         ...account,
         passwordHash: 'new-hash',
@@ -78,7 +78,7 @@ export function describeOperatorStoreContract(
         updatedAt: T0 + 2 * HOUR,
       });
       expect(await operators.setPassword('nobody-here', 'x', T0)).toBe(false);
-      expect(await operators.setRole('nobody-here', 'viewer', T0)).toBe(false);
+      expect(await operators.setRole('nobody-here', 'viewer', T0)).toBe('unknown');
     });
 
     it('removes an operator with all their sessions, and only theirs', async () => {
@@ -90,14 +90,31 @@ export function describeOperatorStoreContract(
       const other = session(staying.name);
       for (const each of [...theirs, other]) await sessions.create(each);
 
-      expect(await operators.remove(leaving.name)).toBe(true);
+      expect(await operators.remove(leaving.name)).toBe('done');
       expect(await operators.get(leaving.name)).toBeUndefined();
       for (const each of theirs) expect(await sessions.get(each.idHash)).toBeUndefined();
       expect(await sessions.get(other.idHash)).toEqual(other);
       expect(await operators.get(staying.name)).toEqual(staying);
-      expect(await operators.remove(leaving.name)).toBe(false);
+      expect(await operators.remove(leaving.name)).toBe('unknown');
       // A session cannot outlive, or be created for, an operator that does not exist.
       await expect(sessions.create(session(leaving.name))).rejects.toThrow();
+    });
+
+    it('never lets concurrent demotions and removals take away the last admin', async () => {
+      for (let n = 0; n < 3; n++) await operators.add({ ...operator(), role: 'admin' });
+      const admins = (await operators.list()).filter((account) => account.role === 'admin');
+      expect(admins.length).toBeGreaterThanOrEqual(3);
+      const outcomes = await Promise.all(
+        admins.map((admin, index) =>
+          index % 2 ? operators.remove(admin.name) : operators.setRole(admin.name, 'viewer', T0 + HOUR),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome === 'last-admin')).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === 'done')).toHaveLength(admins.length - 1);
+      expect((await operators.list()).filter((account) => account.role === 'admin')).toHaveLength(1);
+      // Making someone else admin, or changing the last admin's role to admin, is always allowed.
+      const [last] = (await operators.list()).filter((account) => account.role === 'admin');
+      expect(await operators.setRole(last!.name, 'admin', T0 + 2 * HOUR)).toBe('done');
     });
   });
 }

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { OperatorAccount, OperatorRole, OperatorStore } from '../console-store.js';
+import { type Kysely, type Transaction, sql } from 'kysely';
+import type { OperatorAccount, OperatorChange, OperatorRole, OperatorStore } from '../console-store.js';
 import type { OperatorsTable, Tables } from '../tables.js';
 
 const toAccount = (row: OperatorsTable): OperatorAccount => ({
@@ -12,7 +12,10 @@ const toAccount = (row: OperatorsTable): OperatorAccount => ({
 
 /** Operator accounts in the SQL database. */
 export class SqlOperatorStore implements OperatorStore {
-  constructor(private readonly db: Kysely<Tables>) {}
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
 
   async add(account: OperatorAccount): Promise<boolean> {
     const inserted = await this.db
@@ -43,14 +46,42 @@ export class SqlOperatorStore implements OperatorStore {
     return this.update(name, { password_hash: passwordHash, updated_at: at });
   }
 
-  setRole(name: string, role: OperatorRole, at: number): Promise<boolean> {
-    return this.update(name, { role, updated_at: at });
+  setRole(name: string, role: OperatorRole, at: number): Promise<OperatorChange> {
+    return this.keepingAnAdmin(name, role !== 'admin', async (trx) => {
+      await trx.updateTable('operators').set({ role, updated_at: at }).where('name', '=', name).execute();
+    });
   }
 
-  /** One statement: the foreign key's ON DELETE CASCADE removes the sessions with the operator. */
-  async remove(name: string): Promise<boolean> {
-    const deleted = await this.db.deleteFrom('operators').where('name', '=', name).executeTakeFirst();
-    return Number(deleted.numDeletedRows) === 1;
+  /** The foreign key's ON DELETE CASCADE removes the sessions with the operator. */
+  remove(name: string): Promise<OperatorChange> {
+    return this.keepingAnAdmin(name, true, async (trx) => {
+      await trx.deleteFrom('operators').where('name', '=', name).execute();
+    });
+  }
+
+  /**
+   * Runs `change` on an existing operator unless it takes away the last admin (`losesAdmin`). The
+   * admins' rows are locked first (PostgreSQL; SQLite runs one transaction at a time), so of two
+   * concurrent demotions of the last two admins the second sees the first's result.
+   */
+  private keepingAnAdmin(
+    name: string,
+    losesAdmin: boolean,
+    change: (trx: Transaction<Tables>) => Promise<void>,
+  ): Promise<OperatorChange> {
+    return this.db.transaction().execute(async (trx) => {
+      const admins = await sql<{
+        name: string;
+      }>`select name from operators where role = 'admin' order by name ${sql.raw(
+        this.dialect === 'postgres' ? 'for update' : '',
+      )}`.execute(trx);
+      const account = await trx.selectFrom('operators').select('role').where('name', '=', name).executeTakeFirst();
+      if (!account) return 'unknown';
+      if (losesAdmin && account.role === 'admin' && admins.rows.every((admin) => admin.name === name))
+        return 'last-admin';
+      await change(trx);
+      return 'done';
+    });
   }
 
   private async update(name: string, values: Partial<OperatorsTable>): Promise<boolean> {
