@@ -8,6 +8,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   webauthn: () => import('./webauthn.js'),
   dsr: () => import('./dsr.js'),
   provisioning: () => import('./provisioning.js'),
+  'decision-log': () => import('./decision-log.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChallengeMetrics } from './challenges/challenge-service.js';
+import type { DecisionLogMetrics } from './decision-log/decision-log.js';
 
 /** One Prometheus registry per running server (not the global one), so tests can run several. */
 export class Metrics {
@@ -82,6 +83,23 @@ export class Metrics {
     labelNames: ['flow', 'outcome'] as const,
     registers: [this.registry],
   });
+
+  private readonly decisionsWritten = new Counter({
+    name: 'keyward_decision_log_written_total',
+    help: 'Decisions written to the decision log (decision_events).',
+    registers: [this.registry],
+  });
+
+  private readonly decisionsDropped = new Counter({
+    name: 'keyward_decision_log_dropped_total',
+    help: 'Decisions dropped unwritten: more than decisionLog.maxBuffered waited while the database refused writes, or a stop could not write them.',
+    registers: [this.registry],
+  });
+
+  readonly decisionLog: DecisionLogMetrics = {
+    written: (count) => this.decisionsWritten.inc(count),
+    dropped: (count) => this.decisionsDropped.inc(count),
+  };
 
   readonly challenges: ChallengeMetrics = {
     issued: (purpose) => this.challengesIssued.inc({ purpose }),

@@ -34,6 +34,7 @@ import { RedisChallengeStore } from './store/redis/challenge-store.js';
 import { connectRedis, pingRedis } from './store/redis/connect.js';
 import { openStore, type Store } from './store/store.js';
 import { TrustAnchors } from './crypto/x509/chain.js';
+import { createDecisionLog, type DecisionLogService } from './decision-log/decision-log.js';
 
 /** Everything a running Keyward needs, built once from configuration (the composition root). */
 export interface Services {
@@ -44,6 +45,8 @@ export interface Services {
   readonly store: Store;
   readonly redis: Redis | undefined;
   readonly challenges: ChallengeService;
+  /** The decision log: every verification decision, buffered and written in batches (no-op when decisionLog.enabled is false). */
+  readonly decisions: DecisionLogService;
   readonly keys: ServerKeys;
   /** Absent when the Warden endpoint is disabled (`warden.enabled`). */
   readonly warden: WardenService | undefined;
@@ -126,6 +129,17 @@ export async function createServices(
     throw error;
   }
   const stopPurging = challenges.startPurging((error) => logger.warn({ err: error }, 'challenge purge failed'));
+  const decisions = createDecisionLog({
+    config: config.decisionLog,
+    store: store.decisionEvents,
+    clock,
+    metrics: metrics.decisionLog,
+    onError: (error, during) =>
+      logger.warn(
+        { err: error },
+        during === 'write' ? 'writing the decision log failed; retrying' : 'decision log purge failed',
+      ),
+  });
   // Metadata loads what the database holds and downloads in the background: it never delays the start.
   await verifiers.fido2?.metadata.start();
   // The stored policy bundles are read before the first request; PIP sources that fail keep the bundle's lists.
@@ -139,6 +153,7 @@ export async function createServices(
     store,
     redis,
     challenges,
+    decisions,
     keys,
     ...verifiers,
     listeners: {},
@@ -168,6 +183,8 @@ export async function createServices(
       await verifiers.fido2?.metadata.stop();
       await verifiers.dsr?.policies.stop();
       verifiers.provisioning?.stop();
+      // Everything decided so far is written before the store closes.
+      await decisions.stop();
       await closeBackends();
     },
   };

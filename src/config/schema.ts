@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_CHALLENGE_BYTES } from '../challenges/encoding.js';
 import { AndroidConfigSchema } from './android.js';
 import { AppleConfigSchema } from './apple.js';
+import { ConsoleConfigSchema, DecisionLogConfigSchema } from './console.js';
 import { DsrConfigSchema, TlsConfigSchema } from './dsr.js';
 import { Fido2ConfigSchema } from './fido2.js';
 import { MdvmConfigSchema } from './mdvm.js';
@@ -168,6 +169,8 @@ export const ConfigSchema = Type.Object(
     dsr: DsrConfigSchema,
     provisioning: ProvisioningConfigSchema,
     tls: TlsConfigSchema,
+    console: ConsoleConfigSchema,
+    decisionLog: DecisionLogConfigSchema,
     trustSimulatorRoots: Type.Boolean({
       default: false,
       description:

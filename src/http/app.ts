@@ -84,6 +84,7 @@ export async function buildApp(services: Services): Promise<App> {
       failure: wardenFailures,
       maxProofBytes: config.warden.maxProofBytes,
       attestations: services.metrics.wardenAttestations,
+      decisionLog: services.decisions,
     });
     await app.register(wardenDocumentRoutes, { warden: services.warden, publicBaseUrl: services.publicBaseUrl });
     if (config.admin.apiKeys.length > 0)
@@ -95,12 +96,17 @@ export async function buildApp(services: Services): Promise<App> {
       operations: services.mdvm.operations,
       maxBodyBytes: config.mdvm.maxBodyBytes,
       clock: services.clock,
+      decisionLog: services.decisions,
     });
     if (config.admin.apiKeys.length > 0)
       await app.register(mdvmOperatorRoutes, { operations: services.mdvm.operations, apiKeys: config.admin.apiKeys });
   }
   if (services.fido2) {
-    await app.register(fido2Routes, { fido2: services.fido2.service, ceremonies: services.metrics.fido2Ceremonies });
+    await app.register(fido2Routes, {
+      fido2: services.fido2.service,
+      ceremonies: services.metrics.fido2Ceremonies,
+      decisionLog: services.decisions,
+    });
     await app.register(fido2DemoRoutes);
     if (config.admin.apiKeys.length > 0)
       await app.register(fido2OperatorRoutes, { fido2: services.fido2.service, apiKeys: config.admin.apiKeys });
@@ -110,6 +116,7 @@ export async function buildApp(services: Services): Promise<App> {
     await app.register(dsrRoutes, {
       dsr,
       decisions: services.metrics.dsrDecisions,
+      decisionLog: services.decisions,
       addresses: {
         baseUrl: services.publicBaseUrl,
         mtlsUrl: () => {
@@ -123,13 +130,18 @@ export async function buildApp(services: Services): Promise<App> {
         },
       },
     });
-    await app.register(pepRoutes, { dsr, decisions: services.metrics.pepDecisions });
+    await app.register(pepRoutes, {
+      dsr,
+      decisions: services.metrics.pepDecisions,
+      decisionLog: services.decisions,
+    });
     if (config.admin.apiKeys.length > 0) await app.register(dsrOperatorRoutes, { dsr, apiKeys: config.admin.apiKeys });
   }
   if (services.provisioning) {
     await app.register(provisioningRoutes, {
       provisioning: services.provisioning,
       maxBodyBytes: config.provisioning.maxBodyBytes,
+      decisionLog: services.decisions,
     });
     if (config.admin.apiKeys.length > 0)
       await app.register(provisioningOperatorRoutes, {

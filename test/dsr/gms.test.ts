@@ -34,6 +34,7 @@ import {
 } from '../../src/simulator/dsr/ios-device.js';
 import { SERVER_BACKENDS } from '../helpers/backends.js';
 import { testCardPki, virtualCard } from '../helpers/dsr-card.js';
+import { decisionsAbout, outcomes } from '../helpers/decisions.js';
 import { startSimulatorServer, type TestServer } from '../helpers/server.js';
 import { vectorPath } from '../helpers/vectors.js';
 
@@ -409,6 +410,17 @@ for (const backend of SERVER_BACKENDS) {
         expect(granted.status, granted.text).toBe(200);
         expect(claimsOf(granted.body.token).sub).toBe(device.sub);
         expectRefusal(await exchangeOver(device, code, verifier), 400, 'DSR_AUTH_CODE_USED');
+
+        const decisions = await decisionsAbout(server, { capability: 'dsr', subject: device.sub });
+        expect(outcomes(decisions)).toEqual([
+          ['device-token', 'rejected', 'DSR_AUTH_CODE_USED'],
+          ['device-token', 'accepted', ''],
+          ['device-token', 'rejected', 'DSR_PKCE_MISMATCH'],
+          ['device-attestation', 'accepted', ''],
+          ['register-device', 'accepted', ''],
+        ]);
+        for (const accepted of [decisions[1], decisions[3], decisions[4]])
+          expect(accepted).toMatchObject({ platform, summary: { userId: expect.any(String) } });
       });
 
       it("refuses the code over another device's certificate; the right device still redeems it", async () => {

@@ -13,6 +13,7 @@ import { GmsClient, type GmsDevice } from '../../src/simulator/dsr/gms-client.js
 import { DEFAULT_KVNR, SimulatedHealthCard } from '../../src/simulator/dsr/health-card.js';
 import { SimulatedDsrIosDevice } from '../../src/simulator/dsr/ios-device.js';
 import { SERVER_BACKENDS } from '../helpers/backends.js';
+import { decisionsAbout } from '../helpers/decisions.js';
 import { startSimulatorServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
 
 /**
@@ -208,6 +209,14 @@ describe('DSR PEP (SQLite)', () => {
       expect(verdict.device).toEqual({ allow: true, violations: [] });
       expect(verdict.security.allow).toBe(false);
       expect(codes(verdict.security.violations)).toEqual([IP_BLOCKED]);
+      const [logged] = await decisionsAbout(server, { operation: 'pep', subject: android.device.sub });
+      expect(logged).toMatchObject({
+        capability: 'dsr',
+        outcome: 'rejected',
+        category: 'TRUST',
+        code: 'POLICY_DENIED',
+        summary: { profile, clientIP: BLOCKED_IP },
+      });
     });
 
     it('denies a country outside the allow-list', async () => {
@@ -244,6 +253,8 @@ describe('DSR PEP (SQLite)', () => {
     expect(answer.status).toBe(403);
     expect(answer.result).toEqual({ errorCode: 'ACCESS_DENIED', description: expect.any(String) });
     expect(await metric(server, 'keyward_dsr_pep_decisions_total', 'outcome="malformed"')).toBeGreaterThan(0);
+    const [logged] = await decisionsAbout(server, { operation: 'pep', code: 'DSR_PEP_REQUEST_MALFORMED' });
+    expect(logged).toMatchObject({ outcome: 'rejected', category: 'CONTENT', summary: { profile: 'lax' } });
   });
 
   it('denies a token once the server clock is past its exp', async () => {
@@ -321,9 +332,15 @@ describe('DSR PEP (SQLite)', () => {
         active: { allow: true },
         simulation: { allow: false },
       });
+      // The decision log keeps the divergent allowed decision; allowed decisions without divergence are not logged.
+      const allowed = () => decisionsAbout(server, { operation: 'pep', outcome: 'accepted' });
+      const [divergent] = await allowed();
+      expect(divergent).toMatchObject({ subject: android.device.sub, summary: { profile: 'strict', divergent: true } });
+      const kept = (await allowed()).length;
       // A decision both bundles make alike is not a divergence.
       expect((await askPep(server, 'strict', { ...call, ip: CLIENT_IP })).status).toBe(200);
       expect(await counted()).toBe(before + 1);
+      expect(await allowed()).toHaveLength(kept);
 
       expect((await admin(server, 'DELETE', '/admin/v1/dsr/bundles/simulation')).status).toBe(204);
       expect((await admin(server, 'GET', '/admin/v1/dsr/bundles')).body.simulation).toBeNull();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedFormat } from '../../src/simulator/webauthn/models.js';
 import { skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import { decisionsAbout, outcomes } from '../helpers/decisions.js';
 import type { TestServer } from '../helpers/server.js';
 import {
   authenticationOptions,
@@ -268,6 +269,27 @@ for (const backend of [
       expect(await count('registration', 'ok')).toBe(before.registered + 1);
       expect(await count('authentication', 'ok')).toBe(before.signedIn + 1);
       expect(await count('authentication', 'CHALLENGE_USED')).toBe(before.replayed + 1);
+    });
+
+    it('records registrations and sign-ins in the decision log under the credential id', async () => {
+      const device = await authenticator({ format: 'packed' });
+      const { userName, result: registered } = await register(server, device);
+      const { response, result } = await signIn(server, device, userName);
+      expect(result.status).toBe(200);
+      expectFailure(await server.post('/fido2/assertion/result', response), 'CHALLENGE_USED');
+      const credentialId = registered.body.credentialId;
+      const decisions = await decisionsAbout(server, { capability: 'fido2', subject: credentialId });
+      expect(outcomes(decisions)).toEqual([
+        ['authentication', 'rejected', 'CHALLENGE_USED'],
+        ['authentication', 'accepted', ''],
+        ['registration', 'accepted', ''],
+      ]);
+      expect(decisions.at(-1)).toMatchObject({
+        platform: 'webauthn',
+        requestId: expect.any(String),
+        summary: { aaguid: device.aaguid, fmt: 'packed', attestationType: 'basic', trust: 'metadata' },
+      });
+      expect(decisions[1]).toMatchObject({ summary: { userName, counter: 1 } });
     });
 
     it('lists the user’s credentials as excludeCredentials and refuses one registered twice', async () => {

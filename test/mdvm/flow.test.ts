@@ -8,6 +8,7 @@ import { keysFromJwks, type MdvmTrust } from '../../src/features/mdvm/mdvm-token
 import { MdvmRevocations, verifyMdvmRequest } from '../../src/features/mdvm/relying-backend.js';
 import type { SimulatedWalletInstance, WalletResponse } from '../../src/simulator/mdvm-wallet.js';
 import { TEST_DATABASE_URL, skipWithoutPostgres, skipWithoutRedis } from '../helpers/backends.js';
+import { decisionsAbout, outcomes } from '../helpers/decisions.js';
 import type { TestServer } from '../helpers/server.js';
 import { sharedAndroidDevice } from '../helpers/simulators.js';
 import { androidWallet, iosWallet, operator, startMdvmServer } from './helpers.js';
@@ -174,6 +175,21 @@ for (const backend of BACKENDS) {
       await relying.refreshRevocations();
       expect(await relying.accept(wallet)).toBe('rejected MDVM_INSTANCE_REVOKED');
       rejected(await wallet.renew(server.url), 403, 'ACCOUNT_REVOKED');
+
+      const decisions = await decisionsAbout(server, { capability: 'mdvm', subject: wallet.mdvmWiId! });
+      expect(outcomes(decisions)).toEqual([
+        ['renew', 'rejected', 'ACCOUNT_REVOKED'],
+        ['renew', 'accepted', ''],
+        ['renew', 'accepted', ''],
+        ['renew', 'accepted', ''],
+        ['register', 'accepted', ''],
+      ]);
+      expect(decisions[0]).toMatchObject({ platform: 'android', category: 'TRUST' });
+      expect(decisions.at(-1)).toMatchObject({
+        platform: 'android',
+        requestId: expect.any(String),
+        summary: { deviceClass: expect.objectContaining({ model: expect.any(String) }) },
+      });
     });
 
     it('registers an iOS instance, renews it with increasing assertion counters and refuses a replayed assertion', async () => {

@@ -15,6 +15,7 @@ import type { HolderVariants } from '../../src/simulator/provisioning/variants.j
 import { decodePlain } from '../../src/simulator/provisioning/wire.js';
 import type { MdocRecordStore } from '../../src/store/provisioning-store.js';
 import { SERVER_BACKENDS } from '../helpers/backends.js';
+import { decisionsAbout, outcomes } from '../helpers/decisions.js';
 import { startSimulatorServer, startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
 
 /**
@@ -280,6 +281,24 @@ for (const backend of SERVER_BACKENDS) {
       // Deleted: its CredentialKey is unknown now.
       holder.credentials.set(MDL, credential);
       await expectRefused(server, harness, holder.updateCredential(MDL), 'PROVISIONING_CREDENTIAL_UNKNOWN');
+
+      // The decision log: each completed flow once, under the document (provisioning) or the CredentialKey.
+      const provisioning = await decisionsAbout(server, { capability: 'provisioning', subject: seeded.documentId });
+      expect(outcomes(provisioning)).toEqual([['provisioning', 'accepted', '']]);
+      expect(provisioning[0]).toMatchObject({ platform: 'android', summary: { docType: MDL } });
+      expect(outcomes(await decisionsAbout(server, { capability: 'provisioning', subject: fingerprint }))).toEqual([
+        ['delete', 'accepted', ''],
+        ['certify', 'accepted', ''],
+        ['update', 'accepted', ''],
+        ['update', 'accepted', ''],
+        ['certify', 'accepted', ''],
+      ]);
+      const [refused] = await decisionsAbout(server, { capability: 'provisioning', outcome: 'rejected' });
+      expect(refused).toMatchObject({
+        operation: 'update',
+        category: 'TRUST',
+        code: 'PROVISIONING_CREDENTIAL_UNKNOWN',
+      });
     });
 
     it('answers UpdateCredential "delete" for a document marked for deletion, and the credential goes', async () => {

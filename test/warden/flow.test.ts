@@ -6,6 +6,7 @@ import type { WardenSuccess } from '../../src/features/warden/schemas.js';
 import { WardenService, type WardenDependencies } from '../../src/features/warden/warden-service.js';
 import { buildProof, runWardenFlow } from '../../src/simulator/warden-client.js';
 import { SERVER_BACKENDS } from '../helpers/backends.js';
+import { decisionsOf } from '../helpers/decisions.js';
 import type { TestServer } from '../helpers/server.js';
 import {
   androidProofWithSubject,
@@ -142,6 +143,44 @@ for (const backend of SERVER_BACKENDS) {
       const proof = await buildProof(challenge, devices.android);
       expect((await post(challenge.attestationEndpoint, proof.body)).status).toBe(200);
       expect(failure(await post(challenge.attestationEndpoint, proof.body))).toMatchObject(USED);
+    });
+
+    it('records each attestation in the decision log: the issuance with its device facts, a refusal with its kind and code', async () => {
+      const { body: challenge } = await getChallenge(server);
+      const proof = await buildProof(challenge, devices.android);
+      const send = (requestId: string) =>
+        fetch(challenge.attestationEndpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream', 'x-request-id': requestId },
+          body: proof.body,
+        });
+      const issued = await send('warden-decision-issued');
+      const { record } = await issuedLeaf(server, { status: issued.status, response: await issued.json() });
+      expect((await send('warden-decision-replayed')).status).toBe(400);
+      expect(await decisionsOf(server, 'warden-decision-issued')).toEqual([
+        expect.objectContaining({
+          capability: 'warden',
+          operation: 'attest',
+          platform: 'android',
+          outcome: 'accepted',
+          subject: record.serial,
+          summary: expect.objectContaining({
+            policy: 'default',
+            securityLevel: record.summary.securityLevel,
+            osPatchLevel: record.summary.osPatchLevel,
+            keyThumbprint: record.keyThumbprint,
+          }),
+        }),
+      ]);
+      expect(await decisionsOf(server, 'warden-decision-replayed')).toEqual([
+        expect.objectContaining({
+          platform: '',
+          outcome: 'rejected',
+          category: 'CONTENT',
+          code: 'CHALLENGE_USED',
+          summary: { policy: 'default' },
+        }),
+      ]);
     });
 
     it('accepts the nonce in lowercase hex in the subject, as Warden compares it without regard to case', async () => {

@@ -89,8 +89,12 @@ export class DsrService {
     return this.dependencies.deviceCertificates.verify(der, this.dependencies.clock.now());
   }
 
-  /** POST /dsr/device-attestation: an authorization code for the device token. */
-  async attest(token: string, codeChallenge: string, client: DeviceClientCertificate): Promise<string> {
+  /** POST /dsr/device-attestation: an authorization code for the device token, and what it will say of the device. */
+  async attest(
+    token: string,
+    codeChallenge: string,
+    client: DeviceClientCertificate,
+  ): Promise<{ code: string; subject: DeviceTokenSubject }> {
     const at = this.dependencies.clock.now();
     const attested = await attestDevice(this.dependencies.attestation, token, client, at);
     const { code } = await this.dependencies.authCodes.issue(codeChallenge, attested.subject);
@@ -101,14 +105,18 @@ export class DsrService {
       userId: attested.registration.userId,
       anchors: attested.anchors,
     });
-    return code;
+    return { code, subject: attested.subject };
   }
 
   /**
    * POST /dsr/device-token: the device token for an authorization code and its PKCE verifier,
    * over the same client certificate the attestation came over (checked before the code is spent).
    */
-  async token(code: string, codeVerifier: string, client: DeviceClientCertificate): Promise<string> {
+  async token(
+    code: string,
+    codeVerifier: string,
+    client: DeviceClientCertificate,
+  ): Promise<{ token: string; subject: DeviceTokenSubject }> {
     const subject = await this.dependencies.authCodes.redeem(code, codeVerifier, (pending) => {
       if (pending.certificateThumbprint !== client.thumbprint)
         throw trustError(
@@ -134,7 +142,7 @@ export class DsrService {
       userId: subject.userIdentifier,
       anchors: [],
     });
-    return issued.token;
+    return { token: issued.token, subject };
   }
 
   /** The user the client certificate's device is registered to; `userIdentifier` must be that user. */

@@ -2,9 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
+import type { DecisionRecorder } from '../../decision-log/decision-log.js';
+import { type DecisionDraft, recorded } from '../../decision-log/recorded.js';
 import { contentError, isKeywardError, type KeywardError } from '../../errors.js';
 import { type ErrorReplyFormat, sendError } from '../../http-kit/error-replies.js';
 import type { DsrComponents } from './dsr-from-config.js';
+import type { DeviceClientCertificate } from './client-certificate.js';
+import type { DeviceTokenSubject } from './device-token.js';
 import { presentedCertificate } from './presented-certificate.js';
 
 export const DSR_PATH_PREFIX = '/dsr/';
@@ -67,7 +71,8 @@ export const dsrRoutes: FastifyPluginAsyncTypebox<{
   dsr: DsrComponents;
   addresses: DsrAddresses;
   decisions: Counter<'operation' | 'outcome'>;
-}> = async (app, { dsr, addresses, decisions }) => {
+  decisionLog: DecisionRecorder;
+}> = async (app, { dsr, addresses, decisions, decisionLog }) => {
   const { service } = dsr;
   const tags = ['dsr'];
   // A body or query that fails its schema is a DSR request error; everything else keeps its code.
@@ -93,6 +98,24 @@ export const dsrRoutes: FastifyPluginAsyncTypebox<{
       decisions.inc({ operation, outcome: isKeywardError(error) ? error.code : 'INTERNAL_ERROR' });
       throw error;
     }
+  };
+  const draft = (operation: string, request: FastifyRequest): DecisionDraft => ({
+    capability: 'dsr',
+    operation,
+    platform: '',
+    requestId: request.id,
+  });
+  /** The device a token will speak for: the log's facts of an attestation and of a token exchange. */
+  const device = ({ subject }: { subject: DeviceTokenSubject }) => ({
+    platform: subject.type.toLowerCase(),
+    subject: subject.sub,
+    summary: { userId: subject.userIdentifier, certificateThumbprint: subject.certificateThumbprint },
+  });
+  /** The client certificate; a refusal after it verified is filed under its device. */
+  const known = (request: FastifyRequest, decision: DecisionDraft): DeviceClientCertificate => {
+    const certificate = client(request);
+    decision.subject = certificate.sub;
+    return certificate;
   };
   const client = (request: FastifyRequest) =>
     service.clientCertificate(
@@ -132,7 +155,22 @@ export const dsrRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const { cert } = await counted('register', () => service.register(request.body.token));
+      const { cert } = await counted('register', () =>
+        recorded(
+          decisionLog,
+          draft('register-device', request),
+          () => service.register(request.body.token),
+          ({ registration }) => ({
+            platform: registration.platform,
+            subject: registration.sub,
+            summary: {
+              userId: registration.userId,
+              certificateSerial: registration.certificateSerial,
+              facts: registration.facts,
+            },
+          }),
+        ),
+      );
       return reply.code(201).header('cache-control', 'no-store').send({ cert });
     },
   );
@@ -148,8 +186,17 @@ export const dsrRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const code = await counted('attest', () =>
-        service.attest(request.body.token, request.body.codeChallenge, client(request)),
+      const decision = draft('device-attestation', request);
+      const { code } = await counted('attest', () =>
+        recorded(
+          decisionLog,
+          decision,
+          () => service.attest(request.body.token, request.body.codeChallenge, known(request, decision)),
+          (attested) => {
+            const facts = device(attested);
+            return { ...facts, summary: { ...facts.summary, deviceHealth: attested.subject.deviceHealth } };
+          },
+        ),
       );
       return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(code);
     },
@@ -168,8 +215,14 @@ export const dsrRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const token = await counted('token', () =>
-        service.token(request.body.code, request.body.code_verifier, client(request)),
+      const decision = draft('device-token', request);
+      const { token } = await counted('token', () =>
+        recorded(
+          decisionLog,
+          decision,
+          () => service.token(request.body.code, request.body.code_verifier, known(request, decision)),
+          device,
+        ),
       );
       return reply.header('cache-control', 'no-store').send({ token });
     },

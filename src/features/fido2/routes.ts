@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Counter } from 'prom-client';
+import type { DecisionRecorder } from '../../decision-log/decision-log.js';
+import { recorded } from '../../decision-log/recorded.js';
 import { isKeywardError, type KeywardError } from '../../errors.js';
 import { sendError, type ErrorReplyFormat } from '../../http-kit/error-replies.js';
 import { noStore } from '../../http-kit/no-store.js';
@@ -40,6 +42,18 @@ export const fido2FailureFormat: ErrorReplyFormat = {
 
 const failures = { 400: Fido2FailureReply, 500: Fido2FailureReply };
 
+/** A ceremony's decision before it is made: a refusal is filed under the credential id the response claims. */
+const ceremonyDraft = (operation: 'registration' | 'authentication', requestId: string, body: unknown) => {
+  const claimed = (body as { id?: unknown } | undefined)?.id;
+  return {
+    capability: 'fido2',
+    operation,
+    platform: 'webauthn',
+    requestId,
+    ...(typeof claimed === 'string' ? { subject: claimed } : {}),
+  };
+};
+
 /**
  * The WebAuthn ceremonies in the FIDO Alliance server-conformance API (docs/protocols/webauthn.md),
  * the routes Janssen's FIDO2 server exposes, under /fido2. Every reply is a ServerResponse: status
@@ -48,7 +62,8 @@ const failures = { 400: Fido2FailureReply, 500: Fido2FailureReply };
 export const fido2Routes: FastifyPluginAsyncTypebox<{
   fido2: Fido2Service;
   ceremonies: Counter<'ceremony' | 'outcome'>;
-}> = async (app, { fido2, ceremonies }) => {
+  decisionLog: DecisionRecorder;
+}> = async (app, { fido2, ceremonies, decisionLog }) => {
   /** A result route's outcome, counted: ok, or the code it was refused with. */
   const counted = async <T>(ceremony: 'registration' | 'authentication', run: () => Promise<T>): Promise<T> => {
     try {
@@ -90,7 +105,28 @@ export const fido2Routes: FastifyPluginAsyncTypebox<{
         response: { 200: AttestationResultReply, ...failures },
       },
     },
-    async (request) => counted('registration', () => fido2.registrationResult(request.body)),
+    async (request) =>
+      counted('registration', () =>
+        recorded(
+          decisionLog,
+          ceremonyDraft('registration', request.id, request.body),
+          () => fido2.registrationResult(request.body),
+          (reply) => ({
+            subject: reply.credentialId,
+            summary: {
+              userHandle: reply.userHandle,
+              aaguid: reply.aaguid,
+              fmt: reply.fmt,
+              attestationType: reply.attestationType,
+              trust: reply.trust,
+              userVerified: reply.userVerified,
+              backupEligible: reply.backupEligible,
+              ...(reply.metadata.found ? { metadata: reply.metadata.description } : {}),
+              ...(reply.warnings.length > 0 ? { warnings: reply.warnings } : {}),
+            },
+          }),
+        ),
+      ),
   );
   app.post(
     '/fido2/assertion/options',
@@ -118,6 +154,23 @@ export const fido2Routes: FastifyPluginAsyncTypebox<{
         response: { 200: AssertionResultReply, ...failures },
       },
     },
-    async (request) => counted('authentication', () => fido2.authenticationResult(request.body)),
+    async (request) =>
+      counted('authentication', () =>
+        recorded(
+          decisionLog,
+          ceremonyDraft('authentication', request.id, request.body),
+          () => fido2.authenticationResult(request.body),
+          (reply) => ({
+            subject: reply.credentialId,
+            summary: {
+              userHandle: reply.userHandle,
+              userName: reply.userName,
+              counter: reply.counter,
+              userVerified: reply.userVerified,
+              backedUp: reply.backedUp,
+            },
+          }),
+        ),
+      ),
   );
 };

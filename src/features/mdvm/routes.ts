@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { checkStrictJson } from '../../crypto/strict-json.js';
+import type { DecisionRecorder } from '../../decision-log/decision-log.js';
+import { recorded } from '../../decision-log/recorded.js';
 import { contentError } from '../../errors.js';
 import { sendError } from '../../http-kit/error-replies.js';
 import { noStore } from '../../http-kit/no-store.js';
@@ -50,6 +52,31 @@ const signed = (request: FastifyRequest): SignedRequest => ({
   signatureEncodings: {},
 });
 
+/** What the decision log keeps of a wallet flow: the account (as registered, or as the renewal names it) and the device class the wallet reports. */
+function walletDecision<T extends object>(
+  decisionLog: DecisionRecorder,
+  request: FastifyRequest,
+  deviceClass: Record<string, string>,
+  operation: 'register' | 'renew',
+  platform: 'android' | 'ios',
+  flow: () => Promise<T>,
+): Promise<T> {
+  const named = request.headers['mdvm-wi-id'];
+  return recorded(
+    decisionLog,
+    {
+      capability: 'mdvm',
+      operation,
+      platform,
+      requestId: request.id,
+      ...(operation === 'renew' && typeof named === 'string' ? { subject: named.toLowerCase() } : {}),
+      summary: { deviceClass },
+    },
+    flow,
+    (reply) => ('mdvm_wi_id' in reply ? { subject: String(reply.mdvm_wi_id) } : {}),
+  );
+}
+
 /**
  * Runs a wallet flow; the encodings of the signatures that verified (DER from the reference
  * wallet, raw r‖s per RFC 9421) go on the request's log lines (the rejection, and completion).
@@ -81,7 +108,8 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
   operations: MdvmOperations;
   maxBodyBytes: number;
   clock: Clock;
-}> = async (app, { mdvm, operations, maxBodyBytes, clock }) => {
+  decisionLog: DecisionRecorder;
+}> = async (app, { mdvm, operations, maxBodyBytes, clock, decisionLog }) => {
   app.setErrorHandler((thrown, request, reply) =>
     sendError(request, reply, toMdvmError(thrown), mdvmErrorFormat(request.id, clock.now())),
   );
@@ -132,7 +160,10 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RegistrationReplySchema, ...errors },
       },
     },
-    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.registerAndroid(wallet, request.body)),
+    async (request, reply) =>
+      walletDecision(decisionLog, request, request.body.wi_device_class, 'register', 'android', () =>
+        walletFlow(request, reply, (wallet) => mdvm.registerAndroid(wallet, request.body)),
+      ),
   );
   app.post(
     '/v1/mdvm/ios/register',
@@ -145,7 +176,10 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RegistrationReplySchema, ...errors },
       },
     },
-    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.registerIos(wallet, request.body)),
+    async (request, reply) =>
+      walletDecision(decisionLog, request, request.body.wi_device_class, 'register', 'ios', () =>
+        walletFlow(request, reply, (wallet) => mdvm.registerIos(wallet, request.body)),
+      ),
   );
   app.post(
     '/v1/mdvm/android/renewal',
@@ -158,7 +192,10 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RenewalReplySchema, ...errors },
       },
     },
-    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.renewAndroid(wallet, request.body)),
+    async (request, reply) =>
+      walletDecision(decisionLog, request, request.body.wi_device_class, 'renew', 'android', () =>
+        walletFlow(request, reply, (wallet) => mdvm.renewAndroid(wallet, request.body)),
+      ),
   );
   app.post(
     '/v1/mdvm/ios/renewal',
@@ -171,7 +208,10 @@ export const mdvmWalletRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: RenewalReplySchema, ...errors },
       },
     },
-    async (request, reply) => walletFlow(request, reply, (wallet) => mdvm.renewIos(wallet, request.body)),
+    async (request, reply) =>
+      walletDecision(decisionLog, request, request.body.wi_device_class, 'renew', 'ios', () =>
+        walletFlow(request, reply, (wallet) => mdvm.renewIos(wallet, request.body)),
+      ),
   );
 
   app.get(

@@ -3,7 +3,14 @@ import { decodeCbor } from '../../attestation/cbor.js';
 import type { AndroidPolicy } from '../../attestation/android/policy.js';
 import type { AndroidVerifier } from '../../attestation/android/verify.js';
 import type { Clock } from '../../clock.js';
-import { type ErrorCode, contentError, isKeywardError, timeError, trustError } from '../../errors.js';
+import {
+  type ErrorCategory,
+  type ErrorCode,
+  contentError,
+  isKeywardError,
+  timeError,
+  trustError,
+} from '../../errors.js';
 import type {
   CodeState,
   ConfiguredDocument,
@@ -112,11 +119,28 @@ export interface ProvisioningServiceDependencies {
 export interface ProvisioningReply {
   /** The reply body (application/cbor). */
   reply: Uint8Array;
-  /** The code of a failure (the reply is then EndSessionMessage Failed). */
+  /** The code of a failure (the reply is then EndSessionMessage Failed), and its category. */
   code?: ErrorCode;
+  category?: ErrorCategory;
+  /** The flow the message belongs to, when known. */
+  flow?: FlowName;
+  /** Whether the flow ended with this message (completed, or failed). */
+  ended: boolean;
+  /** What the flow is about, when known: the document id (provisioning), else the CredentialKey fingerprint. */
+  subject?: string;
+  docType?: string;
   /** Log-only detail of a failure (never sent to the client). */
   detail?: string;
   sessionId?: string;
+}
+
+/** What handling a message has learnt so far, for the outcome. */
+interface MessageContext {
+  message?: RequestMessage;
+  sessionId?: string;
+  flow?: FlowName;
+  docType?: string;
+  subject?: string;
 }
 
 /** What a step decided, before anything is written. */
@@ -162,7 +186,7 @@ export class ProvisioningService {
    */
   async handle(body: Uint8Array): Promise<ProvisioningReply> {
     const at = this.deps.clock.now();
-    const context: { message?: RequestMessage; sessionId?: string; flow?: FlowName; docType?: string } = {};
+    const context: MessageContext = {};
     try {
       let message: RequestMessage;
       try {
@@ -178,16 +202,13 @@ export class ProvisioningService {
         ? await this.open(message, at, context)
         : await this.continue(message as RequestMessage & { sessionId: string }, at, context);
       this.report(context, { outcome: 'ok', ended });
-      return { reply, ...(context.sessionId === undefined ? {} : { sessionId: context.sessionId }) };
+      return { reply, ended, ...decisionFacts(context) };
     } catch (error) {
       return this.fail(error, context);
     }
   }
 
-  private async fail(
-    error: unknown,
-    context: { message?: RequestMessage; sessionId?: string; flow?: FlowName; docType?: string },
-  ): Promise<ProvisioningReply> {
+  private async fail(error: unknown, context: MessageContext): Promise<ProvisioningReply> {
     const keyward = isKeywardError(error);
     const code: ErrorCode = keyward ? error.code : 'PROVISIONING_INTERNAL';
     const { sessionId } = context;
@@ -210,13 +231,15 @@ export class ProvisioningService {
     return {
       reply: replies.writeEndSession(sessionId, 'Failed'),
       code,
+      category: keyward ? error.category : 'INTERNAL',
+      ended: true,
       ...(keyward && error.detail !== undefined ? { detail: error.detail } : {}),
-      ...(sessionId === undefined ? {} : { sessionId }),
+      ...decisionFacts(context),
     };
   }
 
   private report(
-    context: { message?: RequestMessage; sessionId?: string; flow?: FlowName; docType?: string },
+    context: MessageContext,
     event: Pick<ProvisioningOutcome, 'outcome' | 'ended' | 'detail' | 'error'>,
   ): void {
     if (!this.deps.onOutcome) return;
@@ -238,7 +261,7 @@ export class ProvisioningService {
   private async open(
     message: RequestMessage,
     at: number,
-    context: { sessionId?: string; flow?: FlowName; docType?: string },
+    context: MessageContext,
   ): Promise<{ reply: Uint8Array; ended: boolean }> {
     const step = openingStep(message.type);
     const flow = flowOf(step as Exclude<typeof step, 'ended'>);
@@ -249,6 +272,7 @@ export class ProvisioningService {
     if (message.type === REQUEST.startProvisioning) {
       const document = await this.usableCode(message.provisioningCode, at);
       context.docType = document.docType;
+      context.subject = document.id;
       state = { flow, documentId: document.id, docType: document.docType, code: message.provisioningCode };
       reply = replies.writeReadyToProvision(id);
     } else {
@@ -257,6 +281,7 @@ export class ProvisioningService {
       >;
       const { configured, document } = await this.credential(credentialKeyFingerprint(credentialKey));
       context.docType = document.docType;
+      context.subject = configured.credentialKeyFingerprint;
       if (flow === 'certify') assertCurrent(document, configured);
       const challenge = newChallenge();
       state = {
@@ -324,12 +349,13 @@ export class ProvisioningService {
   private async continue(
     message: RequestMessage & { sessionId: string },
     at: number,
-    context: { sessionId?: string; flow?: FlowName; docType?: string },
+    context: MessageContext,
   ): Promise<{ reply: Uint8Array; ended: boolean }> {
     context.sessionId = message.sessionId;
     const session = await loadSession(this.deps.sessions, message.sessionId, at);
     context.flow = session.state.flow;
     context.docType = session.state.docType;
+    context.subject = session.state.flow === 'provisioning' ? session.state.documentId : session.state.fingerprint;
     assertAccepted(session.step, message.type);
     const result = await this.step(message, session, at);
     const next = nextStep(session.step, message.type, result.updateResult);
@@ -590,6 +616,14 @@ export class ProvisioningService {
     };
   }
 }
+
+/** The reply's facts for the decision log and the request's log line. */
+const decisionFacts = (context: MessageContext) => ({
+  ...(context.sessionId === undefined ? {} : { sessionId: context.sessionId }),
+  ...(context.flow === undefined ? {} : { flow: context.flow }),
+  ...(context.subject === undefined ? {} : { subject: context.subject }),
+  ...(context.docType === undefined ? {} : { docType: context.docType }),
+});
 
 const withoutChallenge = ({ challenge: _challenge, ...state }: SessionState): SessionState => state;
 

@@ -1,9 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { DecisionRecorder } from '../../decision-log/decision-log.js';
+import { recordDecision } from '../../decision-log/recorded.js';
 import type { ProvisioningComponents } from './provisioning-from-config.js';
+import type { ProvisioningReply } from './provisioning-service.js';
 import { writeEndSession } from './protocol/responses.js';
 
 export const PROVISIONING_PATH = '/mdlServer';
+
+/** A flow's completion or failure for the decision log (the messages in between decide nothing on their own). */
+function recordFlow(decisionLog: DecisionRecorder, answer: ProvisioningReply, requestId: string): void {
+  if (!answer.ended) return;
+  recordDecision(decisionLog, {
+    capability: 'provisioning',
+    // A message refused before its flow was known (unreadable, unknown session) is filed as "unknown".
+    operation: answer.flow ?? 'unknown',
+    platform: 'android',
+    requestId,
+    ...(answer.subject === undefined ? {} : { subject: answer.subject }),
+    ...(answer.code === undefined
+      ? { outcome: 'accepted' as const }
+      : { outcome: 'rejected' as const, category: answer.category ?? 'INTERNAL', code: answer.code }),
+    summary: answer.docType === undefined ? {} : { docType: answer.docType },
+  });
+}
 
 /**
  * The identity-credential provisioning endpoint (docs/protocols/provisioning.md): one CBOR
@@ -15,7 +35,8 @@ export const PROVISIONING_PATH = '/mdlServer';
 export const provisioningRoutes: FastifyPluginAsyncTypebox<{
   provisioning: ProvisioningComponents;
   maxBodyBytes: number;
-}> = async (app, { provisioning, maxBodyBytes }) => {
+  decisionLog: DecisionRecorder;
+}> = async (app, { provisioning, maxBodyBytes, decisionLog }) => {
   // Whatever the framework refuses here (a body over the limit, a broken upload) is answered as the
   // protocol answers every failure: EndSessionMessage Failed, the code in the log.
   app.setErrorHandler((error, request, reply) => {
@@ -48,6 +69,7 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const answer = await provisioning.service.handle(body);
+      recordFlow(decisionLog, answer, request.id);
       // One line per refusal, with the request id: the code and its log-only detail.
       if (answer.code)
         request.log.info(

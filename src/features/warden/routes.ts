@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { sendError, toKeywardError, type ErrorReplyFormat } from '../../http-kit/error-replies.js';
 import { noStore } from '../../http-kit/no-store.js';
 import type { Counter } from 'prom-client';
 import type { WardenConfig } from '../../config/warden.js';
+import type { DecisionRecorder } from '../../decision-log/decision-log.js';
+import { recorded } from '../../decision-log/recorded.js';
 import type { WardenService } from './warden-service.js';
 import {
   WardenChallengeSchema,
@@ -53,7 +55,8 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
   failure: ErrorReplyFormat;
   maxProofBytes: number;
   attestations: Counter<'policy' | 'outcome'>;
-}> = async (app, { warden, failure, maxProofBytes, attestations }) => {
+  decisionLog: DecisionRecorder;
+}> = async (app, { warden, failure, maxProofBytes, attestations, decisionLog }) => {
   noStore(app);
   app.setErrorHandler((thrown, request, reply) => {
     const policy = (request.params as { policy?: string } | undefined)?.policy ?? 'default';
@@ -96,9 +99,25 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
       500: WardenFailureSchema,
     },
   };
-  const attest = async (policy: string | undefined, body: unknown, reply: FastifyReply) => {
-    // A request without a body (and so without a content type) has none to parse: it is an empty proof.
-    const chain = await warden.attest(policy, Buffer.isBuffer(body) ? body : Buffer.alloc(0));
+  const attest = async (policy: string | undefined, request: FastifyRequest, reply: FastifyReply) => {
+    const { body } = request;
+    const { chain } = await recorded(
+      decisionLog,
+      {
+        capability: 'warden',
+        operation: 'attest',
+        platform: '',
+        requestId: request.id,
+        summary: { policy: policy ?? 'default' },
+      },
+      // A request without a body (and so without a content type) has none to parse: it is an empty proof.
+      () => warden.attest(policy, Buffer.isBuffer(body) ? body : Buffer.alloc(0)),
+      ({ record }) => ({
+        platform: record.platform,
+        subject: record.serial,
+        summary: { ...record.summary, keyThumbprint: record.keyThumbprint },
+      }),
+    );
     attestations.inc({ policy: policy ?? 'default', outcome: 'SUCCESS' });
     const success: WardenSuccess = { type: 'Success', certificateChain: chain };
     return sendJson(reply, success);
@@ -106,12 +125,12 @@ export const wardenRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/v1/attest',
     { schema: { ...attestSchema, summary: 'Attest a key and receive a binding certificate chain (default policy)' } },
-    async (request, reply) => attest(undefined, request.body, reply),
+    async (request, reply) => attest(undefined, request, reply),
   );
   app.post(
     '/api/v1/:policy/attest',
     { schema: { ...attestSchema, params: Policy, summary: 'Attest a key under a named policy' } },
-    async (request, reply) => attest(request.params.policy, request.body, reply),
+    async (request, reply) => attest(request.params.policy, request, reply),
   );
 };
 

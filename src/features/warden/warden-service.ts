@@ -35,6 +35,13 @@ export interface WardenDependencies {
   onIssued?(record: BindingCertificateRecord): void;
 }
 
+/** An issued binding certificate: the chain for the client, the record for the log. */
+export interface WardenIssued {
+  /** Leaf first, base64url DER. */
+  chain: string[];
+  record: BindingCertificateRecord;
+}
+
 const PURPOSE = PROTOCOL_PURPOSES.warden;
 
 /** Codes of a nonce that is not (or no longer) bound to this request: Warden answers them as CONTENT, not TRUST. */
@@ -106,8 +113,8 @@ export class WardenService {
     };
   }
 
-  /** Returns the certificate chain (leaf first, base64url DER) or throws a KeywardError whose category is the Failure kind. */
-  async attest(policyName: string | undefined, body: Uint8Array): Promise<string[]> {
+  /** Returns the certificate chain (leaf first, base64url DER) and its record, or throws a KeywardError whose category is the Failure kind. */
+  async attest(policyName: string | undefined, body: Uint8Array): Promise<WardenIssued> {
     const { config, clock } = this.deps;
     const policy = policyNamed(this.deps.policies, policyName);
     if (body.length === 0) throw contentError('MALFORMED_CSR', 'The request body is empty.');
@@ -198,7 +205,7 @@ export class WardenService {
     result: AttestationResult,
     deviceName: string | undefined,
     at: number,
-  ): Promise<string[]> {
+  ): Promise<WardenIssued> {
     const { config, ca } = this.deps;
     const subjectDer = this.subject
       ? this.subject({
@@ -228,7 +235,7 @@ export class WardenService {
       });
     }
     this.deps.onIssued?.(record);
-    return [issued.der.toString('base64url'), ...ca.chainTail];
+    return { chain: [issued.der.toString('base64url'), ...ca.chainTail], record };
   }
 
   /** The current CRL of the binding intermediate (revoked certificates that have not expired). */
