@@ -25,6 +25,10 @@ import type { Services } from '../services.js';
 import { installOpenApi } from './docs.js';
 import { type ErrorFormatFor, frameworkErrorOptions, installErrorHandling } from './errors.js';
 import { installHealth } from './health.js';
+import { installLandingPage } from './landing-page.js';
+import { installApiAudit } from '../features/console/api-audit.js';
+import { installConsole } from '../features/console/install-console.js';
+import { installConsoleStyle } from '../features/console/style-route.js';
 import { lazyChildLogger } from './lazy-logger.js';
 import { installMetrics } from './metrics-plugin.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -77,6 +81,12 @@ export async function buildApp(services: Services): Promise<App> {
     version: KEYWARD_VERSION,
   });
   installHealth(app, services);
+  installConsoleStyle(app);
+  installLandingPage(app, services);
+  // Operator API changes go on the audit trail, like the console's.
+  if (config.admin.apiKeys.length > 0)
+    installApiAudit(app, { audit: services.store.auditEvents, clock: services.clock });
+  if (config.console.enabled) await installConsole(app, services);
   await app.register(challengeRoutes, { challenges: services.challenges });
   if (services.warden) {
     await app.register(wardenRoutes, {
