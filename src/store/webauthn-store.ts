@@ -124,7 +124,7 @@ export interface CredentialListQuery {
 }
 
 export interface CredentialListing {
-  /** Newest first (then by credential id), each with its user's name. */
+  /** Newest first (ties: credential id descending), each with its user's name. */
   credentials: (WebAuthnCredential & { userName: string })[];
   /** How many match the filters, regardless of offset and limit. */
   total: number;

@@ -88,6 +88,7 @@ describe('keyward db migrate and config check', () => {
         '006-webauthn-pending-users',
         '007-dsr',
         '008-provisioning',
+        '009-console',
       ],
       status: 'migrated',
     });
@@ -110,6 +111,7 @@ describe('keyward db migrate and config check', () => {
         '006-webauthn-pending-users',
         '007-dsr',
         '008-provisioning',
+        '009-console',
       ]);
     } finally {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { App } from '../../http/app-type.js';
+import type { FastifyInstance } from 'fastify';
 import type { AuditEventStore } from '../../store/console-store.js';
 import type { Clock } from '../../clock.js';
 
@@ -12,7 +12,7 @@ const BEARER = /^Bearer +(\S+)\s*$/i;
  * Puts every successful change made through the operator API on the audit trail, as
  * "api-key:<first 8 hex of the key's SHA-256>" (never the key), before the answer is sent.
  */
-export function installApiAudit(app: App, deps: { audit: AuditEventStore; clock: Clock }): void {
+export function installApiAudit(app: FastifyInstance, deps: { audit: AuditEventStore; clock: Clock }): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (!CHANGES.has(request.method) || reply.statusCode >= 400) return payload;
     const path = request.url.split('?')[0]!;

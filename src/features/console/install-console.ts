@@ -1,4 +1,4 @@
-import type { App } from '../../http/app-type.js';
+import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { ConsoleAuth } from './console-auth.js';
 import { consoleRoutes } from './console-routes.js';
@@ -8,7 +8,7 @@ import { CONSOLE_PAGES } from './pages/index.js';
 const PURGE_INTERVAL_MS = 60_000;
 
 /** The operator console (console.enabled): its routes, and a minutely purge of ended sessions and stale failure counters. */
-export async function installConsole(app: App, services: Services): Promise<void> {
+export async function installConsole(app: FastifyInstance, services: Services): Promise<void> {
   const { config, store, clock, logger } = services;
   const operators = new OperatorAccounts(store.operators, store.consoleSessions, store.auditEvents, clock);
   const auth = new ConsoleAuth({

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readAsset } from '../../assets.js';
-import type { App } from '../../http/app-type.js';
+import type { FastifyInstance } from 'fastify';
 import { ASSET_PATH } from './layout.js';
 
 let loaded: { body: string; etag: string } | undefined;
 
 /** The console's (and the landing page's) one style sheet, shipped under assets/console/, revalidated by ETag. */
-export function installConsoleStyle(app: App): void {
+export function installConsoleStyle(app: FastifyInstance): void {
   app.get(`${ASSET_PATH}/console.css`, { schema: { hide: true } }, async (request, reply) => {
     if (!loaded) {
       const body = readAsset('console/console.css');

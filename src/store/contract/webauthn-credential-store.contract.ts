@@ -325,11 +325,11 @@ export function describeWebAuthnStoreContract(
         ];
         for (const record of [...ofAlice, ...ofBob]) await credentials.create(record);
         const listed = (record: NewWebAuthnCredential, userName: string) => ({ ...asStored(record), userName });
-        // Ties on createdAt are ordered by credential id.
+        // Ties on createdAt are ordered by credential id, descending.
         const byAaguid = [
           listed(ofAlice[2]!, alice.userName),
           ...[listed(ofAlice[1]!, alice.userName), listed(ofBob[0]!, bob.userName)].sort((a, b) =>
-            a.credentialId < b.credentialId ? -1 : 1,
+            a.credentialId < b.credentialId ? 1 : -1,
           ),
           listed(ofAlice[0]!, alice.userName),
         ];

@@ -120,9 +120,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('mdoc_configured_documents')
     .columns(['document_id', 'created_at', 'credential_key_fingerprint'])
     .execute();
+  // The operators' credential listing: newest first, ties by id, straight off one index.
+  await db.schema.dropIndex('webauthn_credentials_created_at').execute();
+  await db.schema
+    .createIndex('webauthn_credentials_created_at_id')
+    .on('webauthn_credentials')
+    .columns(['created_at', 'credential_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('webauthn_credentials_created_at_id').execute();
+  await db.schema
+    .createIndex('webauthn_credentials_created_at')
+    .on('webauthn_credentials')
+    .column('created_at')
+    .execute();
   await db.schema.dropIndex('mdoc_configured_documents_document_id').execute();
   await db.schema
     .createIndex('mdoc_configured_documents_document_id')

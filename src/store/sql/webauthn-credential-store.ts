@@ -398,27 +398,38 @@ export class SqlWebAuthnCredentialStore implements WebAuthnCredentialStore {
     return (await this.rowsOfUser({ userHandle })).map(toCredential);
   }
 
+  /** Walks the (created_at, credential_id) index backwards; the count reads the users only to filter by user name. */
   async list(query: CredentialListQuery): Promise<CredentialListing> {
-    let filtered = this.db
+    let rows = this.db
       .selectFrom('webauthn_credentials')
-      .innerJoin('webauthn_users', 'webauthn_users.user_handle', 'webauthn_credentials.user_handle');
-    if (query.userName !== undefined) filtered = filtered.where('webauthn_users.user_name', '=', query.userName);
-    if (query.aaguid !== undefined) filtered = filtered.where('webauthn_credentials.aaguid', '=', query.aaguid);
-    const [rows, counted] = await Promise.all([
-      filtered
-        .selectAll('webauthn_credentials')
-        .select('webauthn_users.user_name')
+      .innerJoin('webauthn_users', 'webauthn_users.user_handle', 'webauthn_credentials.user_handle')
+      .selectAll('webauthn_credentials')
+      .select('webauthn_users.user_name');
+    let counted = this.db.selectFrom('webauthn_credentials');
+    if (query.userName !== undefined) {
+      const userName = query.userName;
+      rows = rows.where('webauthn_users.user_name', '=', userName);
+      counted = counted.where('user_handle', 'in', (eb) =>
+        eb.selectFrom('webauthn_users').select('user_handle').where('user_name', '=', userName),
+      );
+    }
+    if (query.aaguid !== undefined) {
+      rows = rows.where('webauthn_credentials.aaguid', '=', query.aaguid);
+      counted = counted.where('aaguid', '=', query.aaguid);
+    }
+    const [page, total] = await Promise.all([
+      rows
         .orderBy('webauthn_credentials.created_at', 'desc')
-        .orderBy('webauthn_credentials.credential_id')
+        .orderBy('webauthn_credentials.credential_id', 'desc')
         .limit(query.limit)
         .offset(query.offset)
         .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
+      counted.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
     ]);
     return {
-      credentials: rows.map(({ user_name, ...row }) => ({ ...toCredential(row), userName: user_name })),
+      credentials: page.map(({ user_name, ...row }) => ({ ...toCredential(row), userName: user_name })),
       // PostgreSQL's count is a bigint (a number here), SQLite's an integer.
-      total: Number(counted.total),
+      total: Number(total.total),
     };
   }
 
