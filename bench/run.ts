@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   dsr: () => import('./dsr.js'),
   provisioning: () => import('./provisioning.js'),
   'decision-log': () => import('./decision-log.js'),
+  console: () => import('./console.js'),
 };
 
 const requested = process.argv.slice(2);
