@@ -398,33 +398,37 @@ export class SqlWebAuthnCredentialStore implements WebAuthnCredentialStore {
     return (await this.rowsOfUser({ userHandle })).map(toCredential);
   }
 
-  /** Walks the (created_at, credential_id) index backwards; the count reads the users only to filter by user name. */
+  /**
+   * Pages the credentials alone, walking the (created_at, credential_id) index backwards, then
+   * joins the page's users: a deep page never joins the rows it skips.
+   */
   async list(query: CredentialListQuery): Promise<CredentialListing> {
-    let rows = this.db
-      .selectFrom('webauthn_credentials')
-      .innerJoin('webauthn_users', 'webauthn_users.user_handle', 'webauthn_credentials.user_handle')
-      .selectAll('webauthn_credentials')
-      .select('webauthn_users.user_name');
-    let counted = this.db.selectFrom('webauthn_credentials');
+    let filtered = this.db.selectFrom('webauthn_credentials');
     if (query.userName !== undefined) {
       const userName = query.userName;
-      rows = rows.where('webauthn_users.user_name', '=', userName);
-      counted = counted.where('user_handle', 'in', (eb) =>
+      filtered = filtered.where('user_handle', 'in', (eb) =>
         eb.selectFrom('webauthn_users').select('user_handle').where('user_name', '=', userName),
       );
     }
-    if (query.aaguid !== undefined) {
-      rows = rows.where('webauthn_credentials.aaguid', '=', query.aaguid);
-      counted = counted.where('aaguid', '=', query.aaguid);
-    }
+    if (query.aaguid !== undefined) filtered = filtered.where('aaguid', '=', query.aaguid);
     const [page, total] = await Promise.all([
-      rows
-        .orderBy('webauthn_credentials.created_at', 'desc')
-        .orderBy('webauthn_credentials.credential_id', 'desc')
-        .limit(query.limit)
-        .offset(query.offset)
+      this.db
+        .selectFrom(
+          filtered
+            .selectAll()
+            .orderBy('created_at', 'desc')
+            .orderBy('credential_id', 'desc')
+            .limit(query.limit)
+            .offset(query.offset)
+            .as('credentials'),
+        )
+        .innerJoin('webauthn_users', 'webauthn_users.user_handle', 'credentials.user_handle')
+        .selectAll('credentials')
+        .select('webauthn_users.user_name')
+        .orderBy('credentials.created_at', 'desc')
+        .orderBy('credentials.credential_id', 'desc')
         .execute(),
-      counted.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
+      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
     ]);
     return {
       credentials: page.map(({ user_name, ...row }) => ({ ...toCredential(row), userName: user_name })),
