@@ -156,3 +156,25 @@ export function pageNumber(value: string | undefined): number {
   const page = Number(value);
   return Number.isInteger(page) && page >= 1 && page <= 1_000_000 ? page : 1;
 }
+
+/** Links between a page's sections, the current one marked for assistive technology. */
+export function sectionTabs(
+  label: string,
+  current: string,
+  sections: readonly (readonly [name: string, href: string, text: string])[],
+): Html {
+  return html`<nav class="pager" aria-label="${label}">${sections.map(
+    ([name, href, text]) => html`<a href="${href}"${name === current ? html` aria-current="page"` : ''}>${text}</a>`,
+  )}</nav>`;
+}
+
+/** The success notice a redirect asked for with ?done=<key>: only the page's own texts are shown (the query is untrusted). */
+export function doneNotice(
+  messages: Readonly<Record<string, string>>,
+  done: string | undefined,
+  extra = '',
+): Html | '' {
+  return done && Object.hasOwn(messages, done)
+    ? html`<div class="notice notice-ok" role="status">${messages[done]}${extra}</div>`
+    : '';
+}

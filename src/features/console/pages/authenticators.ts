@@ -7,30 +7,28 @@ import { describeEntry } from '../../fido2/metadata-describe.js';
 import {
   badge,
   details,
+  doneNotice,
   filterForm,
   json,
   link,
   pageNumber,
   pager,
   postForm,
+  sectionTabs,
   table,
   time,
   truncate,
 } from '../components.js';
-import { type Html, html } from '../html.js';
+import { html } from '../html.js';
 import type { ConsolePage } from '../page.js';
 
 const PATH = '/console/authenticators';
 
-const tabs = (current: 'credentials' | 'metadata'): Html =>
-  html`<nav class="pager" aria-label="Authenticator sections">${(
-    [
-      ['credentials', PATH, 'Credentials'],
-      ['metadata', `${PATH}/metadata`, 'FIDO metadata'],
-    ] as const
-  ).map(
-    ([name, href, label]) => html`<a href="${href}"${name === current ? html` aria-current="page"` : ''}>${label}</a>`,
-  )}</nav>`;
+const tabs = (current: 'credentials' | 'metadata') =>
+  sectionTabs('Authenticator sections', current, [
+    ['credentials', PATH, 'Credentials'],
+    ['metadata', `${PATH}/metadata`, 'FIDO metadata'],
+  ]);
 
 const credentialState = (credential: WebAuthnCredential) =>
   credential.possiblyClonedAt !== undefined ? badge('possibly cloned', 'bad') : badge('in use', 'ok');
@@ -97,7 +95,7 @@ export const authenticatorsPage: ConsolePage = {
       const filters = { user: query.user, aaguid: query.aaguid };
       return {
         title: 'Authenticators',
-        body: html`${tabs('credentials')}${query.done && DONE[query.done] ? html`<div class="notice notice-ok" role="status">${DONE[query.done]}</div>` : ''}
+        body: html`${tabs('credentials')}${doneNotice(DONE, query.done)}
 ${filterForm(
   PATH,
   [

@@ -3,6 +3,7 @@ import type { DecisionEvent } from '../../../store/console-store.js';
 import {
   badge,
   details,
+  doneNotice,
   filterForm,
   json,
   keysetPager,
@@ -10,11 +11,12 @@ import {
   pageNumber,
   pager,
   postForm,
+  sectionTabs,
   table,
   time,
   truncate,
 } from '../components.js';
-import { type Html, html } from '../html.js';
+import { html } from '../html.js';
 import type { ConsolePage } from '../page.js';
 import { outcomeBadge } from './events.js';
 import { oneOf } from './form-values.js';
@@ -23,24 +25,17 @@ const PATH = '/console/dsr';
 /** The decision log's operation for PEP decisions: denials, and allowed requests the simulation bundle decided otherwise. */
 const PEP_OPERATION = 'pep';
 
-const tabs = (current: 'registrations' | 'policies' | 'pep'): Html =>
-  html`<nav class="pager" aria-label="DSR sections">${(
-    [
-      ['registrations', PATH, 'Registrations'],
-      ['policies', `${PATH}/policies`, 'Policy bundles'],
-      ['pep', `${PATH}/pep`, 'PEP denials and shadow divergences'],
-    ] as const
-  ).map(
-    ([name, href, label]) => html`<a href="${href}"${name === current ? html` aria-current="page"` : ''}>${label}</a>`,
-  )}</nav>`;
+const tabs = (current: 'registrations' | 'policies' | 'pep') =>
+  sectionTabs('DSR sections', current, [
+    ['registrations', PATH, 'Registrations'],
+    ['policies', `${PATH}/policies`, 'Policy bundles'],
+    ['pep', `${PATH}/pep`, 'PEP denials and shadow divergences'],
+  ]);
 
 const DONE: Record<string, string> = {
   deleted: 'The registration is deleted: its certificate gets no more device tokens.',
   'simulation-cleared': 'The simulation bundle is cleared: no request is shadowed any more.',
 };
-
-const doneNotice = (done: string | undefined) =>
-  done && DONE[done] ? html`<div class="notice notice-ok" role="status">${DONE[done]}</div>` : '';
 
 /** A sub is base64 (it may hold '/' and '+'): one path segment only when encoded. */
 const registrationPath = (sub: string) => `${PATH}/registrations/${encodeURIComponent(sub)}`;
@@ -70,7 +65,7 @@ export const dsrPage: ConsolePage = {
       const filters = { user: query.user, platform: query.platform };
       return {
         title: 'DSR',
-        body: html`${tabs('registrations')}${doneNotice(query.done)}
+        body: html`${tabs('registrations')}${doneNotice(DONE, query.done)}
 ${filterForm(
   PATH,
   [
@@ -159,7 +154,7 @@ ${can('operator') ? postForm({ action: `${registrationPath(registration.sub)}/de
       const pip = Object.entries(state.pip).map(([kind, list]) => ({ kind, ...list }));
       return {
         title: 'DSR policy bundles',
-        body: html`${tabs('policies')}${doneNotice(query.done)}
+        body: html`${tabs('policies')}${doneNotice(DONE, query.done)}
 ${table({
   caption: 'Bundles in force on this instance (version 0 is the shipped default set)',
   rows: bundles,

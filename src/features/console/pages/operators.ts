@@ -1,5 +1,5 @@
 import { OPERATOR_ROLES } from '../../../store/console-store.js';
-import { input, postForm, select, table, time } from '../components.js';
+import { doneNotice, input, postForm, select, table, time } from '../components.js';
 import { html } from '../html.js';
 import type { ConsolePage } from '../page.js';
 
@@ -23,7 +23,7 @@ export const operatorsPage: ConsolePage = {
       const accounts = await operators.list();
       return {
         title: 'Operators',
-        body: html`${query.done && DONE[query.done] ? html`<div class="notice notice-ok" role="status">${DONE[query.done]}</div>` : ''}
+        body: html`${doneNotice(DONE, query.done)}
 ${table({
   caption: 'Operator accounts',
   rows: accounts,

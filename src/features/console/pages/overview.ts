@@ -1,6 +1,6 @@
 import type { Services } from '../../../services.js';
 import { decisionChart } from '../chart.js';
-import { badge, table } from '../components.js';
+import { badge, sectionTabs, table } from '../components.js';
 import { type Html, html } from '../html.js';
 import type { ConsolePage } from '../page.js';
 import { CAPABILITIES } from './events.js';
@@ -132,10 +132,11 @@ export const overviewPage: ConsolePage = {
         title: 'Overview',
         body: html`<section aria-labelledby="holdings"><h2 id="holdings">Devices and credentials</h2><div class="cards">${cards}</div></section>
 <section aria-labelledby="decisions"><h2 id="decisions">Decisions over ${label}</h2>
-<nav class="pager" aria-label="Range">${(Object.keys(RANGES) as Range[]).map(
-          (name) =>
-            html`<a href="/console?range=${name}"${name === range ? html` aria-current="page"` : ''}>${name}</a>`,
-        )}</nav>
+${sectionTabs(
+  'Range',
+  range,
+  (Object.keys(RANGES) as Range[]).map((name) => [name, `/console?range=${name}`, name] as const),
+)}
 ${decisionChart(buckets, from, to, bucketMs, `Verification decisions over ${label}, by outcome and failure category`)}
 ${table({
   caption: `Decisions per capability over ${label}`,

@@ -7,39 +7,34 @@ import { codeStateAt, MdocRecords } from '../../provisioning/records.js';
 import {
   badge,
   details,
+  doneNotice,
   filterForm,
   json,
   link,
   pageNumber,
   pager,
   postForm,
+  sectionTabs,
   table,
   time,
   truncate,
 } from '../components.js';
-import { type Html, html } from '../html.js';
+import { html } from '../html.js';
 import type { ConsolePage, PageContext } from '../page.js';
 
 const PATH = '/console/provisioning';
 
-const tabs = (current: 'persons' | 'codes' | 'credentials' | ''): Html =>
-  html`<nav class="pager" aria-label="Provisioning sections">${(
-    [
-      ['persons', PATH, 'Persons'],
-      ['codes', `${PATH}/codes`, 'Provisioning codes'],
-      ['credentials', `${PATH}/credentials`, 'Issued credentials'],
-    ] as const
-  ).map(
-    ([name, href, label]) => html`<a href="${href}"${name === current ? html` aria-current="page"` : ''}>${label}</a>`,
-  )}</nav>`;
+const tabs = (current: 'persons' | 'codes' | 'credentials' | '') =>
+  sectionTabs('Provisioning sections', current, [
+    ['persons', PATH, 'Persons'],
+    ['codes', `${PATH}/codes`, 'Provisioning codes'],
+    ['credentials', `${PATH}/credentials`, 'Issued credentials'],
+  ]);
 
 const DONE: Record<string, string> = {
   'code-issued': 'A provisioning code is issued: it is the newest in the list below. Hand it to the person once.',
   'code-revoked': 'The provisioning code is revoked: it can no longer provision a credential.',
 };
-
-const doneNotice = (done: string | undefined) =>
-  done && DONE[done] ? html`<div class="notice notice-ok" role="status">${DONE[done]}</div>` : '';
 
 /** The operations the operator API and the CLI use, with their validation. */
 const recordsOf = (services: Services) =>
@@ -257,7 +252,7 @@ ${pager(`${PATH}/persons/${person.id}`, {}, page, pageSize, total)}`,
           )}</dl>`;
       return {
         title: `${document.docType} of ${person?.name ?? 'an unknown person'}`,
-        body: html`${tabs('')}${doneNotice(query.done)}
+        body: html`${tabs('')}${doneNotice(DONE, query.done)}
 ${details([
   ['Document id', html`<code>${document.id}</code>`],
   [

@@ -5,33 +5,31 @@ import type { MdvmAccount } from '../../../store/mdvm-store.js';
 import {
   badge,
   details,
+  doneNotice,
   filterForm,
   input,
   json,
   pageNumber,
   pager,
   postForm,
+  sectionTabs,
   select,
   table,
   time,
   truncate,
 } from '../components.js';
-import { type Html, html } from '../html.js';
+import { html } from '../html.js';
 import type { ConsolePage } from '../page.js';
 import { oneOf } from './form-values.js';
 
 const PATH = '/console/wallets';
 
-const tabs = (current: 'accounts' | 'classes' | 'keys'): Html =>
-  html`<nav class="pager" aria-label="Wallet sections">${(
-    [
-      ['accounts', PATH, 'Accounts'],
-      ['classes', `${PATH}/classes`, 'Vulnerable device classes'],
-      ['keys', `${PATH}/leaked-keys`, 'Leaked keys'],
-    ] as const
-  ).map(
-    ([name, href, label]) => html`<a href="${href}"${name === current ? html` aria-current="page"` : ''}>${label}</a>`,
-  )}</nav>`;
+const tabs = (current: 'accounts' | 'classes' | 'keys') =>
+  sectionTabs('Wallet sections', current, [
+    ['accounts', PATH, 'Accounts'],
+    ['classes', `${PATH}/classes`, 'Vulnerable device classes'],
+    ['keys', `${PATH}/leaked-keys`, 'Leaked keys'],
+  ]);
 
 const accountState = (account: MdvmAccount) =>
   account.revokedAt === undefined ? badge('active', 'ok') : badge(`revoked: ${account.revocationReason ?? ''}`, 'bad');
@@ -55,9 +53,6 @@ const DONE: Record<string, string> = {
 /** The count a redirect carried, shown only when it is a number (the query is untrusted). */
 const revokedCount = (value: string | undefined) =>
   value && /^\d{1,9}$/.test(value) ? ` ${value} account(s) revoked.` : '';
-
-const doneNotice = (done: string | undefined, extra = '') =>
-  done && DONE[done] ? html`<div class="notice notice-ok" role="status">${DONE[done]}${extra}</div>` : '';
 
 /** MDVM wallet instances: accounts (inspect, revoke, delete), vulnerable device classes and leaked keys (add, remove). */
 export const walletsPage: ConsolePage = {
@@ -131,7 +126,7 @@ ${pager(PATH, filters, page, pageSize, total)}`,
       const operator = can('operator') && account.revokedAt === undefined;
       return {
         title: `Wallet ${truncate(account.id, 13)}`,
-        body: html`${doneNotice(query.done)}
+        body: html`${doneNotice(DONE, query.done)}
 ${details([
   ['Account (mdvm_wi_id)', html`<code>${account.id}</code>`],
   ['State', accountState(account)],
@@ -170,7 +165,7 @@ ${can('operator') && account.revocationReason !== 'deleted' ? postForm({ action:
       const classes = await services.mdvm!.operations.listVulnerableClasses();
       return {
         title: 'Vulnerable device classes',
-        body: html`${tabs('classes')}${doneNotice(query.done, revokedCount(query.revoked))}
+        body: html`${tabs('classes')}${doneNotice(DONE, query.done, revokedCount(query.revoked))}
 ${table({
   caption: 'Device classes whose wallets are refused',
   rows: classes,
@@ -269,7 +264,7 @@ ${select('revokeAccounts', 'Revoke accounts already on matching devices', ['defa
       const keys = await services.mdvm!.operations.listLeakedKeys();
       return {
         title: 'Leaked attestation keys',
-        body: html`${tabs('keys')}${doneNotice(query.done, revokedCount(query.revoked))}
+        body: html`${tabs('keys')}${doneNotice(DONE, query.done, revokedCount(query.revoked))}
 ${table({
   caption: 'Attestation keys whose chains are refused',
   rows: keys,
