@@ -141,6 +141,10 @@ export interface MdocRecordStore {
    */
   endorseAuthKeys(keys: readonly EndorsedAuthKey[]): Promise<void>;
   authKeys(credentialKeyFingerprint: string): Promise<EndorsedAuthKey[]>;
+  /** For listings: per credential among `fingerprints`, how many auth keys it holds and when the last expires (absent: none). */
+  authKeyTotals(fingerprints: readonly string[]): Promise<Map<string, { count: number; latestExpiry: number }>>;
+  /** For listings: the documents among `ids` that exist, by id. */
+  documentsById(ids: readonly string[]): Promise<Map<string, MdocDocument>>;
 }
 
 /** A provisioning session under way (eSessionId → its flow state). */

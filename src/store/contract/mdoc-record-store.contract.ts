@@ -327,6 +327,28 @@ export function describeMdocRecordStoreContract(
       expect(await store.authKeys(fp)).toHaveLength(4);
     });
 
+    it('totals auth keys per credential and reads documents by id, for listings', async () => {
+      const { document: first, code: firstCode } = await withCode();
+      const { document: second, code: secondCode } = await withCode();
+      const [a, b] = [configured(first.id), configured(second.id)];
+      expect(await store.completeProvisioning(firstCode.code, a, T0 + MINUTE)).toBe('usable');
+      expect(await store.completeProvisioning(secondCode.code, b, T0 + MINUTE)).toBe('usable');
+      const fp = a.credentialKeyFingerprint;
+      await store.endorseAuthKeys([
+        authKey(fp, { expiresAt: T0 + 10 * DAY }),
+        authKey(fp, { expiresAt: T0 + 30 * DAY }),
+        authKey(fp, { expiresAt: T0 + 20 * DAY }),
+      ]);
+      const totals = await store.authKeyTotals([fp, b.credentialKeyFingerprint, hex()]);
+      expect([...totals.entries()]).toEqual([[fp, { count: 3, latestExpiry: T0 + 30 * DAY }]]);
+      expect(await store.authKeyTotals([])).toEqual(new Map());
+
+      const documents = await store.documentsById([first.id, second.id, 'no-such-document']);
+      expect([...documents.keys()].sort()).toEqual([first.id, second.id].sort());
+      expect(documents.get(first.id)).toEqual(await store.document(first.id));
+      expect(await store.documentsById([])).toEqual(new Map());
+    });
+
     it('updates a credential, removing its auth keys in the same call', async () => {
       const { document: stored, code: issued } = await withCode();
       const credential = configured(stored.id);

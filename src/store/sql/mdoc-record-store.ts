@@ -447,4 +447,34 @@ export class SqlMdocRecordStore implements MdocRecordStore {
       .execute();
     return rows.map(toAuthKey);
   }
+
+  async authKeyTotals(fingerprints: readonly string[]): Promise<Map<string, { count: number; latestExpiry: number }>> {
+    if (fingerprints.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('mdoc_endorsed_auth_keys')
+      .select((eb) => [
+        'credential_key_fingerprint',
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.max('expires_at').as('latest'),
+      ])
+      .where('credential_key_fingerprint', 'in', [...fingerprints])
+      .groupBy('credential_key_fingerprint')
+      .execute();
+    return new Map(
+      rows.map((row) => [
+        row.credential_key_fingerprint,
+        { count: Number(row.count), latestExpiry: Number(row.latest) },
+      ]),
+    );
+  }
+
+  async documentsById(ids: readonly string[]): Promise<Map<string, MdocDocument>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('mdoc_documents')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return new Map(rows.map((row) => [row.id, toDocument(row)]));
+  }
 }

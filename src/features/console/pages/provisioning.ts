@@ -105,18 +105,15 @@ function codeTable(codes: readonly ProvisioningCode[], { services, csrf, can }: 
   });
 }
 
-/** Issued credentials with their endorsed authentication keys (count and the latest expiry). */
+/** Issued credentials with their endorsed authentication keys (count and the latest expiry), in one query. */
 async function credentialRows(services: Services, configured: readonly ConfiguredDocument[]) {
-  return Promise.all(
-    configured.map(async (credential) => {
-      const keys = await services.store.mdocRecords.authKeys(credential.credentialKeyFingerprint);
-      return {
-        credential,
-        authKeys: keys.length,
-        authKeysUntil: keys.length ? Math.max(...keys.map((key) => key.expiresAt)) : undefined,
-      };
-    }),
+  const totals = await services.store.mdocRecords.authKeyTotals(
+    configured.map((each) => each.credentialKeyFingerprint),
   );
+  return configured.map((credential) => {
+    const keys = totals.get(credential.credentialKeyFingerprint);
+    return { credential, authKeys: keys?.count ?? 0, authKeysUntil: keys?.latestExpiry };
+  });
 }
 
 function credentialTable(
@@ -331,10 +328,9 @@ ${pager(`${PATH}/codes`, {}, page, pageSize, total)}`,
         offset: (page - 1) * pageSize,
         ...(documentId ? { documentId } : {}),
       });
-      const documentIds = [...new Set(items.map((item) => item.documentId))];
-      const documents = new Map(
-        await Promise.all(documentIds.map(async (id) => [id, await services.store.mdocRecords.document(id)] as const)),
-      );
+      const documents = await services.store.mdocRecords.documentsById([
+        ...new Set(items.map((item) => item.documentId)),
+      ]);
       const filters = { document: query.document };
       return {
         title: 'Issued credentials',
