@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChallengeService } from './challenges/challenge-service.js';
 import { systemClock, type Clock } from './clock.js';
+import type { StatusListState } from './attestation/android/revocation.js';
 import type { AndroidVerifier } from './attestation/android/verify.js';
 import { androidVerifierFromConfig } from './config/android-verifier.js';
 import { appleVerifierFromConfig, type AppleVerifierFor } from './config/apple-verifier.js';
@@ -58,6 +59,8 @@ export interface Services {
   readonly dsr: DsrComponents | undefined;
   /** Absent when mdoc provisioning is disabled (`provisioning.enabled`). */
   readonly provisioning: ProvisioningComponents | undefined;
+  /** The Android attestation status list's freshness; undefined while revocation checking is off (`android.revocation.enabled`). */
+  androidStatusList(): StatusListState | undefined;
   /** Listeners beside the plain one, once they listen (the TLS listener for DSR's mTLS routes). */
   readonly listeners: { tls?: { url: string; certificateSha256: string } };
   /** The public base URL: `publicBaseUrl`, or once listening, the address actually bound. */
@@ -155,7 +158,12 @@ export async function createServices(
     challenges,
     decisions,
     keys,
-    ...verifiers,
+    warden: verifiers.warden,
+    mdvm: verifiers.mdvm,
+    fido2: verifiers.fido2,
+    dsr: verifiers.dsr,
+    provisioning: verifiers.provisioning,
+    androidStatusList: () => verifiers.android.options.statusList?.state(),
     listeners: {},
     publicBaseUrl,
     listening(url) {
@@ -283,7 +291,7 @@ function buildVerifiers(
   const provisioning =
     keys.mdocIssuer &&
     provisioningFromConfig(config, { clock, logger, metrics, store, redis, android, signer: keys.mdocIssuer });
-  return { warden, mdvm, fido2, dsr, provisioning };
+  return { warden, mdvm, fido2, dsr, provisioning, android };
 }
 
 /** The WebAuthn relying party: its metadata service (not started yet), verifier and ceremonies. */

@@ -35,7 +35,7 @@ export function androidVerifierFromConfig(
   let statusList: StatusListProvider | undefined;
   if (config.revocation.enabled) {
     statusList = config.revocation.file
-      ? fileStatusList(config.revocation.file)
+      ? fileStatusList(config.revocation.file, dependencies.clock)
       : new FetchedStatusList({
           url: config.revocation.url,
           fetcher: dependencies.fetcher ?? httpFetcher,
@@ -61,7 +61,7 @@ export function androidVerifierFromConfig(
 }
 
 /** A status list loaded once from a file (offline deployments and the CLI); a bad file is a configuration mistake (ConfigError naming android.revocation.file). */
-function fileStatusList(path: string): StatusListProvider {
+function fileStatusList(path: string, clock: Clock): StatusListProvider {
   const option = 'android.revocation.file';
   let text: string;
   try {
@@ -85,5 +85,6 @@ function fileStatusList(path: string): StatusListProvider {
     if (!(error instanceof TypeError)) throw error;
     throw invalidConfiguration(`${option}: ${error.message}`, { cause: error });
   }
-  return { current: async () => list };
+  const readAt = clock.now();
+  return { current: async () => list, state: () => ({ source: path, entries: list.size, fetchedAt: readAt }) };
 }

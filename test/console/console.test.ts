@@ -79,6 +79,10 @@ describe('sign-in and sessions', () => {
     const overview = await client.get('/console');
     expect(overview.status).toBe(200);
     expect(overview.text).toContain('<h1>Overview</h1>');
+    // Revocation checking is on by default; the list is fetched on the first Android verification.
+    expect(overview.text).toMatch(
+      /Android attestation status list<\/td><td><span class="badge badge-neutral">not fetched yet<\/span> https:\/\/android\.googleapis\.com\//,
+    );
     // The store holds only the cookie's hash.
     const value = client.cookie.split('=')[1]!;
     const sessions = await server.services.store.consoleSessions.get(value);

@@ -134,7 +134,14 @@ describe('fetching the status list', () => {
       timeoutMs: 1000,
       onRefreshError: (e) => errors.push(e),
     });
+    expect(source.state()).toEqual({ source: 'https://status.test' });
     const first = await source.current();
+    expect(source.state()).toEqual({
+      source: 'https://status.test',
+      entries: first.size,
+      fetchedAt: AT,
+      freshUntil: AT + 120_000,
+    });
     clock.advance(119_000);
     await source.current();
     expect(fetch.calls).toBe(1);
@@ -142,6 +149,8 @@ describe('fetching the status list', () => {
     expect(await source.current()).toBe(first);
     expect(errors).toHaveLength(1);
     expect(fetch.calls).toBe(2);
+    // The failure is reported beside the list still held, until a refresh succeeds.
+    expect(source.state()).toMatchObject({ entries: first.size, fetchedAt: AT, lastError: 'network down' });
 
     const empty = new FetchedStatusList({
       url: 'https://status.test',

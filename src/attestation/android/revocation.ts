@@ -86,8 +86,23 @@ const maxAge = (cacheControl: string | null): number | undefined => {
   return match ? Number(match[1]) * 1000 : undefined;
 };
 
+/** How fresh the status list is, for operators (the console's health section). */
+export interface StatusListState {
+  /** The URL or file it comes from. */
+  source: string;
+  /** Revoked and suspended serials in the list held; absent before the first fetch. */
+  entries?: number;
+  /** When the list held was fetched (a file: when it was read). */
+  fetchedAt?: number;
+  /** Until when it is used without fetching again. */
+  freshUntil?: number;
+  /** The last refresh's failure, until a refresh succeeds. */
+  lastError?: string;
+}
+
 export interface StatusListProvider {
   current(): Promise<StatusList>;
+  state(): StatusListState;
 }
 
 /**
@@ -98,6 +113,8 @@ export interface StatusListProvider {
 export class FetchedStatusList implements StatusListProvider {
   private list: StatusList | undefined;
   private freshUntil = 0;
+  private fetchedAt: number | undefined;
+  private lastError: string | undefined;
   private refreshing: Promise<StatusList> | undefined;
 
   constructor(private readonly options: StatusListSourceOptions) {}
@@ -110,6 +127,15 @@ export class FetchedStatusList implements StatusListProvider {
     return this.refreshing;
   }
 
+  /** The list is fetched on the first verification that needs it, then whenever it is stale. */
+  state(): StatusListState {
+    return {
+      source: this.options.url,
+      ...(this.list ? { entries: this.list.size, fetchedAt: this.fetchedAt!, freshUntil: this.freshUntil } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
   private async refresh(): Promise<StatusList> {
     const { url, fetcher, clock, fallbackTtlMs, timeoutMs } = this.options;
     try {
@@ -117,9 +143,12 @@ export class FetchedStatusList implements StatusListProvider {
       if (response.status !== 200) throw new Error(`status list fetch answered HTTP ${response.status}`);
       const list = new StatusList(JSON.parse(response.body), url);
       this.list = list;
-      this.freshUntil = clock.now() + (maxAge(response.cacheControl) ?? fallbackTtlMs);
+      this.fetchedAt = clock.now();
+      this.freshUntil = this.fetchedAt + (maxAge(response.cacheControl) ?? fallbackTtlMs);
+      this.lastError = undefined;
       return list;
     } catch (error) {
+      this.lastError = (error as Error).message;
       this.options.onRefreshError?.(error);
       if (this.list) {
         // Keep serving the last good list; try again after a short pause rather than on every request.

@@ -1,6 +1,6 @@
 import type { Services } from '../../../services.js';
 import { decisionChart } from '../chart.js';
-import { badge, sectionTabs, table } from '../components.js';
+import { badge, sectionTabs, table, time } from '../components.js';
 import { type Html, html } from '../html.js';
 import type { ConsolePage } from '../page.js';
 import { CAPABILITIES } from './events.js';
@@ -79,6 +79,7 @@ async function health(services: Services): Promise<[string, Html | string][]> {
       html`${badge('current', 'ok')} made on each request; ${revoked.length} revoked unexpired; valid ${services.config.warden.ca.crlValidityHours} h`,
     ]);
   }
+  rows.push(['Android attestation status list', androidStatusList(services)]);
   if (services.mdvm) rows.push(['MDVM revocation list', html`${badge('current', 'ok')} signed on each request`]);
   if (services.fido2) {
     const state = services.fido2.metadata.state();
@@ -97,6 +98,16 @@ async function health(services: Services): Promise<[string, Html | string][]> {
     ]);
   }
   return rows;
+}
+
+/** Google's attestation status list: fetched on the first Android verification, then whenever stale. */
+function androidStatusList(services: Services): Html {
+  const state = services.androidStatusList();
+  if (!state) return html`${badge('off', 'warn')} revocation checking is off (android.revocation.enabled)`;
+  if (state.fetchedAt === undefined)
+    return html`${state.lastError ? badge('failed', 'bad') : badge('not fetched yet', 'neutral')} ${state.source}${state.lastError ? html` — ${state.lastError}` : ' (fetched on the first Android verification)'}`;
+  const fresh = state.freshUntil === undefined || services.clock.now() < state.freshUntil;
+  return html`${state.lastError ? badge('refresh failing', 'bad') : fresh ? badge('current', 'ok') : badge('due for refresh', 'neutral')} ${state.entries} entries, fetched ${time(state.fetchedAt)}${state.freshUntil ? html`, fresh until ${time(state.freshUntil)}` : ''} from ${state.source}${state.lastError ? html` — last refresh: ${state.lastError}` : ''}`;
 }
 
 /** Counts per capability, decisions over time, the health of what Keyward depends on. */
