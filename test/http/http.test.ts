@@ -159,6 +159,7 @@ describe('disabled features', () => {
         'mdvm.enabled': false,
         'dsr.enabled': false,
         'provisioning.enabled': false,
+        'console.enabled': false,
         'admin.apiKeys': ['admin-key-0123456789abcdef'],
       },
     });
@@ -176,11 +177,19 @@ describe('disabled features', () => {
         ['GET', '/admin/v1/dsr/bundles'],
         ['POST', '/mdlServer'],
         ['GET', '/mdoc/iaca.pem'],
+        ['GET', '/console'],
+        ['GET', '/console/login'],
+        ['POST', '/console/login'],
       ] as const) {
         const response = await fetch(`${server.url}${path}`, { method });
         expect([method, path, response.status]).toEqual([method, path, 404]);
       }
       expect((await server.post('/v1/challenges', { purpose: 'default' })).status).toBe(200);
+      // The landing page stays, without a link to the console or to the disabled capabilities.
+      const landing = await (await fetch(`${server.url}/`, { headers: { accept: 'text/html' } })).text();
+      expect(landing).not.toContain('href="/console"');
+      expect(landing).toContain('href="/fido2/demo"');
+      expect(landing).not.toContain('Warden');
       expect(server.services.keys.bindingCa).toBeUndefined();
       expect(server.services.keys.mdvmSigningKeys).toBeUndefined();
       expect(server.services.keys.dsr).toBeUndefined();
