@@ -10,6 +10,9 @@ export function secretsEqual(presented: string, expected: string): boolean {
 
 const BEARER = /^Bearer +(\S+)\s*$/i;
 
+/** The token of an Authorization: Bearer header, if it has one. */
+export const bearerToken = (authorization: string | undefined) => BEARER.exec(authorization ?? '')?.[1];
+
 /**
  * An onRequest hook admitting only requests that present one of `apiKeys` as a bearer token
  * (operator endpoints, /metrics); others are refused with 401 and `message`. The keys are
@@ -19,7 +22,7 @@ const BEARER = /^Bearer +(\S+)\s*$/i;
 export function requireApiKey(apiKeys: readonly string[], message = 'A valid operator API key is required.') {
   const expected = apiKeys.map(digest);
   return async (request: { headers: { authorization?: string | undefined } }): Promise<void> => {
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const token = bearerToken(request.headers.authorization);
     const presented = token === undefined ? undefined : digest(token);
     if (!presented || !expected.some((key) => timingSafeEqual(presented, key))) {
       throw trustError('UNAUTHORIZED', message, { status: 401 });

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
+import { sha256Hex } from '../../crypto/keys.js';
 import { secretsEqual } from '../../http-kit/api-keys.js';
 import type { OperatorSummary } from './operator-accounts.js';
 import type {
@@ -36,7 +37,7 @@ export const hasRole = (role: OperatorRole, needed: OperatorRole) => RANK[role] 
 /** A session is touched at most this often, so reading pages does not write on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-const hashId = (cookieValue: string) => createHash('sha256').update(cookieValue).digest('hex');
+const hashId = (cookieValue: string) => sha256Hex(Buffer.from(cookieValue));
 
 /**
  * Console sign-in: passwords checked by the operator accounts, failures counted per user name

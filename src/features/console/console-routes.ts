@@ -9,6 +9,7 @@ import { CONSOLE_CONTENT_SECURITY_POLICY, CONSOLE_PATH, consolePage, type NavLin
 import { loginPage } from './login-page.js';
 import type { OperatorAccounts } from './operator-accounts.js';
 import type { ActionContext, ConsolePage, ConsoleRouter, PageContext } from './page.js';
+import { acceptFormBodies } from '../../http-kit/form-body.js';
 
 const FORM_LIMIT_BYTES = 65_536;
 
@@ -52,11 +53,7 @@ export const consoleRoutes: FastifyPluginAsync<{
   const { pageSize } = services.config.console;
   const enabled = pages.filter((page) => page.enabled(services));
 
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },
-    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  );
+  acceptFormBodies(app, FORM_LIMIT_BYTES);
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('content-security-policy', CONSOLE_CONTENT_SECURITY_POLICY);
     reply.header('cache-control', 'no-store');

@@ -1,19 +1,13 @@
-import { createHash } from 'node:crypto';
-import { readAsset } from '../../assets.js';
 import type { FastifyInstance } from 'fastify';
+import { sendStaticFile, type StaticFile, staticFile } from '../../http-kit/static-files.js';
 import { ASSET_PATH } from './layout.js';
 
-let loaded: { body: string; etag: string } | undefined;
+let loaded: StaticFile | undefined;
 
-/** The console's (and the landing page's) one style sheet, shipped under assets/console/, revalidated by ETag. */
+/** The console's (and the landing page's) one style sheet, shipped under assets/console/. */
 export function installConsoleStyle(app: FastifyInstance): void {
   app.get(`${ASSET_PATH}/console.css`, { schema: { hide: true } }, async (request, reply) => {
-    if (!loaded) {
-      const body = readAsset('console/console.css');
-      loaded = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-    }
-    reply.header('etag', loaded.etag).header('cache-control', 'no-cache');
-    if (request.headers['if-none-match'] === loaded.etag) return reply.code(304).send();
-    return reply.type('text/css; charset=utf-8').send(loaded.body);
+    loaded ??= staticFile('console/console.css', 'text/css; charset=utf-8');
+    return sendStaticFile(request, reply, loaded);
   });
 }

@@ -10,6 +10,7 @@ import type { DsrComponents } from './dsr-from-config.js';
 import type { DeviceClientCertificate } from './client-certificate.js';
 import type { DeviceTokenSubject } from './device-token.js';
 import { presentedCertificate } from './presented-certificate.js';
+import { acceptFormBodies } from '../../http-kit/form-body.js';
 
 export const DSR_PATH_PREFIX = '/dsr/';
 
@@ -84,11 +85,7 @@ export const dsrRoutes: FastifyPluginAsyncTypebox<{
       : thrown;
     return sendError(request, reply, error, dsrFailureFormat);
   });
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 65_536 },
-    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  );
+  acceptFormBodies(app, 65_536);
 
   /** A refusal is counted under its code, then answered. */
   const counted = async <T>(operation: 'register' | 'attest' | 'token', run: () => Promise<T>): Promise<T> => {

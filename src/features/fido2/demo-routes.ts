@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { readAsset } from '../../assets.js';
+import { sendStaticFile, type StaticFile, staticFile } from '../../http-kit/static-files.js';
 
 /**
  * The demo page's own policy, stricter than the server-wide one: its script, style sheet and the
@@ -21,12 +20,6 @@ export const DEMO_CONTENT_SECURITY_POLICY = [
   "trusted-types 'none'",
 ].join('; ');
 
-interface DemoFile {
-  body: string;
-  contentType: string;
-  etag: string;
-}
-
 /** The page and what it loads, relative to /fido2/ (the page uses relative URLs, so a path prefix in front of Keyward is kept). */
 const DEMO_FILES = {
   demo: { asset: 'fido2-demo/demo.html', contentType: 'text/html; charset=utf-8' },
@@ -34,26 +27,15 @@ const DEMO_FILES = {
   'demo.css': { asset: 'fido2-demo/demo.css', contentType: 'text/css; charset=utf-8' },
 } as const;
 
-let loaded: Map<string, DemoFile> | undefined;
+let loaded: Map<string, StaticFile> | undefined;
 
 /** The files, read from assets/ once per process. */
-function demoFiles(): Map<string, DemoFile> {
+function demoFiles(): Map<string, StaticFile> {
   loaded ??= new Map(
-    Object.entries(DEMO_FILES).map(([name, { asset, contentType }]) => {
-      const body = readAsset(asset);
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-      return [name, { body, contentType, etag }];
-    }),
+    Object.entries(DEMO_FILES).map(([name, { asset, contentType }]) => [name, staticFile(asset, contentType)]),
   );
   return loaded;
 }
-
-/** Whether If-None-Match names the file's current version (a list, or `*`). */
-const notModified = (ifNoneMatch: string | undefined, etag: string) =>
-  ifNoneMatch?.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
-  }) ?? false;
 
 /**
  * GET /fido2/demo (with /fido2/demo.js and /fido2/demo.css): a page that registers and signs in
@@ -65,14 +47,8 @@ export const fido2DemoRoutes: FastifyPluginAsync = async (app) => {
   const files = demoFiles();
   for (const [name, file] of files) {
     app.get(`/fido2/${name}`, { schema: { hide: true } }, async (request, reply) => {
-      reply.headers({
-        'content-security-policy': DEMO_CONTENT_SECURITY_POLICY,
-        'cache-control': 'no-cache',
-        etag: file.etag,
-        'referrer-policy': 'no-referrer',
-      });
-      if (notModified(request.headers['if-none-match'], file.etag)) return reply.code(304).send();
-      return reply.type(file.contentType).send(file.body);
+      reply.headers({ 'content-security-policy': DEMO_CONTENT_SECURITY_POLICY, 'referrer-policy': 'no-referrer' });
+      return sendStaticFile(request, reply, file);
     });
   }
 };
