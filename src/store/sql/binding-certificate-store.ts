@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { BindingCertificateRecord, BindingCertificateStore, RevokeOutcome } from '../binding-certificate-store.js';
 import type { BindingCertificatesTable, Tables } from '../tables.js';
 import { param, precompile, type QueryRunner } from './precompiled.js';
+import { containing, pageWithTotal, revocationIs } from './paged.js';
 
 const toRecord = (row: BindingCertificatesTable): BindingCertificateRecord => ({
   serial: row.serial,
@@ -15,9 +16,6 @@ const toRecord = (row: BindingCertificatesTable): BindingCertificateRecord => ({
   ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
   ...(row.revocation_reason === null ? {} : { revocationReason: row.revocation_reason }),
 });
-
-/** A LIKE pattern matching `text` as a substring; `\` escapes the wildcards. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (wildcard) => `\\${wildcard}`)}%`;
 
 /** Binding certificates in the SQL database; the issuance insert is compiled once and group-committed on SQLite. */
 export class SqlBindingCertificateStore implements BindingCertificateStore {
@@ -124,23 +122,13 @@ export class SqlBindingCertificateStore implements BindingCertificateStore {
       );
     }
     if (query.platform !== undefined) filtered = filtered.where('platform', '=', query.platform);
-    // Unary plus keeps the planner off the revoked_at index for 'not revoked' (nearly every row), so the
-    // listing walks (issued_at, serial) and stops at the page instead of sorting every match.
-    if (query.revoked !== undefined)
-      filtered = filtered.where(
-        query.revoked ? sql<boolean>`revoked_at is not null` : sql<boolean>`+revoked_at is null`,
-      );
-    const [rows, counted] = await Promise.all([
-      // Both descending, so the (issued_at, serial) index gives the order without a sort.
-      filtered
-        .selectAll()
-        .orderBy('issued_at', 'desc')
-        .orderBy('serial', 'desc')
-        .limit(query.limit)
-        .offset(query.offset ?? 0)
-        .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items: rows.map(toRecord), total: Number(counted.total) };
+    if (query.revoked !== undefined) filtered = filtered.where(revocationIs(query.revoked));
+    // Both descending, so the (issued_at, serial) index gives the order without a sort.
+    const { rows, total } = await pageWithTotal(
+      filtered.selectAll().orderBy('issued_at', 'desc').orderBy('serial', 'desc'),
+      filtered,
+      query,
+    );
+    return { items: rows.map(toRecord), total };
   }
 }

@@ -1,7 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AppAttestKeyRecord } from '../app-attest-key-store.js';
 import type { DsrRegistration, DsrRegistrationStore, RegisterOutcome } from '../dsr-store.js';
 import type { DsrRegistrationsTable, Tables } from '../tables.js';
+import { pageWithTotal } from './paged.js';
 
 const toRegistration = (row: DsrRegistrationsTable): DsrRegistration => ({
   sub: row.sub,
@@ -163,17 +164,11 @@ export class SqlDsrRegistrationStore implements DsrRegistrationStore {
     let filtered = this.db.selectFrom('dsr_registrations');
     if (options.userId !== undefined) filtered = filtered.where('user_id', '=', options.userId);
     if (options.platform !== undefined) filtered = filtered.where('platform', '=', options.platform);
-    const [rows, counted] = await Promise.all([
-      filtered
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('sub')
-        .limit(options.limit)
-        .offset(options.offset ?? 0)
-        .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
-    ]);
-    // PostgreSQL's count is a bigint (a number here), SQLite's an integer.
-    return { items: rows.map(toRegistration), total: Number(counted.total) };
+    const { rows, total } = await pageWithTotal(
+      filtered.selectAll().orderBy('created_at', 'desc').orderBy('sub'),
+      filtered,
+      options,
+    );
+    return { items: rows.map(toRegistration), total };
   }
 }

@@ -17,6 +17,7 @@ import type {
   MdocProvisioningCodesTable,
   Tables,
 } from '../tables.js';
+import { containing, pageWithTotal } from './paged.js';
 
 /** Bytes as the drivers take them (better-sqlite3 and pg both bind a Buffer as blob/bytea), without copying. */
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -74,9 +75,6 @@ function stateOf(row: MdocProvisioningCodesTable | undefined, now: number): Code
   return 'usable';
 }
 
-/** A LIKE pattern matching `text` as a substring; `\` escapes the wildcards. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (wildcard) => `\\${wildcard}`)}%`;
-
 /** Thrown inside a transaction to roll it back: the call's outcome is 'conflict'. */
 class ConflictRollback extends Error {}
 
@@ -118,17 +116,12 @@ export class SqlMdocRecordStore implements MdocRecordStore {
       filtered = filtered.where(
         sql<boolean>`name_folded like ${containing(options.search.toLowerCase())} escape ${'\\'}`,
       );
-    const [rows, counted] = await Promise.all([
-      filtered
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('id')
-        .limit(options.limit)
-        .offset(options.offset ?? 0)
-        .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items: rows.map(toPerson), total: Number(counted.total) };
+    const { rows, total } = await pageWithTotal(
+      filtered.selectAll().orderBy('created_at', 'desc').orderBy('id'),
+      filtered,
+      options,
+    );
+    return { items: rows.map(toPerson), total };
   }
 
   async addDocument(document: MdocDocument): Promise<void> {
@@ -158,17 +151,12 @@ export class SqlMdocRecordStore implements MdocRecordStore {
   }> {
     let filtered = this.db.selectFrom('mdoc_documents');
     if (options.personId !== undefined) filtered = filtered.where('person_id', '=', options.personId);
-    const [rows, counted] = await Promise.all([
-      filtered
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('id')
-        .limit(options.limit)
-        .offset(options.offset ?? 0)
-        .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items: rows.map(toDocument), total: Number(counted.total) };
+    const { rows, total } = await pageWithTotal(
+      filtered.selectAll().orderBy('created_at', 'desc').orderBy('id'),
+      filtered,
+      options,
+    );
+    return { items: rows.map(toDocument), total };
   }
 
   async updateDocumentData(id: string, data: Uint8Array, at: number): Promise<boolean> {
@@ -212,17 +200,12 @@ export class SqlMdocRecordStore implements MdocRecordStore {
   }> {
     let filtered = this.db.selectFrom('mdoc_provisioning_codes');
     if (options.documentId !== undefined) filtered = filtered.where('document_id', '=', options.documentId);
-    const [rows, counted] = await Promise.all([
-      filtered
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('code')
-        .limit(options.limit)
-        .offset(options.offset ?? 0)
-        .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items: rows.map(toCode), total: Number(counted.total) };
+    const { rows, total } = await pageWithTotal(
+      filtered.selectAll().orderBy('created_at', 'desc').orderBy('code'),
+      filtered,
+      options,
+    );
+    return { items: rows.map(toCode), total };
   }
 
   async codeState(code: string, now: number): Promise<{ state: CodeState; code?: ProvisioningCode }> {
@@ -333,17 +316,12 @@ export class SqlMdocRecordStore implements MdocRecordStore {
   }> {
     let filtered = this.db.selectFrom('mdoc_configured_documents');
     if (query.documentId !== undefined) filtered = filtered.where('document_id', '=', query.documentId);
-    const [rows, counted] = await Promise.all([
-      filtered
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('credential_key_fingerprint', 'desc')
-        .limit(query.limit)
-        .offset(query.offset ?? 0)
-        .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items: rows.map(toConfigured), total: Number(counted.total) };
+    const { rows, total } = await pageWithTotal(
+      filtered.selectAll().orderBy('created_at', 'desc').orderBy('credential_key_fingerprint', 'desc'),
+      filtered,
+      query,
+    );
+    return { items: rows.map(toConfigured), total };
   }
 
   updateConfigured(

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type {
   CreateOutcome,
   MdvmAccount,
@@ -12,6 +12,7 @@ import type {
 } from '../mdvm-store.js';
 import type { MdvmAccountsTable, Tables } from '../tables.js';
 import { param, precompile, type QueryRunner } from './precompiled.js';
+import { pageWithTotal, revocationIs } from './paged.js';
 
 const DELETED = 'deleted';
 const ERASED = '{}';
@@ -226,22 +227,12 @@ export class SqlMdvmAccountStore implements MdvmAccountStore {
       filtered = filtered.where((eb) => eb(eb.fn('substr', ['id', eb.val(1), eb.val(search.length)]), '=', search));
     }
     if (query.platform !== undefined) filtered = filtered.where('platform', '=', query.platform);
-    // Unary plus keeps the planner off the revoked_at index for 'not revoked' (nearly every row), so the
-    // listing walks (created_at, id) and stops at the page instead of sorting every match.
-    if (query.revoked !== undefined)
-      filtered = filtered.where(
-        query.revoked ? sql<boolean>`revoked_at is not null` : sql<boolean>`+revoked_at is null`,
-      );
-    const [rows, counted] = await Promise.all([
-      filtered
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(query.limit)
-        .offset(query.offset ?? 0)
-        .execute(),
-      filtered.select(sql<number>`count(*)`.as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items: rows.map(toAccount), total: Number(counted.total) };
+    if (query.revoked !== undefined) filtered = filtered.where(revocationIs(query.revoked));
+    const { rows, total } = await pageWithTotal(
+      filtered.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'),
+      filtered,
+      query,
+    );
+    return { items: rows.map(toAccount), total };
   }
 }
