@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpsRequest } from 'node:https';
-import { addOperator, ConsoleClient, MovableClock, TEST_PASSWORD } from '../helpers/console.js';
+import { MovableClock } from '../helpers/clock.js';
+import { addOperator, ConsoleClient, TEST_PASSWORD } from '../helpers/console.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const API_KEY = 'console-test-api-key-0123456789';

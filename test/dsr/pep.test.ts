@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
 import { jwkThumbprint } from '../../src/crypto/jose/jwk.js';
 import { signBundle } from '../../src/features/dsr/bundles/bundle.js';
 import { defaultBundlePayload } from '../../src/features/dsr/defaults.js';
@@ -15,6 +14,7 @@ import { SimulatedDsrIosDevice } from '../../src/simulator/dsr/ios-device.js';
 import { SERVER_BACKENDS } from '../helpers/backends.js';
 import { decisionsAbout } from '../helpers/decisions.js';
 import { startSimulatorServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
+import { MovableClock } from '../helpers/clock.js';
 
 /**
  * The DSR PEP end to end (issue 11 items 5–7, 10): simulated devices registered and given device
@@ -38,14 +38,6 @@ const ALLOWED_COUNTRY = DEFAULT_SECURITY!.allowedCountryCodes![0]!;
 /** A documentation address (RFC 5737) no default list names. */
 const CLIENT_IP = '192.0.2.10';
 const API_KEY = 'pep-test-admin-key-0123456789abcdef';
-
-/** Server time that tests can move (the device-token expiry). */
-class MovableClock implements Clock {
-  offset = 0;
-  now(): number {
-    return Date.now() + this.offset;
-  }
-}
 
 interface PepCall {
   token?: string;

@@ -63,11 +63,3 @@ export class ConsoleClient {
     return { status: response.status, headers: response.headers, text: await response.text() };
   }
 }
-
-/** Server time that a test can move forward (session idle timeouts, lockout ends). */
-export class MovableClock {
-  offset = 0;
-  now(): number {
-    return Date.now() + this.offset;
-  }
-}

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
 import { jwkThumbprint } from '../../src/crypto/jose/jwk.js';
 import { signBundle } from '../../src/features/dsr/bundles/bundle.js';
 import { defaultBundlePayload } from '../../src/features/dsr/defaults.js';
@@ -19,6 +18,7 @@ import { SimulatedDsrIosDevice } from '../../src/simulator/dsr/ios-device.js';
 import { findNginx, nginxPrefix, PEP_NGINX_TEMPLATE, type RunningNginx, startNginx } from '../helpers/nginx.js';
 import { startSimulatorServer, type TestServer } from '../helpers/server.js';
 import { testPki } from '../helpers/test-pki.js';
+import { MovableClock } from '../helpers/clock.js';
 
 /**
  * deploy/nginx/keyward-pep.conf in front of a small upstream, with the REAL Keyward PEP of a
@@ -45,13 +45,6 @@ function policyErrorCode(policyId: string): string {
 }
 
 const API_KEY = 'nginx-test-admin-key-0123456789abcdef';
-
-class MovableClock implements Clock {
-  offset = 0;
-  now(): number {
-    return Date.now() + this.offset;
-  }
-}
 
 interface Seen {
   url: string;

@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { encode } from 'cbor2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyMdoc } from '../../src/attestation/mdoc/verify.js';
-import type { Clock } from '../../src/clock.js';
 import { TrustAnchors } from '../../src/crypto/x509/chain.js';
 import { encodeDocumentData } from '../../src/features/provisioning/document-data.js';
 import { credentialKeyFingerprint } from '../../src/features/provisioning/protocol/credential-key.js';
@@ -17,6 +16,7 @@ import type { MdocRecordStore } from '../../src/store/provisioning-store.js';
 import { SERVER_BACKENDS } from '../helpers/backends.js';
 import { decisionsAbout, outcomes } from '../helpers/decisions.js';
 import { startSimulatorServer, startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
+import { MovableClock } from '../helpers/clock.js';
 
 /**
  * The identity-credential provisioning protocol (PROTOCOLS.md §7) end to end over HTTP: the
@@ -35,14 +35,6 @@ const PROVISIONING = {
   sessionTtlSeconds: SESSION_TTL_SECONDS,
   maxAuthKeys: MAX_AUTH_KEYS,
 };
-
-/** The system clock, movable forward (sessions expire by the server's clock). */
-class OffsetClock implements Clock {
-  offset = 0;
-  now(): number {
-    return Date.now() + this.offset;
-  }
-}
 
 let device: AndroidDeviceSimulator;
 beforeAll(async () => {
@@ -192,7 +184,7 @@ async function provisioned(server: TestServer, authKeyCount = 1, variants: Holde
 
 for (const backend of SERVER_BACKENDS) {
   describe.skipIf(backend.skip)(`mdoc provisioning over HTTP on ${backend.name}`, () => {
-    const clock = new OffsetClock();
+    const clock = new MovableClock();
     const base: TestServerOptions = { database: backend.database, redis: backend.redis };
     let server: TestServer;
     let anchors: TrustAnchors;

@@ -3,11 +3,9 @@ import type { AuditEventFilter } from '../../../store/console-store.js';
 import { badge, details, filterForm, json, keysetPager, table, time } from '../components.js';
 import { html } from '../html.js';
 import type { ConsolePage } from '../page.js';
-import { parseTime } from './form-values.js';
+import { parseTime, text, rowId } from './form-values.js';
 
 const PATH = '/console/audit';
-
-const text = (value: string | undefined) => value?.trim().slice(0, 128) || undefined;
 
 /** The audit trail: who did what, when and from where (admins only). */
 export const auditPage: ConsolePage = {
@@ -25,10 +23,10 @@ export const auditPage: ConsolePage = {
       const to = parseTime(query.to);
       if (from !== undefined) filter.from = from;
       if (to !== undefined) filter.to = to;
-      const before = Number(query.before);
+      const before = rowId(query.before);
       const rows = await services.store.auditEvents.list(filter, {
         limit: pageSize + 1,
-        ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}),
+        ...(before === undefined ? {} : { before }),
       });
       const shown = rows.slice(0, pageSize);
       const values = { actor: query.actor, action: query.action, target: query.target, from: query.from, to: query.to };
@@ -63,8 +61,8 @@ ${keysetPager(PATH, { ...values, before: query.before }, shown.at(-1)?.id, rows.
     });
 
     router.page(`${PATH}/:id`, async ({ services, params }) => {
-      const id = Number(params.id);
-      const event = Number.isSafeInteger(id) && id > 0 ? await services.store.auditEvents.get(id) : undefined;
+      const id = rowId(params.id);
+      const event = id === undefined ? undefined : await services.store.auditEvents.get(id);
       if (!event) throw contentError('CONSOLE_NOT_FOUND', 'No audit entry has this id.', { status: 404 });
       return {
         title: `Audit entry ${event.id}`,

@@ -19,7 +19,7 @@ import {
 import { html } from '../html.js';
 import type { ConsolePage } from '../page.js';
 import { outcomeBadge } from './events.js';
-import { oneOf } from './form-values.js';
+import { oneOf, rowId } from './form-values.js';
 
 const PATH = '/console/dsr';
 /** The decision log's operation for PEP decisions: denials, and allowed requests the simulation bundle decided otherwise. */
@@ -209,10 +209,10 @@ ${table({
     });
 
     router.page(`${PATH}/pep`, async ({ services, query, pageSize }) => {
-      const before = Number(query.before);
+      const before = rowId(query.before);
       const rows = await services.store.decisionEvents.list(
         { capability: 'dsr', operation: PEP_OPERATION },
-        { limit: pageSize + 1, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) },
+        { limit: pageSize + 1, ...(before === undefined ? {} : { before }) },
       );
       const shown = rows.slice(0, pageSize);
       return {

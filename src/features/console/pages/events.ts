@@ -3,7 +3,7 @@ import { DECISION_OUTCOMES, type DecisionEvent, type DecisionEventFilter } from 
 import { badge, details, filterForm, json, keysetPager, table, time, truncate } from '../components.js';
 import { html } from '../html.js';
 import type { ConsolePage } from '../page.js';
-import { oneOf, parseTime } from './form-values.js';
+import { oneOf, parseTime, text, rowId } from './form-values.js';
 
 const PATH = '/console/events';
 
@@ -11,8 +11,6 @@ export const CAPABILITIES = ['warden', 'mdvm', 'fido2', 'dsr', 'provisioning'] a
 
 export const outcomeBadge = (event: DecisionEvent) =>
   event.outcome === 'accepted' ? badge('accepted', 'ok') : badge('rejected', 'bad');
-
-const text = (value: string | undefined, max = 128) => value?.trim().slice(0, max) || undefined;
 
 /** The decision log: every verification decision, filterable, newest first. */
 export const eventsPage: ConsolePage = {
@@ -35,10 +33,10 @@ export const eventsPage: ConsolePage = {
       if (text(query.subject, 256)) filter.subject = text(query.subject, 256)!;
       if (from !== undefined) filter.from = from;
       if (to !== undefined) filter.to = to;
-      const before = Number(query.before);
+      const before = rowId(query.before);
       const rows = await services.store.decisionEvents.list(filter, {
         limit: pageSize + 1,
-        ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}),
+        ...(before === undefined ? {} : { before }),
       });
       const shown = rows.slice(0, pageSize);
       const values = {
@@ -86,8 +84,8 @@ ${keysetPager(PATH, { ...values, before: query.before }, shown.at(-1)?.id, rows.
     });
 
     router.page(`${PATH}/:id`, async ({ services, params }) => {
-      const id = Number(params.id);
-      const event = Number.isSafeInteger(id) && id > 0 ? await services.store.decisionEvents.get(id) : undefined;
+      const id = rowId(params.id);
+      const event = id === undefined ? undefined : await services.store.decisionEvents.get(id);
       if (!event) throw contentError('CONSOLE_NOT_FOUND', 'No decision has this id.', { status: 404 });
       return {
         title: `Decision ${event.id}`,

@@ -9,3 +9,12 @@ export function parseTime(value: string | undefined): number | undefined {
   const ms = Date.parse(`${value}Z`);
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/** A trimmed, bounded text filter; undefined when empty. */
+export const text = (value: string | undefined, max = 128) => value?.trim().slice(0, max) || undefined;
+
+/** A log row's id from the URL (a detail view, or `before` for keyset paging): a positive integer, else undefined. */
+export function rowId(value: string | undefined): number | undefined {
+  const id = Number(value);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}

@@ -3,7 +3,7 @@ import type { Services } from '../../../services.js';
 import type { ConfiguredDocument, MdocDocument, ProvisioningCode } from '../../../store/provisioning-store.js';
 import { decodeDocumentData } from '../../provisioning/document-data.js';
 import { documentDataToJson } from '../../provisioning/document-json.js';
-import { codeStateAt, MdocRecords } from '../../provisioning/records.js';
+import { codeStateAt } from '../../provisioning/records.js';
 import {
   badge,
   details,
@@ -35,12 +35,6 @@ const DONE: Record<string, string> = {
   'code-issued': 'A provisioning code is issued: it is the newest in the list below. Hand it to the person once.',
   'code-revoked': 'The provisioning code is revoked: it can no longer provision a credential.',
 };
-
-/** The operations the operator API and the CLI use, with their validation. */
-const recordsOf = (services: Services) =>
-  new MdocRecords(services.store.mdocRecords, services.clock, {
-    codeTtlSeconds: services.config.provisioning.codeTtlSeconds,
-  });
 
 const documentStatus = (document: MdocDocument) =>
   document.status === 'active' ? badge('active', 'ok') : badge('marked for deletion', 'warn');
@@ -285,7 +279,7 @@ ${credentialTable(credentials, new Map([[document.id, document]]), false)}
     });
 
     router.action(`${PATH}/documents/:id/codes`, 'operator', async ({ services, params, audit }) => {
-      const code = await recordsOf(services).issueCode(params.id!);
+      const code = await services.provisioning!.records.issueCode(params.id!);
       // The code itself stays off the trail (viewers of the audit page could use it); its last digits identify it.
       await audit('mdoc.code.issue', code.documentId, { codeEnding: code.code.slice(-4), expiresAt: code.expiresAt });
       return `${PATH}/documents/${code.documentId}?done=code-issued`;
@@ -299,7 +293,7 @@ ${credentialTable(credentials, new Map([[document.id, document]]), false)}
       // Revoking through a document's page only reaches that document's codes.
       if (!record || record.documentId !== params.id)
         throw contentError('CONSOLE_NOT_FOUND', 'This document has no such provisioning code.', { status: 404 });
-      const revoked = await recordsOf(services).revokeCode(record.code);
+      const revoked = await services.provisioning!.records.revokeCode(record.code);
       await audit('mdoc.code.revoke', revoked.documentId, { codeEnding: revoked.code.slice(-4) });
       return `${PATH}/documents/${revoked.documentId}?done=code-revoked`;
     });
