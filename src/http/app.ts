@@ -155,10 +155,8 @@ export async function buildApp(services: Services): Promise<App> {
     });
     if (config.admin.apiKeys.length > 0)
       await app.register(provisioningOperatorRoutes, {
-        records: services.store.mdocRecords,
+        records: services.provisioning.records,
         apiKeys: config.admin.apiKeys,
-        clock: services.clock,
-        codeTtlSeconds: config.provisioning.codeTtlSeconds,
       });
   }
   return app;

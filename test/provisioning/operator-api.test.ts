@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/clock.js';
 import { documentDataOf } from '../../src/features/provisioning/document-data.js';
 import { provisioningOperatorRoutes } from '../../src/features/provisioning/operator-routes.js';
+import { MdocRecords } from '../../src/features/provisioning/records.js';
 import { TEST_PERSONS } from '../../src/features/provisioning/test-data.js';
 import { installErrorHandling } from '../../src/http/errors.js';
 import { installValidation } from '../../src/http/validation.js';
@@ -23,10 +24,8 @@ beforeAll(async () => {
   installValidation(server);
   installErrorHandling(server, () => undefined);
   await server.register(provisioningOperatorRoutes, {
-    records: backend.store.mdocRecords,
+    records: new MdocRecords(backend.store.mdocRecords, clock, { codeTtlSeconds: 3600 }),
     apiKeys: [KEY],
-    clock,
-    codeTtlSeconds: 3600,
   });
   app = server as unknown as FastifyInstance;
 });

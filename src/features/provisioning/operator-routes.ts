@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Clock } from '../../clock.js';
 import { requireApiKey } from '../../http-kit/api-keys.js';
 import { ErrorReply } from '../../http-kit/error-replies.js';
-import type { MdocRecordStore } from '../../store/provisioning-store.js';
-import { documentView, MAX_CODE_TTL_SECONDS, MdocRecords } from './records.js';
+import { documentView, MAX_CODE_TTL_SECONDS, type MdocRecords } from './records.js';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Paging = {
@@ -65,13 +63,10 @@ const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
  * requiring one of admin.apiKeys as a bearer token.
  */
 export const provisioningOperatorRoutes: FastifyPluginAsyncTypebox<{
-  records: MdocRecordStore;
+  records: MdocRecords;
   apiKeys: readonly string[];
-  clock: Clock;
-  codeTtlSeconds: number;
-}> = async (app, { records: store, apiKeys, clock, codeTtlSeconds }) => {
+}> = async (app, { records, apiKeys }) => {
   app.addHook('onRequest', requireApiKey(apiKeys));
-  const records = new MdocRecords(store, clock, { codeTtlSeconds });
   const tags = ['admin'];
 
   app.post(

@@ -10,9 +10,12 @@ import type { Store } from '../../store/store.js';
 import { overridePolicy } from '../warden/policies.js';
 import type { DocumentSigner } from './issuer/issuer-ca-directory.js';
 import { ProvisioningService } from './provisioning-service.js';
+import { MdocRecords } from './records.js';
 
 export interface ProvisioningComponents {
   service: ProvisioningService;
+  /** The system of record's operations (persons, documents, codes) with their validation, for the operator API and the console. */
+  records: MdocRecords;
   signer: DocumentSigner;
   /** Stops the purge of expired sessions. */
   stop(): void;
@@ -77,5 +80,6 @@ export function provisioningFromConfig(
       .catch((error) => log.warn({ err: error }, 'purging expired provisioning sessions failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
-  return { service, signer: context.signer, stop: () => clearInterval(purge) };
+  const records = new MdocRecords(store.mdocRecords, clock, { codeTtlSeconds: provisioning.codeTtlSeconds });
+  return { service, records, signer: context.signer, stop: () => clearInterval(purge) };
 }
