@@ -10,8 +10,11 @@ export function secretsEqual(presented: string, expected: string): boolean {
 
 const BEARER = /^Bearer +(\S+)\s*$/i;
 
-/** The token of an Authorization: Bearer header, if it has one. */
-export const bearerToken = (authorization: string | undefined) => BEARER.exec(authorization ?? '')?.[1];
+/** Requests an API key admitted, with the key's fingerprint: the first 8 hex digits of its SHA-256. */
+const admitted = new WeakMap<object, string>();
+
+/** The fingerprint of the API key `requireApiKey` admitted this request with, if any (never the key). */
+export const admittedKeyFingerprint = (request: object): string | undefined => admitted.get(request);
 
 /**
  * An onRequest hook admitting only requests that present one of `apiKeys` as a bearer token
@@ -22,10 +25,11 @@ export const bearerToken = (authorization: string | undefined) => BEARER.exec(au
 export function requireApiKey(apiKeys: readonly string[], message = 'A valid operator API key is required.') {
   const expected = apiKeys.map(digest);
   return async (request: { headers: { authorization?: string | undefined } }): Promise<void> => {
-    const token = bearerToken(request.headers.authorization);
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     const presented = token === undefined ? undefined : digest(token);
     if (!presented || !expected.some((key) => timingSafeEqual(presented, key))) {
       throw trustError('UNAUTHORIZED', message, { status: 401 });
     }
+    admitted.set(request, presented.toString('hex', 0, 4));
   };
 }
