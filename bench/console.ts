@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperatorAccounts } from '../src/features/console/operator-accounts.js';
@@ -9,7 +8,15 @@ import { systemClock } from '../src/clock.js';
 import { openStore } from '../src/store/store.js';
 import { type ConsoleSeedSamples, seedConsoleStore } from './console-seed.js';
 import pg from 'pg';
-import { benchDatabaseUrl, benchLine, dropSchema, log, processCpuSeconds, startServerProcess } from './lib.js';
+import {
+  benchDatabaseUrl,
+  benchLine,
+  dropSchema,
+  log,
+  processCpuSeconds,
+  startServerProcess,
+  reachable,
+} from './lib.js';
 
 /**
  * The operator console's page times (issue 13 item 7: every console page answers in under 100 ms
@@ -270,22 +277,6 @@ const machine = () =>
   `load average ${loadavg()
     .map((value) => value.toFixed(1))
     .join(' ')} on ${cpus().length} CPUs`;
-
-/** True when a TCP connection to the URL's host and port opens within three seconds. */
-function reachable(url: string, defaultPort: number): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || defaultPort) });
-    socket.setTimeout(3000);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
 
 const ms = (value: number) => value.toFixed(1).padStart(7);
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
@@ -23,6 +22,7 @@ import {
   startServerProcess,
   syncThroughput,
   throughput,
+  reachable,
 } from './lib.js';
 
 /**
@@ -248,22 +248,6 @@ async function pepOverHttp(pdpRate: number, lines: string[]): Promise<boolean> {
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** True when a TCP connection to the URL's host and port opens within three seconds. */
-function reachable(url: string, defaultPort: number): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || defaultPort) });
-    socket.setTimeout(3000);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
 }
 
 /** Complete RFC-02 flows per second against a `keyward serve` child process with `serveArgs`. */
